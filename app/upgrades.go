@@ -1,0 +1,36 @@
+package app
+
+import (
+	"fmt"
+
+	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
+
+	"github.com/llmesh/mesh/app/upgrades"
+)
+
+// Upgrades lists the software upgrades this binary knows how to run. Each
+// lives in app/upgrades/<name>/.
+var Upgrades = []upgrades.Upgrade{}
+
+// registerUpgradeHandlers registers a handler per known upgrade and, when the
+// node restarts at an upgrade height, the store loader that adds or removes
+// stores.
+func (app *MeshApp) registerUpgradeHandlers() {
+	for _, u := range Upgrades {
+		app.UpgradeKeeper.SetUpgradeHandler(u.Name, u.CreateHandler(app.ModuleManager, app.configurator))
+	}
+
+	info, err := app.UpgradeKeeper.ReadUpgradeInfoFromDisk()
+	if err != nil {
+		panic(fmt.Errorf("read upgrade info from disk: %w", err))
+	}
+	if app.UpgradeKeeper.IsSkipHeight(info.Height) {
+		return
+	}
+	for _, u := range Upgrades {
+		if info.Name == u.Name {
+			app.SetStoreLoader(upgradetypes.UpgradeStoreLoader(info.Height, &u.StoreUpgrades))
+			return
+		}
+	}
+}
