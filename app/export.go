@@ -33,7 +33,9 @@ func (app *MeshApp) ExportAppStateAndValidators(forZeroHeight bool, jailAllowedA
 	if err != nil {
 		return servertypes.ExportedApp{}, err
 	}
-	appState, err := json.MarshalIndent(genState, "", "  ")
+	// Compact, not indented: re-indenting would rewrite the raw JSON messages
+	// stored in wasm contract histories.
+	appState, err := json.Marshal(genState)
 	if err != nil {
 		return servertypes.ExportedApp{}, err
 	}

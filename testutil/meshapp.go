@@ -4,6 +4,7 @@ package testutil
 
 import (
 	"encoding/json"
+	"math/rand"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -104,7 +105,7 @@ func (f *Fixture) NextBlock(t testing.TB, txs ...[]byte) *abci.ResponseFinalizeB
 	height := f.App.LastBlockHeight() + 1
 	res, err := f.App.FinalizeBlock(&abci.RequestFinalizeBlock{
 		Height:             height,
-		Time:               time.Unix(1_700_000_000+height, 0).UTC(),
+		Time:               blockTime(height),
 		Hash:               f.App.LastCommitID().Hash,
 		NextValidatorsHash: f.ValSet.Hash(),
 		Txs:                txs,
@@ -115,9 +116,13 @@ func (f *Fixture) NextBlock(t testing.TB, txs ...[]byte) *abci.ResponseFinalizeB
 	return res
 }
 
+// blockTime is the deterministic time of block height: one block a second.
+func blockTime(height int64) time.Time { return time.Unix(1_700_000_000+height, 0).UTC() }
+
 // Ctx returns a read-only context on the last committed state.
 func (f *Fixture) Ctx() sdk.Context {
-	return f.App.NewContextLegacy(true, cmtproto.Header{ChainID: ChainID, Height: f.App.LastBlockHeight()})
+	height := f.App.LastBlockHeight()
+	return f.App.NewContextLegacy(true, cmtproto.Header{ChainID: ChainID, Height: height, Time: blockTime(height)})
 }
 
 // WasmdTestdata returns the path of a contract shipped with the wasmd Go
@@ -128,4 +133,25 @@ func WasmdTestdata(t testing.TB, name string) string {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CosmWasm/wasmd").Output()
 	require.NoError(t, err, "locate the wasmd module (is the Go toolchain on PATH?)")
 	return filepath.Join(strings.TrimSpace(string(out)), "x", "wasm", "keeper", "testdata", name)
+}
+
+// SignTx signs msgs from acc with the given sequence and returns the tx bytes.
+// Fees are zero: in-process apps have no minimum gas price.
+func (f *Fixture) SignTx(t testing.TB, acc Account, seq uint64, msgs ...sdk.Msg) []byte {
+	t.Helper()
+	txCfg := f.App.TxConfig()
+	tx, err := simtestutil.GenSignedMockTx(rand.New(rand.NewSource(int64(seq))), txCfg, msgs, sdk.NewCoins(),
+		simtestutil.DefaultGenTxGas*10, ChainID, []uint64{acc.Number}, []uint64{seq}, acc.PrivKey)
+	require.NoError(t, err)
+	bz, err := txCfg.TxEncoder()(tx)
+	require.NoError(t, err)
+	return bz
+}
+
+// RequireTxsOK fails unless every tx result in res has code 0.
+func RequireTxsOK(t testing.TB, res *abci.ResponseFinalizeBlock) {
+	t.Helper()
+	for i, r := range res.TxResults {
+		require.Zerof(t, r.Code, "tx %d failed: %s", i, r.Log)
+	}
 }
