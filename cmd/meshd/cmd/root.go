@@ -12,6 +12,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/config"
+	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/server"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
@@ -21,6 +22,9 @@ import (
 
 	"github.com/llmesh/mesh/app"
 )
+
+// EnvHome names the environment variable that sets --home.
+const EnvHome = "MESHD_HOME"
 
 // NewRootCmd returns meshd's root command.
 func NewRootCmd() *cobra.Command {
@@ -53,6 +57,14 @@ func NewRootCmd() *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.SetOut(cmd.OutOrStdout())
 			cmd.SetErr(cmd.ErrOrStderr())
+
+			// MESHD_HOME stands for --home when the flag is not given, for
+			// client and server config alike.
+			if env := os.Getenv(EnvHome); env != "" && !cmd.Flags().Changed(flags.FlagHome) {
+				if err := cmd.Flags().Set(flags.FlagHome, env); err != nil {
+					return err
+				}
+			}
 
 			ctx := initClientCtx.WithCmdContext(cmd.Context())
 			// --home is read first, so that client.toml is taken from the
