@@ -224,3 +224,56 @@ func TestExportForZeroHeight(t *testing.T) {
 }
 
 func authAddr(module string) string { return authtypes.NewModuleAddress(module).String() }
+
+// networks/chain-registry describes the chain to wallets and relayers; it
+// must agree with the app's constants.
+func TestChainRegistryMatchesApp(t *testing.T) {
+	var chain struct {
+		ChainID      string `json:"chain_id"`
+		Bech32Prefix string `json:"bech32_prefix"`
+		DaemonName   string `json:"daemon_name"`
+		Fees         struct {
+			FeeTokens []struct {
+				Denom string `json:"denom"`
+			} `json:"fee_tokens"`
+		} `json:"fees"`
+		Staking struct {
+			StakingTokens []struct {
+				Denom string `json:"denom"`
+			} `json:"staking_tokens"`
+		} `json:"staking"`
+	}
+	bz, err := os.ReadFile("../networks/chain-registry/chain.json")
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(bz, &chain))
+	require.Equal(t, app.LocalChainID, chain.ChainID)
+	require.Equal(t, app.Bech32Prefix, chain.Bech32Prefix)
+	require.Equal(t, app.AppName, chain.DaemonName)
+	require.Equal(t, app.BondDenom, chain.Fees.FeeTokens[0].Denom)
+	require.Equal(t, app.BondDenom, chain.Staking.StakingTokens[0].Denom)
+
+	var assets struct {
+		Assets []struct {
+			Base       string `json:"base"`
+			Display    string `json:"display"`
+			Symbol     string `json:"symbol"`
+			DenomUnits []struct {
+				Denom    string `json:"denom"`
+				Exponent uint32 `json:"exponent"`
+			} `json:"denom_units"`
+		} `json:"assets"`
+	}
+	bz, err = os.ReadFile("../networks/chain-registry/assetlist.json")
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(bz, &assets))
+	meta := app.MeshDenomMetadata()
+	asset := assets.Assets[0]
+	require.Equal(t, meta.Base, asset.Base)
+	require.Equal(t, meta.Display, asset.Display)
+	require.Equal(t, meta.Symbol, asset.Symbol)
+	require.Len(t, asset.DenomUnits, len(meta.DenomUnits))
+	for i, u := range meta.DenomUnits {
+		require.Equal(t, u.Denom, asset.DenomUnits[i].Denom)
+		require.Equal(t, u.Exponent, asset.DenomUnits[i].Exponent)
+	}
+}

@@ -56,6 +56,10 @@ func setupSingleNode(t *testing.T, cli *CLI) *singleNode {
 	// Fast blocks keep the test short. pprof would listen on a fixed port
 	// (localhost:6060), which parallel runs would fight over.
 	cfg := filepath.Join(home, "config", "config.toml")
+	// `meshd init` writes meshd's 1 s block time (the SDK would write 5 s).
+	initial, err := os.ReadFile(cfg)
+	require.NoError(t, err)
+	require.Contains(t, string(initial), "\ntimeout_commit = \"1s\"\n")
 	setTOML(t, cfg, "timeout_commit", `"500ms"`)
 	setTOML(t, cfg, "pprof_laddr", `""`)
 

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+	"path/filepath"
 	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -61,9 +62,27 @@ func initAppConfig() (string, any) {
 		meshAppConfig{Config: *srvCfg, Wasm: wasmtypes.DefaultNodeConfig()}
 }
 
+// initCmd is the SDK's `init` that keeps meshd's block time: the SDK replaces
+// a timeout_commit equal to CometBFT's default (1s) with 5s when it first
+// writes config.toml, so the value is written again after init.
+func initCmd(basics module.BasicManager) *cobra.Command {
+	cmd := genutilcli.InitCmd(basics, app.DefaultNodeHome)
+	run := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := run(cmd, args); err != nil {
+			return err
+		}
+		cfg := server.GetServerContextFromCmd(cmd).Config
+		cfg.Consensus.TimeoutCommit = initCometBFTConfig().Consensus.TimeoutCommit
+		cmtcfg.WriteConfigFile(filepath.Join(cfg.RootDir, "config", "config.toml"), cfg)
+		return nil
+	}
+	return cmd
+}
+
 func initRootCmd(rootCmd *cobra.Command, enc app.EncodingConfig, basics module.BasicManager) {
 	rootCmd.AddCommand(
-		genutilcli.InitCmd(basics, app.DefaultNodeHome),
+		initCmd(basics),
 		NewTestnetCmd(basics),
 		debug.Cmd(),
 		confixcmd.ConfigCommand(),

@@ -57,6 +57,8 @@ func NewRootCmd() *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.SetOut(cmd.OutOrStdout())
 			cmd.SetErr(cmd.ErrOrStderr())
+			// Flags were parsed: from here on an error is not a usage error.
+			cmd.SilenceUsage = true
 
 			// MESHD_HOME stands for --home when the flag is not given, for
 			// client and server config alike.
