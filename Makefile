@@ -16,15 +16,16 @@ LDFLAGS := -X github.com/cosmos/cosmos-sdk/version.Name=meshd \
 UNIT_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v -e /tests/system -e /tests/ibc)
 
 .DEFAULT_GOAL := help
-.PHONY: help build install test test-unit test-integration test-system bench lint \
+.PHONY: help build install test test-unit test-integration test-system bench lint proto-gen \
         localnet localnet-stop localnet-reset localnet-status clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## build build/meshd
+build: ## build build/meshd and build/meshd-worker
 	@mkdir -p $(BUILD_DIR)
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/meshd ./cmd/meshd
+	@if [ -d ./cmd/meshd-worker ]; then $(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/meshd-worker ./cmd/meshd-worker; fi
 
 install: ## install meshd into $GOPATH/bin
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/meshd
@@ -43,6 +44,9 @@ test-system: build ## system tests: real meshd processes and the real CLI
 
 bench: ## block execution: meshd vs wasmd's app, same SDK version, one run
 	./scripts/bench.sh
+
+proto-gen: ## regenerate Go code from proto/ (buf from npm, plugins from the Go proxy)
+	./scripts/protocgen.sh
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
