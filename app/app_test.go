@@ -20,6 +20,7 @@ import (
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	authzkeeper "github.com/cosmos/cosmos-sdk/x/authz/keeper"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	epochstypes "github.com/cosmos/cosmos-sdk/x/epochs/types"
 	"github.com/cosmos/cosmos-sdk/x/feegrant"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 	govv1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
@@ -67,6 +68,18 @@ func TestDefaultGenesisValidates(t *testing.T) {
 		}
 	}
 	require.EqualValues(t, 6, displayExp)
+
+	// The compute epoch that drives proof-of-compute exists.
+	var epochsGen epochstypes.GenesisState
+	cdc.MustUnmarshalJSON(gen[epochstypes.ModuleName], &epochsGen)
+	var found bool
+	for _, e := range epochsGen.Epochs {
+		if e.Identifier == app.ComputeEpochIdentifier {
+			found = true
+			require.Equal(t, app.DefaultComputeEpoch, e.Duration)
+		}
+	}
+	require.True(t, found, "compute epoch missing from default genesis")
 }
 
 // The module set and store names are consensus-critical: removing or

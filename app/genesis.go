@@ -2,10 +2,21 @@ package app
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	"github.com/cosmos/cosmos-sdk/x/bank"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	"github.com/cosmos/cosmos-sdk/x/epochs"
+	epochstypes "github.com/cosmos/cosmos-sdk/x/epochs/types"
+)
+
+const (
+	// ComputeEpochIdentifier is the x/epochs epoch that drives proof-of-compute.
+	ComputeEpochIdentifier = "compute"
+	// DefaultComputeEpoch is the compute epoch's duration in the default
+	// genesis; the localnet shortens it (networks/local/genesis.jq).
+	DefaultComputeEpoch = 10 * time.Minute
 )
 
 // GenesisState is the app state of a genesis file: module name → raw JSON.
@@ -41,5 +52,16 @@ type meshBankBasic struct{ bank.AppModuleBasic }
 func (meshBankBasic) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
 	gen := banktypes.DefaultGenesisState()
 	gen.DenomMetadata = []banktypes.Metadata{MeshDenomMetadata()}
+	return cdc.MustMarshalJSON(gen)
+}
+
+// meshEpochsBasic is x/epochs' basic module with the compute epoch added to
+// its default genesis.
+type meshEpochsBasic struct{ epochs.AppModule }
+
+// DefaultGenesis returns the SDK's default epochs plus the compute epoch.
+func (meshEpochsBasic) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
+	gen := epochstypes.DefaultGenesis()
+	gen.Epochs = append(gen.Epochs, epochstypes.NewGenesisEpochInfo(ComputeEpochIdentifier, DefaultComputeEpoch))
 	return cdc.MustMarshalJSON(gen)
 }

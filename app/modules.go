@@ -86,6 +86,7 @@ func newBasicManager(mm *module.Manager) module.BasicManager {
 		genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
 		govtypes.ModuleName:     gov.NewAppModuleBasic([]govclient.ProposalHandler{}),
 		banktypes.ModuleName:    meshBankBasic{},
+		epochstypes.ModuleName:  meshEpochsBasic{},
 	})
 }
 
