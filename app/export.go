@@ -81,11 +81,7 @@ func (app *MeshApp) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs [
 		return err
 	}
 	for _, del := range dels {
-		valAddr, err := sdk.ValAddressFromBech32(del.ValidatorAddress)
-		if err != nil {
-			return err
-		}
-		delAddr, err := sdk.AccAddressFromBech32(del.DelegatorAddress)
+		delAddr, valAddr, err := delegationAddrs(del)
 		if err != nil {
 			return err
 		}
@@ -132,11 +128,7 @@ func (app *MeshApp) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs [
 		return err
 	}
 	for _, del := range dels {
-		valAddr, err := sdk.ValAddressFromBech32(del.ValidatorAddress)
-		if err != nil {
-			return err
-		}
-		delAddr, err := sdk.AccAddressFromBech32(del.DelegatorAddress)
+		delAddr, valAddr, err := delegationAddrs(del)
 		if err != nil {
 			return err
 		}
@@ -213,6 +205,15 @@ func (app *MeshApp) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs [
 			}
 			return false
 		}), iterErr)
+}
+
+func delegationAddrs(del stakingtypes.Delegation) (sdk.AccAddress, sdk.ValAddress, error) {
+	valAddr, err := sdk.ValAddressFromBech32(del.ValidatorAddress)
+	if err != nil {
+		return nil, nil, err
+	}
+	delAddr, err := sdk.AccAddressFromBech32(del.DelegatorAddress)
+	return delAddr, valAddr, err
 }
 
 func firstErr(errs ...error) error {
