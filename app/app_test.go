@@ -93,8 +93,8 @@ func TestModulesAndStoreKeysPinned(t *testing.T) {
 	}
 	sort.Strings(modules)
 	require.Equal(t, []string{
-		"07-tendermint", "auth", "authz", "bank", "consensus", "distribution", "epochs",
-		"evidence", "feegrant", "genutil", "gov", "ibc", "interchainaccounts", "mint", "protocolpool",
+		"07-tendermint", "auth", "authz", "bank", "compute", "consensus", "distribution", "epochs",
+		"evidence", "feegrant", "genutil", "gov", "ibc", "interchainaccounts", "mint", "pool", "protocolpool",
 		"slashing", "staking", "transfer", "upgrade", "vesting", "wasm",
 	}, modules)
 
@@ -103,8 +103,8 @@ func TestModulesAndStoreKeysPinned(t *testing.T) {
 		stores = append(stores, k.Name())
 	}
 	require.Equal(t, []string{
-		"acc", "authz", "bank", "consensus", "distribution", "epochs", "evidence", "feegrant", "gov",
-		"ibc", "icacontroller", "icahost", "mint", "protocolpool", "slashing", "staking", "transfer",
+		"acc", "authz", "bank", "compute", "consensus", "distribution", "epochs", "evidence", "feegrant", "gov",
+		"ibc", "icacontroller", "icahost", "mint", "pool", "protocolpool", "slashing", "staking", "transfer",
 		"upgrade", "wasm",
 	}, stores)
 

@@ -52,6 +52,11 @@ import (
 	ibcexported "github.com/cosmos/ibc-go/v11/modules/core/exported"
 	ibckeeper "github.com/cosmos/ibc-go/v11/modules/core/keeper"
 
+	computekeeper "github.com/llmesh/mesh/x/compute/keeper"
+	computetypes "github.com/llmesh/mesh/x/compute/types"
+	poolkeeper "github.com/llmesh/mesh/x/pool/keeper"
+	pooltypes "github.com/llmesh/mesh/x/pool/types"
+
 	"github.com/CosmWasm/wasmd/x/wasm"
 	wasmkeeper "github.com/CosmWasm/wasmd/x/wasm/keeper"
 	wasmtypes "github.com/CosmWasm/wasmd/x/wasm/types"
@@ -85,6 +90,10 @@ type AppKeepers struct {
 
 	// CosmWasm
 	WasmKeeper wasmkeeper.Keeper
+
+	// meshd compute modules
+	PoolKeeper    poolkeeper.Keeper
+	ComputeKeeper computekeeper.Keeper
 }
 
 // StoreKeys lists every KV store the app mounts. The list is pinned by a
@@ -110,6 +119,8 @@ func StoreKeys() []string {
 		icahosttypes.StoreKey,
 		icacontrollertypes.StoreKey,
 		wasmtypes.StoreKey,
+		pooltypes.StoreKey,
+		computetypes.StoreKey,
 	}
 }
 
@@ -126,6 +137,11 @@ var maccPerms = map[string][]string{
 	ibctransfertypes.ModuleName:                 {authtypes.Minter, authtypes.Burner},
 	icatypes.ModuleName:                         nil,
 	wasmtypes.ModuleName:                        {authtypes.Burner},
+	// x/pool holds bonded and unbonding stake and pool rewards; slashes burn from it.
+	pooltypes.ModuleName: {authtypes.Burner},
+	// The DAO treasury (x/dao's account once that module lands) receives
+	// slashed stake when x/pool's slash_destination says so.
+	pooltypes.TreasuryModuleName: nil,
 }
 
 // govAuthority is the address allowed to update SDK, IBC and wasm params and
@@ -182,10 +198,17 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 	app.AuthzKeeper = authzkeeper.NewKeeper(
 		runtime.NewKVStoreService(keys[authzkeeper.StoreKey]), cdc, app.MsgServiceRouter(), app.AccountKeeper)
 
+	// meshd modules. Their authority is x/gov until x/dao lands.
+	app.PoolKeeper = poolkeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[pooltypes.StoreKey]),
+		app.AccountKeeper, app.BankKeeper, authority)
+	app.ComputeKeeper = computekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[computetypes.StoreKey]),
+		accCodec, app.PoolKeeper, authority)
+
 	epochsKeeper := epochskeeper.NewKeeper(runtime.NewKVStoreService(keys[epochstypes.StoreKey]), cdc)
 	app.EpochsKeeper = &epochsKeeper
-	// Epoch hooks of the compute modules are added here as they land.
-	app.EpochsKeeper.SetHooks(epochstypes.NewMultiEpochHooks())
+	app.EpochsKeeper.SetHooks(epochstypes.NewMultiEpochHooks(
+		app.ComputeKeeper.EpochHooks(),
+	))
 
 	skipUpgradeHeights := map[int64]bool{}
 	for _, h := range cast.ToIntSlice(appOpts.Get(server.FlagUnsafeSkipUpgrades)) {

@@ -46,6 +46,11 @@ import (
 	ibcexported "github.com/cosmos/ibc-go/v11/modules/core/exported"
 	ibctm "github.com/cosmos/ibc-go/v11/modules/light-clients/07-tendermint"
 
+	"github.com/llmesh/mesh/x/compute"
+	computetypes "github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/pool"
+	pooltypes "github.com/llmesh/mesh/x/pool/types"
+
 	"github.com/CosmWasm/wasmd/x/wasm"
 	wasmtypes "github.com/CosmWasm/wasmd/x/wasm/types"
 )
@@ -76,6 +81,8 @@ func (app *MeshApp) appModules(txConfig client.TxConfig) []module.AppModule {
 		ica.NewAppModule(app.ICAControllerKeeper, app.ICAHostKeeper),
 		ibctm.NewAppModule(app.tmLightClient),
 		wasm.NewAppModule(cdc, &app.WasmKeeper, app.StakingKeeper, app.AccountKeeper, app.BankKeeper, app.MsgServiceRouter(), nil),
+		pool.NewAppModule(cdc, app.PoolKeeper),
+		compute.NewAppModule(cdc, app.ComputeKeeper),
 	}
 }
 
@@ -111,6 +118,9 @@ var (
 		stakingtypes.ModuleName,
 		authz.ModuleName,
 		epochstypes.ModuleName,
+		// compute after epochs: the epoch hook has recorded a new epoch
+		// before compute draws the sample seed.
+		computetypes.ModuleName,
 		genutiltypes.ModuleName,
 		ibcexported.ModuleName,
 		ibctransfertypes.ModuleName,
@@ -130,6 +140,10 @@ var (
 		ibctransfertypes.ModuleName,
 		icatypes.ModuleName,
 		wasmtypes.ModuleName,
+		// compute settles epoch outcomes (may slash pools) before pool pays
+		// matured unbondings, so a slash reaches them first.
+		computetypes.ModuleName,
+		pooltypes.ModuleName,
 	}
 
 	// initGenesis: genutil after staking (gentxs need the pools); wasm last
@@ -156,6 +170,8 @@ var (
 		icatypes.ModuleName,
 		ibctm.ModuleName,
 		wasmtypes.ModuleName,
+		pooltypes.ModuleName,
+		computetypes.ModuleName,
 	}
 
 	// exportGenesis: consensus params first, distribution before protocolpool.
@@ -181,6 +197,8 @@ var (
 		icatypes.ModuleName,
 		ibctm.ModuleName,
 		wasmtypes.ModuleName,
+		pooltypes.ModuleName,
+		computetypes.ModuleName,
 	}
 )
 

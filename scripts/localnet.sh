@@ -13,9 +13,13 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/networks/local/localnet.env"
 HOME_DIR=${LOCALNET_HOME:-$ROOT/.localnet}
 MESHD=${MESHD:-$ROOT/build/meshd}
+WORKER_BIN=${MESHD_WORKER:-$(dirname "$MESHD")/meshd-worker}
 NODE_HOME=$HOME_DIR/meshd
 PID_FILE=$HOME_DIR/meshd.pid
 LOG_FILE=$HOME_DIR/meshd.log
+WORKER_HOME=$HOME_DIR/worker
+WORKER_PID_FILE=$HOME_DIR/worker.pid
+WORKER_LOG_FILE=$HOME_DIR/worker.log
 RPC=tcp://127.0.0.1:$LOCALNET_RPC_PORT
 
 log() { printf '%s\n' "$*" >&2; }
@@ -23,6 +27,63 @@ die() { log "localnet: $*"; exit 1; }
 
 running() {
   [[ -f $PID_FILE ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null
+}
+
+worker_running() {
+  [[ -f $WORKER_PID_FILE ]] && kill -0 "$(cat "$WORKER_PID_FILE")" 2>/dev/null
+}
+
+# tx submits `meshd tx ARGS…` from the localnet home and waits until it is in a
+# block with code 0.
+tx() {
+  local out hash code
+  out=$("$MESHD" tx "$@" --home "$NODE_HOME" --gas auto --gas-adjustment 2 \
+    --gas-prices "$LOCALNET_MIN_GAS_PRICES" -y -o json 2>"$HOME_DIR/tx.err") || die "tx $*: $(cat "$HOME_DIR/tx.err")"
+  hash=$(jq -r .txhash <<<"$out" 2>/dev/null) || die "tx $*: $out"
+  code=$(jq -r .code <<<"$out")
+  [[ $code == 0 ]] || die "tx $* rejected: $(jq -r .raw_log <<<"$out")"
+  for _ in $(seq 1 30); do
+    sleep 1
+    out=$("$MESHD" q tx "$hash" --home "$NODE_HOME" -o json 2>/dev/null) || continue
+    code=$(jq -r .code <<<"$out")
+    [[ $code == 0 ]] && return 0
+    die "tx $* failed in block: $(jq -r .raw_log <<<"$out")"
+  done
+  die "tx $* ($hash) not included after 30 s"
+}
+
+# provision_worker creates the validator's compute pool, a worker key,
+# authorises and fee-grants the worker, and registers it (signed by the
+# worker's own key). Runs once per localnet.
+provision_worker() {
+  [[ -x $WORKER_BIN ]] || die "$WORKER_BIN not found; run 'make build' first"
+  local val worker
+  val=$("$MESHD" keys show validator -a --home "$NODE_HOME")
+  log "localnet: creating the validator's compute pool and its worker"
+  tx pool create-pool "$LOCALNET_POOL_SELF_BOND" --commission "$LOCALNET_POOL_COMMISSION" --from validator
+  rm -rf "$WORKER_HOME"
+  worker=$("$WORKER_BIN" init --home "$WORKER_HOME" --keyring-backend test -o json | jq -r .address)
+  tx compute authorize-worker "$worker" --from validator
+  tx feegrant grant "$val" "$worker" --spend-limit "$LOCALNET_WORKER_FEE_LIMIT" --from validator \
+    --allowed-messages "/mesh.compute.v1.MsgRegisterWorker,/mesh.compute.v1.MsgUpdateWorker,/mesh.compute.v1.MsgCommitPoC,/mesh.compute.v1.MsgRevealPoC"
+  tx compute register-worker --provider "$val" --gpu cpu --vram-gb 0 --tops 1 \
+    --units "$LOCALNET_WORKER_UNITS" --models mesh-embedded-v1 \
+    --from worker --keyring-dir "$WORKER_HOME" --fee-granter "$val"
+  printf '%-10s %s\n' worker "$worker" >>"$HOME_DIR/accounts.txt"
+  touch "$HOME_DIR/.provisioned"
+}
+
+start_worker() {
+  worker_running && return 0
+  local val
+  val=$("$MESHD" keys show validator -a --home "$NODE_HOME")
+  log "localnet: starting meshd-worker (log: $WORKER_LOG_FILE)"
+  nohup "$WORKER_BIN" start --home "$WORKER_HOME" --grpc "127.0.0.1:$LOCALNET_GRPC_PORT" \
+    --chain-id "$LOCALNET_CHAIN_ID" --fee-granter "$val" --gas-prices "$LOCALNET_MIN_GAS_PRICES" \
+    --listen "$LOCALNET_WORKER_LISTEN" >>"$WORKER_LOG_FILE" 2>&1 &
+  echo $! >"$WORKER_PID_FILE"
+  sleep 1
+  worker_running || { tail -n 30 "$WORKER_LOG_FILE" >&2; die "meshd-worker exited; see $WORKER_LOG_FILE"; }
 }
 
 height() {
@@ -89,6 +150,7 @@ start() {
   [[ -x $MESHD ]] || die "$MESHD not found; run 'make build' first"
   if running; then
     log "localnet: already running (pid $(cat "$PID_FILE"))"
+    if [[ $LOCALNET_WORKER == 1 && -f $HOME_DIR/.provisioned ]]; then start_worker; fi
     summary
     return 0
   fi
@@ -110,6 +172,10 @@ start() {
     sleep 1
   done
   [[ -n $h && $h -ge 2 ]] || { tail -n 30 "$LOG_FILE" >&2; die "no blocks after 90 s; see $LOG_FILE"; }
+  if [[ $LOCALNET_WORKER == 1 ]]; then
+    [[ -f $HOME_DIR/.provisioned ]] || provision_worker
+    start_worker
+  fi
   summary
 }
 
@@ -122,15 +188,29 @@ meshd localnet is running: chain-id $LOCALNET_CHAIN_ID, height $(height)
   REST  http://127.0.0.1:$LOCALNET_API_PORT
   home  $NODE_HOME   (log: $LOG_FILE)
 
-Dev accounts (keyring-backend test, in the home above):
+Dev accounts (keyring-backend test, in the home above; the worker's key is in $WORKER_HOME):
 $(sed 's/^/  /' "$HOME_DIR/accounts.txt")
+$(worker_running && printf '\nmeshd-worker: running (pid %s), health http://%s/healthz, log %s' "$(cat "$WORKER_PID_FILE")" "$LOCALNET_WORKER_LISTEN" "$WORKER_LOG_FILE")
 
 Use it:   $MESHD q bank balances \$($MESHD keys show alice -a --home $NODE_HOME) --home $NODE_HOME
 Stop it:  make localnet-stop      Wipe it: make localnet-reset
 EOT
 }
 
+stop_worker() {
+  if worker_running; then
+    local pid
+    pid=$(cat "$WORKER_PID_FILE")
+    kill "$pid"
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    log "localnet: stopped meshd-worker (pid $pid)"
+  fi
+  rm -f "$WORKER_PID_FILE"
+}
+
 stop() {
+  stop_worker
   if running; then
     local pid
     pid=$(cat "$PID_FILE")

@@ -84,6 +84,16 @@ func NewRootCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The SDK only reopens the keyring when --keyring-backend changes;
+			// --keyring-dir alone must reopen it too (e.g. signing with a
+			// worker's key kept in the worker's home).
+			if cmd.Flags().Changed(flags.FlagKeyringDir) && !cmd.Flags().Changed(flags.FlagKeyringBackend) && ctx.Keyring != nil {
+				kr, err := client.NewKeyringFromBackend(ctx, ctx.Keyring.Backend())
+				if err != nil {
+					return err
+				}
+				ctx = ctx.WithKeyring(kr)
+			}
 
 			// SIGN_MODE_TEXTUAL needs a node to resolve denom metadata.
 			if !ctx.Offline {

@@ -1,0 +1,56 @@
+// Package backends defines what meshd-worker asks of a compute backend and
+// the helpers every backend shares. A backend only computes; the scheduler
+// persists, commits and reveals.
+package backends
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/llmesh/mesh/x/compute/poc"
+)
+
+// PoC computes proof-of-compute challenges.
+type PoC interface {
+	// Name is the backend's name in logs and metrics ("cpu", "exec").
+	Name() string
+	// ProvePoC returns the d.M rows of C = A·B for the challenge seed, each
+	// encoded as poc.EncodeRow does (4·d.P bytes, int32 little-endian).
+	ProvePoC(ctx context.Context, seed []byte, d poc.Dims) ([][]byte, error)
+}
+
+// SplitRows cuts a buffer of m·4p bytes into m row slices that share it.
+func SplitRows(buf []byte, d poc.Dims) ([][]byte, error) {
+	rowLen := 4 * d.P
+	if d.M <= 0 || len(buf) != d.M*rowLen {
+		return nil, fmt.Errorf("backends: %d bytes of rows, want %d×%d", len(buf), d.M, rowLen)
+	}
+	rows := make([][]byte, d.M)
+	for i := range rows {
+		rows[i] = buf[i*rowLen : (i+1)*rowLen : (i+1)*rowLen]
+	}
+	return rows, nil
+}
+
+// Tree builds the challenge's Merkle tree over encoded rows, hashing the
+// leaves on every core (one SHA-256 per row dominates for small p).
+func Tree(rows [][]byte) (*poc.Tree, error) {
+	leaves := make([][]byte, len(rows))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(rows)/1024))
+	var wg sync.WaitGroup
+	per := (len(rows) + workers - 1) / workers
+	for lo := 0; lo < len(rows); lo += per {
+		hi := min(lo+per, len(rows))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				leaves[i] = poc.LeafHash(uint32(i), rows[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return poc.NewTree(leaves)
+}

@@ -1,0 +1,150 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	osexec "os/exec"
+	"strings"
+	"time"
+
+	"github.com/llmesh/mesh/worker/backends"
+	"github.com/llmesh/mesh/x/compute/poc"
+)
+
+// Defaults for a Backend's zero fields.
+const (
+	DefaultTimeout = 10 * time.Minute
+	// stderrTail is how much of the program's stderr an error quotes.
+	stderrTail = 2048
+	// waitDelay is how long Wait waits for the pipes after the process is
+	// killed, in case a grandchild holds them open.
+	waitDelay = 2 * time.Second
+)
+
+// Backend runs Argv once per challenge.
+type Backend struct {
+	// Argv is the program and its arguments; no shell is involved.
+	Argv []string
+	// Timeout bounds one run; DefaultTimeout when zero.
+	Timeout time.Duration
+	// MaxOutput bounds stdout in bytes; ResponseSize of the challenge when zero.
+	MaxOutput int64
+	// Env is the program's environment; the worker's own when nil.
+	Env []string
+}
+
+var _ backends.PoC = (*Backend)(nil)
+
+// New parses a command line (split on white space, no shell quoting).
+func New(cmdline string, timeout time.Duration) (*Backend, error) {
+	argv := strings.Fields(cmdline)
+	if len(argv) == 0 {
+		return nil, errors.New("exec backend: empty command")
+	}
+	return &Backend{Argv: argv, Timeout: timeout}, nil
+}
+
+// Name implements backends.PoC.
+func (b *Backend) Name() string { return "exec" }
+
+// ProvePoC implements backends.PoC: it runs the program with the request on
+// stdin and decodes its stdout. The program is killed (with its process
+// group, where the OS has them) when ctx ends or the timeout passes.
+func (b *Backend) ProvePoC(ctx context.Context, seed []byte, d poc.Dims) ([][]byte, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	if len(b.Argv) == 0 {
+		return nil, errors.New("exec backend: empty command")
+	}
+	req, err := json.Marshal(NewRequest(seed, d))
+	if err != nil {
+		return nil, err
+	}
+	timeout := b.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	limit := b.MaxOutput
+	if limit <= 0 {
+		limit = ResponseSize(d)
+	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	cmd := osexec.CommandContext(ctx, b.Argv[0], b.Argv[1:]...)
+	cmd.Env = b.Env
+	cmd.Stdin = bytes.NewReader(req)
+	stdout := &limitedBuffer{limit: limit, onFull: cancel}
+	stderr := &tailBuffer{max: stderrTail}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.WaitDelay = waitDelay
+	setProcessGroup(cmd)
+
+	runErr := cmd.Run()
+	switch {
+	case stdout.full:
+		return nil, fmt.Errorf("exec backend: output exceeds %d bytes", limit)
+	case parent.Err() != nil:
+		return nil, fmt.Errorf("exec backend: %w", parent.Err())
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("exec backend: timed out after %s", timeout)
+	}
+	rows, err := decodeResponse(stdout.buf.Bytes(), d)
+	if runErr != nil {
+		// The program's own error message beats its exit status.
+		if err != nil && strings.HasPrefix(err.Error(), "backend error:") {
+			return nil, fmt.Errorf("exec backend: %w", err)
+		}
+		return nil, fmt.Errorf("exec backend: %s: %w%s", b.Argv[0], runErr, stderr.suffix())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("exec backend: %w%s", err, stderr.suffix())
+	}
+	return rows, nil
+}
+
+// limitedBuffer keeps at most limit bytes and calls onFull (which kills the
+// program) past it.
+type limitedBuffer struct {
+	buf    bytes.Buffer
+	limit  int64
+	full   bool
+	onFull func()
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if int64(l.buf.Len())+int64(len(p)) > l.limit {
+		l.full = true
+		l.onFull()
+		return 0, io.ErrShortWrite
+	}
+	return l.buf.Write(p)
+}
+
+// tailBuffer keeps the last max bytes written.
+type tailBuffer struct {
+	buf []byte
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) suffix() string {
+	s := strings.TrimSpace(string(t.buf))
+	if s == "" {
+		return ""
+	}
+	return " (stderr: " + s + ")"
+}

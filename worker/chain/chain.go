@@ -1,0 +1,61 @@
+package chain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	errorsmod "cosmossdk.io/errors"
+
+	computetypes "github.com/llmesh/mesh/x/compute/types"
+)
+
+// Chain is what the scheduler needs from the chain; Client implements it
+// over gRPC and tests use a fake.
+type Chain interface {
+	// Address is the worker's mesh1… address.
+	Address() string
+	// Height is the node's latest block height.
+	Height(ctx context.Context) (int64, error)
+	// Challenge is the worker's proof-of-compute challenge in the current epoch.
+	Challenge(ctx context.Context) (*computetypes.QueryChallengeResponse, error)
+	// CommitPoC broadcasts MsgCommitPoC and returns the tx hash once CheckTx
+	// accepted it. The tx expires after timeoutHeight when it is > 0.
+	CommitPoC(ctx context.Context, epoch int64, root []byte, timeoutHeight int64) (string, error)
+	// RevealPoC broadcasts MsgRevealPoC, like CommitPoC.
+	RevealPoC(ctx context.Context, epoch int64, rows []computetypes.RevealedRow, timeoutHeight int64) (string, error)
+	// TxResult reports whether a tx is in a block and how it ended.
+	TxResult(ctx context.Context, hash string) (TxResult, error)
+}
+
+// TxResult is a broadcast tx's fate.
+type TxResult struct {
+	// Found is false while the tx is not in a block (pending, dropped or unknown).
+	Found  bool
+	Height int64
+	// Err is nil for a successful tx, else a *TxError.
+	Err error
+}
+
+// TxError is a tx rejected by CheckTx or failed in its block, with the ABCI
+// code. errors.Is matches the registered error it stands for, e.g.
+// computetypes.ErrDuplicateCommit or sdkerrors.ErrWrongSequence.
+type TxError struct {
+	Codespace string
+	Code      uint32
+	Log       string
+}
+
+func (e *TxError) Error() string {
+	return fmt.Sprintf("tx failed: codespace %s code %d: %s", e.Codespace, e.Code, e.Log)
+}
+
+// Unwrap returns the registered error of (codespace, code) when one is known.
+func (e *TxError) Unwrap() error {
+	err := errorsmod.ABCIError(e.Codespace, e.Code, e.Log)
+	var reg *errorsmod.Error
+	if errors.As(err, &reg) {
+		return reg
+	}
+	return nil
+}

@@ -1,0 +1,158 @@
+// Package health is meshd-worker's window for operators: Prometheus
+// metrics, a JSON status and the HTTP server that exposes both.
+package health
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// DefaultListen is the default address of the HTTP server.
+const DefaultListen = "127.0.0.1:26680"
+
+// StaleAfter is how long without a successful chain poll /healthz waits
+// before it answers 503.
+const StaleAfter = 2 * time.Minute
+
+// Metrics are the worker's Prometheus metrics, in their own registry.
+type Metrics struct {
+	Registry        *prometheus.Registry
+	EpochsCommitted prometheus.Counter
+	EpochsRevealed  prometheus.Counter
+	EpochsPassed    prometheus.Counter
+	Outcomes        *prometheus.CounterVec
+	ProveDuration   prometheus.Histogram
+	NodeErrors      prometheus.Counter
+	CurrentEpoch    prometheus.Gauge
+	Height          prometheus.Gauge
+}
+
+// NewMetrics registers the metrics (and the Go and process collectors).
+func NewMetrics() *Metrics {
+	const ns = "meshd_worker"
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		EpochsCommitted: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "epochs_committed_total",
+			Help: "Epochs whose PoC commitment was seen on chain."}),
+		EpochsRevealed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "epochs_revealed_total",
+			Help: "Epochs whose PoC reveal was judged on chain."}),
+		EpochsPassed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "epochs_passed_total",
+			Help: "Epochs whose PoC passed verification."}),
+		Outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "epoch_outcomes_total",
+			Help: "PoC outcomes seen on chain, by outcome."}, []string{"outcome"}),
+		ProveDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "prove_duration_seconds",
+			Help: "Time to compute one PoC challenge (GEMM, encoding and Merkle tree).", Buckets: prometheus.ExponentialBuckets(0.01, 2, 16)}),
+		NodeErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "node_errors_total",
+			Help: "Failed calls to the node (unreachable or an error answer)."}),
+		CurrentEpoch: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "current_epoch",
+			Help: "The chain's current compute epoch."}),
+		Height: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "last_height",
+			Help: "The last block height seen."}),
+	}
+	m.Registry.MustRegister(m.EpochsCommitted, m.EpochsRevealed, m.EpochsPassed, m.Outcomes, m.ProveDuration,
+		m.NodeErrors, m.CurrentEpoch, m.Height,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Snapshot is the worker's status as /healthz shows it.
+type Snapshot struct {
+	Healthy            bool      `json:"healthy"`
+	Address            string    `json:"address,omitempty"`
+	Backend            string    `json:"backend,omitempty"`
+	Phase              string    `json:"phase"`
+	LastHeight         int64     `json:"last_height"`
+	LastPoll           time.Time `json:"last_poll,omitzero"`
+	CurrentEpoch       int64     `json:"current_epoch"`
+	LastEpochCommitted int64     `json:"last_epoch_committed"`
+	LastEpochRevealed  int64     `json:"last_epoch_revealed"`
+	LastOutcome        string    `json:"last_outcome,omitempty"`
+	LastError          string    `json:"last_error,omitempty"`
+	LastErrorAt        time.Time `json:"last_error_at,omitzero"`
+}
+
+// Status is the worker's live status, safe for concurrent use.
+type Status struct {
+	mu sync.Mutex
+	s  Snapshot
+}
+
+// NewStatus starts a status.
+func NewStatus(address, backend string) *Status {
+	return &Status{s: Snapshot{Address: address, Backend: backend, Phase: "starting"}}
+}
+
+// Update changes the status under its lock.
+func (st *Status) Update(f func(*Snapshot)) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f(&st.s)
+}
+
+// SetError records the last error.
+func (st *Status) SetError(err error) {
+	st.Update(func(s *Snapshot) { s.LastError, s.LastErrorAt = err.Error(), time.Now().UTC() })
+}
+
+// Snapshot returns a copy; Healthy is set when the chain answered within StaleAfter.
+func (st *Status) Snapshot() Snapshot {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s := st.s
+	s.Healthy = !s.LastPoll.IsZero() && time.Since(s.LastPoll) < StaleAfter
+	return s
+}
+
+// Handler serves GET /healthz (200 with the status, 503 while the node has
+// not answered for StaleAfter) and GET /metrics.
+func Handler(st *Status, m *Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		snap := st.Snapshot()
+		w.Header().Set("Content-Type", "application/json")
+		if !snap.Healthy {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_ = json.NewEncoder(w).Encode(snap)
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
+	return mux
+}
+
+// Serve listens on addr and serves h until ctx is done. It returns once the
+// listener is up (or failed), with a channel for the server's end.
+func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) (net.Addr, <-chan error, error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan error, 1)
+	go func() {
+		err := srv.Serve(lis)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		done <- err
+	}()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			log.Warn("health server shutdown", "err", err)
+		}
+	}()
+	log.Info("health server listening", "addr", lis.Addr().String())
+	return lis.Addr(), done, nil
+}

@@ -1,0 +1,359 @@
+// Package scheduler is meshd-worker's loop: watch the worker's challenge,
+// prove, persist, commit, then reveal the sampled rows, surviving restarts
+// and node outages.
+//
+// One epoch, as the scheduler sees it through Query/Challenge:
+//
+//	eligible, no commitment, height < commit_end  → compute, persist, broadcast MsgCommitPoC
+//	commitment, no sample_indices                  → wait for the commit window to close
+//	sample_indices, no outcome, height < reveal_end → load rows, build proofs, broadcast MsgRevealPoC
+//	outcome set                                    → count it, prune old state
+//
+// Nothing is broadcast before the state it depends on is on disk, so a
+// restart (new Scheduler, same state directory) reveals without recomputing.
+package scheduler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/llmesh/mesh/worker/backends"
+	"github.com/llmesh/mesh/worker/chain"
+	"github.com/llmesh/mesh/worker/health"
+	"github.com/llmesh/mesh/worker/state"
+	"github.com/llmesh/mesh/x/compute/poc"
+	computetypes "github.com/llmesh/mesh/x/compute/types"
+)
+
+// Config wires a Scheduler.
+type Config struct {
+	Chain   chain.Chain
+	Backend backends.PoC
+	Store   *state.Store
+	Metrics *health.Metrics
+	Status  *health.Status
+	Logger  *slog.Logger
+	// PollInterval is the time between challenge polls (about a block); 1s when 0.
+	PollInterval time.Duration
+	// MaxBackoff caps the wait after consecutive node errors (doubling from
+	// PollInterval); 30s when 0.
+	MaxBackoff time.Duration
+	// ResendAfter is the number of blocks after which a commit or reveal that
+	// has not shown up on chain is broadcast again; 3 when 0.
+	ResendAfter int64
+	// KeepEpochs is how many recent epochs of state are kept; 3 when 0.
+	KeepEpochs int64
+	// SpotCheckRows rows of every proof are recomputed with the chain's
+	// reference code before committing (a wrong row is slashed as fraud); 4 when 0,
+	// none when negative.
+	SpotCheckRows int
+}
+
+// Scheduler runs the proof-of-compute loop of one worker.
+type Scheduler struct {
+	cfg   Config
+	chain chain.Chain
+	log   *slog.Logger
+	m     *health.Metrics
+	st    *health.Status
+
+	clock     blockClock
+	lastProve proveSample
+	// once holds (epoch, event) pairs already logged, so that a skipped
+	// epoch is reported once rather than every poll.
+	once map[onceKey]bool
+}
+
+type onceKey struct {
+	epoch int64
+	what  string
+}
+
+// New checks cfg and makes a scheduler.
+func New(cfg Config) (*Scheduler, error) {
+	if cfg.Chain == nil || cfg.Backend == nil || cfg.Store == nil {
+		return nil, errors.New("scheduler: chain, backend and store are required")
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 30 * time.Second
+	}
+	if cfg.ResendAfter <= 0 {
+		cfg.ResendAfter = 3
+	}
+	if cfg.KeepEpochs <= 0 {
+		cfg.KeepEpochs = 3
+	}
+	if cfg.SpotCheckRows == 0 {
+		cfg.SpotCheckRows = 4
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = health.NewMetrics()
+	}
+	if cfg.Status == nil {
+		cfg.Status = health.NewStatus(cfg.Chain.Address(), cfg.Backend.Name())
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Scheduler{cfg: cfg, chain: cfg.Chain, log: cfg.Logger, m: cfg.Metrics, st: cfg.Status, once: map[onceKey]bool{}}, nil
+}
+
+// Run polls until ctx is done. Errors are logged, counted and retried with
+// exponential backoff; Run only returns ctx's error.
+func (s *Scheduler) Run(ctx context.Context) error {
+	s.log.Info("scheduler started", "worker", s.chain.Address(), "backend", s.cfg.Backend.Name(), "state", s.cfg.Store.Dir())
+	wait := s.cfg.PollInterval
+	for {
+		err := s.Step(ctx)
+		switch {
+		case ctx.Err() != nil:
+			s.log.Info("scheduler stopped")
+			return ctx.Err()
+		case err != nil:
+			s.log.Warn("step failed", "err", err, "retry_in", wait)
+			wait = min(2*wait, s.cfg.MaxBackoff)
+		default:
+			wait = s.cfg.PollInterval
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			s.log.Info("scheduler stopped")
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// nodeErr counts and records a failed call to the node.
+func (s *Scheduler) nodeErr(what string, err error) error {
+	s.m.NodeErrors.Inc()
+	err = fmt.Errorf("%s: %w", what, err)
+	s.st.SetError(err)
+	return err
+}
+
+// fail records an error that is not the node's.
+func (s *Scheduler) fail(err error) error {
+	s.st.SetError(err)
+	return err
+}
+
+func (s *Scheduler) logOnce(epoch int64, what string, msg string, args ...any) {
+	k := onceKey{epoch, what}
+	if s.once[k] {
+		return
+	}
+	s.once[k] = true
+	s.log.Info(msg, append([]any{"epoch", epoch}, args...)...)
+}
+
+func (s *Scheduler) phase(p string) { s.st.Update(func(sn *health.Snapshot) { sn.Phase = p }) }
+
+// Step polls the chain once and does whatever the epoch needs next.
+func (s *Scheduler) Step(ctx context.Context) error {
+	ch, err := s.chain.Challenge(ctx)
+	if err != nil {
+		return s.nodeErr("challenge", err)
+	}
+	height, err := s.chain.Height(ctx)
+	if err != nil {
+		return s.nodeErr("height", err)
+	}
+	s.observe(height, ch.Epoch)
+	if !ch.Eligible {
+		s.phase("idle")
+		s.logOnce(ch.Epoch, "ineligible", "not challenged in this epoch (not eligible)")
+		return nil
+	}
+	rec, found, err := s.cfg.Store.Get(ch.Epoch)
+	if err != nil {
+		// The proof is deterministic: a damaged record only costs a recomputation.
+		s.log.Error("state unreadable, will recompute", "epoch", ch.Epoch, "err", err)
+		found = false
+	}
+	if ch.Commitment == nil {
+		if found && (rec.M != ch.M || rec.N != ch.N || rec.P != ch.P) {
+			// The claimed units (or the params) changed since it was proved.
+			s.log.Warn("saved proof has another shape, recomputing", "epoch", ch.Epoch, "saved_m", rec.M, "m", ch.M)
+			found = false
+		}
+		return s.commitPhase(ctx, ch, height, rec, found)
+	}
+	return s.revealPhase(ctx, ch, height, rec, found)
+}
+
+func (s *Scheduler) observe(height, epoch int64) {
+	s.clock.observe(height, time.Now())
+	s.m.Height.Set(float64(height))
+	s.m.CurrentEpoch.Set(float64(epoch))
+	s.st.Update(func(sn *health.Snapshot) {
+		sn.LastHeight, sn.CurrentEpoch, sn.LastPoll = height, epoch, time.Now().UTC()
+	})
+	if epoch > 0 {
+		s.prune(epoch - s.cfg.KeepEpochs + 1)
+	}
+}
+
+func (s *Scheduler) prune(keepFrom int64) {
+	removed, err := s.cfg.Store.Prune(keepFrom)
+	if err != nil {
+		s.log.Warn("pruning state", "err", err)
+	}
+	if len(removed) > 0 {
+		s.log.Debug("pruned state", "epochs", removed)
+	}
+}
+
+func dimsOf(ch *computetypes.QueryChallengeResponse) poc.Dims {
+	return poc.Dims{M: int(ch.M), N: int(ch.N), P: int(ch.P)}
+}
+
+// commitPhase: no commitment on chain yet.
+func (s *Scheduler) commitPhase(ctx context.Context, ch *computetypes.QueryChallengeResponse, height int64, rec state.Record, found bool) error {
+	// A tx broadcast now lands at height+1 at the earliest.
+	if height >= ch.CommitEnd {
+		s.phase("idle")
+		if found && rec.CommitTx != "" {
+			s.logOnce(ch.Epoch, "commit-lost", "commit not included before the commit window closed", "tx", rec.CommitTx, "commit_end", ch.CommitEnd)
+		} else {
+			s.logOnce(ch.Epoch, "commit-skip", "skipping epoch: commit window closed", "height", height, "commit_end", ch.CommitEnd)
+		}
+		return nil
+	}
+	if !found {
+		d := dimsOf(ch)
+		if est, left := s.lastProve.estimate(d), s.clock.until(height, ch.CommitEnd); est > 0 && left > 0 && est > left {
+			s.logOnce(ch.Epoch, "commit-skip", "skipping epoch: the proof would finish after the commit window",
+				"estimate", est.Round(time.Millisecond), "window_left", left.Round(time.Millisecond))
+			return nil
+		}
+		var err error
+		if rec, err = s.prove(ctx, ch); err != nil {
+			return s.fail(err)
+		}
+		// Proving takes time: is the window still open?
+		if height, err = s.chain.Height(ctx); err != nil {
+			return s.nodeErr("height", err)
+		}
+		if height >= ch.CommitEnd {
+			s.logOnce(ch.Epoch, "commit-skip", "skipping epoch: proof finished after the commit window", "height", height, "commit_end", ch.CommitEnd)
+			return nil
+		}
+	}
+	if rec.CommitTx != "" && height-rec.CommitHeight < s.cfg.ResendAfter {
+		s.phase("committing")
+		return nil // broadcast recently: wait for the block
+	}
+	if rec.CommitTx != "" {
+		if err := s.checkPending(ctx, ch.Epoch, "commit", rec.CommitTx); err != nil {
+			return err
+		}
+	}
+	s.phase("committing")
+	hash, err := s.chain.CommitPoC(ctx, ch.Epoch, rec.Root, ch.CommitEnd)
+	if errors.Is(err, computetypes.ErrDuplicateCommit) {
+		s.log.Info("commitment already on chain", "epoch", ch.Epoch)
+		return nil
+	}
+	if err != nil {
+		return s.txErr("commit", err)
+	}
+	rec.CommitTx, rec.CommitHeight = hash, height
+	if err := s.cfg.Store.Update(rec); err != nil {
+		return s.fail(err)
+	}
+	s.log.Info("commit broadcast", "epoch", ch.Epoch, "tx", hash, "root", fmt.Sprintf("%X", rec.Root), "rows", rec.M)
+	return nil
+}
+
+// txErr records a broadcast failure; unreachable nodes count as node errors.
+func (s *Scheduler) txErr(what string, err error) error {
+	var txErr *chain.TxError
+	if chain.Unreachable(err) || !errors.As(err, &txErr) {
+		return s.nodeErr(what, err)
+	}
+	return s.fail(fmt.Errorf("%s: %w", what, err))
+}
+
+// checkPending looks up a tx that has not shown its effect after
+// ResendAfter blocks, before it is sent again, and logs why it failed.
+func (s *Scheduler) checkPending(ctx context.Context, epoch int64, what, hash string) error {
+	res, err := s.chain.TxResult(ctx, hash)
+	if err != nil {
+		return s.nodeErr("tx result", err)
+	}
+	switch {
+	case !res.Found:
+		s.log.Warn(what+" not in a block yet, broadcasting again", "epoch", epoch, "tx", hash)
+	case res.Err != nil:
+		s.log.Warn(what+" failed in its block, broadcasting again", "epoch", epoch, "tx", hash, "err", res.Err)
+	default:
+		s.log.Warn(what+" included but not visible in the challenge yet, broadcasting again", "epoch", epoch, "tx", hash, "height", res.Height)
+	}
+	return nil
+}
+
+// prove computes the challenge, checks a few rows against the spec and
+// saves rows and root before anything is broadcast.
+func (s *Scheduler) prove(ctx context.Context, ch *computetypes.QueryChallengeResponse) (state.Record, error) {
+	d := dimsOf(ch)
+	if err := d.Validate(); err != nil {
+		return state.Record{}, fmt.Errorf("epoch %d: %w", ch.Epoch, err)
+	}
+	s.phase("proving")
+	s.log.Info("proving", "epoch", ch.Epoch, "m", d.M, "n", d.N, "p", d.P, "backend", s.cfg.Backend.Name())
+	start := time.Now()
+	rows, err := s.cfg.Backend.ProvePoC(ctx, ch.Seed, d)
+	if err != nil {
+		return state.Record{}, fmt.Errorf("prove epoch %d: %w", ch.Epoch, err)
+	}
+	if err := spotCheck(ch.Seed, d, rows, s.cfg.SpotCheckRows); err != nil {
+		return state.Record{}, fmt.Errorf("prove epoch %d: backend %s: %w", ch.Epoch, s.cfg.Backend.Name(), err)
+	}
+	tree, err := backends.Tree(rows)
+	if err != nil {
+		return state.Record{}, err
+	}
+	took := time.Since(start)
+	s.m.ProveDuration.Observe(took.Seconds())
+	s.lastProve = proveSample{d: d, took: took}
+	rec := state.Record{Epoch: ch.Epoch, M: ch.M, N: ch.N, P: ch.P, Root: tree.Root()}
+	if err := s.cfg.Store.Save(rec, rows); err != nil {
+		return state.Record{}, fmt.Errorf("saving epoch %d: %w", ch.Epoch, err)
+	}
+	rec, _, err = s.cfg.Store.Get(ch.Epoch)
+	s.log.Info("proof ready", "epoch", ch.Epoch, "took", took.Round(time.Microsecond),
+		"gmacs", fmt.Sprintf("%.2f", float64(d.M)*float64(d.N)*float64(d.P)/took.Seconds()/1e9))
+	return rec, err
+}
+
+// spotCheck recomputes k rows spread over the challenge with poc.RowProduct.
+func spotCheck(seed []byte, d poc.Dims, rows [][]byte, k int) error {
+	if len(rows) != d.M {
+		return fmt.Errorf("%d rows, want %d", len(rows), d.M)
+	}
+	if k <= 0 {
+		return nil
+	}
+	b := poc.GenB(seed, d.N, d.P)
+	for t := 0; t < k && t < d.M; t++ {
+		i := uint32(0)
+		if k > 1 {
+			i = uint32((int64(t) * int64(d.M-1)) / int64(k-1))
+		}
+		want := poc.EncodeRow(poc.RowProduct(poc.GenARow(seed, i, d.N), b, d.N, d.P))
+		if !bytes.Equal(want, rows[i]) {
+			return fmt.Errorf("row %d differs from the reference computation", i)
+		}
+	}
+	return nil
+}

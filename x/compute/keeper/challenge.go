@@ -1,0 +1,54 @@
+package keeper
+
+import (
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/compute/poc"
+	"github.com/llmesh/mesh/x/compute/types"
+)
+
+// A worker's challenge is never stored: it derives from the epoch seed, the
+// worker address and its claimed units, so starting an epoch costs O(1)
+// whatever the number of workers.
+
+// ChallengeSeed returns worker's 32-byte challenge seed in epoch e:
+// poc.ChallengeSeed(epoch seed, worker address bytes).
+func ChallengeSeed(e types.EpochInfo, worker sdk.AccAddress) []byte {
+	return poc.ChallengeSeed(e.Seed, worker)
+}
+
+// challengeRows returns m = units × poc_rows_per_unit of epoch e.
+func challengeRows(e types.EpochInfo, units uint32) (uint32, error) {
+	m := uint64(units) * uint64(e.PocRowsPerUnit)
+	if m == 0 || m > types.MaxChallengeRows {
+		return 0, errorsmod.Wrapf(types.ErrInvalidSpec, "%d units give %d challenge rows, want 1..%d", units, m, types.MaxChallengeRows)
+	}
+	return uint32(m), nil
+}
+
+// SampleIndices returns the rows worker must reveal for a commitment of m
+// rows in epoch e; nil before the sample seed is drawn.
+func SampleIndices(e types.EpochInfo, worker sdk.AccAddress, m uint32) []uint32 {
+	if len(e.SampleSeed) == 0 {
+		return nil
+	}
+	return poc.SampleIndices(e.SampleSeed, worker, m, e.SampleRows)
+}
+
+// IsEligible reports whether w must answer epoch's challenge: active,
+// registered (or unjailed) before the epoch, and its provider's pool eligible.
+// Ineligible workers are neither challenged nor counted as missing.
+func (k Keeper) IsEligible(ctx context.Context, w types.Worker, epoch int64) (bool, error) {
+	if w.Status != types.WORKER_STATUS_ACTIVE || w.RegisteredEpoch >= epoch {
+		return false, nil
+	}
+	provider, err := k.addressCodec.StringToBytes(w.Provider)
+	if err != nil {
+		return false, err
+	}
+	return k.pool.IsEligible(ctx, provider)
+}

@@ -1,0 +1,55 @@
+package keeper
+
+import (
+	"context"
+	"crypto/sha256"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/compute/types"
+)
+
+// CommitPoC stores worker's Merkle root for epoch. The worker must be
+// eligible, the epoch open and its commit window running, and the worker may
+// commit once. m is fixed here from the worker's current units.
+func (k Keeper) CommitPoC(ctx context.Context, worker sdk.AccAddress, epoch int64, root []byte) (types.Commitment, error) {
+	if len(root) != sha256.Size {
+		return types.Commitment{}, errorsmod.Wrapf(types.ErrInvalidRoot, "%d bytes, want %d", len(root), sha256.Size)
+	}
+	w, err := k.GetWorker(ctx, worker)
+	if err != nil {
+		return types.Commitment{}, err
+	}
+	e, err := k.openEpoch(ctx, epoch)
+	if err != nil {
+		return types.Commitment{}, err
+	}
+	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if height > e.CommitEnd {
+		return types.Commitment{}, errorsmod.Wrapf(types.ErrCommitWindowClosed, "epoch %d commits ended at height %d, now %d", epoch, e.CommitEnd, height)
+	}
+	eligible, err := k.IsEligible(ctx, w, epoch)
+	if err != nil {
+		return types.Commitment{}, err
+	}
+	if !eligible {
+		return types.Commitment{}, errorsmod.Wrapf(types.ErrNotEligible, "%s in epoch %d", w.Address, epoch)
+	}
+	key := collections.Join(epoch, worker)
+	dup, err := k.Commitments.Has(ctx, key)
+	if err != nil {
+		return types.Commitment{}, err
+	}
+	if dup {
+		return types.Commitment{}, errorsmod.Wrapf(types.ErrDuplicateCommit, "%s in epoch %d", w.Address, epoch)
+	}
+	m, err := challengeRows(e, w.Spec.ComputeUnits)
+	if err != nil {
+		return types.Commitment{}, err
+	}
+	c := types.Commitment{Worker: w.Address, Epoch: epoch, Root: root, Rows: m, Height: height}
+	return c, k.Commitments.Set(ctx, key, c)
+}

@@ -1,0 +1,236 @@
+package keeper
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	epochstypes "github.com/cosmos/cosmos-sdk/x/epochs/types"
+
+	"github.com/llmesh/mesh/x/compute/types"
+)
+
+// Seed purposes.
+const (
+	// PurposeEpoch seeds every challenge of an epoch (id: be64(epoch)).
+	PurposeEpoch = "poc-epoch"
+	// PurposeSample picks the revealed rows of an epoch (id: be64(epoch)).
+	PurposeSample = "poc-sample"
+)
+
+// Seed is the module's only source of randomness:
+//
+//	SHA-256(be32(len(chain-id)) ‖ chain-id ‖ be64(height) ‖
+//	        be32(len(header hash)) ‖ header hash ‖ be32(len(purpose)) ‖ purpose ‖ id)
+//
+// Lengths make the encoding injective. The block proposer can bias it by
+// grinding the block it proposes; a validator beacon (vote extensions) will
+// be mixed in later.
+func (k Keeper) Seed(ctx context.Context, purpose string, id []byte) []byte {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	h := sha256.New()
+	writeLP(h.Write, []byte(sdkCtx.ChainID()))
+	var height [8]byte
+	binary.BigEndian.PutUint64(height[:], uint64(sdkCtx.BlockHeight()))
+	h.Write(height[:])
+	writeLP(h.Write, sdkCtx.HeaderHash())
+	writeLP(h.Write, []byte(purpose))
+	h.Write(id)
+	return h.Sum(nil)
+}
+
+func writeLP(write func([]byte) (int, error), b []byte) {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+	_, _ = write(n[:])
+	_, _ = write(b)
+}
+
+// be64 encodes an epoch number as a seed id.
+func be64(v int64) []byte {
+	return binary.BigEndian.AppendUint64(nil, uint64(v))
+}
+
+// Hooks are x/compute's x/epochs hooks.
+type Hooks struct{ k Keeper }
+
+var _ epochstypes.EpochHooks = Hooks{}
+
+// EpochHooks returns the hooks to register with x/epochs.
+func (k Keeper) EpochHooks() epochstypes.EpochHooks { return Hooks{k} }
+
+// AfterEpochEnd implements epochstypes.EpochHooks; x/compute acts at the start.
+func (Hooks) AfterEpochEnd(context.Context, string, int64) error { return nil }
+
+// BeforeEpochStart starts a proof-of-compute epoch when the params' epoch
+// identifier starts. x/epochs runs it in a cache context and logs an error.
+func (h Hooks) BeforeEpochStart(ctx context.Context, identifier string, number int64) error {
+	params, err := h.k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if identifier != params.EpochIdentifier {
+		return nil
+	}
+	return h.k.StartEpoch(ctx, number)
+}
+
+// StartEpoch records epoch number as the current epoch. It is O(1): every
+// worker's challenge derives from the epoch seed on the fly. An unsettled
+// current epoch moves to Settling so that no outcome is lost; if too many
+// are already settling, the new epoch is skipped.
+func (k Keeper) StartEpoch(ctx context.Context, number int64) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	cur, err := k.Epoch.Get(ctx)
+	switch {
+	case errors.Is(err, collections.ErrNotFound):
+	case err != nil:
+		return err
+	case number <= cur.Number:
+		return fmt.Errorf("compute epoch %d already started (current %d)", number, cur.Number)
+	case !cur.Settled:
+		n, err := k.countSettling(ctx)
+		if err != nil {
+			return err
+		}
+		if n >= types.MaxSettlingEpochs {
+			reason := fmt.Sprintf("%d earlier epochs still settling", n)
+			k.Logger(ctx).Error("compute epoch skipped", "epoch", number, "reason", reason)
+			return emit(ctx, &types.EventEpochSkipped{Epoch: number, Reason: reason})
+		}
+		if err := k.Settling.Set(ctx, cur.Number, cur); err != nil {
+			return err
+		}
+	}
+
+	start := sdkCtx.BlockHeight()
+	e := types.EpochInfo{
+		Number:         number,
+		StartHeight:    start,
+		Seed:           k.Seed(ctx, PurposeEpoch, be64(number)),
+		CommitEnd:      start + params.CommitWindow,
+		RevealEnd:      start + params.CommitWindow + params.RevealWindow,
+		PocDim:         params.PocDim,
+		PocCols:        params.PocCols,
+		PocRowsPerUnit: params.PocRowsPerUnit,
+		SampleRows:     params.SampleRows,
+	}
+	if err := k.Epoch.Set(ctx, e); err != nil {
+		return err
+	}
+	return emit(ctx, &types.EventEpochStarted{
+		Epoch: number, Seed: hex.EncodeToString(e.Seed), CommitEnd: e.CommitEnd, RevealEnd: e.RevealEnd,
+	})
+}
+
+// currentEpochNumber returns the current epoch number, 0 before the first epoch.
+func (k Keeper) currentEpochNumber(ctx context.Context) (int64, error) {
+	e, err := k.Epoch.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) {
+		return 0, nil
+	}
+	return e.Number, err
+}
+
+// openEpoch returns the current or a settling epoch by number.
+func (k Keeper) openEpoch(ctx context.Context, number int64) (types.EpochInfo, error) {
+	cur, err := k.Epoch.Get(ctx)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return cur, err
+	}
+	if err == nil && cur.Number == number {
+		return cur, nil
+	}
+	e, err := k.Settling.Get(ctx, number)
+	if err != nil {
+		return e, notFound(err, types.ErrWrongEpoch, fmt.Sprintf("epoch %d", number))
+	}
+	return e, nil
+}
+
+// saveEpoch stores e where it lives: the current item or Settling.
+func (k Keeper) saveEpoch(ctx context.Context, e types.EpochInfo) error {
+	cur, err := k.Epoch.Get(ctx)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return err
+	}
+	if err == nil && cur.Number == e.Number {
+		return k.Epoch.Set(ctx, e)
+	}
+	return k.Settling.Set(ctx, e.Number, e)
+}
+
+// openEpochs returns the settling epochs (oldest first) then the current one:
+// at most MaxSettlingEpochs + 1 records.
+func (k Keeper) openEpochs(ctx context.Context) ([]types.EpochInfo, error) {
+	var out []types.EpochInfo
+	iter, err := k.Settling.Iterate(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer iter.Close()
+	for ; iter.Valid() && len(out) < types.MaxSettlingEpochs; iter.Next() {
+		e, err := iter.Value()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	cur, err := k.Epoch.Get(ctx)
+	switch {
+	case errors.Is(err, collections.ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		out = append(out, cur)
+	}
+	return out, nil
+}
+
+// openEpochNumbers lists the numbers of openEpochs.
+func (k Keeper) openEpochNumbers(ctx context.Context) ([]int64, error) {
+	open, err := k.openEpochs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	nums := make([]int64, len(open))
+	for i, e := range open {
+		nums[i] = e.Number
+	}
+	return nums, nil
+}
+
+// countSettling counts settling epochs, stopping at MaxSettlingEpochs.
+func (k Keeper) countSettling(ctx context.Context) (int, error) {
+	iter, err := k.Settling.Iterate(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer iter.Close()
+	n := 0
+	for ; iter.Valid() && n < types.MaxSettlingEpochs; iter.Next() {
+		n++
+	}
+	return n, nil
+}
+
+// drawSample draws an epoch's sample seed at the first block after its
+// commit window: no worker could know it when committing.
+func (k Keeper) drawSample(ctx context.Context, e types.EpochInfo) error {
+	e.SampleSeed = k.Seed(ctx, PurposeSample, be64(e.Number))
+	if err := k.saveEpoch(ctx, e); err != nil {
+		return errorsmod.Wrapf(err, "epoch %d", e.Number)
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/compute/types"
+)
+
+// InitGenesis loads a validated genesis state. Provider unit sums are
+// rebuilt from the workers; x/pool's own genesis carries the same totals
+// (nothing is sent to x/pool here, so module genesis order does not matter).
+func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
+	if err := gs.Validate(); err != nil {
+		return err
+	}
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	for _, w := range gs.Workers {
+		addr, err := k.addressCodec.StringToBytes(w.Address)
+		if err != nil {
+			return fmt.Errorf("worker %s: %w", w.Address, err)
+		}
+		provider, err := k.addressCodec.StringToBytes(w.Provider)
+		if err != nil {
+			return fmt.Errorf("worker %s provider: %w", w.Address, err)
+		}
+		if err := k.Workers.Set(ctx, addr, w); err != nil {
+			return err
+		}
+		if err := k.WorkersByProvider.Set(ctx, collections.Join[sdk.AccAddress, sdk.AccAddress](provider, addr)); err != nil {
+			return err
+		}
+		units, err := k.providerUnits(ctx, provider)
+		if err != nil {
+			return err
+		}
+		if err := k.ProviderUnits.Set(ctx, provider, units+uint64(w.Spec.ComputeUnits)); err != nil {
+			return err
+		}
+	}
+	for _, a := range gs.Authorizations {
+		provider, err := k.addressCodec.StringToBytes(a.Provider)
+		if err != nil {
+			return fmt.Errorf("authorization provider: %w", err)
+		}
+		worker, err := k.addressCodec.StringToBytes(a.Worker)
+		if err != nil {
+			return fmt.Errorf("authorization worker: %w", err)
+		}
+		if err := k.Authorizations.Set(ctx, collections.Join[sdk.AccAddress, sdk.AccAddress](provider, worker)); err != nil {
+			return err
+		}
+	}
+	if gs.Epoch.Number > 0 {
+		if err := k.Epoch.Set(ctx, gs.Epoch); err != nil {
+			return err
+		}
+	}
+	for _, e := range gs.Settling {
+		if err := k.Settling.Set(ctx, e.Number, e); err != nil {
+			return err
+		}
+	}
+	for _, c := range gs.Commitments {
+		worker, err := k.addressCodec.StringToBytes(c.Worker)
+		if err != nil {
+			return fmt.Errorf("commitment worker: %w", err)
+		}
+		if err := k.Commitments.Set(ctx, collections.Join[int64, sdk.AccAddress](c.Epoch, worker), c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExportGenesis exports the module state.
+func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs := &types.GenesisState{Params: params}
+	if err := k.Workers.Walk(ctx, nil, func(_ sdk.AccAddress, w types.Worker) (bool, error) {
+		gs.Workers = append(gs.Workers, w)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Authorizations.Walk(ctx, nil, func(key collections.Pair[sdk.AccAddress, sdk.AccAddress]) (bool, error) {
+		gs.Authorizations = append(gs.Authorizations, types.Authorization{Provider: k.addr(key.K1()), Worker: k.addr(key.K2())})
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	epoch, err := k.Epoch.Get(ctx)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return nil, err
+	}
+	gs.Epoch = epoch
+	if err := k.Settling.Walk(ctx, nil, func(_ int64, e types.EpochInfo) (bool, error) {
+		gs.Settling = append(gs.Settling, e)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	open, err := k.openEpochNumbers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Commitments of closed epochs awaiting pruning are left out.
+	if err := k.Commitments.Walk(ctx, nil, func(_ collections.Pair[int64, sdk.AccAddress], c types.Commitment) (bool, error) {
+		if slices.Contains(open, c.Epoch) {
+			gs.Commitments = append(gs.Commitments, c)
+		}
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	return gs, nil
+}

@@ -1,0 +1,154 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
+
+	"github.com/llmesh/mesh/x/compute/types"
+)
+
+type queryServer struct{ k Keeper }
+
+var _ types.QueryServer = queryServer{}
+
+// NewQueryServerImpl returns the x/compute query server.
+func NewQueryServerImpl(k Keeper) types.QueryServer { return queryServer{k} }
+
+// Params returns the module params.
+func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
+	params, err := q.k.Params.Get(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryParamsResponse{Params: params}, nil
+}
+
+// Worker returns one worker.
+func (q queryServer) Worker(ctx context.Context, req *types.QueryWorkerRequest) (*types.QueryWorkerResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	addr, err := q.k.addressCodec.StringToBytes(req.Address)
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "address: %v", err)
+	}
+	w, err := q.k.Workers.Get(ctx, addr)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, status.Errorf(codes.NotFound, "worker %s not found", req.Address)
+	}
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryWorkerResponse{Worker: w}, nil
+}
+
+// Workers lists workers, by provider (through the provider index) and/or status.
+func (q queryServer) Workers(ctx context.Context, req *types.QueryWorkersRequest) (*types.QueryWorkersResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	if _, ok := types.WorkerStatus_name[int32(req.Status)]; !ok {
+		return nil, status.Errorf(codes.InvalidArgument, "unknown status %d", req.Status)
+	}
+	keep := func(w types.Worker) bool {
+		return req.Status == types.WORKER_STATUS_UNSPECIFIED || w.Status == req.Status
+	}
+	if req.Provider == "" {
+		workers, page, err := query.CollectionFilteredPaginate(ctx, q.k.Workers, req.Pagination,
+			func(_ sdk.AccAddress, w types.Worker) (bool, error) { return keep(w), nil },
+			func(_ sdk.AccAddress, w types.Worker) (types.Worker, error) { return w, nil })
+		if err != nil {
+			return nil, status.Error(codes.Internal, err.Error())
+		}
+		return &types.QueryWorkersResponse{Workers: workers, Pagination: page}, nil
+	}
+
+	provider, err := q.k.addressCodec.StringToBytes(req.Provider)
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "provider: %v", err)
+	}
+	workers, page, err := query.CollectionFilteredPaginate(ctx, q.k.WorkersByProvider, req.Pagination,
+		func(key collections.Pair[sdk.AccAddress, sdk.AccAddress], _ collections.NoValue) (bool, error) {
+			w, err := q.k.Workers.Get(ctx, key.K2())
+			return err == nil && keep(w), err
+		},
+		func(key collections.Pair[sdk.AccAddress, sdk.AccAddress], _ collections.NoValue) (types.Worker, error) {
+			return q.k.Workers.Get(ctx, key.K2())
+		},
+		query.WithCollectionPaginationPairPrefix[sdk.AccAddress, sdk.AccAddress](provider))
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryWorkersResponse{Workers: workers, Pagination: page}, nil
+}
+
+// Challenge describes a worker's challenge in the current epoch (or a
+// settling one): seed, shape, windows, its commitment and, once the sample
+// seed is drawn, the rows it must reveal.
+func (q queryServer) Challenge(ctx context.Context, req *types.QueryChallengeRequest) (*types.QueryChallengeResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	addr, err := q.k.addressCodec.StringToBytes(req.Worker)
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "worker: %v", err)
+	}
+	w, err := q.k.Workers.Get(ctx, addr)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, status.Errorf(codes.NotFound, "worker %s not found", req.Worker)
+	}
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	e, err := q.k.Epoch.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, status.Error(codes.NotFound, "no compute epoch has started")
+	}
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	if req.Epoch != 0 && req.Epoch != e.Number {
+		if e, err = q.k.Settling.Get(ctx, req.Epoch); err != nil {
+			return nil, status.Errorf(codes.NotFound, "epoch %d is neither current nor settling", req.Epoch)
+		}
+	}
+	eligible, err := q.k.IsEligible(ctx, w, e.Number)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	res := &types.QueryChallengeResponse{
+		Epoch: e.Number, Seed: ChallengeSeed(e, addr), N: e.PocDim, P: e.PocCols,
+		CommitEnd: e.CommitEnd, RevealEnd: e.RevealEnd, Eligible: eligible,
+	}
+	c, err := q.k.Commitments.Get(ctx, collections.Join(e.Number, sdk.AccAddress(addr)))
+	switch {
+	case err == nil:
+		res.Commitment, res.M = &c, c.Rows
+		res.SampleIndices = SampleIndices(e, addr, c.Rows)
+	case errors.Is(err, collections.ErrNotFound):
+		// Not committed yet: m follows the worker's current units.
+		if m, err := challengeRows(e, w.Spec.ComputeUnits); err == nil {
+			res.M = m
+		}
+	default:
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return res, nil
+}
+
+// Epoch returns the current compute epoch and the query height.
+func (q queryServer) Epoch(ctx context.Context, _ *types.QueryEpochRequest) (*types.QueryEpochResponse, error) {
+	e, err := q.k.Epoch.Get(ctx)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryEpochResponse{Epoch: e, Height: sdk.UnwrapSDKContext(ctx).BlockHeight()}, nil
+}

@@ -1,0 +1,131 @@
+// Package keeper implements x/compute: the worker registry, the
+// proof-of-compute epochs (challenge, commit, reveal, settlement) and worker
+// reputation.
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cosmos/gogoproto/proto"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/core/address"
+	corestore "cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/log/v2"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/compute/types"
+)
+
+// Keeper of x/compute.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	storeService corestore.KVStoreService
+	addressCodec address.Codec
+	pool         types.PoolKeeper
+	// authority may update the params (the x/dao module account, x/gov until it lands).
+	authority string
+
+	// Schema is the collections schema of the module store.
+	Schema collections.Schema
+	// Params of the module.
+	Params collections.Item[types.Params]
+	// Workers maps a worker address to its record.
+	Workers collections.Map[sdk.AccAddress, types.Worker]
+	// WorkersByProvider indexes workers by (provider, worker): per-provider caps
+	// and queries. A worker's provider never changes, so the index is written
+	// at registration and deregistration only, not re-derived on every worker
+	// write as an IndexedMap would (two bech32 decodes per write on the
+	// settlement path).
+	WorkersByProvider collections.KeySet[collections.Pair[sdk.AccAddress, sdk.AccAddress]]
+	// Authorizations holds (provider, worker) pairs a provider allowed to register.
+	Authorizations collections.KeySet[collections.Pair[sdk.AccAddress, sdk.AccAddress]]
+	// ProviderUnits is the sum of compute units of a provider's workers (as told to x/pool).
+	ProviderUnits collections.Map[sdk.AccAddress, uint64]
+	// Epoch is the current compute epoch (absent before the first one).
+	Epoch collections.Item[types.EpochInfo]
+	// Settling holds earlier epochs whose reveal window or settlement is not over.
+	Settling collections.Map[int64, types.EpochInfo]
+	// Commitments maps (epoch, worker) to the worker's root in that epoch.
+	Commitments collections.Map[collections.Pair[int64, sdk.AccAddress], types.Commitment]
+}
+
+// NewKeeper returns the x/compute keeper.
+func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec, pool types.PoolKeeper, authority string) Keeper {
+	if _, err := addressCodec.StringToBytes(authority); err != nil {
+		panic(fmt.Errorf("invalid x/compute authority %q: %w", authority, err))
+	}
+	sb := collections.NewSchemaBuilder(storeService)
+	k := Keeper{
+		cdc:          cdc,
+		storeService: storeService,
+		addressCodec: addressCodec,
+		pool:         pool,
+		authority:    authority,
+
+		Params:  collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Workers: collections.NewMap(sb, types.WorkersKey, "workers", sdk.AccAddressKey, codec.CollValue[types.Worker](cdc)),
+		WorkersByProvider: collections.NewKeySet(sb, types.WorkersByProviderKey, "workers_by_provider",
+			collections.PairKeyCodec(sdk.AccAddressKey, sdk.AccAddressKey)),
+		Authorizations: collections.NewKeySet(sb, types.AuthorizationsKey, "authorizations",
+			collections.PairKeyCodec(sdk.AccAddressKey, sdk.AccAddressKey)),
+		ProviderUnits: collections.NewMap(sb, types.ProviderUnitsKey, "provider_units", sdk.AccAddressKey, collections.Uint64Value),
+		Epoch:         collections.NewItem(sb, types.EpochKey, "epoch", codec.CollValue[types.EpochInfo](cdc)),
+		Settling:      collections.NewMap(sb, types.SettlingKey, "settling", collections.Int64Key, codec.CollValue[types.EpochInfo](cdc)),
+		Commitments: collections.NewMap(sb, types.CommitmentsKey, "commitments",
+			collections.PairKeyCodec(collections.Int64Key, sdk.AccAddressKey), codec.CollValue[types.Commitment](cdc)),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+	return k
+}
+
+// GetAuthority returns the module authority.
+func (k Keeper) GetAuthority() string { return k.authority }
+
+// AddressCodec returns the account address codec.
+func (k Keeper) AddressCodec() address.Codec { return k.addressCodec }
+
+// Logger returns the module logger.
+func (k Keeper) Logger(ctx context.Context) log.Logger {
+	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
+}
+
+// GetWorker returns a worker, or types.ErrWorkerNotFound.
+func (k Keeper) GetWorker(ctx context.Context, worker sdk.AccAddress) (types.Worker, error) {
+	w, err := k.Workers.Get(ctx, worker)
+	if err != nil {
+		return w, notFound(err, types.ErrWorkerNotFound, k.addr(worker))
+	}
+	return w, nil
+}
+
+// addr renders an address with the chain's codec (for errors and events).
+func (k Keeper) addr(a sdk.AccAddress) string {
+	s, err := k.addressCodec.BytesToString(a)
+	if err != nil {
+		return fmt.Sprintf("%X", []byte(a))
+	}
+	return s
+}
+
+// notFound maps collections.ErrNotFound to a registered error.
+func notFound(err error, nf *errorsmod.Error, what string) error {
+	if errors.Is(err, collections.ErrNotFound) {
+		return errorsmod.Wrap(nf, what)
+	}
+	return err
+}
+
+// emit emits a typed event on the SDK context.
+func emit(ctx context.Context, ev proto.Message) error {
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+}

@@ -1,0 +1,153 @@
+package keeper
+
+import (
+	"context"
+	"math"
+	"math/bits"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/compute/poc"
+	"github.com/llmesh/mesh/x/compute/types"
+)
+
+// FraudReason is the slashing reason given to x/pool for a wrong row.
+const FraudReason = "poc-fraud"
+
+// RevealPoC checks worker's sampled rows for epoch and records the outcome.
+//
+// A malformed reveal (outside the reveal window, no commitment, already
+// revealed, wrong row count, order or size, bad Merkle proof) returns an
+// error and changes nothing: the worker may retry until reveal_end, after
+// which an unrevealed commitment is a miss. Rows whose proofs hold but whose
+// values are wrong are provable fraud: the outcome is recorded, the worker
+// jailed and its provider slashed and jailed, and the call succeeds.
+//
+// Recomputation costs verify_gas_per_mac × k × n × p gas, charged to the
+// revealing worker before any row is recomputed.
+func (k Keeper) RevealPoC(ctx context.Context, worker sdk.AccAddress, epoch int64, rows []types.RevealedRow) (types.ProofOutcome, error) {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	w, err := k.GetWorker(ctx, worker)
+	if err != nil {
+		return 0, err
+	}
+	e, err := k.openEpoch(ctx, epoch)
+	if err != nil {
+		return 0, err
+	}
+	height := sdkCtx.BlockHeight()
+	if height <= e.CommitEnd || height > e.RevealEnd || len(e.SampleSeed) == 0 {
+		return 0, errorsmod.Wrapf(types.ErrRevealWindow, "epoch %d reveals run from height %d to %d, now %d", epoch, e.CommitEnd+1, e.RevealEnd, height)
+	}
+	key := collections.Join(epoch, worker)
+	c, err := k.Commitments.Get(ctx, key)
+	if err != nil {
+		return 0, notFound(err, types.ErrNoCommitment, w.Address)
+	}
+	if c.Outcome != types.PROOF_OUTCOME_UNSPECIFIED {
+		return 0, errorsmod.Wrapf(types.ErrAlreadyRevealed, "%s in epoch %d: %s", w.Address, epoch, c.Outcome)
+	}
+	indices := SampleIndices(e, worker, c.Rows)
+	if len(rows) != len(indices) {
+		return 0, errorsmod.Wrapf(types.ErrInvalidReveal, "%d rows revealed, %d sampled", len(rows), len(indices))
+	}
+
+	sdkCtx.GasMeter().ConsumeGas(verifyGas(params.VerifyGasPerMac, uint64(len(indices)), e), "poc verify")
+
+	rowIndex := make([]uint32, len(rows))
+	values := make([][]byte, len(rows))
+	proofs := make([][][]byte, len(rows))
+	for i, r := range rows {
+		rowIndex[i], values[i], proofs[i] = r.Index, r.Values, r.Proof
+	}
+	correct, err := poc.VerifyRows(ChallengeSeed(e, worker), c.Root, e.ChallengeDims(c.Rows), indices, rowIndex, values, proofs)
+	if err != nil {
+		return 0, errorsmod.Wrap(types.ErrInvalidReveal, err.Error())
+	}
+
+	if correct {
+		return types.PROOF_OUTCOME_PASS, k.recordPass(ctx, params, e, worker, w, c)
+	}
+	return types.PROOF_OUTCOME_FRAUD, k.recordFraud(ctx, params, worker, w, c)
+}
+
+// verifyGas is perMac × k × n × p, saturating (out of gas) on overflow.
+func verifyGas(perMac, k uint64, e types.EpochInfo) uint64 {
+	macs := k * uint64(e.PocDim) * uint64(e.PocCols) // ≤ 2^8 · 2^22: no overflow
+	hi, lo := bits.Mul64(perMac, macs)
+	if hi != 0 {
+		return math.MaxUint64
+	}
+	return lo
+}
+
+// recordPass credits a verified epoch: verified units, last passed epoch,
+// reputation towards MaxReputationBps.
+func (k Keeper) recordPass(ctx context.Context, params types.Params, e types.EpochInfo, addr sdk.AccAddress, w types.Worker, c types.Commitment) error {
+	c.Outcome = types.PROOF_OUTCOME_PASS
+	// Floor: a partial unit (after a rows_per_unit change) is not credited.
+	w.VerifiedUnits = c.Rows / e.PocRowsPerUnit
+	if e.Number > w.LastPassedEpoch {
+		w.LastPassedEpoch = e.Number
+	}
+	w.Passed++
+	w.ReputationBps = NextReputation(w.ReputationBps, params.ReputationAlphaBps, types.MaxReputationBps)
+	if err := k.Commitments.Set(ctx, collections.Join(c.Epoch, addr), c); err != nil {
+		return err
+	}
+	if err := k.Workers.Set(ctx, addr, w); err != nil {
+		return err
+	}
+	return emit(ctx, &types.EventPoCResult{
+		Worker: w.Address, Epoch: c.Epoch, Outcome: c.Outcome, VerifiedUnits: w.VerifiedUnits, ReputationBps: w.ReputationBps,
+	})
+}
+
+// recordFraud records provable fraud: the worker is jailed and its
+// reputation falls; the provider's pool is slashed fraud_slash_fraction for
+// an infraction at the commit height and jailed as long as the worker. The
+// pool calls run in a cache context: if x/pool fails, the fraud and the
+// worker's jail stand and the failure is logged.
+func (k Keeper) recordFraud(ctx context.Context, params types.Params, addr sdk.AccAddress, w types.Worker, c types.Commitment) error {
+	c.Outcome = types.PROOF_OUTCOME_FRAUD
+	w.VerifiedUnits = 0
+	w.Frauds++
+	w.ReputationBps = NextReputation(w.ReputationBps, params.ReputationAlphaBps, 0)
+	if err := k.jail(ctx, params, &w, "fraud"); err != nil {
+		return err
+	}
+	if err := k.Commitments.Set(ctx, collections.Join(c.Epoch, addr), c); err != nil {
+		return err
+	}
+	if err := k.Workers.Set(ctx, addr, w); err != nil {
+		return err
+	}
+	if err := emit(ctx, &types.EventPoCResult{
+		Worker: w.Address, Epoch: c.Epoch, Outcome: c.Outcome, ReputationBps: w.ReputationBps,
+	}); err != nil {
+		return err
+	}
+
+	provider, err := k.addressCodec.StringToBytes(w.Provider)
+	if err != nil {
+		return err
+	}
+	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+	_, err = k.pool.Slash(cacheCtx, provider, params.FraudSlashFraction, FraudReason, c.Height)
+	if err == nil {
+		err = k.pool.Jail(cacheCtx, provider, w.JailedUntil)
+	}
+	if err != nil {
+		k.Logger(ctx).Error("slashing provider for poc fraud failed", "provider", w.Provider, "worker", w.Address, "epoch", c.Epoch, "err", err)
+		return nil
+	}
+	write()
+	return nil
+}

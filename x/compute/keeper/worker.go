@@ -1,0 +1,300 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/compute/types"
+)
+
+// Worker lifecycle: a provider authorises a worker account, the worker
+// registers itself (its signature proves key possession), updates its
+// claims, is jailed by the protocol, unjails, and is deregistered by itself
+// or its provider. The provider's total units are mirrored to x/pool, which
+// prices them in minimum self-stake.
+
+// AuthorizeWorker lets worker register under provider.
+func (k Keeper) AuthorizeWorker(ctx context.Context, provider, worker sdk.AccAddress) error {
+	if err := k.requirePool(ctx, provider); err != nil {
+		return err
+	}
+	exists, err := k.Workers.Has(ctx, worker)
+	if err != nil {
+		return err
+	}
+	if exists {
+		return errorsmod.Wrap(types.ErrWorkerExists, k.addr(worker))
+	}
+	return k.Authorizations.Set(ctx, collections.Join(provider, worker))
+}
+
+// RegisterWorker registers worker under provider, which must have authorised
+// it and must hold the self-stake for its new total of units. The
+// authorization is consumed.
+func (k Keeper) RegisterWorker(ctx context.Context, worker, provider sdk.AccAddress, spec types.HardwareSpec, models []string, endpoint string) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := types.ValidateClaims(params, spec, models, endpoint); err != nil {
+		return errorsmod.Wrap(types.ErrInvalidSpec, err.Error())
+	}
+	exists, err := k.Workers.Has(ctx, worker)
+	if err != nil {
+		return err
+	}
+	if exists {
+		return errorsmod.Wrap(types.ErrWorkerExists, k.addr(worker))
+	}
+	auth := collections.Join(provider, worker)
+	authorized, err := k.Authorizations.Has(ctx, auth)
+	if err != nil {
+		return err
+	}
+	if !authorized {
+		return errorsmod.Wrapf(types.ErrUnauthorized, "worker %s is not authorised by provider %s", k.addr(worker), k.addr(provider))
+	}
+	if err := k.requirePool(ctx, provider); err != nil {
+		return err
+	}
+	count, err := k.countWorkers(ctx, provider, params.MaxWorkersPerProvider)
+	if err != nil {
+		return err
+	}
+	if count >= params.MaxWorkersPerProvider {
+		return errorsmod.Wrapf(types.ErrTooManyWorkers, "provider %s has %d workers", k.addr(provider), count)
+	}
+	total, err := k.providerUnits(ctx, provider)
+	if err != nil {
+		return err
+	}
+	total += uint64(spec.ComputeUnits)
+	if err := k.checkStake(ctx, provider, total); err != nil {
+		return err
+	}
+	epoch, err := k.currentEpochNumber(ctx)
+	if err != nil {
+		return err
+	}
+
+	w := types.Worker{
+		Address:       k.addr(worker),
+		Provider:      k.addr(provider),
+		Spec:          spec,
+		Models:        models,
+		Endpoint:      endpoint,
+		Status:        types.WORKER_STATUS_ACTIVE,
+		ReputationBps: types.InitialReputationBps,
+		// First challenged in the next epoch: it cannot have prepared for this one.
+		RegisteredEpoch: epoch,
+	}
+	if err := k.Workers.Set(ctx, worker, w); err != nil {
+		return err
+	}
+	if err := k.WorkersByProvider.Set(ctx, collections.Join(provider, worker)); err != nil {
+		return err
+	}
+	if err := k.Authorizations.Remove(ctx, auth); err != nil {
+		return err
+	}
+	return k.setProviderUnits(ctx, provider, total)
+}
+
+// UpdateWorker replaces a worker's spec, models and endpoint. More units need
+// the provider's self-stake for the new total; fewer units never do (a
+// provider must always be able to shrink its exposure).
+func (k Keeper) UpdateWorker(ctx context.Context, worker sdk.AccAddress, spec types.HardwareSpec, models []string, endpoint string) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := types.ValidateClaims(params, spec, models, endpoint); err != nil {
+		return errorsmod.Wrap(types.ErrInvalidSpec, err.Error())
+	}
+	w, err := k.GetWorker(ctx, worker)
+	if err != nil {
+		return err
+	}
+	provider, err := k.addressCodec.StringToBytes(w.Provider)
+	if err != nil {
+		return err
+	}
+	oldUnits, newUnits := uint64(w.Spec.ComputeUnits), uint64(spec.ComputeUnits)
+	total, err := k.providerUnits(ctx, provider)
+	if err != nil {
+		return err
+	}
+	total = subFloor(total, oldUnits) + newUnits
+	if newUnits > oldUnits {
+		if err := k.checkStake(ctx, provider, total); err != nil {
+			return err
+		}
+	}
+	w.Spec, w.Models, w.Endpoint = spec, models, endpoint
+	if err := k.Workers.Set(ctx, worker, w); err != nil {
+		return err
+	}
+	if newUnits == oldUnits {
+		return nil
+	}
+	return k.setProviderUnits(ctx, provider, total)
+}
+
+// DeregisterWorker removes a worker on behalf of signer (the worker or its
+// provider) and returns the provider. Its commitments in open epochs go with it.
+func (k Keeper) DeregisterWorker(ctx context.Context, signer, worker sdk.AccAddress) (sdk.AccAddress, error) {
+	w, provider, err := k.workerForSigner(ctx, signer, worker)
+	if err != nil {
+		return nil, err
+	}
+	total, err := k.providerUnits(ctx, provider)
+	if err != nil {
+		return nil, err
+	}
+	open, err := k.openEpochNumbers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range open {
+		if err := k.Commitments.Remove(ctx, collections.Join(e, worker)); err != nil {
+			return nil, err
+		}
+	}
+	if err := k.Workers.Remove(ctx, worker); err != nil {
+		return nil, err
+	}
+	if err := k.WorkersByProvider.Remove(ctx, collections.Join(provider, worker)); err != nil {
+		return nil, err
+	}
+	return provider, k.setProviderUnits(ctx, provider, subFloor(total, uint64(w.Spec.ComputeUnits)))
+}
+
+// UnjailWorker reactivates a jailed worker on behalf of signer (the worker or
+// its provider) once its jail time is over and its pool is eligible. Like a
+// new registration, it is challenged again from the next epoch on, and its
+// missed-epoch record starts afresh.
+func (k Keeper) UnjailWorker(ctx context.Context, signer, worker sdk.AccAddress) error {
+	w, provider, err := k.workerForSigner(ctx, signer, worker)
+	if err != nil {
+		return err
+	}
+	if w.Status != types.WORKER_STATUS_JAILED {
+		return errorsmod.Wrap(types.ErrNotJailed, w.Address)
+	}
+	if h := sdk.UnwrapSDKContext(ctx).BlockHeight(); h < w.JailedUntil {
+		return errorsmod.Wrapf(types.ErrStillJailed, "%s until height %d, now %d", w.Address, w.JailedUntil, h)
+	}
+	eligible, err := k.pool.IsEligible(ctx, provider)
+	if err != nil {
+		return err
+	}
+	if !eligible {
+		return errorsmod.Wrap(types.ErrPoolNotEligible, w.Provider)
+	}
+	epoch, err := k.currentEpochNumber(ctx)
+	if err != nil {
+		return err
+	}
+	w.Status, w.JailedUntil, w.RegisteredEpoch, w.MissedEpochs = types.WORKER_STATUS_ACTIVE, 0, epoch, nil
+	return k.Workers.Set(ctx, worker, w)
+}
+
+// jail jails w (not saved) for jail_blocks and emits EventWorkerJailed.
+func (k Keeper) jail(ctx context.Context, params types.Params, w *types.Worker, reason string) error {
+	w.Status = types.WORKER_STATUS_JAILED
+	w.JailedUntil = sdk.UnwrapSDKContext(ctx).BlockHeight() + params.JailBlocks
+	return emit(ctx, &types.EventWorkerJailed{Worker: w.Address, Until: w.JailedUntil, Reason: reason})
+}
+
+// workerForSigner loads a worker and checks that signer is it or its provider.
+func (k Keeper) workerForSigner(ctx context.Context, signer, worker sdk.AccAddress) (types.Worker, sdk.AccAddress, error) {
+	w, err := k.GetWorker(ctx, worker)
+	if err != nil {
+		return w, nil, err
+	}
+	provider, err := k.addressCodec.StringToBytes(w.Provider)
+	if err != nil {
+		return w, nil, err
+	}
+	if !signer.Equals(worker) && !signer.Equals(sdk.AccAddress(provider)) {
+		return w, nil, errorsmod.Wrapf(types.ErrUnauthorized, "%s is neither worker %s nor its provider", k.addr(signer), w.Address)
+	}
+	return w, provider, nil
+}
+
+// requirePool fails unless provider has a pool in x/pool.
+func (k Keeper) requirePool(ctx context.Context, provider sdk.AccAddress) error {
+	has, err := k.pool.HasPool(ctx, provider)
+	if err != nil {
+		return err
+	}
+	if !has {
+		return errorsmod.Wrap(types.ErrNoPool, k.addr(provider))
+	}
+	return nil
+}
+
+// checkStake fails when provider's self-stake is below the minimum for units.
+func (k Keeper) checkStake(ctx context.Context, provider sdk.AccAddress, units uint64) error {
+	minStake, err := k.pool.MinSelfStake(ctx, units)
+	if err != nil {
+		return err
+	}
+	self, err := k.pool.SelfStake(ctx, provider)
+	if err != nil {
+		return err
+	}
+	if self.LT(minStake) {
+		return errorsmod.Wrapf(types.ErrInsufficientStake, "self-stake %s < %s for %d units", self, minStake, units)
+	}
+	return nil
+}
+
+// countWorkers counts provider's workers, stopping at limit (bounded work).
+func (k Keeper) countWorkers(ctx context.Context, provider sdk.AccAddress, limit uint32) (uint32, error) {
+	iter, err := k.WorkersByProvider.Iterate(ctx, collections.NewPrefixedPairRange[sdk.AccAddress, sdk.AccAddress](provider))
+	if err != nil {
+		return 0, err
+	}
+	defer iter.Close()
+	var n uint32
+	for ; iter.Valid() && n < limit; iter.Next() {
+		n++
+	}
+	return n, nil
+}
+
+// providerUnits returns the sum of provider's worker units (0 if none).
+func (k Keeper) providerUnits(ctx context.Context, provider sdk.AccAddress) (uint64, error) {
+	units, err := k.ProviderUnits.Get(ctx, provider)
+	if err != nil && !errorsmod.IsOf(err, collections.ErrNotFound) {
+		return 0, err
+	}
+	return units, nil
+}
+
+// setProviderUnits stores provider's total units and tells x/pool.
+func (k Keeper) setProviderUnits(ctx context.Context, provider sdk.AccAddress, units uint64) error {
+	var err error
+	if units == 0 {
+		err = k.ProviderUnits.Remove(ctx, provider)
+	} else {
+		err = k.ProviderUnits.Set(ctx, provider, units)
+	}
+	if err != nil {
+		return err
+	}
+	return k.pool.SetComputeUnits(ctx, provider, units)
+}
+
+// subFloor returns a − b, or 0 when b > a.
+func subFloor(a, b uint64) uint64 {
+	if b > a {
+		return 0
+	}
+	return a - b
+}

@@ -1,0 +1,27 @@
+package types
+
+import (
+	"context"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// PoolKeeper is what x/compute needs from x/pool.
+type PoolKeeper interface {
+	// HasPool: a provider must have a pool to authorise workers.
+	HasPool(ctx context.Context, provider sdk.AccAddress) (bool, error)
+	// IsEligible: workers of an ineligible (jailed, under-staked) pool get no challenge.
+	IsEligible(ctx context.Context, provider sdk.AccAddress) (bool, error)
+	// MinSelfStake: the self-stake a provider needs for a total of units.
+	MinSelfStake(ctx context.Context, units uint64) (math.Int, error)
+	// SelfStake: the provider's own bonded stake, compared with MinSelfStake.
+	SelfStake(ctx context.Context, provider sdk.AccAddress) (math.Int, error)
+	// SetComputeUnits mirrors the provider's registered units into x/pool.
+	SetComputeUnits(ctx context.Context, provider sdk.AccAddress, units uint64) error
+	// Slash punishes provable proof-of-compute fraud.
+	Slash(ctx context.Context, provider sdk.AccAddress, fraction math.LegacyDec, reason string, infractionHeight int64) (math.Int, error)
+	// Jail takes a fraudulent provider's pool out of work until a height.
+	Jail(ctx context.Context, provider sdk.AccAddress, until int64) error
+}

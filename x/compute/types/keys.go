@@ -1,0 +1,32 @@
+package types
+
+import "cosmossdk.io/collections"
+
+const (
+	// ModuleName is the name of the module.
+	ModuleName = "compute"
+	// StoreKey is the KV store key of the module.
+	StoreKey = ModuleName
+)
+
+// Store prefixes. One byte each; never renumber (the layout is pinned by
+// keeper/keys_test.go).
+var (
+	// ParamsKey holds the module Params (Item).
+	ParamsKey = collections.NewPrefix(0)
+	// WorkersKey maps worker address bytes → Worker (IndexedMap primary).
+	WorkersKey = collections.NewPrefix(1)
+	// WorkersByProviderKey indexes workers by (provider, worker) (Multi index).
+	WorkersByProviderKey = collections.NewPrefix(2)
+	// AuthorizationsKey is the set of (provider, worker) pairs that may register.
+	AuthorizationsKey = collections.NewPrefix(3)
+	// ProviderUnitsKey maps provider → sum of its workers' compute units,
+	// mirrored to x/pool through SetComputeUnits.
+	ProviderUnitsKey = collections.NewPrefix(4)
+	// EpochKey holds the current EpochInfo (Item).
+	EpochKey = collections.NewPrefix(5)
+	// SettlingKey maps epoch number → EpochInfo of earlier epochs not yet settled.
+	SettlingKey = collections.NewPrefix(6)
+	// CommitmentsKey maps (epoch, worker) → Commitment.
+	CommitmentsKey = collections.NewPrefix(7)
+)

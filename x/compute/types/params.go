@@ -1,0 +1,110 @@
+package types
+
+import (
+	"fmt"
+	"strings"
+
+	"cosmossdk.io/math"
+
+	"github.com/llmesh/mesh/x/compute/poc"
+)
+
+// Protocol bounds. Params outside them are refused so that every quantity
+// derived from them (allocations, gas, heights) stays small and overflow-free.
+const (
+	// MaxSampleRows bounds k, the rows revealed per worker and epoch.
+	MaxSampleRows = 256
+	// MaxBElements bounds n·p, the size of B the chain regenerates per reveal (4 MiB).
+	MaxBElements = 1 << 22
+	// MaxChallengeRows bounds m = max_units_per_worker × poc_rows_per_unit (poc.Dims limit).
+	MaxChallengeRows = 1 << 24
+	// MaxMissedWindow bounds missed_window, the length of Worker.missed_epochs.
+	MaxMissedWindow = 100
+	// MaxWindowBlocks bounds commit_window, reveal_window and jail_blocks.
+	MaxWindowBlocks = 1 << 32
+	// MaxEpochIdentifierLength bounds epoch_identifier.
+	MaxEpochIdentifierLength = 64
+	// MaxSettlingEpochs bounds the earlier epochs kept for settlement; a new
+	// epoch that would exceed it is skipped (EventEpochSkipped).
+	MaxSettlingEpochs = 8
+)
+
+// DefaultParams returns the default x/compute params.
+func DefaultParams() Params {
+	return Params{
+		EpochIdentifier:        "compute",
+		MaxWorkersPerProvider:  16,
+		MaxUnitsPerWorker:      1000,
+		MaxModelsPerWorker:     16,
+		PocDim:                 256,
+		PocCols:                64,
+		PocRowsPerUnit:         256,
+		SampleRows:             8,
+		CommitWindow:           10,
+		RevealWindow:           10,
+		FraudSlashFraction:     math.LegacyNewDecWithPrec(5, 2),
+		MaxMissed:              3,
+		MissedWindow:           10,
+		JailBlocks:             600,
+		ReputationAlphaBps:     2000,
+		MaxSettlementsPerBlock: 200,
+		VerifyGasPerMac:        1,
+	}
+}
+
+// Validate checks every param against the protocol bounds.
+func (p Params) Validate() error {
+	id := p.EpochIdentifier
+	if strings.TrimSpace(id) != id || id == "" || len(id) > MaxEpochIdentifierLength {
+		return fmt.Errorf("epoch_identifier %q: must be 1..%d characters without surrounding spaces", id, MaxEpochIdentifierLength)
+	}
+	if p.MaxWorkersPerProvider == 0 {
+		return fmt.Errorf("max_workers_per_provider must be positive")
+	}
+	if p.MaxUnitsPerWorker == 0 {
+		return fmt.Errorf("max_units_per_worker must be positive")
+	}
+	if p.MaxModelsPerWorker == 0 {
+		return fmt.Errorf("max_models_per_worker must be positive")
+	}
+	if p.PocDim == 0 || p.PocDim > poc.MaxDim || p.PocCols == 0 || p.PocCols > poc.MaxDim {
+		return fmt.Errorf("poc_dim %d and poc_cols %d must be in 1..%d", p.PocDim, p.PocCols, poc.MaxDim)
+	}
+	if uint64(p.PocDim)*uint64(p.PocCols) > MaxBElements {
+		return fmt.Errorf("poc_dim × poc_cols = %d exceeds %d", uint64(p.PocDim)*uint64(p.PocCols), MaxBElements)
+	}
+	if p.PocRowsPerUnit == 0 {
+		return fmt.Errorf("poc_rows_per_unit must be positive")
+	}
+	if uint64(p.MaxUnitsPerWorker)*uint64(p.PocRowsPerUnit) > MaxChallengeRows {
+		return fmt.Errorf("max_units_per_worker × poc_rows_per_unit exceeds %d rows", MaxChallengeRows)
+	}
+	if p.SampleRows == 0 || p.SampleRows > MaxSampleRows {
+		return fmt.Errorf("sample_rows %d must be in 1..%d", p.SampleRows, MaxSampleRows)
+	}
+	if p.CommitWindow < 1 || p.CommitWindow > MaxWindowBlocks || p.RevealWindow < 1 || p.RevealWindow > MaxWindowBlocks {
+		return fmt.Errorf("commit_window %d and reveal_window %d must be in 1..%d", p.CommitWindow, p.RevealWindow, int64(MaxWindowBlocks))
+	}
+	if p.FraudSlashFraction.IsNil() || p.FraudSlashFraction.IsNegative() || p.FraudSlashFraction.GT(math.LegacyOneDec()) {
+		return fmt.Errorf("fraud_slash_fraction %s must be in [0, 1]", p.FraudSlashFraction)
+	}
+	if p.MissedWindow == 0 || p.MissedWindow > MaxMissedWindow {
+		return fmt.Errorf("missed_window %d must be in 1..%d", p.MissedWindow, MaxMissedWindow)
+	}
+	if p.MaxMissed == 0 || p.MaxMissed > p.MissedWindow {
+		return fmt.Errorf("max_missed %d must be in 1..missed_window (%d)", p.MaxMissed, p.MissedWindow)
+	}
+	if p.JailBlocks < 1 || p.JailBlocks > MaxWindowBlocks {
+		return fmt.Errorf("jail_blocks %d must be in 1..%d", p.JailBlocks, int64(MaxWindowBlocks))
+	}
+	if p.ReputationAlphaBps == 0 || p.ReputationAlphaBps > MaxReputationBps {
+		return fmt.Errorf("reputation_alpha_bps %d must be in 1..%d", p.ReputationAlphaBps, MaxReputationBps)
+	}
+	if p.MaxSettlementsPerBlock == 0 {
+		return fmt.Errorf("max_settlements_per_block must be positive")
+	}
+	if p.VerifyGasPerMac == 0 {
+		return fmt.Errorf("verify_gas_per_mac must be positive: recomputation must cost gas")
+	}
+	return nil
+}

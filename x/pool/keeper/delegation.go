@@ -1,0 +1,197 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+
+	"github.com/llmesh/mesh/x/pool/types"
+)
+
+// Delegate bonds amount into the provider's pool and returns the shares
+// issued (rounded down). Rewards earned so far are settled first.
+func (k Keeper) Delegate(ctx context.Context, delegator, provider sdk.AccAddress, amount sdk.Coin) (math.LegacyDec, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return math.LegacyDec{}, err
+	}
+	if err := checkBondCoin(params, amount); err != nil {
+		return math.LegacyDec{}, err
+	}
+	pool, err := k.GetPool(ctx, provider)
+	if err != nil {
+		return math.LegacyDec{}, err
+	}
+	// A pool slashed to zero tokens with shares outstanding cannot price new
+	// shares: any deposit would be shared with the old, worthless shares.
+	if pool.Shares.IsPositive() && !pool.Tokens.IsPositive() {
+		return math.LegacyDec{}, errorsmod.Wrapf(types.ErrPoolInsolvent, "provider %s", pool.Provider)
+	}
+	// Checking the balance first bounds the amount, so the share math below
+	// cannot overflow on absurd inputs.
+	if err := k.checkBalance(ctx, delegator, amount); err != nil {
+		return math.LegacyDec{}, err
+	}
+	shares := sharesForDeposit(pool, amount.Amount)
+	if !shares.IsPositive() {
+		return math.LegacyDec{}, errorsmod.Wrapf(types.ErrZeroShares, "%s", amount)
+	}
+	del, found, err := k.getDelegation(ctx, provider, delegator)
+	if err != nil {
+		return math.LegacyDec{}, err
+	}
+	if found {
+		settle(pool, &del)
+	} else {
+		delStr, err := k.addrString(delegator)
+		if err != nil {
+			return math.LegacyDec{}, err
+		}
+		del = types.Delegation{
+			Provider:           pool.Provider,
+			Delegator:          delStr,
+			Shares:             math.LegacyZeroDec(),
+			RewardPerSharePaid: cloneDecCoins(pool.RewardPerShare),
+			PendingRewards:     sdk.DecCoins{},
+		}
+	}
+
+	if err := k.bk.SendCoinsFromAccountToModule(ctx, delegator, types.ModuleName, sdk.NewCoins(amount)); err != nil {
+		return math.LegacyDec{}, err
+	}
+	pool.Tokens = pool.Tokens.Add(amount.Amount)
+	pool.Shares = pool.Shares.Add(shares)
+	del.Shares = del.Shares.Add(shares)
+	if err := k.Pools.Set(ctx, provider, pool); err != nil {
+		return math.LegacyDec{}, err
+	}
+	return shares, k.setDelegation(ctx, provider, delegator, del)
+}
+
+// Undelegate starts unbonding amount tokens from the delegation. The shares
+// burned are rounded up, so the pool never pays out more than the shares were
+// worth. If the shares left would be worth less than one token, all of them
+// are burned and the delegation closes; its settled rewards (whole coins) are
+// paid at once and the sub-unit remainder stays in the module account.
+//
+// A provider may undelegate its self-bond below MinSelfStake: that is allowed,
+// but the pool stops being eligible for work until the stake is topped up.
+func (k Keeper) Undelegate(ctx context.Context, delegator, provider sdk.AccAddress, amount sdk.Coin) (types.UnbondingEntry, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return types.UnbondingEntry{}, err
+	}
+	if err := checkBondCoin(params, amount); err != nil {
+		return types.UnbondingEntry{}, err
+	}
+	pool, err := k.GetPool(ctx, provider)
+	if err != nil {
+		return types.UnbondingEntry{}, err
+	}
+	del, found, err := k.getDelegation(ctx, provider, delegator)
+	if err != nil {
+		return types.UnbondingEntry{}, err
+	}
+	if !found {
+		return types.UnbondingEntry{}, errorsmod.Wrapf(types.ErrDelegationNotFound, "delegator %s in pool %s", delegator, pool.Provider)
+	}
+	if value := tokensFromShares(pool, del.Shares); amount.Amount.GT(value) {
+		return types.UnbondingEntry{}, errorsmod.Wrapf(types.ErrInsufficientStake, "%s > %s%s", amount, value, params.BondDenom)
+	}
+	n, err := k.countUnbondings(ctx, delegator, provider, params.MaxUnbondingEntries)
+	if err != nil {
+		return types.UnbondingEntry{}, err
+	}
+	if n >= params.MaxUnbondingEntries {
+		return types.UnbondingEntry{}, errorsmod.Wrapf(types.ErrMaxUnbondingEntries, "%d entries", n)
+	}
+
+	// amount ≤ value implies tokens > 0, so the division is defined, and the
+	// rounded-up shares never exceed the delegation's (capped anyway).
+	shares := math.LegacyMinDec(sharesForWithdrawal(pool, amount.Amount), del.Shares)
+	after := pool
+	after.Tokens = pool.Tokens.Sub(amount.Amount)
+	after.Shares = pool.Shares.Sub(shares)
+	if rest := del.Shares.Sub(shares); rest.IsPositive() && tokensFromShares(after, rest).IsZero() {
+		after.Shares = after.Shares.Sub(rest)
+		shares = del.Shares
+	}
+	if !shares.IsPositive() {
+		return types.UnbondingEntry{}, errorsmod.Wrapf(types.ErrZeroShares, "%s", amount)
+	}
+
+	settle(pool, &del)
+	del.Shares = del.Shares.Sub(shares)
+	if del.Shares.IsZero() {
+		paid, change := del.PendingRewards.TruncateDecimal()
+		if !paid.IsZero() {
+			if err := k.bk.SendCoinsFromModuleToAccount(ctx, types.ModuleName, delegator, paid); err != nil {
+				return types.UnbondingEntry{}, err
+			}
+			if err := emit(ctx, &types.EventRewardsClaimed{Provider: del.Provider, Delegator: del.Delegator, Amount: paid.String()}); err != nil {
+				return types.UnbondingEntry{}, err
+			}
+		}
+		if !change.IsZero() {
+			k.logger(ctx).Debug("closing delegation leaves reward dust in the module account", "dust", change.String())
+		}
+		if err := k.removeDelegation(ctx, provider, delegator); err != nil {
+			return types.UnbondingEntry{}, err
+		}
+	} else if err := k.setDelegation(ctx, provider, delegator, del); err != nil {
+		return types.UnbondingEntry{}, err
+	}
+	if err := k.Pools.Set(ctx, provider, after); err != nil {
+		return types.UnbondingEntry{}, err
+	}
+	return k.createUnbonding(ctx, params, provider, delegator, del.Provider, del.Delegator, amount.Amount)
+}
+
+// GetDelegation returns the delegation of delegator in provider's pool.
+func (k Keeper) GetDelegation(ctx context.Context, provider, delegator sdk.AccAddress) (types.Delegation, error) {
+	del, found, err := k.getDelegation(ctx, provider, delegator)
+	if err != nil {
+		return types.Delegation{}, err
+	}
+	if !found {
+		return types.Delegation{}, errorsmod.Wrapf(types.ErrDelegationNotFound, "delegator %s in pool of %s", delegator, provider)
+	}
+	return del, nil
+}
+
+func (k Keeper) getDelegation(ctx context.Context, provider, delegator sdk.AccAddress) (types.Delegation, bool, error) {
+	del, err := k.Delegations.Get(ctx, collections.Join(provider, delegator))
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.Delegation{}, false, nil
+	}
+	return del, err == nil, err
+}
+
+// setDelegation writes the delegation and its by-delegator index together.
+func (k Keeper) setDelegation(ctx context.Context, provider, delegator sdk.AccAddress, del types.Delegation) error {
+	if err := k.Delegations.Set(ctx, collections.Join(provider, delegator), del); err != nil {
+		return err
+	}
+	return k.DelegationsByDelegator.Set(ctx, collections.Join(delegator, provider))
+}
+
+func (k Keeper) removeDelegation(ctx context.Context, provider, delegator sdk.AccAddress) error {
+	if err := k.Delegations.Remove(ctx, collections.Join(provider, delegator)); err != nil {
+		return err
+	}
+	return k.DelegationsByDelegator.Remove(ctx, collections.Join(delegator, provider))
+}
+
+// checkBalance fails with ErrInsufficientFunds before any state is written.
+func (k Keeper) checkBalance(ctx context.Context, addr sdk.AccAddress, amount sdk.Coin) error {
+	if bal := k.bk.GetBalance(ctx, addr, amount.Denom); bal.Amount.LT(amount.Amount) {
+		return errorsmod.Wrapf(sdkerrors.ErrInsufficientFunds, "balance %s < %s", bal, amount)
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package keeper
+
+import (
+	"context"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
+
+	"github.com/llmesh/mesh/x/pool/types"
+)
+
+// Querier implements the x/pool Query service.
+type Querier struct {
+	Keeper
+}
+
+var _ types.QueryServer = Querier{}
+
+// NewQuerier returns the x/pool Query service.
+func NewQuerier(k Keeper) Querier { return Querier{Keeper: k} }
+
+// Params implements types.QueryServer.
+func (q Querier) Params(ctx context.Context, req *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	params, err := q.Keeper.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &types.QueryParamsResponse{Params: params}, nil
+}
+
+// Pool implements types.QueryServer.
+func (q Querier) Pool(ctx context.Context, req *types.QueryPoolRequest) (*types.QueryPoolResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	provider, err := q.queryAddr("provider", req.Provider)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := q.GetPool(ctx, provider)
+	if err != nil {
+		return nil, err
+	}
+	self, err := q.selfStake(ctx, pool, provider)
+	if err != nil {
+		return nil, err
+	}
+	min, err := q.MinSelfStake(ctx, pool.ComputeUnits)
+	if err != nil {
+		return nil, err
+	}
+	return &types.QueryPoolResponse{
+		Pool:         pool,
+		SelfStake:    self,
+		MinSelfStake: min,
+		Eligible:     !pool.Jailed && self.GTE(min),
+	}, nil
+}
+
+// Pools implements types.QueryServer.
+func (q Querier) Pools(ctx context.Context, req *types.QueryPoolsRequest) (*types.QueryPoolsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	pools, page, err := query.CollectionPaginate(ctx, q.Keeper.Pools, req.Pagination,
+		func(_ sdk.AccAddress, p types.Pool) (types.Pool, error) { return p, nil })
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryPoolsResponse{Pools: pools, Pagination: page}, nil
+}
+
+// Delegation implements types.QueryServer.
+func (q Querier) Delegation(ctx context.Context, req *types.QueryDelegationRequest) (*types.QueryDelegationResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	provider, err := q.queryAddr("provider", req.Provider)
+	if err != nil {
+		return nil, err
+	}
+	delegator, err := q.queryAddr("delegator", req.Delegator)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := q.GetPool(ctx, provider)
+	if err != nil {
+		return nil, err
+	}
+	del, err := q.GetDelegation(ctx, provider, delegator)
+	if err != nil {
+		return nil, err
+	}
+	return &types.QueryDelegationResponse{
+		Delegation:     del,
+		Tokens:         tokensFromShares(pool, del.Shares),
+		PendingRewards: q.PendingRewards(ctx, pool, del, provider.Equals(delegator)),
+	}, nil
+}
+
+// DelegatorDelegations implements types.QueryServer.
+func (q Querier) DelegatorDelegations(ctx context.Context, req *types.QueryDelegatorDelegationsRequest) (*types.QueryDelegatorDelegationsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	delegator, err := q.queryAddr("delegator", req.Delegator)
+	if err != nil {
+		return nil, err
+	}
+	dels, page, err := query.CollectionPaginate(ctx, q.DelegationsByDelegator, req.Pagination,
+		func(key collections.Pair[sdk.AccAddress, sdk.AccAddress], _ collections.NoValue) (types.Delegation, error) {
+			return q.Delegations.Get(ctx, collections.Join(key.K2(), key.K1()))
+		},
+		query.WithCollectionPaginationPairPrefix[sdk.AccAddress, sdk.AccAddress](delegator))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryDelegatorDelegationsResponse{Delegations: dels, Pagination: page}, nil
+}
+
+// Unbondings implements types.QueryServer.
+func (q Querier) Unbondings(ctx context.Context, req *types.QueryUnbondingsRequest) (*types.QueryUnbondingsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	delegator, err := q.queryAddr("delegator", req.Delegator)
+	if err != nil {
+		return nil, err
+	}
+	entries, page, err := query.CollectionPaginate(ctx, q.UnbondingsByDelegator, req.Pagination,
+		func(key collections.Triple[sdk.AccAddress, sdk.AccAddress, uint64], _ collections.NoValue) (types.UnbondingEntry, error) {
+			return q.Keeper.Unbondings.Get(ctx, key.K3())
+		},
+		func(o *query.CollectionsPaginateOptions[collections.Triple[sdk.AccAddress, sdk.AccAddress, uint64]]) {
+			prefix := collections.TriplePrefix[sdk.AccAddress, sdk.AccAddress, uint64](delegator)
+			o.Prefix = &prefix
+		})
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryUnbondingsResponse{Unbondings: entries, Pagination: page}, nil
+}
+
+func (q Querier) queryAddr(field, s string) (sdk.AccAddress, error) {
+	if s == "" {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%s is empty", field)
+	}
+	addr, err := q.addrBytes(s)
+	if err != nil {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%s %q: %s", field, s, err)
+	}
+	return addr, nil
+}

@@ -1,0 +1,86 @@
+package types
+
+import (
+	"fmt"
+	"time"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// Default parameter values.
+var (
+	// DefaultBondDenom is the base denom of MESH.
+	DefaultBondDenom = "umesh"
+	// DefaultBaseMinStake is 100 MESH.
+	DefaultBaseMinStake = math.NewInt(100_000_000)
+	// DefaultPerUnitStake is 10 MESH per registered compute unit.
+	DefaultPerUnitStake = math.NewInt(10_000_000)
+	// DefaultUnbondingPeriod matches the SDK's staking default.
+	DefaultUnbondingPeriod = 21 * 24 * time.Hour
+	// DefaultMaxUnbondingsPerBlock bounds EndBlocker work.
+	DefaultMaxUnbondingsPerBlock uint32 = 100
+	// DefaultMaxUnbondingEntries matches x/staking's max_entries.
+	DefaultMaxUnbondingEntries uint32 = 7
+	// DefaultSlashDestination burns slashed tokens.
+	DefaultSlashDestination = SLASH_DESTINATION_BURN
+	// DefaultMaxCommissionRate is 50 %.
+	DefaultMaxCommissionRate = math.LegacyNewDecWithPrec(5, 1)
+)
+
+// DefaultParams returns the default x/pool params.
+func DefaultParams() Params {
+	return Params{
+		BondDenom:             DefaultBondDenom,
+		BaseMinStake:          DefaultBaseMinStake,
+		PerUnitStake:          DefaultPerUnitStake,
+		UnbondingPeriod:       DefaultUnbondingPeriod,
+		MaxUnbondingsPerBlock: DefaultMaxUnbondingsPerBlock,
+		MaxUnbondingEntries:   DefaultMaxUnbondingEntries,
+		SlashDestination:      DefaultSlashDestination,
+		MaxCommissionRate:     DefaultMaxCommissionRate,
+	}
+}
+
+// Validate checks every field. A zero max_unbondings_per_block would stop the
+// unbonding queue, so it is rejected.
+func (p Params) Validate() error {
+	if err := sdk.ValidateDenom(p.BondDenom); err != nil {
+		return fmt.Errorf("bond_denom: %w", err)
+	}
+	if p.BaseMinStake.IsNil() || p.BaseMinStake.IsNegative() {
+		return fmt.Errorf("base_min_stake must be non-negative, got %s", p.BaseMinStake)
+	}
+	if p.PerUnitStake.IsNil() || p.PerUnitStake.IsNegative() {
+		return fmt.Errorf("per_unit_stake must be non-negative, got %s", p.PerUnitStake)
+	}
+	if p.UnbondingPeriod <= 0 {
+		return fmt.Errorf("unbonding_period must be positive, got %s", p.UnbondingPeriod)
+	}
+	if p.MaxUnbondingsPerBlock == 0 {
+		return fmt.Errorf("max_unbondings_per_block must be positive")
+	}
+	if p.MaxUnbondingEntries == 0 {
+		return fmt.Errorf("max_unbonding_entries must be positive")
+	}
+	switch p.SlashDestination {
+	case SLASH_DESTINATION_BURN, SLASH_DESTINATION_TREASURY:
+	default:
+		return fmt.Errorf("slash_destination must be BURN or TREASURY, got %s", p.SlashDestination)
+	}
+	if p.MaxCommissionRate.IsNil() || p.MaxCommissionRate.IsNegative() || p.MaxCommissionRate.GT(math.LegacyOneDec()) {
+		return fmt.Errorf("max_commission_rate must be in [0, 1], got %s", p.MaxCommissionRate)
+	}
+	return nil
+}
+
+// MinSelfStake is base_min_stake + per_unit_stake × units. It returns an error
+// instead of panicking when the product leaves math.Int's 256-bit range.
+func (p Params) MinSelfStake(units uint64) (math.Int, error) {
+	perUnits, err := p.PerUnitStake.SafeMul(math.NewIntFromUint64(units))
+	if err != nil {
+		return math.Int{}, err
+	}
+	return p.BaseMinStake.SafeAdd(perUnits)
+}
