@@ -129,7 +129,9 @@ init_chain() {
   "$MESHD" genesis collect-gentxs "${m[@]}" >/dev/null 2>&1
 
   local gen=$NODE_HOME/config/genesis.json
-  jq -f "$ROOT/networks/local/genesis.jq" "$gen" >"$gen.tmp" && mv "$gen.tmp" "$gen"
+  jq --arg compute_epoch "$LOCALNET_COMPUTE_EPOCH" --arg commit_window "$LOCALNET_COMMIT_WINDOW" \
+    --arg reveal_window "$LOCALNET_REVEAL_WINDOW" \
+    -f "$ROOT/networks/local/genesis.jq" "$gen" >"$gen.tmp" && mv "$gen.tmp" "$gen"
   "$MESHD" genesis validate "${m[@]}" >/dev/null
 
   # Loopback only; ~1 s blocks; REST on.

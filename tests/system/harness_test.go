@@ -97,12 +97,15 @@ func resolveMeshd() (string, func(), error) {
 	cleanup := func() { _ = os.RemoveAll(dir) }
 	bin := filepath.Join(dir, "meshd")
 	start := time.Now()
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/meshd")
-	cmd.Dir = root
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		cleanup()
-		return "", nil, fmt.Errorf("go build ./cmd/meshd in %s: %w", root, err)
+	// meshd-worker goes beside meshd, where scripts/localnet.sh looks for it.
+	for _, target := range []string{"meshd", "meshd-worker"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, target), "./cmd/"+target)
+		cmd.Dir = root
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			cleanup()
+			return "", nil, fmt.Errorf("go build ./cmd/%s in %s: %w", target, root, err)
+		}
 	}
 	fmt.Fprintf(os.Stderr, "system tests: built %s in %s\n", bin, time.Since(start).Round(100*time.Millisecond))
 	return bin, cleanup, nil

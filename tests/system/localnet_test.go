@@ -3,6 +3,7 @@ package system
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,10 +25,12 @@ type localnet struct {
 	rpcPort    int
 }
 
-func newLocalnet(t *testing.T) *localnet {
+// newLocalnet prepares a localnet on free ports; extra are more
+// LOCALNET_*=value settings (block time, epochs).
+func newLocalnet(t *testing.T, extra ...string) *localnet {
 	root, err := repoRoot()
 	require.NoError(t, err)
-	ports := freePorts(t, 4)
+	ports := freePorts(t, 5)
 	l := &localnet{root: root, home: filepath.Join(t.TempDir(), "localnet"), cli: NewCLI(t), rpcPort: ports[0]}
 	l.env = append(l.cli.env(),
 		"MESHD="+meshdBinary,
@@ -36,7 +39,9 @@ func newLocalnet(t *testing.T) *localnet {
 		"LOCALNET_P2P_PORT="+strconv.Itoa(ports[1]),
 		"LOCALNET_GRPC_PORT="+strconv.Itoa(ports[2]),
 		"LOCALNET_API_PORT="+strconv.Itoa(ports[3]),
+		"LOCALNET_WORKER_LISTEN=127.0.0.1:"+strconv.Itoa(ports[4]),
 	)
+	l.env = append(l.env, extra...)
 	t.Cleanup(func() { _, _ = l.run("reset") })
 	return l
 }
@@ -61,6 +66,42 @@ func (l *localnet) mustRun(t *testing.T, cmd string) string {
 }
 
 func (l *localnet) nodeHome() string { return filepath.Join(l.home, "meshd") }
+
+// workerBin is meshd-worker, built beside meshd.
+func (l *localnet) workerBin() string {
+	return filepath.Join(filepath.Dir(meshdBinary), "meshd-worker")
+}
+
+// workerCLI runs meshd-worker with the test's environment and returns stdout.
+func (l *localnet) workerCLI(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
+	defer cancel()
+	c := exec.CommandContext(ctx, l.workerBin(), args...)
+	c.Env = l.cli.env()
+	var out, errOut bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errOut
+	require.NoError(t, c.Run(), "meshd-worker %v: %s", args, errOut.String())
+	return out.String()
+}
+
+func (l *localnet) grpcPort() string {
+	for _, kv := range l.env {
+		if v, ok := strings.CutPrefix(kv, "LOCALNET_GRPC_PORT="); ok {
+			return v
+		}
+	}
+	return "9090"
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	bz, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(bz)
+}
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(strings.TrimSpace(s)), v) }
 
 func (l *localnet) height(t *testing.T) int64 {
 	t.Helper()

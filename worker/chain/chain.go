@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	errorsmod "cosmossdk.io/errors"
 
@@ -58,4 +59,23 @@ func (e *TxError) Unwrap() error {
 		return reg
 	}
 	return nil
+}
+
+// SimulationError is a tx the node refused to simulate (the message or the
+// ante handler failed). The gRPC answer carries only text, so errors.Is
+// matches a registered error whose description the text contains.
+type SimulationError struct {
+	Msg string
+}
+
+func (e *SimulationError) Error() string { return "simulate: " + e.Msg }
+
+// Is implements errors.Is for registered errors (*errorsmod.Error).
+func (e *SimulationError) Is(target error) bool {
+	var reg *errorsmod.Error
+	if !errors.As(target, &reg) {
+		return false
+	}
+	desc := reg.Error()
+	return desc != "" && strings.Contains(e.Msg, desc)
 }

@@ -107,14 +107,39 @@ func TestCommitSignsWithFeeGranterAndSimulatedGas(t *testing.T) {
 	require.NoError(t, res.Err)
 	require.Equal(t, int64(2), res.Height)
 
-	// A second commit uses the next sequence without asking the node, and
-	// fails in its block (duplicate): TxResult reports the registered error.
-	hash, err = c.CommitPoC(ctx, 1, root, 0)
+	// A second commit fails in simulation; the error matches the
+	// registered one although gRPC carried only its text.
+	_, err = c.CommitPoC(ctx, 1, root, 0)
+	require.ErrorIs(t, err, computetypes.ErrDuplicateCommit)
+	require.NotErrorIs(t, err, computetypes.ErrAlreadyRevealed)
+	var simErr *chain.SimulationError
+	require.ErrorAs(t, err, &simErr)
+
+	// The next tx still uses the next sequence without asking the node.
+	n.SetHeight(11) // reveal window
+	_, err = c.RevealPoC(ctx, 1, nil, 0)
+	require.ErrorIs(t, err, computetypes.ErrInvalidReveal)
+	require.Equal(t, uint64(1), n.Sequence(c.Address()))
+}
+
+func TestFailedInBlockReportedByTxResult(t *testing.T) {
+	c, n := served(t, nil)
+	ctx := context.Background()
+	// Included after its timeout height: the block rejects it, the
+	// sequence is used anyway.
+	n.SetHeight(5)
+	hash, err := c.CommitPoC(ctx, 1, make([]byte, 32), 5)
+	require.NoError(t, err)
+	res, err := c.TxResult(ctx, hash)
+	require.NoError(t, err)
+	require.True(t, res.Found)
+	var txErr *chain.TxError
+	require.ErrorAs(t, res.Err, &txErr)
+	require.Equal(t, uint32(30), txErr.Code)
+	require.Nil(t, n.Commitment(c.Address()))
+	_, err = c.CommitPoC(ctx, 1, make([]byte, 32), 0)
 	require.NoError(t, err)
 	require.Equal(t, uint64(2), n.Sequence(c.Address()))
-	res, err = c.TxResult(ctx, hash)
-	require.NoError(t, err)
-	require.ErrorIs(t, res.Err, computetypes.ErrDuplicateCommit)
 }
 
 func TestSequenceMismatchRecovers(t *testing.T) {
@@ -126,6 +151,7 @@ func TestSequenceMismatchRecovers(t *testing.T) {
 	// Another client (the operator's CLI, say) used the key: the chain is
 	// two txs ahead. Simulation reports it and the client re-signs.
 	n.Do(func(n *chaintest.Node) { n.BumpSequence(c.Address(), 2) })
+	n.ClearCommitments()
 	_, err = c.CommitPoC(ctx, 1, make([]byte, 32), 0)
 	require.NoError(t, err)
 	require.Equal(t, uint64(4), n.Sequence(c.Address()))
@@ -134,6 +160,7 @@ func TestSequenceMismatchRecovers(t *testing.T) {
 	n.Do(func(n *chaintest.Node) {
 		n.BeforeBroadcast = func(n *chaintest.Node) { n.BumpSequence(c.Address(), 1) }
 	})
+	n.ClearCommitments()
 	_, err = c.CommitPoC(ctx, 1, make([]byte, 32), 0)
 	require.NoError(t, err)
 	require.Equal(t, uint64(6), n.Sequence(c.Address()))

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"google.golang.org/grpc/status"
+
 	clienttx "github.com/cosmos/cosmos-sdk/client/tx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
@@ -87,6 +89,9 @@ func (c *Client) broadcastOnce(ctx context.Context, timeoutHeight int64, msgs []
 		return c.txs.Simulate(ctx, &txtypes.SimulateRequest{TxBytes: simTx})
 	})
 	if err != nil {
+		if st, ok := status.FromError(err); ok && !Unreachable(err) {
+			return "", &SimulationError{Msg: st.Message()}
+		}
 		return "", fmt.Errorf("simulate: %w", err)
 	}
 	if sim.GasInfo == nil {

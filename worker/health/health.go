@@ -53,7 +53,7 @@ func NewMetrics() *Metrics {
 		ProveDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "prove_duration_seconds",
 			Help: "Time to compute one PoC challenge (GEMM, encoding and Merkle tree).", Buckets: prometheus.ExponentialBuckets(0.01, 2, 16)}),
 		NodeErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "node_errors_total",
-			Help: "Failed calls to the node (unreachable or an error answer)."}),
+			Help: "Failed calls to the node: unreachable, or a query answered with an error."}),
 		CurrentEpoch: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "current_epoch",
 			Help: "The chain's current compute epoch."}),
 		Height: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "last_height",

@@ -169,7 +169,8 @@ func (s *Scheduler) Step(ctx context.Context) error {
 		return s.nodeErr("height", err)
 	}
 	s.observe(height, ch.Epoch)
-	if !ch.Eligible {
+	if !ch.Eligible && ch.Commitment == nil {
+		// (A worker that committed and then lost eligibility still reveals.)
 		s.phase("idle")
 		s.logOnce(ch.Epoch, "ineligible", "not challenged in this epoch (not eligible)")
 		return nil
@@ -275,10 +276,10 @@ func (s *Scheduler) commitPhase(ctx context.Context, ch *computetypes.QueryChall
 	return nil
 }
 
-// txErr records a broadcast failure; unreachable nodes count as node errors.
+// txErr records a broadcast failure: an unreachable node counts as a node
+// error, a tx the chain refused (simulation or CheckTx) does not.
 func (s *Scheduler) txErr(what string, err error) error {
-	var txErr *chain.TxError
-	if chain.Unreachable(err) || !errors.As(err, &txErr) {
+	if chain.Unreachable(err) {
 		return s.nodeErr(what, err)
 	}
 	return s.fail(fmt.Errorf("%s: %w", what, err))

@@ -382,3 +382,12 @@ func TestShapeChangeBeforeCommitRecomputes(t *testing.T) {
 	h.step(t)
 	require.Equal(t, computetypes.PROOF_OUTCOME_PASS, h.f.commitment.Outcome)
 }
+
+func TestCommittedWorkerRevealsAfterLosingEligibility(t *testing.T) {
+	h := newHarness(t, t.TempDir(), nil)
+	h.step(t)
+	h.f.set(func(f *fakeChain) { f.height, f.eligible = 21, false })
+	h.step(t)
+	require.Equal(t, 1, h.f.reveals)
+	require.Equal(t, computetypes.PROOF_OUTCOME_PASS, h.f.commitment.Outcome)
+}

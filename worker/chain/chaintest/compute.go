@@ -83,8 +83,9 @@ func txErr(e interface {
 	return &abciErr{Codespace: e.Codespace(), Code: e.ABCICode(), Log: log + ": " + e.Error()}
 }
 
-// deliver executes x/compute's PoC messages at height+1 as the keeper does.
-func (n *Node) deliver(msgs []sdk.Msg) *abciErr {
+// deliver executes x/compute's PoC messages at height+1 as the keeper does;
+// dryRun (simulation) checks them without changing state.
+func (n *Node) deliver(msgs []sdk.Msg, dryRun bool) *abciErr {
 	height := n.height + 1
 	e := n.epoch
 	for _, msg := range msgs {
@@ -101,6 +102,9 @@ func (n *Node) deliver(msgs []sdk.Msg) *abciErr {
 				return txErr(computetypes.ErrDuplicateCommit, "commit")
 			case len(m.Root) != 32:
 				return txErr(computetypes.ErrInvalidRoot, "commit")
+			}
+			if dryRun {
+				continue
 			}
 			n.commitments[m.Worker] = &computetypes.Commitment{Worker: m.Worker, Epoch: m.Epoch, Root: m.Root,
 				Rows: uint32(e.Dims.M), Height: height}
@@ -128,6 +132,7 @@ func (n *Node) deliver(msgs []sdk.Msg) *abciErr {
 			switch {
 			case err != nil:
 				return txErr(computetypes.ErrInvalidReveal, err.Error())
+			case dryRun:
 			case ok:
 				c.Outcome = computetypes.PROOF_OUTCOME_PASS
 			default:

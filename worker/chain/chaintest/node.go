@@ -127,6 +127,11 @@ func (n *Node) SetEpoch(e Epoch) {
 	n.Do(func(n *Node) { n.epoch, n.commitments = e, map[string]*computetypes.Commitment{} })
 }
 
+// ClearCommitments forgets every commitment of the epoch.
+func (n *Node) ClearCommitments() {
+	n.Do(func(n *Node) { n.commitments = map[string]*computetypes.Commitment{} })
+}
+
 // AddAccount creates an account (as a fee grant or a transfer would).
 func (n *Node) AddAccount(addr string) {
 	n.Do(func(n *Node) {
@@ -251,12 +256,16 @@ func (n *Node) ante(ctx context.Context, bz []byte, simulate bool) (authsigning.
 func (s *txServer) Simulate(ctx context.Context, req *txtypes.SimulateRequest) (*txtypes.SimulateResponse, error) {
 	s.n.mu.Lock()
 	defer s.n.mu.Unlock()
-	_, _, rej, err := s.n.ante(ctx, req.TxBytes, true)
+	tx, _, rej, err := s.n.ante(ctx, req.TxBytes, true)
 	if err != nil {
 		return nil, err
 	}
 	if rej != nil {
 		return nil, status.Error(codes.Unknown, rej.RawLog)
+	}
+	if err := s.n.deliver(tx.GetMsgs(), true); err != nil {
+		// The text baseapp's Simulate answers with; the code is lost.
+		return nil, status.Errorf(codes.Unknown, "failed to execute message; message index: 0: %s With gas wanted: '0' and gas used: '%d' ", err.Log, SimGas)
 	}
 	return &txtypes.SimulateResponse{GasInfo: &sdk.GasInfo{GasUsed: SimGas}}, nil
 }
@@ -291,7 +300,7 @@ func (s *txServer) BroadcastTx(ctx context.Context, req *txtypes.BroadcastTxRequ
 	res := &sdk.TxResponse{TxHash: hash, Height: n.height + 1}
 	if th := tx.GetTimeoutHeight(); th != 0 && uint64(n.height+1) > th {
 		res.Codespace, res.Code, res.RawLog = "sdk", 30, "tx timeout height"
-	} else if err := n.deliver(tx.GetMsgs()); err != nil {
+	} else if err := n.deliver(tx.GetMsgs(), false); err != nil {
 		// The failed tx still used its sequence, as on a real chain.
 		res.Codespace, res.Code, res.RawLog = err.Codespace, err.Code, err.Log
 	}
