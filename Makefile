@@ -13,7 +13,7 @@ LDFLAGS := -X github.com/cosmos/cosmos-sdk/version.Name=meshd \
            -X github.com/cosmos/cosmos-sdk/version.Commit=$(COMMIT)
 
 # Packages with in-process tests (everything except the real-process system tests).
-UNIT_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v -e /tests/system -e /tests/ibc)
+UNIT_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v -e /tests/system -e /tests/ibc -e /tests/integration)
 
 .DEFAULT_GOAL := help
 .PHONY: help build install test test-unit test-integration test-system bench lint proto-gen \
@@ -36,8 +36,8 @@ test: build ## run every test: unit, app, wasm, IBC and system tests on real pro
 test-unit: ## in-process tests only (app, wasm, modules, bench harness)
 	$(GO) test -count=1 $(UNIT_PKGS)
 
-test-integration: ## IBC tests (ibc-go testing package, meshd on both sides)
-	$(GO) test -count=1 ./tests/ibc/...
+test-integration: ## full-app integration tests (PoC over many epochs) and IBC tests (ibc-go testing, meshd on both sides)
+	$(GO) test -count=1 ./tests/integration/... ./tests/ibc/...
 
 test-system: build ## system tests: real meshd processes and the real CLI
 	MESHD_BIN=$(BUILD_DIR)/meshd $(GO) test -count=1 -timeout 20m -v ./tests/system/...

@@ -21,6 +21,7 @@ import (
 	sdkmath "cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
+	"github.com/cosmos/cosmos-sdk/codec"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
 	"github.com/cosmos/cosmos-sdk/testutil/mock"
@@ -62,6 +63,13 @@ func NewApp(db dbm.DB, home string, opts ...func(*baseapp.BaseApp)) *app.MeshApp
 // umesh each, after InitChain and the first block (committed).
 func Setup(t testing.TB, n int, balance sdkmath.Int) *Fixture {
 	t.Helper()
+	return SetupWithGenesis(t, n, balance, nil)
+}
+
+// SetupWithGenesis is Setup with a chance to change the genesis state (module
+// params, epochs) before InitChain.
+func SetupWithGenesis(t testing.TB, n int, balance sdkmath.Int, mutate func(cdc codec.Codec, gen map[string]json.RawMessage)) *Fixture {
+	t.Helper()
 	privVal := mock.NewPV()
 	pubKey, err := privVal.GetPubKey()
 	require.NoError(t, err)
@@ -83,6 +91,9 @@ func Setup(t testing.TB, n int, balance sdkmath.Int) *Fixture {
 	meshApp := NewApp(db, home)
 	genesis, err := simtestutil.GenesisStateWithValSet(meshApp.AppCodec(), meshApp.DefaultGenesis(), valSet, genAccs, balances...)
 	require.NoError(t, err)
+	if mutate != nil {
+		mutate(meshApp.AppCodec(), genesis)
+	}
 	stateBytes, err := json.Marshal(genesis)
 	require.NoError(t, err)
 

@@ -247,8 +247,11 @@ func (f *fixture) worker(a sdk.AccAddress) types.Worker {
 }
 
 // storeDigest hashes every key and value of the module store.
-func (f *fixture) storeDigest() []byte {
-	it := f.ctx.WithGasMeter(storetypes.NewInfiniteGasMeter()).KVStore(f.key).Iterator(nil, nil)
+func (f *fixture) storeDigest() []byte { return digest(f.ctx, f.key) }
+
+// digest hashes every key and value of the store under key in ctx.
+func digest(ctx sdk.Context, key *storetypes.KVStoreKey) []byte {
+	it := ctx.WithGasMeter(storetypes.NewInfiniteGasMeter()).KVStore(key).Iterator(nil, nil)
 	defer it.Close()
 	h := sha256.New()
 	for ; it.Valid(); it.Next() {

@@ -277,7 +277,9 @@ func (k Keeper) providerUnits(ctx context.Context, provider sdk.AccAddress) (uin
 	return units, nil
 }
 
-// setProviderUnits stores provider's total units and tells x/pool.
+// setProviderUnits stores provider's total units and tells x/pool. A
+// provider whose pool is gone has nothing to mirror: its workers can still
+// shrink or be deregistered.
 func (k Keeper) setProviderUnits(ctx context.Context, provider sdk.AccAddress, units uint64) error {
 	var err error
 	if units == 0 {
@@ -286,6 +288,10 @@ func (k Keeper) setProviderUnits(ctx context.Context, provider sdk.AccAddress, u
 		err = k.ProviderUnits.Set(ctx, provider, units)
 	}
 	if err != nil {
+		return err
+	}
+	has, err := k.pool.HasPool(ctx, provider)
+	if err != nil || !has {
 		return err
 	}
 	return k.pool.SetComputeUnits(ctx, provider, units)

@@ -171,6 +171,14 @@ func TestUpdateAndDeregisterWorker(t *testing.T) {
 	has, err := f.k.ProviderUnits.Has(f.ctx, prov)
 	require.NoError(t, err)
 	require.False(t, has)
+
+	// A provider whose pool is gone can still deregister its workers.
+	prov2, w3 := addr("prov", 2), addr("work", 3)
+	f.register(prov2, w3, 2)
+	delete(f.pool.pools, string(prov2))
+	_, err = f.msg.DeregisterWorker(f.ctx, &types.MsgDeregisterWorker{Signer: f.bech(prov2), Worker: f.bech(w3)})
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), f.pool.units[string(prov2)], "nothing mirrored to a missing pool")
 }
 
 func TestUnjailWorker(t *testing.T) {

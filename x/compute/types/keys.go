@@ -16,7 +16,7 @@ var (
 	ParamsKey = collections.NewPrefix(0)
 	// WorkersKey maps worker address bytes → Worker (IndexedMap primary).
 	WorkersKey = collections.NewPrefix(1)
-	// WorkersByProviderKey indexes workers by (provider, worker) (Multi index).
+	// WorkersByProviderKey is the set of (provider, worker) pairs: the provider index.
 	WorkersByProviderKey = collections.NewPrefix(2)
 	// AuthorizationsKey is the set of (provider, worker) pairs that may register.
 	AuthorizationsKey = collections.NewPrefix(3)

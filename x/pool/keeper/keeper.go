@@ -99,8 +99,9 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 	return k
 }
 
-// SetParams validates and stores params. bond_denom cannot change while any
-// tokens are bonded or unbonding: they are recorded as bare amounts of it.
+// SetParams validates and stores params. bond_denom cannot change once any
+// pool or unbonding exists (pools are never deleted): stake is recorded as
+// bare amounts of it.
 func (k Keeper) SetParams(ctx context.Context, p types.Params) error {
 	if err := p.Validate(); err != nil {
 		return errorsmod.Wrap(types.ErrInvalidParams, err.Error())
