@@ -78,6 +78,15 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	for _, t := range gs.Tombstones {
+		addr, err := k.addressCodec.StringToBytes(t.Address)
+		if err != nil {
+			return fmt.Errorf("tombstone: %w", err)
+		}
+		if err := k.Tombstones.Set(ctx, addr, t); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -120,6 +129,12 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		if slices.Contains(open, c.Epoch) {
 			gs.Commitments = append(gs.Commitments, c)
 		}
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Tombstones.Walk(ctx, nil, func(_ sdk.AccAddress, t types.Worker) (bool, error) {
+		gs.Tombstones = append(gs.Tombstones, t)
 		return false, nil
 	}); err != nil {
 		return nil, err

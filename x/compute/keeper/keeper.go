@@ -53,6 +53,8 @@ type Keeper struct {
 	Settling collections.Map[int64, types.EpochInfo]
 	// Commitments maps (epoch, worker) to the worker's root in that epoch.
 	Commitments collections.Map[collections.Pair[int64, sdk.AccAddress], types.Commitment]
+	// Tombstones keeps a deregistered worker's record by address.
+	Tombstones collections.Map[sdk.AccAddress, types.Worker]
 }
 
 // NewKeeper returns the x/compute keeper.
@@ -79,6 +81,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		Settling:      collections.NewMap(sb, types.SettlingKey, "settling", collections.Int64Key, codec.CollValue[types.EpochInfo](cdc)),
 		Commitments: collections.NewMap(sb, types.CommitmentsKey, "commitments",
 			collections.PairKeyCodec(collections.Int64Key, sdk.AccAddressKey), codec.CollValue[types.Commitment](cdc)),
+		Tombstones: collections.NewMap(sb, types.TombstonesKey, "tombstones", sdk.AccAddressKey, codec.CollValue[types.Worker](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

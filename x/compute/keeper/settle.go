@@ -140,9 +140,14 @@ func (k Keeper) settleWorker(ctx context.Context, params types.Params, e types.E
 		if err := k.Commitments.Set(ctx, key, c); err != nil {
 			return err
 		}
+		// Committed and withheld the reveal: slashed like (a share of) fraud,
+		// or withholding would be the free way out of a bad sample.
+		k.slashWithheld(ctx, params, w, c)
 	}
 
 	w.Missed++
+	// A miss proves nothing: verified capacity goes back to zero.
+	w.VerifiedUnits = 0
 	w.MissedEpochs = appendWindow(w.MissedEpochs, e.Number, params.MissedWindow)
 	w.ReputationBps = NextReputation(w.ReputationBps, params.ReputationAlphaBps, 0)
 	if err := emit(ctx, &types.EventPoCResult{
@@ -219,4 +224,23 @@ func collectKV[K, V any](iter collections.Iterator[K, V], n int) ([]collections.
 		out = append(out, kv)
 	}
 	return out, nil
+}
+
+// slashWithheld slashes the provider of a worker that committed in an epoch
+// and never revealed. A failure is logged, never fatal to settlement.
+func (k Keeper) slashWithheld(ctx context.Context, params types.Params, w types.Worker, c types.Commitment) {
+	if !params.WithholdSlashFraction.IsPositive() {
+		return
+	}
+	provider, err := k.addressCodec.StringToBytes(w.Provider)
+	if err != nil {
+		k.Logger(ctx).Error("withheld reveal: bad provider address", "worker", w.Address, "err", err)
+		return
+	}
+	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+	if _, err := k.pool.Slash(cacheCtx, provider, params.WithholdSlashFraction, "poc-withheld", c.Height); err != nil {
+		k.Logger(ctx).Error("withheld reveal: slash failed", "worker", w.Address, "err", err)
+		return
+	}
+	write()
 }

@@ -1,6 +1,7 @@
 package keeper
 
 import (
+	"errors"
 	"context"
 
 	"cosmossdk.io/collections"
@@ -92,6 +93,20 @@ func (k Keeper) RegisterWorker(ctx context.Context, worker, provider sdk.AccAddr
 		// First challenged in the next epoch: it cannot have prepared for this one.
 		RegisteredEpoch: epoch,
 	}
+	// An address that was registered before keeps its record: leaving and
+	// coming back must not reset reputation upward or forget misses and frauds.
+	tomb, err := k.Tombstones.Get(ctx, worker)
+	switch {
+	case err == nil:
+		w.ReputationBps = min(tomb.ReputationBps, types.InitialReputationBps)
+		w.MissedEpochs, w.Passed, w.Missed, w.Frauds = tomb.MissedEpochs, tomb.Passed, tomb.Missed, tomb.Frauds
+		w.LastPassedEpoch = tomb.LastPassedEpoch
+		if err := k.Tombstones.Remove(ctx, worker); err != nil {
+			return err
+		}
+	case !errors.Is(err, collections.ErrNotFound):
+		return err
+	}
 	if err := k.Workers.Set(ctx, worker, w); err != nil {
 		return err
 	}
@@ -135,6 +150,8 @@ func (k Keeper) UpdateWorker(ctx context.Context, worker sdk.AccAddress, spec ty
 		}
 	}
 	w.Spec, w.Models, w.Endpoint = spec, models, endpoint
+	// Verified capacity never exceeds what the worker still claims (and stakes for).
+	w.VerifiedUnits = min(w.VerifiedUnits, spec.ComputeUnits)
 	if err := k.Workers.Set(ctx, worker, w); err != nil {
 		return err
 	}
@@ -145,11 +162,17 @@ func (k Keeper) UpdateWorker(ctx context.Context, worker sdk.AccAddress, spec ty
 }
 
 // DeregisterWorker removes a worker on behalf of signer (the worker or its
-// provider) and returns the provider. Its commitments in open epochs go with it.
+// provider) and returns the provider. A jailed worker, or one with a commitment
+// still waiting for its reveal, cannot leave: deregistering must not be a way
+// out of a jail or of a reveal that would expose fraud (re-registering would
+// otherwise wipe both). The worker's record is kept as a tombstone.
 func (k Keeper) DeregisterWorker(ctx context.Context, signer, worker sdk.AccAddress) (sdk.AccAddress, error) {
 	w, provider, err := k.workerForSigner(ctx, signer, worker)
 	if err != nil {
 		return nil, err
+	}
+	if w.Status == types.WORKER_STATUS_JAILED {
+		return nil, errorsmod.Wrapf(types.ErrStillJailed, "worker %s is jailed until height %d", w.Address, w.JailedUntil)
 	}
 	total, err := k.providerUnits(ctx, provider)
 	if err != nil {
@@ -160,9 +183,24 @@ func (k Keeper) DeregisterWorker(ctx context.Context, signer, worker sdk.AccAddr
 		return nil, err
 	}
 	for _, e := range open {
+		c, err := k.Commitments.Get(ctx, collections.Join(e, worker))
+		if errors.Is(err, collections.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c.Outcome == types.PROOF_OUTCOME_UNSPECIFIED {
+			return nil, errorsmod.Wrapf(types.ErrCommitmentPending, "epoch %d: reveal first or wait for settlement", e)
+		}
+	}
+	for _, e := range open {
 		if err := k.Commitments.Remove(ctx, collections.Join(e, worker)); err != nil {
 			return nil, err
 		}
+	}
+	if err := k.Tombstones.Set(ctx, worker, w); err != nil {
+		return nil, err
 	}
 	if err := k.Workers.Remove(ctx, worker); err != nil {
 		return nil, err

@@ -27,4 +27,5 @@ var (
 	ErrNotJailed          = errorsmod.Register(ModuleName, 21, "worker not jailed")
 	ErrStillJailed        = errorsmod.Register(ModuleName, 22, "worker still jailed")
 	ErrPoolNotEligible    = errorsmod.Register(ModuleName, 23, "provider pool not eligible")
+	ErrCommitmentPending  = errorsmod.Register(ModuleName, 24, "worker has an unrevealed commitment in an open epoch")
 )

@@ -34,6 +34,21 @@ func (gs GenesisState) Validate() error {
 		return fmt.Errorf("worker %s listed twice", workers[i])
 	}
 
+	tombs := make([]string, 0, len(gs.Tombstones))
+	for _, t := range gs.Tombstones {
+		if err := validateAddress(t.Address); err != nil {
+			return fmt.Errorf("tombstone: %w", err)
+		}
+		if _, found := slices.BinarySearch(workers, t.Address); found {
+			return fmt.Errorf("tombstone of %s: the worker is registered", t.Address)
+		}
+		tombs = append(tombs, t.Address)
+	}
+	slices.Sort(tombs)
+	if i := firstDuplicate(tombs); i >= 0 {
+		return fmt.Errorf("tombstone %s listed twice", tombs[i])
+	}
+
 	auths := make([]string, 0, len(gs.Authorizations))
 	for _, a := range gs.Authorizations {
 		if err := validateAddress(a.Provider); err != nil {

@@ -29,4 +29,7 @@ var (
 	SettlingKey = collections.NewPrefix(6)
 	// CommitmentsKey maps (epoch, worker) → Commitment.
 	CommitmentsKey = collections.NewPrefix(7)
+	// TombstonesKey maps the address of a deregistered worker → its last
+	// record, restored on re-registration so leaving cannot launder history.
+	TombstonesKey = collections.NewPrefix(8)
 )

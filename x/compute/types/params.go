@@ -43,6 +43,7 @@ func DefaultParams() Params {
 		CommitWindow:           10,
 		RevealWindow:           10,
 		FraudSlashFraction:     math.LegacyNewDecWithPrec(5, 2),
+		WithholdSlashFraction:  math.LegacyNewDecWithPrec(2, 2),
 		MaxMissed:              3,
 		MissedWindow:           10,
 		JailBlocks:             600,
@@ -85,8 +86,12 @@ func (p Params) Validate() error {
 	if p.CommitWindow < 1 || p.CommitWindow > MaxWindowBlocks || p.RevealWindow < 1 || p.RevealWindow > MaxWindowBlocks {
 		return fmt.Errorf("commit_window %d and reveal_window %d must be in 1..%d", p.CommitWindow, p.RevealWindow, int64(MaxWindowBlocks))
 	}
-	if p.FraudSlashFraction.IsNil() || p.FraudSlashFraction.IsNegative() || p.FraudSlashFraction.GT(math.LegacyOneDec()) {
-		return fmt.Errorf("fraud_slash_fraction %s must be in [0, 1]", p.FraudSlashFraction)
+	// Below 1: a 100 % slash leaves a pool with shares and no tokens forever.
+	if p.FraudSlashFraction.IsNil() || p.FraudSlashFraction.IsNegative() || p.FraudSlashFraction.GTE(math.LegacyOneDec()) {
+		return fmt.Errorf("fraud_slash_fraction %s must be in [0, 1)", p.FraudSlashFraction)
+	}
+	if p.WithholdSlashFraction.IsNil() || p.WithholdSlashFraction.IsNegative() || p.WithholdSlashFraction.GTE(math.LegacyOneDec()) {
+		return fmt.Errorf("withhold_slash_fraction %s must be in [0, 1)", p.WithholdSlashFraction)
 	}
 	if p.MissedWindow == 0 || p.MissedWindow > MaxMissedWindow {
 		return fmt.Errorf("missed_window %d must be in 1..%d", p.MissedWindow, MaxMissedWindow)
