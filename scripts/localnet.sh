@@ -17,9 +17,16 @@ WORKER_BIN=${MESHD_WORKER:-$(dirname "$MESHD")/meshd-worker}
 NODE_HOME=$HOME_DIR/meshd
 PID_FILE=$HOME_DIR/meshd.pid
 LOG_FILE=$HOME_DIR/meshd.log
-WORKER_HOME=$HOME_DIR/worker
-WORKER_PID_FILE=$HOME_DIR/worker.pid
-WORKER_LOG_FILE=$HOME_DIR/worker.log
+# Worker i (1..LOCALNET_WORKERS) lives in $HOME_DIR/worker-i with worker-i.pid
+# and worker-i.log beside it, and serves health/metrics on the i-th port
+# from LOCALNET_WORKER_LISTEN.
+worker_home() { echo "$HOME_DIR/worker-$1"; }
+worker_pid_file() { echo "$HOME_DIR/worker-$1.pid"; }
+worker_log_file() { echo "$HOME_DIR/worker-$1.log"; }
+worker_listen() {
+  local host=${LOCALNET_WORKER_LISTEN%:*} port=${LOCALNET_WORKER_LISTEN##*:}
+  echo "$host:$((port + $1 - 1))"
+}
 RPC=tcp://127.0.0.1:$LOCALNET_RPC_PORT
 
 log() { printf '%s\n' "$*" >&2; }
@@ -30,7 +37,9 @@ running() {
 }
 
 worker_running() {
-  [[ -f $WORKER_PID_FILE ]] && kill -0 "$(cat "$WORKER_PID_FILE")" 2>/dev/null
+  local f
+  f=$(worker_pid_file "$1")
+  [[ -f $f ]] && kill -0 "$(cat "$f")" 2>/dev/null
 }
 
 # tx submits `meshd tx ARGS…` from the localnet home and waits until it is in a
@@ -52,38 +61,45 @@ tx() {
   die "tx $* ($hash) not included after 30 s"
 }
 
-# provision_worker creates the validator's compute pool, a worker key,
-# authorises and fee-grants the worker, and registers it (signed by the
-# worker's own key). Runs once per localnet.
-provision_worker() {
+# provision_workers creates the validator's compute pool and LOCALNET_WORKERS
+# workers: a key each, authorised and fee-granted by the validator, and
+# registered with the worker's own key. Runs once per localnet.
+provision_workers() {
   [[ -x $WORKER_BIN ]] || die "$WORKER_BIN not found; run 'make build' first"
-  local val worker
+  local val worker home i
   val=$("$MESHD" keys show validator -a --home "$NODE_HOME")
-  log "localnet: creating the validator's compute pool and its worker"
+  log "localnet: creating the validator's compute pool and $LOCALNET_WORKERS worker(s)"
   tx pool create-pool "$LOCALNET_POOL_SELF_BOND" --commission "$LOCALNET_POOL_COMMISSION" --from validator
-  rm -rf "$WORKER_HOME"
-  worker=$("$WORKER_BIN" init --home "$WORKER_HOME" --keyring-backend test -o json | jq -r .address)
-  tx compute authorize-worker "$worker" --from validator
-  tx feegrant grant "$val" "$worker" --spend-limit "$LOCALNET_WORKER_FEE_LIMIT" --from validator \
-    --allowed-messages "/mesh.compute.v1.MsgRegisterWorker,/mesh.compute.v1.MsgUpdateWorker,/mesh.compute.v1.MsgCommitPoC,/mesh.compute.v1.MsgRevealPoC"
-  tx compute register-worker --provider "$val" --gpu cpu --vram-gb 0 --tops 1 \
-    --units "$LOCALNET_WORKER_UNITS" --models mesh-embedded-v1 \
-    --from worker --keyring-dir "$WORKER_HOME" --fee-granter "$val"
-  printf '%-10s %s\n' worker "$worker" >>"$HOME_DIR/accounts.txt"
+  for i in $(seq 1 "$LOCALNET_WORKERS"); do
+    home=$(worker_home "$i")
+    rm -rf "$home"
+    worker=$("$WORKER_BIN" init --home "$home" --keyring-backend test -o json | jq -r .address)
+    tx compute authorize-worker "$worker" --from validator
+    tx feegrant grant "$val" "$worker" --spend-limit "$LOCALNET_WORKER_FEE_LIMIT" --from validator \
+      --allowed-messages "$LOCALNET_WORKER_MSGS"
+    tx compute register-worker --provider "$val" --gpu cpu --vram-gb 0 --tops 1 \
+      --units "$LOCALNET_WORKER_UNITS" --models "$LOCALNET_WORKER_MODELS" \
+      --from worker --keyring-dir "$home" --fee-granter "$val"
+    printf '%-10s %s\n' "worker-$i" "$worker" >>"$HOME_DIR/accounts.txt"
+  done
   touch "$HOME_DIR/.provisioned"
 }
 
-start_worker() {
-  worker_running && return 0
-  local val
+start_workers() {
+  local val i
   val=$("$MESHD" keys show validator -a --home "$NODE_HOME")
-  log "localnet: starting meshd-worker (log: $WORKER_LOG_FILE)"
-  nohup "$WORKER_BIN" start --home "$WORKER_HOME" --grpc "127.0.0.1:$LOCALNET_GRPC_PORT" \
-    --chain-id "$LOCALNET_CHAIN_ID" --fee-granter "$val" --gas-prices "$LOCALNET_MIN_GAS_PRICES" \
-    --listen "$LOCALNET_WORKER_LISTEN" >>"$WORKER_LOG_FILE" 2>&1 &
-  echo $! >"$WORKER_PID_FILE"
+  for i in $(seq 1 "$LOCALNET_WORKERS"); do
+    worker_running "$i" && continue
+    log "localnet: starting meshd-worker $i (log: $(worker_log_file "$i"))"
+    nohup "$WORKER_BIN" start --home "$(worker_home "$i")" --grpc "127.0.0.1:$LOCALNET_GRPC_PORT" \
+      --chain-id "$LOCALNET_CHAIN_ID" --fee-granter "$val" --gas-prices "$LOCALNET_MIN_GAS_PRICES" \
+      --listen "$(worker_listen "$i")" $LOCALNET_WORKER_FLAGS >>"$(worker_log_file "$i")" 2>&1 &
+    echo $! >"$(worker_pid_file "$i")"
+  done
   sleep 1
-  worker_running || { tail -n 30 "$WORKER_LOG_FILE" >&2; die "meshd-worker exited; see $WORKER_LOG_FILE"; }
+  for i in $(seq 1 "$LOCALNET_WORKERS"); do
+    worker_running "$i" || { tail -n 30 "$(worker_log_file "$i")" >&2; die "meshd-worker $i exited; see $(worker_log_file "$i")"; }
+  done
 }
 
 height() {
@@ -152,7 +168,7 @@ start() {
   [[ -x $MESHD ]] || die "$MESHD not found; run 'make build' first"
   if running; then
     log "localnet: already running (pid $(cat "$PID_FILE"))"
-    if [[ $LOCALNET_WORKER == 1 && -f $HOME_DIR/.provisioned ]]; then start_worker; fi
+    if [[ $LOCALNET_WORKERS -gt 0 && -f $HOME_DIR/.provisioned ]]; then start_workers; fi
     summary
     return 0
   fi
@@ -174,9 +190,9 @@ start() {
     sleep 1
   done
   [[ -n $h && $h -ge 2 ]] || { tail -n 30 "$LOG_FILE" >&2; die "no blocks after 90 s; see $LOG_FILE"; }
-  if [[ $LOCALNET_WORKER == 1 ]]; then
-    [[ -f $HOME_DIR/.provisioned ]] || provision_worker
-    start_worker
+  if [[ $LOCALNET_WORKERS -gt 0 ]]; then
+    [[ -f $HOME_DIR/.provisioned ]] || provision_workers
+    start_workers
   fi
   summary
 }
@@ -190,29 +206,31 @@ meshd localnet is running: chain-id $LOCALNET_CHAIN_ID, height $(height)
   REST  http://127.0.0.1:$LOCALNET_API_PORT
   home  $NODE_HOME   (log: $LOG_FILE)
 
-Dev accounts (keyring-backend test, in the home above; the worker's key is in $WORKER_HOME):
+Dev accounts (keyring-backend test, in the home above; worker-i's key is in $HOME_DIR/worker-i):
 $(sed 's/^/  /' "$HOME_DIR/accounts.txt")
-$(worker_running && printf '\nmeshd-worker: running (pid %s), health http://%s/healthz, log %s' "$(cat "$WORKER_PID_FILE")" "$LOCALNET_WORKER_LISTEN" "$WORKER_LOG_FILE")
+$(for i in $(seq 1 "$LOCALNET_WORKERS"); do worker_running "$i" && printf '\nmeshd-worker %s: pid %s, health http://%s/healthz, log %s' "$i" "$(cat "$(worker_pid_file "$i")")" "$(worker_listen "$i")" "$(worker_log_file "$i")"; done)
 
 Use it:   $MESHD q bank balances \$($MESHD keys show alice -a --home $NODE_HOME) --home $NODE_HOME
 Stop it:  make localnet-stop      Wipe it: make localnet-reset
 EOT
 }
 
-stop_worker() {
-  if worker_running; then
-    local pid
-    pid=$(cat "$WORKER_PID_FILE")
-    kill "$pid"
-    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-    log "localnet: stopped meshd-worker (pid $pid)"
-  fi
-  rm -f "$WORKER_PID_FILE"
+stop_workers() {
+  local i pid
+  for i in $(seq 1 "$LOCALNET_WORKERS"); do
+    if worker_running "$i"; then
+      pid=$(cat "$(worker_pid_file "$i")")
+      kill "$pid"
+      for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+      log "localnet: stopped meshd-worker $i (pid $pid)"
+    fi
+    rm -f "$(worker_pid_file "$i")"
+  done
 }
 
 stop() {
-  stop_worker
+  stop_workers
   if running; then
     local pid
     pid=$(cat "$PID_FILE")

@@ -60,7 +60,7 @@ func (l *localnet) waitPassed(t *testing.T, addr string, what string, cond func(
 		w = l.worker(t, addr)
 		require.Equal(t, "0", orZero(w.Worker.Frauds), "an honest worker must never be found fraudulent")
 		return cond(w), fmt.Sprintf("status %s, passed %s, last passed epoch %s\nworker log:\n%s",
-			w.Worker.Status, w.Worker.Passed, w.Worker.LastPassedEpoch, tail(filepath.Join(l.home, "worker.log"), 15))
+			w.Worker.Status, w.Worker.Passed, w.Worker.LastPassedEpoch, tail(filepath.Join(l.home, "worker-1.log"), 15))
 	})
 	return w
 }
@@ -84,7 +84,7 @@ func TestComputeLocalnetEndToEnd(t *testing.T) {
 		"LOCALNET_REVEAL_WINDOW=8",
 	)
 	l.mustRun(t, "start")
-	worker := strings.TrimSpace(l.workerCLI(t, "address", "--home", filepath.Join(l.home, "worker")))
+	worker := strings.TrimSpace(l.workerCLI(t, "address", "--home", filepath.Join(l.home, "worker-1")))
 	require.Regexp(t, `^mesh1[0-9a-z]+$`, worker)
 
 	// 1. Three epochs passed by the localnet's worker.
@@ -99,7 +99,7 @@ func TestComputeLocalnetEndToEnd(t *testing.T) {
 		epoch, _ = strconv.ParseInt(c.Epoch, 10, 64)
 		return c.Commitment != nil && len(c.SampleIndices) == 0, fmt.Sprintf("epoch %s commitment %v samples %v", c.Epoch, c.Commitment != nil, c.SampleIndices)
 	})
-	pidBytes, err := os.ReadFile(filepath.Join(l.home, "worker.pid"))
+	pidBytes, err := os.ReadFile(filepath.Join(l.home, "worker-1.pid"))
 	require.NoError(t, err)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(pidBytes)))
 	require.NoError(t, err)
@@ -108,13 +108,13 @@ func TestComputeLocalnetEndToEnd(t *testing.T) {
 		return syscall.Kill(pid, 0) != nil, "still alive"
 	})
 	require.Less(t, l.worker(t, worker).lastPassedEpoch(), epoch, "killed before revealing epoch %d", epoch)
-	logBefore := len(readFile(t, filepath.Join(l.home, "worker.log")))
+	logBefore := len(readFile(t, filepath.Join(l.home, "worker-1.log")))
 	out := l.mustRun(t, "start") // node still runs: restarts only the worker
 	require.Contains(t, out, "already running")
 	l.waitPassed(t, worker, fmt.Sprintf("the restarted worker to pass epoch %d", epoch),
 		func(w workerView) bool { return w.lastPassedEpoch() >= epoch })
 	// It revealed from the rows it had persisted before committing.
-	restarted := readFile(t, filepath.Join(l.home, "worker.log"))[logBefore:]
+	restarted := readFile(t, filepath.Join(l.home, "worker-1.log"))[logBefore:]
 	require.Contains(t, restarted, fmt.Sprintf(`msg="reveal broadcast" epoch=%d`, epoch))
 	require.NotContains(t, restarted, fmt.Sprintf(`msg="no local state for a commitment on chain, recomputing" epoch=%d`, epoch))
 
