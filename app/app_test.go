@@ -94,7 +94,7 @@ func TestModulesAndStoreKeysPinned(t *testing.T) {
 	sort.Strings(modules)
 	require.Equal(t, []string{
 		"07-tendermint", "auth", "authz", "bank", "compute", "consensus", "distribution", "epochs",
-		"evidence", "feegrant", "genutil", "gov", "ibc", "interchainaccounts", "mint", "pool", "protocolpool",
+		"evidence", "feegrant", "genutil", "gov", "ibc", "inference", "interchainaccounts", "mint", "pool", "protocolpool",
 		"slashing", "staking", "transfer", "upgrade", "vesting", "wasm",
 	}, modules)
 
@@ -104,7 +104,7 @@ func TestModulesAndStoreKeysPinned(t *testing.T) {
 	}
 	require.Equal(t, []string{
 		"acc", "authz", "bank", "compute", "consensus", "distribution", "epochs", "evidence", "feegrant", "gov",
-		"ibc", "icacontroller", "icahost", "mint", "pool", "protocolpool", "slashing", "staking", "transfer",
+		"ibc", "icacontroller", "icahost", "inference", "mint", "pool", "protocolpool", "slashing", "staking", "transfer",
 		"upgrade", "wasm",
 	}, stores)
 

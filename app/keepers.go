@@ -54,6 +54,8 @@ import (
 
 	computekeeper "github.com/llmesh/mesh/x/compute/keeper"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
+	inferencekeeper "github.com/llmesh/mesh/x/inference/keeper"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	poolkeeper "github.com/llmesh/mesh/x/pool/keeper"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
 
@@ -92,8 +94,9 @@ type AppKeepers struct {
 	WasmKeeper wasmkeeper.Keeper
 
 	// meshd compute modules
-	PoolKeeper    poolkeeper.Keeper
-	ComputeKeeper computekeeper.Keeper
+	PoolKeeper      poolkeeper.Keeper
+	ComputeKeeper   computekeeper.Keeper
+	InferenceKeeper inferencekeeper.Keeper
 }
 
 // StoreKeys lists every KV store the app mounts. The list is pinned by a
@@ -121,6 +124,7 @@ func StoreKeys() []string {
 		wasmtypes.StoreKey,
 		pooltypes.StoreKey,
 		computetypes.StoreKey,
+		inferencetypes.StoreKey,
 	}
 }
 
@@ -142,6 +146,10 @@ var maccPerms = map[string][]string{
 	// The DAO treasury (x/dao's account once that module lands) receives
 	// slashed stake when x/pool's slash_destination says so.
 	pooltypes.TreasuryModuleName: nil,
+	// x/inference escrows job fees and burns fee_burn_bps of each paid fee.
+	inferencetypes.ModuleName: {authtypes.Burner},
+	// protocol_fee_bps of each paid inference fee waits here for x/rewards.
+	inferencetypes.ProtocolFeeAccount: nil,
 }
 
 // govAuthority is the address allowed to update SDK, IBC and wasm params and
@@ -203,6 +211,8 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 		app.AccountKeeper, app.BankKeeper, authority)
 	app.ComputeKeeper = computekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[computetypes.StoreKey]),
 		accCodec, app.PoolKeeper, authority)
+	app.InferenceKeeper = inferencekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[inferencetypes.StoreKey]),
+		accCodec, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, authority)
 
 	epochsKeeper := epochskeeper.NewKeeper(runtime.NewKVStoreService(keys[epochstypes.StoreKey]), cdc)
 	app.EpochsKeeper = &epochsKeeper

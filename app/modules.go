@@ -48,6 +48,8 @@ import (
 
 	"github.com/llmesh/mesh/x/compute"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/inference"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/pool"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
 
@@ -83,6 +85,7 @@ func (app *MeshApp) appModules(txConfig client.TxConfig) []module.AppModule {
 		wasm.NewAppModule(cdc, &app.WasmKeeper, app.StakingKeeper, app.AccountKeeper, app.BankKeeper, app.MsgServiceRouter(), nil),
 		pool.NewAppModule(cdc, app.PoolKeeper),
 		compute.NewAppModule(cdc, app.ComputeKeeper),
+		inference.NewAppModule(cdc, app.InferenceKeeper),
 	}
 }
 
@@ -142,6 +145,9 @@ var (
 		wasmtypes.ModuleName,
 		// compute settles epoch outcomes (may slash pools) before pool pays
 		// matured unbondings, so a slash reaches them first.
+		// inference ends expired jobs (may slash outliers' pools) before
+		// pool pays matured unbondings.
+		inferencetypes.ModuleName,
 		computetypes.ModuleName,
 		pooltypes.ModuleName,
 	}
@@ -172,6 +178,7 @@ var (
 		wasmtypes.ModuleName,
 		pooltypes.ModuleName,
 		computetypes.ModuleName,
+		inferencetypes.ModuleName,
 	}
 
 	// exportGenesis: consensus params first, distribution before protocolpool.
@@ -199,6 +206,7 @@ var (
 		wasmtypes.ModuleName,
 		pooltypes.ModuleName,
 		computetypes.ModuleName,
+		inferencetypes.ModuleName,
 	}
 )
 

@@ -15,6 +15,9 @@ import (
 // dataDir is where the worker keeps its PoC state, under the home.
 func dataDir(home string) string { return filepath.Join(home, "data", "poc") }
 
+// jobsDir is where the worker keeps its inference job records.
+func jobsDir(home string) string { return filepath.Join(home, "data", "jobs") }
+
 func addKeyringFlag(cmd *cobra.Command) {
 	cmd.Flags().String(flagKeyringBackend, keyring.BackendTest, "keyring backend: test, file or os")
 }

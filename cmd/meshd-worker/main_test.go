@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +19,17 @@ import (
 	"github.com/llmesh/mesh/worker/health"
 )
 
+// envBeWorker makes the test binary run meshd-worker's main instead of the
+// tests: the exec backend's end-to-end test uses it as its program.
+const envBeWorker = "MESHD_WORKER_TEST_BE_MAIN"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(envBeWorker) == "1" {
+		main()
+		os.Exit(0)
+	}
 	chain.SetSDKConfig()
-	m.Run()
+	os.Exit(m.Run())
 }
 
 // run executes the CLI in-process and returns stdout.
@@ -102,6 +111,8 @@ func TestStartRejectsBadFlags(t *testing.T) {
 	require.ErrorContains(t, err, "needs --exec-cmd")
 	_, err = run(t, context.Background(), "", "start", "--home", home, "--gas-prices", "cheap")
 	require.ErrorContains(t, err, "gas prices")
+	_, err = run(t, context.Background(), "", "start", "--home", home, "--openai-url", "ftp://models")
+	require.ErrorContains(t, err, "--openai-url")
 }
 
 func freePort(t *testing.T) string {

@@ -39,7 +39,7 @@ func DefaultHome() string {
 func NewRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "meshd-worker",
-		Short:         "Off-chain worker of a meshd network: proof-of-compute over gRPC",
+		Short:         "Off-chain worker of a meshd network: proof-of-compute and inference over gRPC",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -54,6 +54,7 @@ func NewRootCmd() *cobra.Command {
 		addressCmd(),
 		versionCmd(),
 		execCPUCmd(),
+		serveCmd(),
 	)
 	return root
 }

@@ -4,15 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/llmesh/mesh/worker/backends"
 	"github.com/llmesh/mesh/worker/backends/cpu"
+	"github.com/llmesh/mesh/worker/backends/embedded"
 	"github.com/llmesh/mesh/worker/backends/exec"
+	"github.com/llmesh/mesh/worker/backends/openai"
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/worker/health"
+	"github.com/llmesh/mesh/worker/jobs"
 	"github.com/llmesh/mesh/worker/scheduler"
 	"github.com/llmesh/mesh/worker/state"
 )
@@ -29,14 +34,29 @@ const (
 	flagThreads       = "threads"
 	flagListen        = "listen"
 	flagPoll          = "poll-interval"
+	flagInference     = "inference"
+	flagModels        = "models"
+	flagOpenAIURL     = "openai-url"
+	flagInferTimeout  = "infer-timeout"
+	flagInferConc     = "infer-concurrency"
+
+	// envOpenAIKey, when set, is sent to --openai-url as a bearer token.
+	envOpenAIKey = "OPENAI_API_KEY"
 )
 
 func startCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "start",
-		Short: "Run the proof-of-compute loop until SIGINT or SIGTERM",
+		Short: "Run the proof-of-compute and inference loops until SIGINT or SIGTERM",
+		Long: `Run the proof-of-compute loop (x/compute challenges) and the inference loop
+(x/inference jobs assigned to the worker) side by side.
+
+Inference jobs are answered by the model's runtime: int8-embedded with the
+built-in model, openai:<served-name> through --openai-url, exec:<name> through
+--exec-cmd (the same program as the exec PoC backend, op "infer").`,
 		Example: `  meshd-worker start --grpc 127.0.0.1:9090 --chain-id mesh-local-1 --fee-granter mesh1...
-  meshd-worker start --backend exec --exec-cmd "python3 /opt/mesh/gemm_cuda.py" --exec-timeout 5m`,
+  meshd-worker start --backend exec --exec-cmd "python3 /opt/mesh/gemm_cuda.py" --exec-timeout 5m
+  meshd-worker start --models mesh-embedded-v1,llama-3.1-8b --openai-url http://127.0.0.1:8000`,
 		Args: cobra.NoArgs,
 		RunE: runStart,
 	}
@@ -47,11 +67,16 @@ func startCmd() *cobra.Command {
 	f.String(flagGasPrices, chain.DefaultGasPrices, "gas price: fee = ⌈gas × price⌉")
 	f.Float64(flagGasAdjustment, chain.DefaultGasAdjustment, "multiplier on simulated gas")
 	f.String(flagBackend, "cpu", "PoC backend: cpu or exec")
-	f.String(flagExecCmd, "", "exec backend: program and arguments (split on spaces, no shell)")
-	f.Duration(flagExecTimeout, exec.DefaultTimeout, "exec backend: time limit of one run")
+	f.String(flagExecCmd, "", "exec program and arguments (split on spaces, no shell): PoC with --backend exec, and exec:<name> models")
+	f.Duration(flagExecTimeout, exec.DefaultTimeout, "exec backend: time limit of one run (inference also stops at --infer-timeout)")
 	f.Int(flagThreads, 0, "cpu backend: goroutines (0 = GOMAXPROCS)")
 	f.String(flagListen, health.DefaultListen, "address of /healthz and /metrics (empty: off)")
-	f.Duration(flagPoll, time.Second, "challenge poll interval (about one block)")
+	f.Duration(flagPoll, time.Second, "chain poll interval (about one block)")
+	f.Bool(flagInference, true, "answer x/inference jobs (false: proof-of-compute only)")
+	f.StringSlice(flagModels, []string{embedded.ModelID}, "model ids the worker serves (informational: logged, shown in /healthz, warned about when a job asks for another)")
+	f.String(flagOpenAIURL, "", "OpenAI-compatible server for openai:<name> models, e.g. http://127.0.0.1:8089 (token from $"+envOpenAIKey+")")
+	f.Duration(flagInferTimeout, 2*time.Minute, "time limit of one inference")
+	f.Int(flagInferConc, 4, "inferences run at once")
 	addKeyringFlag(cmd)
 	return cmd
 }
@@ -73,6 +98,36 @@ func newBackend(cmd *cobra.Command) (backends.PoC, error) {
 	return nil, fmt.Errorf("--%s %q: want cpu or exec", flagBackend, name)
 }
 
+// newInferenceBackends builds the inference backends the flags allow: the
+// embedded model always, openai with --openai-url, exec with --exec-cmd.
+func newInferenceBackends(cmd *cobra.Command) (jobs.Backends, error) {
+	f := cmd.Flags()
+	var b jobs.Backends
+	model, err := embedded.New()
+	if err != nil {
+		return b, err
+	}
+	b.Embedded = model
+	if u, _ := f.GetString(flagOpenAIURL); u != "" {
+		c, err := openai.New(u)
+		if err != nil {
+			return b, fmt.Errorf("--%s: %w", flagOpenAIURL, err)
+		}
+		c.APIKey = os.Getenv(envOpenAIKey)
+		c.Timeout, _ = f.GetDuration(flagInferTimeout)
+		b.OpenAI = c
+	}
+	if line, _ := f.GetString(flagExecCmd); line != "" {
+		timeout, _ := f.GetDuration(flagExecTimeout)
+		e, err := exec.New(line, timeout)
+		if err != nil {
+			return b, fmt.Errorf("--%s: %w", flagExecCmd, err)
+		}
+		b.Exec = e
+	}
+	return b, nil
+}
+
 func runStart(cmd *cobra.Command, _ []string) error {
 	ctx := cmd.Context()
 	log, err := newLogger(cmd)
@@ -88,6 +143,13 @@ func runStart(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	f := cmd.Flags()
+	inference, _ := f.GetBool(flagInference)
+	var inferBackends jobs.Backends
+	if inference {
+		if inferBackends, err = newInferenceBackends(cmd); err != nil {
+			return err
+		}
+	}
 	grpcAddr, _ := f.GetString(flagGRPC)
 	chainID, _ := f.GetString(flagChainID)
 	granter, _ := f.GetString(flagFeeGranter)
@@ -106,6 +168,10 @@ func runStart(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	jobStore, err := state.OpenJobs(jobsDir(home))
+	if err != nil {
+		return err
+	}
 	metrics := health.NewMetrics()
 	status := health.NewStatus(client.Address(), backend.Name())
 	var serverDone <-chan error
@@ -115,29 +181,48 @@ func runStart(cmd *cobra.Command, _ []string) error {
 		}
 	}
 	log.Info("meshd-worker starting", "address", client.Address(), "grpc", grpcAddr, "chain_id", chainID,
-		"backend", backend.Name(), "fee_granter", granter, "home", home)
-	logRegistration(ctx, client, log)
+		"backend", backend.Name(), "fee_granter", granter, "home", home, "inference", inference,
+		"openai", inferBackends.OpenAI != nil, "exec", inferBackends.Exec != nil)
+	models, _ := f.GetStringSlice(flagModels)
+	logRegistration(ctx, client, models, log)
 
 	sched, err := scheduler.New(scheduler.Config{Chain: client, Backend: backend, Store: store,
 		Metrics: metrics, Status: status, Logger: log, PollInterval: poll})
 	if err != nil {
 		return err
 	}
-	err = sched.Run(ctx)
+	loops := []func(context.Context) error{sched.Run}
+	if inference {
+		inferTimeout, _ := f.GetDuration(flagInferTimeout)
+		conc, _ := f.GetInt(flagInferConc)
+		loop, err := jobs.New(jobs.Config{Chain: client, Backends: inferBackends, Store: jobStore, Metrics: metrics,
+			Status: status, Logger: log, Models: models, PollInterval: poll, InferTimeout: inferTimeout, Concurrency: conc})
+		if err != nil {
+			return err
+		}
+		loops = append(loops, loop.Run)
+	}
+	// Both loops run until ctx ends and only then return (its error).
+	errs := make(chan error, len(loops))
+	for _, run := range loops {
+		go func() { errs <- run(ctx) }()
+	}
+	for range loops {
+		if lerr := <-errs; !errors.Is(lerr, context.Canceled) && err == nil {
+			err = lerr
+		}
+	}
 	if serverDone != nil {
 		if serr := <-serverDone; serr != nil {
 			log.Warn("health server", "err", serr)
 		}
-	}
-	if errors.Is(err, context.Canceled) {
-		return nil
 	}
 	return err
 }
 
 // logRegistration says at start whether the chain knows the worker, which
 // is the first thing an operator gets wrong.
-func logRegistration(ctx context.Context, c *chain.Client, log interface {
+func logRegistration(ctx context.Context, c *chain.Client, models []string, log interface {
 	Info(string, ...any)
 	Warn(string, ...any)
 }) {
@@ -149,5 +234,10 @@ func logRegistration(ctx context.Context, c *chain.Client, log interface {
 		return
 	}
 	log.Info("worker registered", "provider", w.Provider, "status", w.Status.String(),
-		"units", w.Spec.ComputeUnits, "reputation_bps", w.ReputationBps)
+		"units", w.Spec.ComputeUnits, "reputation_bps", w.ReputationBps, "models", w.Models)
+	for _, m := range models {
+		if !slices.Contains(w.Models, m) {
+			log.Warn("--models lists a model the registration does not (jobs are assigned by the registration)", "model", m)
+		}
+	}
 }

@@ -3,7 +3,8 @@
 # proposals can be tried in minutes, short compute epochs with their
 # commit/reveal windows, a one-minute pool unbonding period, and a block gas
 # limit (CometBFT's default -1 would let one block hold unbounded PoC
-# verification work).
+# verification work). It also registers meshd-worker's embedded model
+# (worker/backends/embedded; the digest is that of its committed weights).
 .app_state.gov.params.voting_period = "60s"
 | .app_state.gov.params.expedited_voting_period = "30s"
 | .app_state.gov.params.max_deposit_period = "120s"
@@ -12,3 +13,15 @@
 | .app_state.compute.params.reveal_window = $reveal_window
 | .app_state.pool.params.unbonding_period = "60s"
 | .consensus.params.block.max_gas = "100000000"
+| .app_state.inference.models += [{
+    "id": "mesh-embedded-v1",
+    "name": "meshd embedded proposal-risk classifier",
+    "version": "1",
+    "weights_digest": "3b7c1609436c21554e536fe8de03642487aa3f953c8706f63989f8678e931a4f",
+    "weights_uri": "meshd:worker/backends/embedded/mesh-embedded-v1.bin",
+    "runtime": "int8-embedded",
+    "deterministic": true,
+    "price": {"denom": "umesh", "amount": "1000"},
+    "min_vram_gb": 0,
+    "status": "MODEL_STATUS_ACTIVE"
+  }]

@@ -1,6 +1,6 @@
-// Package backends defines what meshd-worker asks of a compute backend and
-// the helpers every backend shares. A backend only computes; the scheduler
-// persists, commits and reveals.
+// Package backends defines what meshd-worker asks of a compute backend
+// (proof-of-compute GEMMs, inference) and the helpers every backend shares.
+// A backend only computes; the loops persist, commit and reveal.
 package backends
 
 import (
@@ -19,6 +19,20 @@ type PoC interface {
 	// ProvePoC returns the d.M rows of C = A·B for the challenge seed, each
 	// encoded as poc.EncodeRow does (4·d.P bytes, int32 little-endian).
 	ProvePoC(ctx context.Context, seed []byte, d poc.Dims) ([][]byte, error)
+}
+
+// MaxOutputBytes is the largest inference output a worker reveals inline
+// (x/inference's max_output_bytes may be lower).
+const MaxOutputBytes = 1024
+
+// Inference runs models for x/inference jobs.
+type Inference interface {
+	// Name is the backend's name in logs and metrics ("embedded", "openai", "exec").
+	Name() string
+	// Infer runs model (the backend's name for it: the embedded model id,
+	// an OpenAI served name, the model id for exec) on input and returns the
+	// output bytes the worker commits to.
+	Infer(ctx context.Context, model string, input []byte) ([]byte, error)
 }
 
 // SplitRows cuts a buffer of m·4p bytes into m row slices that share it.

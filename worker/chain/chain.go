@@ -9,11 +9,18 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	computetypes "github.com/llmesh/mesh/x/compute/types"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
 
-// Chain is what the scheduler needs from the chain; Client implements it
-// over gRPC and tests use a fake.
+// Chain is everything the worker's loops need from the chain; Client
+// implements it over gRPC and tests use fakes of the parts they need.
 type Chain interface {
+	PoC
+	Inference
+}
+
+// PoC is what the proof-of-compute scheduler needs.
+type PoC interface {
 	// Address is the worker's mesh1… address.
 	Address() string
 	// Height is the node's latest block height.
@@ -25,6 +32,28 @@ type Chain interface {
 	CommitPoC(ctx context.Context, epoch int64, root []byte, timeoutHeight int64) (string, error)
 	// RevealPoC broadcasts MsgRevealPoC, like CommitPoC.
 	RevealPoC(ctx context.Context, epoch int64, rows []computetypes.RevealedRow, timeoutHeight int64) (string, error)
+	// TxResult reports whether a tx is in a block and how it ended.
+	TxResult(ctx context.Context, hash string) (TxResult, error)
+}
+
+// Inference is what the inference job loop needs.
+type Inference interface {
+	// Address is the worker's mesh1… address.
+	Address() string
+	// Height is the node's latest block height.
+	Height(ctx context.Context) (int64, error)
+	// OpenJobs returns every job assigned to the worker that has not ended
+	// (x/inference Query/Jobs with worker and open_only, all pages).
+	OpenJobs(ctx context.Context) ([]inferencetypes.Job, error)
+	// Job returns one job, ended or not (codes.NotFound once pruned).
+	Job(ctx context.Context, id uint64) (inferencetypes.Job, error)
+	// Model returns a registered model.
+	Model(ctx context.Context, id string) (inferencetypes.Model, error)
+	// CommitResult broadcasts MsgCommitResult and returns the tx hash once
+	// CheckTx accepted it. The tx expires after timeoutHeight when it is > 0.
+	CommitResult(ctx context.Context, jobID uint64, commitment []byte, timeoutHeight int64) (string, error)
+	// RevealResult broadcasts MsgRevealResult with an inline output, like CommitResult.
+	RevealResult(ctx context.Context, jobID uint64, output, outputDigest, salt []byte, timeoutHeight int64) (string, error)
 	// TxResult reports whether a tx is in a block and how it ended.
 	TxResult(ctx context.Context, hash string) (TxResult, error)
 }

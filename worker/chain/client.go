@@ -20,6 +20,7 @@ import (
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	computetypes "github.com/llmesh/mesh/x/compute/types"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
 
 // Config configures a Client.
@@ -52,6 +53,7 @@ type Client struct {
 	enc       Encoding
 	conn      *grpc.ClientConn
 	compute   computetypes.QueryClient
+	inference inferencetypes.QueryClient
 	auth      authtypes.QueryClient
 	txs       txtypes.ServiceClient
 	log       *slog.Logger
@@ -132,6 +134,7 @@ func Dial(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c.compute = computetypes.NewQueryClient(c.conn)
+	c.inference = inferencetypes.NewQueryClient(c.conn)
 	c.auth = authtypes.NewQueryClient(c.conn)
 	c.txs = txtypes.NewServiceClient(c.conn)
 	return c, nil

@@ -1,7 +1,8 @@
 // Package chain is meshd-worker's only way to the chain: a gRPC client that
 // queries x/compute, auth and the tx service, and signs and broadcasts the
 // worker's transactions. It never imports a keeper or the app: the codec is
-// built here from the SDK's std types, auth, feegrant and x/compute's types.
+// built here from the SDK's std types, auth, feegrant and the x/compute and
+// x/inference types.
 package chain
 
 import (
@@ -20,6 +21,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/x/tx/signing"
 
 	computetypes "github.com/llmesh/mesh/x/compute/types"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
 
 // meshd's address prefixes (DESIGN.md §1), kept here because off-chain code
@@ -65,7 +67,8 @@ type Encoding struct {
 	TxConfig          client.TxConfig
 }
 
-// NewEncoding builds the registry (std + auth + feegrant + x/compute) and a
+// NewEncoding builds the registry (std + auth + feegrant + x/compute +
+// x/inference) and a
 // SIGN_MODE_DIRECT tx config.
 func NewEncoding() (Encoding, error) {
 	ir, err := codectypes.NewInterfaceRegistryWithOptions(codectypes.InterfaceRegistryOptions{
@@ -82,6 +85,7 @@ func NewEncoding() (Encoding, error) {
 	authtypes.RegisterInterfaces(ir)
 	feegrant.RegisterInterfaces(ir)
 	computetypes.RegisterInterfaces(ir)
+	inferencetypes.RegisterInterfaces(ir)
 	cdc := codec.NewProtoCodec(ir)
 	txCfg := authtx.NewTxConfig(cdc, []signingtypes.SignMode{signingtypes.SignMode_SIGN_MODE_DIRECT})
 	return Encoding{InterfaceRegistry: ir, Codec: cdc, TxConfig: txCfg}, nil

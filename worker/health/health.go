@@ -35,6 +35,14 @@ type Metrics struct {
 	NodeErrors      prometheus.Counter
 	CurrentEpoch    prometheus.Gauge
 	Height          prometheus.Gauge
+
+	// x/inference jobs.
+	JobsCommitted     prometheus.Counter
+	JobsRevealed      prometheus.Counter
+	JobsMissed        prometheus.Counter
+	OpenJobs          prometheus.Gauge
+	InferenceDuration *prometheus.HistogramVec
+	InferenceErrors   *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics (and the Go and process collectors).
@@ -58,9 +66,23 @@ func NewMetrics() *Metrics {
 			Help: "The chain's current compute epoch."}),
 		Height: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "last_height",
 			Help: "The last block height seen."}),
+		JobsCommitted: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "jobs_committed_total",
+			Help: "Inference jobs whose result commitment was seen on chain."}),
+		JobsRevealed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "jobs_revealed_total",
+			Help: "Inference jobs whose result reveal was seen on chain."}),
+		JobsMissed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "jobs_missed_total",
+			Help: "Inference jobs that ended before the worker's reveal was on chain."}),
+		OpenJobs: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "open_jobs",
+			Help: "Open inference jobs assigned to the worker."}),
+		InferenceDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "inference_duration_seconds",
+			Help: "Time to compute one inference output, by backend.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 18)},
+			[]string{"backend"}),
+		InferenceErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "inference_errors_total",
+			Help: "Failed inferences (backend errors, unusable outputs), by backend."}, []string{"backend"}),
 	}
 	m.Registry.MustRegister(m.EpochsCommitted, m.EpochsRevealed, m.EpochsPassed, m.Outcomes, m.ProveDuration,
 		m.NodeErrors, m.CurrentEpoch, m.Height,
+		m.JobsCommitted, m.JobsRevealed, m.JobsMissed, m.OpenJobs, m.InferenceDuration, m.InferenceErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -79,6 +101,31 @@ type Snapshot struct {
 	LastOutcome        string    `json:"last_outcome,omitempty"`
 	LastError          string    `json:"last_error,omitempty"`
 	LastErrorAt        time.Time `json:"last_error_at,omitzero"`
+
+	// Models the worker says it serves (--models).
+	Models []string `json:"models,omitempty"`
+	// OpenJobs is the number of open inference jobs assigned to the worker;
+	// Jobs lists them (at most MaxJobsShown).
+	OpenJobs         int           `json:"open_jobs"`
+	Jobs             []JobSnapshot `json:"jobs,omitempty"`
+	LastJobCommitted uint64        `json:"last_job_committed,omitempty"`
+	LastJobRevealed  uint64        `json:"last_job_revealed,omitempty"`
+}
+
+// MaxJobsShown bounds Snapshot.Jobs.
+const MaxJobsShown = 50
+
+// JobSnapshot is one open inference job as the worker sees it.
+type JobSnapshot struct {
+	ID    uint64 `json:"id"`
+	Model string `json:"model"`
+	// Status is the chain's (COMMITTING, REVEALING).
+	Status string `json:"status"`
+	// Phase is the worker's: computing, committing, committed, revealing,
+	// revealed, retrying, skipped or stuck.
+	Phase     string `json:"phase"`
+	CommitEnd int64  `json:"commit_end"`
+	Deadline  int64  `json:"deadline"`
 }
 
 // Status is the worker's live status, safe for concurrent use.
@@ -109,6 +156,8 @@ func (st *Status) Snapshot() Snapshot {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	s := st.s
+	s.Jobs = append([]JobSnapshot(nil), st.s.Jobs...)
+	s.Models = append([]string(nil), st.s.Models...)
 	s.Healthy = !s.LastPoll.IsZero() && time.Since(s.LastPoll) < StaleAfter
 	return s
 }
@@ -150,9 +199,9 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) (
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(sctx); err != nil {
-			log.Warn("health server shutdown", "err", err)
+			log.Warn("http server shutdown", "err", err)
 		}
 	}()
-	log.Info("health server listening", "addr", lis.Addr().String())
+	log.Info("http server listening", "addr", lis.Addr().String())
 	return lis.Addr(), done, nil
 }

@@ -31,7 +31,7 @@ import (
 
 // Config wires a Scheduler.
 type Config struct {
-	Chain   chain.Chain
+	Chain   chain.PoC
 	Backend backends.PoC
 	Store   *state.Store
 	Metrics *health.Metrics
@@ -56,7 +56,7 @@ type Config struct {
 // Scheduler runs the proof-of-compute loop of one worker.
 type Scheduler struct {
 	cfg   Config
-	chain chain.Chain
+	chain chain.PoC
 	log   *slog.Logger
 	m     *health.Metrics
 	st    *health.Status

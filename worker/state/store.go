@@ -8,6 +8,9 @@
 //
 //	epoch-<N>.json  the Record, in an envelope with its SHA-256
 //	epoch-<N>.rows  "MESHROWS" ‖ version ‖ epoch ‖ m ‖ n ‖ p ‖ rows ‖ SHA-256 of all before
+//
+// JobStore keeps the inference jobs' outputs and salts the same way (normally
+// in <home>/data/jobs): job-<id>.json, written before the job's commit.
 package state
 
 import (
@@ -146,7 +149,24 @@ func (s *Store) Save(rec Record, rows [][]byte) error {
 
 // Update rewrites the record (tx hashes, outcome) atomically.
 func (s *Store) Update(rec Record) error {
-	body, err := json.Marshal(rec)
+	return s.putEnvelope(epochName(rec.Epoch)+recordExt, rec)
+}
+
+// Get returns the record of epoch, found=false when there is none.
+func (s *Store) Get(epoch int64) (rec Record, found bool, err error) {
+	found, err = s.getEnvelope(epochName(epoch)+recordExt, fmt.Sprintf("epoch %d record", epoch), &rec)
+	if err != nil || !found {
+		return Record{}, false, err
+	}
+	if rec.Epoch != epoch {
+		return Record{}, false, fmt.Errorf("%w: epoch %d record body", ErrCorrupt, epoch)
+	}
+	return rec, true, nil
+}
+
+// putEnvelope writes v as JSON in an envelope with its SHA-256, atomically.
+func (s *Store) putEnvelope(name string, v any) error {
+	body, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
@@ -155,37 +175,38 @@ func (s *Store) Update(rec Record) error {
 	if err != nil {
 		return err
 	}
-	return s.writeAtomic(epochName(rec.Epoch)+recordExt, func(w io.Writer) error {
+	return s.writeAtomic(name, func(w io.Writer) error {
 		_, err := w.Write(env)
 		return err
 	})
 }
 
-// Get returns the record of epoch, found=false when there is none.
-func (s *Store) Get(epoch int64) (rec Record, found bool, err error) {
-	raw, err := os.ReadFile(filepath.Join(s.dir, epochName(epoch)+recordExt))
+// getEnvelope reads what putEnvelope wrote into v; found=false when the
+// file does not exist, ErrCorrupt (naming it what) when it fails its checks.
+func (s *Store) getEnvelope(name, what string, v any) (found bool, err error) {
+	raw, err := os.ReadFile(filepath.Join(s.dir, name))
 	if errors.Is(err, os.ErrNotExist) {
-		return Record{}, false, nil
+		return false, nil
 	}
 	if err != nil {
-		return Record{}, false, err
+		return false, err
 	}
 	var env envelope
 	if err := json.Unmarshal(raw, &env); err != nil {
-		return Record{}, false, fmt.Errorf("%w: epoch %d record: %v", ErrCorrupt, epoch, err)
+		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, what, err)
 	}
 	// The file is indented for people; the checksum is over the compact body.
 	var body bytes.Buffer
 	if err := json.Compact(&body, env.Record); err != nil {
-		return Record{}, false, fmt.Errorf("%w: epoch %d record: %v", ErrCorrupt, epoch, err)
+		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, what, err)
 	}
 	if sum := sha256.Sum256(body.Bytes()); !bytes.Equal(sum[:], env.SHA256) {
-		return Record{}, false, fmt.Errorf("%w: epoch %d record checksum", ErrCorrupt, epoch)
+		return false, fmt.Errorf("%w: %s checksum", ErrCorrupt, what)
 	}
-	if err := json.Unmarshal(env.Record, &rec); err != nil || rec.Epoch != epoch {
-		return Record{}, false, fmt.Errorf("%w: epoch %d record body", ErrCorrupt, epoch)
+	if err := json.Unmarshal(env.Record, v); err != nil {
+		return false, fmt.Errorf("%w: %s body", ErrCorrupt, what)
 	}
-	return rec, true, nil
+	return true, nil
 }
 
 // Rows loads and checks the rows of rec.

@@ -25,7 +25,7 @@ const (
 	waitDelay = 2 * time.Second
 )
 
-// Backend runs Argv once per challenge.
+// Backend runs Argv once per challenge or inference.
 type Backend struct {
 	// Argv is the program and its arguments; no shell is involved.
 	Argv []string
@@ -37,7 +37,10 @@ type Backend struct {
 	Env []string
 }
 
-var _ backends.PoC = (*Backend)(nil)
+var (
+	_ backends.PoC       = (*Backend)(nil)
+	_ backends.Inference = (*Backend)(nil)
+)
 
 // New parses a command line (split on white space, no shell quoting).
 func New(cmdline string, timeout time.Duration) (*Backend, error) {
@@ -48,7 +51,7 @@ func New(cmdline string, timeout time.Duration) (*Backend, error) {
 	return &Backend{Argv: argv, Timeout: timeout}, nil
 }
 
-// Name implements backends.PoC.
+// Name implements backends.PoC and backends.Inference.
 func (b *Backend) Name() string { return "exec" }
 
 // ProvePoC implements backends.PoC: it runs the program with the request on
@@ -58,20 +61,47 @@ func (b *Backend) ProvePoC(ctx context.Context, seed []byte, d poc.Dims) ([][]by
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
-	if len(b.Argv) == 0 {
-		return nil, errors.New("exec backend: empty command")
+	limit := b.MaxOutput
+	if limit <= 0 {
+		limit = ResponseSize(d)
 	}
-	req, err := json.Marshal(NewRequest(seed, d))
+	var rows [][]byte
+	err := b.run(ctx, NewRequest(seed, d), limit, func(out []byte) (err error) {
+		rows, err = decodeResponse(out, d)
+		return err
+	})
+	return rows, err
+}
+
+// Infer implements backends.Inference with the "infer" op: the program
+// gets the model id and the input, and answers with the output (1 to
+// backends.MaxOutputBytes bytes).
+func (b *Backend) Infer(ctx context.Context, model string, input []byte) ([]byte, error) {
+	limit := b.MaxOutput
+	if limit <= 0 {
+		limit = InferResponseSize
+	}
+	var output []byte
+	err := b.run(ctx, NewInferRequest(model, input), limit, func(out []byte) (err error) {
+		output, err = decodeInferResponse(out)
+		return err
+	})
+	return output, err
+}
+
+// run runs the program once with req as JSON on stdin, and hands its
+// stdout to decode. It bounds the run by the timeout and the output by limit.
+func (b *Backend) run(ctx context.Context, req any, limit int64, decode func([]byte) error) error {
+	if len(b.Argv) == 0 {
+		return errors.New("exec backend: empty command")
+	}
+	in, err := json.Marshal(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	timeout := b.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
-	}
-	limit := b.MaxOutput
-	if limit <= 0 {
-		limit = ResponseSize(d)
 	}
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -79,7 +109,7 @@ func (b *Backend) ProvePoC(ctx context.Context, seed []byte, d poc.Dims) ([][]by
 
 	cmd := osexec.CommandContext(ctx, b.Argv[0], b.Argv[1:]...)
 	cmd.Env = b.Env
-	cmd.Stdin = bytes.NewReader(req)
+	cmd.Stdin = bytes.NewReader(in)
 	stdout := &limitedBuffer{limit: limit, onFull: cancel}
 	stderr := &tailBuffer{max: stderrTail}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -89,24 +119,24 @@ func (b *Backend) ProvePoC(ctx context.Context, seed []byte, d poc.Dims) ([][]by
 	runErr := cmd.Run()
 	switch {
 	case stdout.full:
-		return nil, fmt.Errorf("exec backend: output exceeds %d bytes", limit)
+		return fmt.Errorf("exec backend: output exceeds %d bytes", limit)
 	case parent.Err() != nil:
-		return nil, fmt.Errorf("exec backend: %w", parent.Err())
+		return fmt.Errorf("exec backend: %w", parent.Err())
 	case ctx.Err() != nil:
-		return nil, fmt.Errorf("exec backend: timed out after %s", timeout)
+		return fmt.Errorf("exec backend: timed out after %s", timeout)
 	}
-	rows, err := decodeResponse(stdout.buf.Bytes(), d)
+	err = decode(stdout.buf.Bytes())
 	if runErr != nil {
 		// The program's own error message beats its exit status.
 		if err != nil && strings.HasPrefix(err.Error(), "backend error:") {
-			return nil, fmt.Errorf("exec backend: %w", err)
+			return fmt.Errorf("exec backend: %w", err)
 		}
-		return nil, fmt.Errorf("exec backend: %s: %w%s", b.Argv[0], runErr, stderr.suffix())
+		return fmt.Errorf("exec backend: %s: %w%s", b.Argv[0], runErr, stderr.suffix())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("exec backend: %w%s", err, stderr.suffix())
+		return fmt.Errorf("exec backend: %w%s", err, stderr.suffix())
 	}
-	return rows, nil
+	return nil
 }
 
 // limitedBuffer keeps at most limit bytes and calls onFull (which kills the

@@ -15,33 +15,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/llmesh/mesh/worker/backends/cpu"
+	"github.com/llmesh/mesh/worker/internal/testbin"
 	"github.com/llmesh/mesh/x/compute/poc"
 )
 
-// buildWorker builds the real meshd-worker binary (or takes
-// $MESHD_WORKER_BIN), whose hidden exec-cpu subcommand speaks the exec
-// contract with the CPU backend.
-func buildWorker(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("MESHD_WORKER_BIN"); bin != "" {
-		return bin // e.g. build/meshd-worker from make build
-	}
-	if testing.Short() {
-		t.Skip("builds meshd-worker")
-	}
-	bin := filepath.Join(t.TempDir(), "meshd-worker")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	_, self, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(self), "..", "..", "..")
-	// No symbol table or DWARF: linking is several times faster.
-	cmd := osexec.Command("go", "build", "-ldflags=-s -w", "-o", bin, "./cmd/meshd-worker")
-	cmd.Dir = root
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
-}
+func TestMain(m *testing.M) { testbin.Main(m) }
+
+// buildWorker returns the real meshd-worker binary, whose hidden exec-cpu
+// subcommand speaks the exec contract with the CPU backend and the
+// embedded model.
+func buildWorker(t *testing.T) string { return testbin.MeshdWorker(t) }
 
 func TestAgainstRealBinary(t *testing.T) {
 	bin := buildWorker(t)
@@ -164,7 +147,7 @@ func TestRequestOnStdin(t *testing.T) {
 func TestServe(t *testing.T) {
 	var out bytes.Buffer
 	in := strings.NewReader(`{"op":"poc_gemm","seed":"0102","m":3,"n":4,"p":2}`)
-	require.NoError(t, Serve(context.Background(), in, &out, cpu.Backend{}))
+	require.NoError(t, Serve(context.Background(), in, &out, cpu.Backend{}, nil))
 	rows, err := decodeResponse(out.Bytes(), poc.Dims{M: 3, N: 4, P: 2})
 	require.NoError(t, err)
 	want, _, err := poc.Prove([]byte{1, 2}, poc.Dims{M: 3, N: 4, P: 2})
@@ -172,7 +155,7 @@ func TestServe(t *testing.T) {
 	require.Equal(t, want, rows)
 
 	out.Reset()
-	require.Error(t, Serve(context.Background(), strings.NewReader(`{"op":"poc_gemm","seed":"zz","m":1,"n":1,"p":1}`), &out, cpu.Backend{}))
+	require.Error(t, Serve(context.Background(), strings.NewReader(`{"op":"poc_gemm","seed":"zz","m":1,"n":1,"p":1}`), &out, cpu.Backend{}, nil))
 	require.Contains(t, out.String(), "seed must be non-empty hex")
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/x/compute/poc"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
 
 type computeServer struct {
@@ -83,13 +84,18 @@ func txErr(e interface {
 	return &abciErr{Codespace: e.Codespace(), Code: e.ABCICode(), Log: log + ": " + e.Error()}
 }
 
-// deliver executes x/compute's PoC messages at height+1 as the keeper does;
-// dryRun (simulation) checks them without changing state.
+// deliver executes x/compute's PoC messages and x/inference's result
+// messages at height+1 as the keepers do; dryRun (simulation) checks them
+// without changing state.
 func (n *Node) deliver(msgs []sdk.Msg, dryRun bool) *abciErr {
 	height := n.height + 1
 	e := n.epoch
 	for _, msg := range msgs {
 		switch m := msg.(type) {
+		case *inferencetypes.MsgCommitResult, *inferencetypes.MsgRevealResult:
+			if err := n.deliverInference(m, height, dryRun); err != nil {
+				return err
+			}
 		case *computetypes.MsgCommitPoC:
 			switch {
 			case m.Epoch != e.Number:

@@ -1,8 +1,9 @@
 // Package chaintest is a fake meshd node for the worker's tests: a real
-// gRPC server on loopback that answers the auth, tx and x/compute calls
-// meshd-worker makes, checks signatures and sequences as the ante handler
-// does, and plays x/compute's proof-of-compute rounds (commit window,
-// sample, reveal verified with the spec's VerifyRows).
+// gRPC server on loopback that answers the auth, tx, x/compute and
+// x/inference calls meshd-worker makes, checks signatures and sequences as
+// the ante handler does, plays x/compute's proof-of-compute rounds (commit
+// window, sample, reveal verified with the spec's VerifyRows) and
+// x/inference's commit–reveal of the jobs a test adds.
 //
 // It is a test double, not a chain: a tx accepted by CheckTx is executed at
 // once as if it were in the next block.
@@ -30,6 +31,7 @@ import (
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/x/compute/poc"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
 
 // SimGas is the gas every simulation reports.
@@ -70,6 +72,14 @@ type Node struct {
 	Broadcasts, Accepted int
 	// LastTx is the last accepted tx.
 	LastTx sdk.Tx
+
+	models map[string]inferencetypes.Model
+	jobs   []*inferencetypes.Job // job i+1 at index i
+	// JobsPageLimit, when > 0, caps the page size of Query/Jobs.
+	JobsPageLimit int
+	// JobsQueries counts Query/Jobs calls; ResultCommits and ResultReveals
+	// the MsgCommitResult and MsgRevealResult executed.
+	JobsQueries, ResultCommits, ResultReveals int
 }
 
 // New makes a node at height 1 in epoch 1 (commit window to 10, reveal to 20).
@@ -79,7 +89,8 @@ func New(chainID string) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{ChainID: chainID, enc: enc, height: 1, accounts: map[string]*account{},
-		commitments: map[string]*computetypes.Commitment{}, txs: map[string]*sdk.TxResponse{}}
+		commitments: map[string]*computetypes.Commitment{}, txs: map[string]*sdk.TxResponse{},
+		models: map[string]inferencetypes.Model{}}
 	n.epoch = Epoch{Number: 1, Start: 1, Seed: []byte("epoch-1"), SampleSeed: []byte("sample-1"), CommitEnd: 10, RevealEnd: 20,
 		Dims: poc.Dims{M: 64, N: 32, P: 8}, K: 4}
 	return n, nil
@@ -99,8 +110,9 @@ func (n *Node) Height() int64 {
 	return n.height
 }
 
-// SetHeight moves the chain to h.
-func (n *Node) SetHeight(h int64) { n.Do(func(n *Node) { n.height = h }) }
+// SetHeight moves the chain to h (jobs move on as if every height in
+// between had passed).
+func (n *Node) SetHeight(h int64) { n.Do(func(n *Node) { n.height = h; n.advanceJobs() }) }
 
 // Advance adds blocks; past the epoch's reveal window the next epoch starts
 // (same shape and window lengths, new seeds, no commitments).
@@ -119,6 +131,7 @@ func (n *Node) Advance(blocks int64) {
 			n.epoch = e
 			n.commitments = map[string]*computetypes.Commitment{}
 		}
+		n.advanceJobs()
 	})
 }
 
@@ -172,6 +185,7 @@ func (n *Node) Serve(t testing.TB, lis net.Listener) {
 	authtypes.RegisterQueryServer(srv, &authServer{n: n})
 	txtypes.RegisterServiceServer(srv, &txServer{n: n})
 	computetypes.RegisterQueryServer(srv, &computeServer{n: n})
+	inferencetypes.RegisterQueryServer(srv, &inferenceServer{n: n})
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 }

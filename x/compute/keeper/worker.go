@@ -1,8 +1,8 @@
 package keeper
 
 import (
-	"errors"
 	"context"
+	"errors"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"

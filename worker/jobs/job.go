@@ -1,0 +1,379 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/llmesh/mesh/worker/backends"
+	"github.com/llmesh/mesh/worker/health"
+	"github.com/llmesh/mesh/worker/state"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
+)
+
+// SaltBytes is the length of a commitment's salt.
+const SaltBytes = 32
+
+// handle moves one open job on and returns the worker's phase in it.
+func (l *Loop) handle(ctx context.Context, height int64, j *inferencetypes.Job) (string, error) {
+	a := assignmentOf(j, l.chain.Address())
+	if a == nil {
+		return "", nil // not ours: the query filters by worker, so a node quirk
+	}
+	rec, found, err := l.cfg.Store.Get(j.Id)
+	if err != nil {
+		l.logOnce(slog.LevelError, j.Id, "unreadable", "job record unreadable", "err", err)
+		found = false
+	}
+	committed := len(a.Commitment) > 0
+	if committed && found && !bytes.Equal(rec.Commitment, a.Commitment) {
+		// Another process with the same key, or a damaged record: our salt
+		// does not open this commitment.
+		l.logOnce(slog.LevelError, j.Id, "foreign", "the commitment on chain is not the one in our record (another worker with this key?): cannot reveal",
+			"chain", fmt.Sprintf("%X", a.Commitment), "local", fmt.Sprintf("%X", rec.Commitment))
+		return "stuck", nil
+	}
+	if committed && found && !rec.Committed {
+		rec.Committed = true
+		if err := l.cfg.Store.Save(rec); err != nil {
+			return "committed", l.fail(err)
+		}
+		l.m.JobsCommitted.Inc()
+		l.st.Update(func(s *health.Snapshot) { s.LastJobCommitted = j.Id })
+		l.log.Info("commitment on chain", "job", j.Id, "height", a.CommitHeight)
+	}
+	switch j.Status {
+	case inferencetypes.JOB_STATUS_COMMITTING:
+		if committed {
+			return "committed", nil
+		}
+		return l.commitPhase(ctx, height, j, rec, found)
+	case inferencetypes.JOB_STATUS_REVEALING:
+		if !committed {
+			l.logOnce(slog.LevelWarn, j.Id, "no-commit", "job in its reveal phase without our commitment: nothing to reveal")
+			return "skipped", nil
+		}
+		if a.RevealHeight > 0 {
+			if found && !rec.Revealed {
+				l.markRevealed(rec)
+			}
+			return "revealed", nil
+		}
+		return l.revealPhase(ctx, height, j, a, rec, found)
+	}
+	return "", nil
+}
+
+func assignmentOf(j *inferencetypes.Job, worker string) *inferencetypes.Assignment {
+	for i := range j.Assignments {
+		if j.Assignments[i].Worker == worker {
+			return &j.Assignments[i]
+		}
+	}
+	return nil
+}
+
+func (l *Loop) markRevealed(rec state.JobRecord) {
+	rec.Revealed = true
+	if err := l.cfg.Store.Save(rec); err != nil {
+		l.log.Warn("saving job record", "job", rec.JobID, "err", err)
+	}
+	l.m.JobsRevealed.Inc()
+	l.st.Update(func(s *health.Snapshot) { s.LastJobRevealed = rec.JobID })
+	l.log.Info("reveal on chain", "job", rec.JobID)
+}
+
+// commitPhase: the job takes commitments and ours is not on chain.
+func (l *Loop) commitPhase(ctx context.Context, height int64, j *inferencetypes.Job, rec state.JobRecord, found bool) (string, error) {
+	// A tx broadcast now lands at height+1 at the earliest.
+	if height >= j.CommitEnd {
+		if found && rec.CommitTx != "" {
+			l.logOnce(slog.LevelWarn, j.Id, "commit-lost", "commit not included before the commit window closed", "tx", rec.CommitTx, "commit_end", j.CommitEnd)
+		} else {
+			l.logOnce(slog.LevelWarn, j.Id, "commit-skip", "commit window closed before an output was ready", "height", height, "commit_end", j.CommitEnd)
+		}
+		return "skipped", nil
+	}
+	if !found {
+		return l.startInference(ctx, j), nil
+	}
+	if rec.CommitTx != "" && height-rec.CommitHeight < l.cfg.ResendAfter || l.refusedRecently(j.Id, height) {
+		return "committing", nil // broadcast (or refused) recently: wait
+	}
+	if rec.CommitTx != "" {
+		if err := l.checkPending(ctx, j.Id, "commit", rec.CommitTx); err != nil {
+			return "committing", err
+		}
+	}
+	hash, err := l.chain.CommitResult(ctx, j.Id, rec.Commitment, j.CommitEnd)
+	if errors.Is(err, inferencetypes.ErrAlreadyCommitted) {
+		l.log.Info("commitment already on chain", "job", j.Id)
+		return "committing", nil
+	}
+	if err != nil {
+		return "committing", l.txErr("commit", err)
+	}
+	rec.CommitTx, rec.CommitHeight = hash, height
+	if err := l.cfg.Store.Save(rec); err != nil {
+		return "committing", l.fail(err)
+	}
+	l.log.Info("commit broadcast", "job", j.Id, "tx", hash, "model", j.ModelId, "output_bytes", len(rec.Output))
+	return "committing", nil
+}
+
+// revealPhase: our commitment is on chain and the job takes reveals.
+func (l *Loop) revealPhase(ctx context.Context, height int64, j *inferencetypes.Job, a *inferencetypes.Assignment, rec state.JobRecord, found bool) (string, error) {
+	if height >= j.Deadline {
+		l.logOnce(slog.LevelWarn, j.Id, "reveal-skip", "reveal window closed before our reveal", "height", height, "deadline", j.Deadline)
+		return "skipped", nil
+	}
+	if !found {
+		l.logOnce(slog.LevelError, j.Id, "lost", "our commitment is on chain but its record (output and salt) is gone: cannot reveal",
+			"commitment", fmt.Sprintf("%X", a.Commitment))
+		return "stuck", nil
+	}
+	if rec.RevealTx != "" && height-rec.RevealHeight < l.cfg.ResendAfter || l.refusedRecently(j.Id, height) {
+		return "revealing", nil
+	}
+	if rec.RevealTx != "" {
+		if err := l.checkPending(ctx, j.Id, "reveal", rec.RevealTx); err != nil {
+			return "revealing", err
+		}
+	}
+	hash, err := l.chain.RevealResult(ctx, j.Id, rec.Output, rec.OutputDigest, rec.Salt, j.Deadline)
+	if errors.Is(err, inferencetypes.ErrAlreadyRevealed) {
+		l.log.Info("reveal already on chain", "job", j.Id)
+		return "revealing", nil
+	}
+	if err != nil {
+		return "revealing", l.txErr("reveal", err)
+	}
+	rec.RevealTx, rec.RevealHeight = hash, height
+	if err := l.cfg.Store.Save(rec); err != nil {
+		return "revealing", l.fail(err)
+	}
+	l.log.Info("reveal broadcast", "job", j.Id, "tx", hash)
+	return "revealing", nil
+}
+
+// checkPending looks up a tx whose effect has not shown after ResendAfter
+// blocks, before it is sent again, and logs why.
+func (l *Loop) checkPending(ctx context.Context, job uint64, what, hash string) error {
+	res, err := l.chain.TxResult(ctx, hash)
+	if err != nil {
+		return l.nodeErr("tx result", err)
+	}
+	switch {
+	case !res.Found:
+		l.log.Warn(what+" not in a block yet, broadcasting again", "job", job, "tx", hash)
+	case res.Err != nil:
+		l.log.Warn(what+" failed in its block, broadcasting again", "job", job, "tx", hash, "err", res.Err)
+	default:
+		l.log.Warn(what+" included but not visible in the job yet, broadcasting again", "job", job, "tx", hash, "height", res.Height)
+	}
+	return nil
+}
+
+// pending is what an inference needs of its job.
+type pending struct {
+	id                  uint64
+	model               string
+	mode                inferencetypes.ConsensusMode
+	commitEnd, deadline int64
+}
+
+// startInference resolves the job's model and starts its inference in the
+// background, unless one runs or the last one failed too recently.
+func (l *Loop) startInference(ctx context.Context, j *inferencetypes.Job) string {
+	l.mu.Lock()
+	running, f := l.inflight[j.Id], l.failures[j.Id]
+	l.mu.Unlock()
+	switch {
+	case running:
+		return "computing"
+	case f.n > 0 && time.Now().Before(f.next):
+		return "retrying"
+	}
+	if len(l.cfg.Models) > 0 && !slices.Contains(l.cfg.Models, j.ModelId) {
+		l.logOnce(slog.LevelWarn, j.Id, "unlisted", "assigned a model not in --models; answering anyway", "model", j.ModelId)
+	}
+	m, err := l.model(ctx, j.ModelId)
+	if err != nil {
+		if status.Code(err) != codes.NotFound {
+			l.m.NodeErrors.Inc()
+		}
+		l.failed(j.Id, "", fmt.Errorf("model %s: %w", j.ModelId, err))
+		return "retrying"
+	}
+	be, name, err := l.cfg.Backends.Resolve(m)
+	if err == nil {
+		var input []byte
+		if input, err = jobInput(j); err == nil {
+			p := pending{id: j.Id, model: j.ModelId, mode: j.Mode, commitEnd: j.CommitEnd, deadline: j.Deadline}
+			l.mu.Lock()
+			l.inflight[j.Id] = true
+			l.mu.Unlock()
+			l.wg.Add(1)
+			go l.infer(ctx, p, be, name, input)
+			return "computing"
+		}
+	}
+	l.failed(j.Id, "", err)
+	return "retrying"
+}
+
+// infer computes one output and saves the job's record, salt included;
+// the loop commits it on its next step.
+func (l *Loop) infer(ctx context.Context, p pending, be backends.Inference, name string, input []byte) {
+	defer l.wg.Done()
+	defer func() {
+		l.mu.Lock()
+		delete(l.inflight, p.id)
+		l.mu.Unlock()
+	}()
+	select {
+	case l.sem <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	defer func() { <-l.sem }()
+	ictx, cancel := context.WithTimeout(ctx, l.cfg.InferTimeout)
+	defer cancel()
+	start := time.Now()
+	out, err := be.Infer(ictx, name, input)
+	took := time.Since(start)
+	if ctx.Err() != nil {
+		return // shutting down
+	}
+	if err == nil {
+		out, err = finishOutput(p.mode, out)
+	}
+	if err != nil {
+		l.m.InferenceErrors.WithLabelValues(be.Name()).Inc()
+		l.failed(p.id, be.Name(), err)
+		return
+	}
+	l.m.InferenceDuration.WithLabelValues(be.Name()).Observe(took.Seconds())
+	salt := make([]byte, SaltBytes)
+	if _, err := rand.Read(salt); err != nil {
+		l.failed(p.id, be.Name(), fmt.Errorf("salt: %w", err))
+		return
+	}
+	digest := sha256.Sum256(out)
+	rec := state.JobRecord{JobID: p.id, ModelID: p.model, Output: out, OutputDigest: digest[:], Salt: salt,
+		Commitment: inferencetypes.Commitment(p.id, l.addr, digest[:], salt), CommitEnd: p.commitEnd, Deadline: p.deadline}
+	if err := l.cfg.Store.Save(rec); err != nil {
+		l.failed(p.id, be.Name(), fmt.Errorf("saving the record: %w", err))
+		return
+	}
+	l.mu.Lock()
+	delete(l.failures, p.id)
+	l.mu.Unlock()
+	l.log.Info("output ready", "job", p.id, "model", p.model, "backend", be.Name(), "took", took.Round(time.Microsecond),
+		"output_bytes", len(out))
+	l.signal()
+}
+
+// failed records a failed inference; it is retried after a delay doubling
+// from PollInterval (so the next poll retries the first failure).
+func (l *Loop) failed(id uint64, backend string, err error) {
+	l.mu.Lock()
+	f := l.failures[id]
+	f.n++
+	delay := min(l.cfg.PollInterval<<min(f.n-1, 16), l.cfg.MaxBackoff)
+	f.next, f.err = time.Now().Add(delay), err
+	l.failures[id] = f
+	l.mu.Unlock()
+	l.st.SetError(fmt.Errorf("job %d: %w", id, err))
+	l.log.Warn("inference failed, will retry", "job", id, "backend", backend, "attempt", f.n, "retry_in", delay, "err", err)
+}
+
+// prune deletes the records of jobs that have ended (once Query/Job says
+// so: a job missing from the open jobs may only be a lagging answer) and
+// counts how they ended for us.
+func (l *Loop) prune(ctx context.Context, open map[uint64]bool) error {
+	ids, err := l.cfg.Store.IDs()
+	if err != nil {
+		return l.fail(fmt.Errorf("listing job records: %w", err))
+	}
+	var errs []error
+	for _, id := range ids {
+		if open[id] {
+			continue
+		}
+		j, err := l.chain.Job(ctx, id)
+		switch {
+		case status.Code(err) == codes.NotFound:
+			l.ended(id, nil) // already pruned by the chain
+		case err != nil:
+			errs = append(errs, l.nodeErr("job", err))
+		case inferencetypes.IsOpen(j.Status):
+			// Still open: the open-jobs answer lagged. Next poll.
+		default:
+			l.ended(id, &j)
+		}
+	}
+	l.mu.Lock()
+	for id := range l.failures {
+		if !open[id] && !l.inflight[id] {
+			delete(l.failures, id)
+		}
+	}
+	l.mu.Unlock()
+	for k := range l.once {
+		if k.job != 0 && !open[k.job] {
+			delete(l.once, k)
+		}
+	}
+	for id := range l.refusedAt {
+		if !open[id] {
+			delete(l.refusedAt, id)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ended accounts for a job that is over (j nil: no longer on chain) and
+// deletes its record.
+func (l *Loop) ended(id uint64, j *inferencetypes.Job) {
+	rec, found, _ := l.cfg.Store.Get(id)
+	var a *inferencetypes.Assignment
+	if j != nil {
+		a = assignmentOf(j, l.chain.Address())
+	}
+	if found {
+		revealed := rec.Revealed || a != nil && a.RevealHeight > 0
+		if a != nil && len(a.Commitment) > 0 && !rec.Committed {
+			l.m.JobsCommitted.Inc()
+		}
+		if revealed && !rec.Revealed {
+			l.m.JobsRevealed.Inc()
+			l.st.Update(func(s *health.Snapshot) { s.LastJobRevealed = id })
+		}
+		args := []any{"job", id}
+		if j != nil {
+			args = append(args, "status", statusName(j.Status))
+		}
+		if revealed {
+			if a != nil {
+				args = append(args, "agreed", a.Agreed)
+			}
+			l.log.Info("job ended", args...)
+		} else {
+			l.m.JobsMissed.Inc()
+			l.log.Warn("job ended before our reveal", append(args, "committed", rec.Committed || a != nil && len(a.Commitment) > 0)...)
+		}
+	}
+	if err := l.cfg.Store.Delete(id); err != nil {
+		l.log.Warn("deleting job record", "job", id, "err", err)
+	}
+}

@@ -1,0 +1,316 @@
+// Package jobs is meshd-worker's x/inference loop: it answers the
+// inference jobs the chain assigns to the worker with commit–reveal.
+//
+// Every poll it reads the height and the worker's open jobs
+// (Query/Jobs(worker, open_only)) and, per job and our assignment:
+//
+//	COMMITTING, no record              → resolve the model's runtime, compute the output
+//	                                      in the background, save {output, digest, salt}
+//	COMMITTING, record, no commitment  → broadcast MsgCommitResult (timeout_height = commit_end)
+//	REVEALING, our commitment, no reveal → broadcast MsgRevealResult from the record
+//	                                      (timeout_height = deadline)
+//	gone from the open jobs            → Query/Job: once it has ended, count and delete the record
+//
+// The record, with the salt, is fsynced before the commit is broadcast, so
+// a restarted worker reveals from disk; without it the commitment could
+// never be opened. Inference runs beside the loop (bounded by
+// Config.Concurrency), so a slow model never delays another job's reveal.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/llmesh/mesh/worker/chain"
+	"github.com/llmesh/mesh/worker/health"
+	"github.com/llmesh/mesh/worker/state"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
+)
+
+// Config wires a Loop.
+type Config struct {
+	Chain    chain.Inference
+	Backends Backends
+	Store    *state.JobStore
+	Metrics  *health.Metrics
+	Status   *health.Status
+	Logger   *slog.Logger
+	// Models are the model ids the worker says it serves (--models); a job
+	// for another model is still attempted, with a warning. Informational.
+	Models []string
+	// PollInterval is the time between polls (about a block); 1s when 0.
+	PollInterval time.Duration
+	// MaxBackoff caps the wait after failed polls and between retries of a
+	// failing inference (both doubling from PollInterval); 30s when 0.
+	MaxBackoff time.Duration
+	// ResendAfter is the number of blocks after which a commit or reveal not
+	// visible on chain is broadcast again; 3 when 0.
+	ResendAfter int64
+	// InferTimeout bounds one inference; 2m when 0.
+	InferTimeout time.Duration
+	// Concurrency bounds the inferences running at once; 4 when 0.
+	Concurrency int
+	// ModelTTL is how long a Query/Model answer is reused; 1m when 0.
+	ModelTTL time.Duration
+}
+
+// Loop answers one worker's inference jobs.
+type Loop struct {
+	cfg   Config
+	chain chain.Inference
+	log   *slog.Logger
+	m     *health.Metrics
+	st    *health.Status
+	addr  []byte
+	sem   chan struct{}
+	wake  chan struct{}
+	wg    sync.WaitGroup
+
+	// Touched by the loop goroutine only.
+	models map[string]cachedModel
+	once   map[onceKey]bool
+	// refusedAt is the height at which the chain last refused a job's
+	// commit or reveal; the job's next try waits ResendAfter blocks.
+	refusedAt map[uint64]int64
+
+	// mu guards what the inference goroutines share with the loop.
+	mu       sync.Mutex
+	inflight map[uint64]bool
+	failures map[uint64]failure
+}
+
+type cachedModel struct {
+	model inferencetypes.Model
+	at    time.Time
+}
+
+// failure is a job whose inference failed: retried after next.
+type failure struct {
+	n    int
+	next time.Time
+	err  error
+}
+
+type onceKey struct {
+	job  uint64
+	what string
+}
+
+// New checks cfg and makes a loop.
+func New(cfg Config) (*Loop, error) {
+	if cfg.Chain == nil || cfg.Store == nil {
+		return nil, errors.New("jobs: chain and store are required")
+	}
+	addr, err := chain.AddressCodec.StringToBytes(cfg.Chain.Address())
+	if err != nil {
+		return nil, fmt.Errorf("jobs: worker address: %w", err)
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 30 * time.Second
+	}
+	if cfg.ResendAfter <= 0 {
+		cfg.ResendAfter = 3
+	}
+	if cfg.InferTimeout <= 0 {
+		cfg.InferTimeout = 2 * time.Minute
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	if cfg.ModelTTL <= 0 {
+		cfg.ModelTTL = time.Minute
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = health.NewMetrics()
+	}
+	if cfg.Status == nil {
+		cfg.Status = health.NewStatus(cfg.Chain.Address(), "")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.Status.Update(func(s *health.Snapshot) { s.Models = slices.Clone(cfg.Models) })
+	return &Loop{cfg: cfg, chain: cfg.Chain, log: cfg.Logger.With("loop", "jobs"), m: cfg.Metrics, st: cfg.Status, addr: addr,
+		sem: make(chan struct{}, cfg.Concurrency), wake: make(chan struct{}, 1),
+		models: map[string]cachedModel{}, once: map[onceKey]bool{}, refusedAt: map[uint64]int64{},
+		inflight: map[uint64]bool{}, failures: map[uint64]failure{}}, nil
+}
+
+// Run polls until ctx is done, then waits for the inferences in flight.
+// Errors are logged and retried with exponential backoff; Run only returns
+// ctx's error.
+func (l *Loop) Run(ctx context.Context) error {
+	l.log.Info("job loop started", "worker", l.chain.Address(), "state", l.cfg.Store.Dir(), "models", l.cfg.Models)
+	defer l.wg.Wait()
+	wait := l.cfg.PollInterval
+	for {
+		err := l.Step(ctx)
+		switch {
+		case ctx.Err() != nil:
+			l.log.Info("job loop stopped")
+			return ctx.Err()
+		case status.Code(err) == codes.Unimplemented:
+			if !l.once[onceKey{0, "unimplemented"}] {
+				l.once[onceKey{0, "unimplemented"}] = true
+				l.log.Warn("the node does not serve x/inference; polling it slowly", "every", l.cfg.MaxBackoff, "err", err)
+			}
+			wait = l.cfg.MaxBackoff
+		case err != nil:
+			l.log.Warn("job step failed", "err", err, "retry_in", wait)
+			wait = min(2*wait, l.cfg.MaxBackoff)
+		default:
+			wait = l.cfg.PollInterval
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			l.log.Info("job loop stopped")
+			return ctx.Err()
+		case <-l.wake: // an output is ready to commit
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// Wait blocks until the inferences started so far are done (for tests).
+func (l *Loop) Wait() { l.wg.Wait() }
+
+// Step polls the chain once and moves every open job on.
+func (l *Loop) Step(ctx context.Context) error {
+	height, err := l.chain.Height(ctx)
+	if err != nil {
+		return l.nodeErr("height", err)
+	}
+	open, err := l.chain.OpenJobs(ctx)
+	if err != nil {
+		return l.nodeErr("jobs", err)
+	}
+	slices.SortFunc(open, func(a, b inferencetypes.Job) int {
+		switch {
+		case a.Id < b.Id:
+			return -1
+		case a.Id > b.Id:
+			return 1
+		}
+		return 0
+	})
+	l.m.OpenJobs.Set(float64(len(open)))
+	l.m.Height.Set(float64(height))
+	var errs []error
+	snaps := make([]health.JobSnapshot, 0, min(len(open), health.MaxJobsShown))
+	ids := make(map[uint64]bool, len(open))
+	for i := range open {
+		j := &open[i]
+		ids[j.Id] = true
+		phase, err := l.handle(ctx, height, j)
+		var refused *refusedError
+		switch {
+		case errors.As(err, &refused):
+			// This job's problem: it waits ResendAfter blocks, the others go on.
+			l.refusedAt[j.Id] = height
+			l.log.Warn("tx refused", "job", j.Id, "err", err, "retry_after_blocks", l.cfg.ResendAfter)
+		case err != nil:
+			errs = append(errs, fmt.Errorf("job %d: %w", j.Id, err))
+		}
+		if phase != "" && len(snaps) < health.MaxJobsShown {
+			snaps = append(snaps, health.JobSnapshot{ID: j.Id, Model: j.ModelId, Status: statusName(j.Status), Phase: phase,
+				CommitEnd: j.CommitEnd, Deadline: j.Deadline})
+		}
+	}
+	if err := l.prune(ctx, ids); err != nil {
+		errs = append(errs, err)
+	}
+	l.st.Update(func(s *health.Snapshot) {
+		s.LastHeight, s.LastPoll = height, time.Now().UTC()
+		s.OpenJobs, s.Jobs = len(open), snaps
+	})
+	return errors.Join(errs...)
+}
+
+func statusName(s inferencetypes.JobStatus) string {
+	name := s.String()
+	if len(name) > len("JOB_STATUS_") {
+		return name[len("JOB_STATUS_"):]
+	}
+	return name
+}
+
+// nodeErr counts and records a failed call to the node.
+func (l *Loop) nodeErr(what string, err error) error {
+	l.m.NodeErrors.Inc()
+	err = fmt.Errorf("%s: %w", what, err)
+	l.st.SetError(err)
+	return err
+}
+
+// fail records an error that is not the node's.
+func (l *Loop) fail(err error) error {
+	l.st.SetError(err)
+	return err
+}
+
+// txErr records a broadcast failure: an unreachable node counts as a node
+// error (the loop backs off), a tx the chain refused is a *refusedError (the
+// job waits).
+func (l *Loop) txErr(what string, err error) error {
+	if chain.Unreachable(err) {
+		return l.nodeErr(what, err)
+	}
+	return l.fail(&refusedError{fmt.Errorf("%s: %w", what, err)})
+}
+
+// refusedError is a commit or reveal the chain refused (in simulation or
+// CheckTx).
+type refusedError struct{ error }
+
+func (e *refusedError) Unwrap() error { return e.error }
+
+// refusedRecently reports whether the job's last tx was refused less than
+// ResendAfter blocks ago.
+func (l *Loop) refusedRecently(job uint64, height int64) bool {
+	h, ok := l.refusedAt[job]
+	return ok && height-h < l.cfg.ResendAfter
+}
+
+// logOnce logs msg once per job and topic.
+func (l *Loop) logOnce(level slog.Level, job uint64, what, msg string, args ...any) {
+	k := onceKey{job, what}
+	if l.once[k] {
+		return
+	}
+	l.once[k] = true
+	l.log.Log(context.Background(), level, msg, append([]any{"job", job}, args...)...)
+}
+
+// model returns a registered model, from the cache when fresh.
+func (l *Loop) model(ctx context.Context, id string) (inferencetypes.Model, error) {
+	if c, ok := l.models[id]; ok && time.Since(c.at) < l.cfg.ModelTTL {
+		return c.model, nil
+	}
+	m, err := l.chain.Model(ctx, id)
+	if err != nil {
+		return m, err
+	}
+	l.models[id] = cachedModel{model: m, at: time.Now()}
+	return m, nil
+}
+
+func (l *Loop) signal() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,138 @@
+package keeper
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"math/big"
+	"slices"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	computetypes "github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/inference/types"
+)
+
+// Assignment draws a job's r workers, without replacement, from the eligible
+// workers of its model, each with probability proportional to its weight:
+//
+//	weight = provider self-stake × reputation_bps × max(verified_units, 1)
+//
+// Eligible: registered in x/compute, ACTIVE, serving the model id, with at
+// least the model's min VRAM, its provider's pool eligible in x/pool
+// (unjailed, self-stake at its minimum), fewer than max_open_jobs_per_worker
+// open jobs, and a positive weight (a worker with reputation 0 gets no job).
+//
+// Draw i (0-based) picks x = be256(SHA-256(seed ‖ be32(i))) mod W, W the
+// total weight of the workers not yet drawn, and takes the first worker, in
+// address order, whose cumulative weight exceeds x. Integer arithmetic only
+// (math/big); the modulo bias is below W / 2^256.
+
+// candidate is an eligible worker and its weight.
+type candidate struct {
+	addr   sdk.AccAddress
+	weight *big.Int
+}
+
+// providerInfo caches x/pool lookups per provider within one assignment.
+type providerInfo struct {
+	eligible bool
+	stake    *big.Int
+}
+
+// eligibleWorkers lists model's eligible workers in address order. The scan
+// is over the whole worker registry and is paid by the requester's gas.
+func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model types.Model) ([]candidate, error) {
+	type seen struct {
+		addr     sdk.AccAddress
+		provider string
+		rep      uint32
+		units    uint32
+	}
+	var found []seen
+	err := k.compute.IterateWorkers(ctx, func(addr sdk.AccAddress, w computetypes.Worker) (bool, error) {
+		if w.Status == computetypes.WORKER_STATUS_ACTIVE && w.Spec.VramGb >= model.MinVramGb &&
+			w.ReputationBps > 0 && slices.Contains(w.Models, model.Id) {
+			found = append(found, seen{addr: addr, provider: w.Provider, rep: w.ReputationBps, units: w.VerifiedUnits})
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Lookups only (no iteration): the cache never decides an order.
+	providers := make(map[string]providerInfo)
+	out := make([]candidate, 0, len(found))
+	for _, s := range found {
+		open, err := k.openJobs(ctx, s.addr)
+		if err != nil {
+			return nil, err
+		}
+		if open >= params.MaxOpenJobsPerWorker {
+			continue
+		}
+		info, ok := providers[s.provider]
+		if !ok {
+			if info, err = k.providerInfo(ctx, s.provider); err != nil {
+				return nil, err
+			}
+			providers[s.provider] = info
+		}
+		if !info.eligible {
+			continue
+		}
+		w := new(big.Int).Mul(info.stake, big.NewInt(int64(s.rep)))
+		w.Mul(w, big.NewInt(int64(max(s.units, 1))))
+		if w.Sign() > 0 {
+			out = append(out, candidate{addr: s.addr, weight: w})
+		}
+	}
+	return out, nil
+}
+
+// providerInfo reads a provider's eligibility and self-stake from x/pool.
+func (k Keeper) providerInfo(ctx context.Context, provider string) (providerInfo, error) {
+	bz, err := k.addressCodec.StringToBytes(provider)
+	if err != nil {
+		return providerInfo{}, nil // a malformed provider is simply not eligible
+	}
+	eligible, err := k.pool.IsEligible(ctx, bz)
+	if err != nil || !eligible {
+		return providerInfo{}, err
+	}
+	stake, err := k.pool.SelfStake(ctx, bz)
+	if err != nil {
+		return providerInfo{}, err
+	}
+	return providerInfo{eligible: true, stake: stake.BigInt()}, nil
+}
+
+// drawWorkers draws r of cands without replacement (see above). The caller
+// ensures len(cands) ≥ r.
+func drawWorkers(seed []byte, cands []candidate, r int) []sdk.AccAddress {
+	left := slices.Clone(cands)
+	total := new(big.Int)
+	for _, c := range left {
+		total.Add(total, c.weight)
+	}
+	out := make([]sdk.AccAddress, 0, r)
+	for i := 0; i < r && len(left) > 0; i++ {
+		h := sha256.Sum256(binary.BigEndian.AppendUint32(slices.Clip(seed), uint32(i)))
+		x := new(big.Int).SetBytes(h[:])
+		x.Mod(x, total)
+		pick := len(left) - 1
+		acc := new(big.Int)
+		for j, c := range left {
+			acc.Add(acc, c.weight)
+			if acc.Cmp(x) > 0 {
+				pick = j
+				break
+			}
+		}
+		out = append(out, left[pick].addr)
+		total.Sub(total, left[pick].weight)
+		left = append(left[:pick], left[pick+1:]...)
+	}
+	return out
+}

@@ -1,0 +1,122 @@
+package keeper
+
+import (
+	"context"
+	"fmt"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/inference/types"
+)
+
+// InitGenesis loads a validated genesis state and rebuilds every index and
+// queue from the jobs: requester and worker indexes, the open-job queue of
+// each worker, the status index, the commit and deadline queues of open
+// jobs and the prune queue of ended ones (ended_height + job_retention_blocks).
+// The escrow of the open jobs must be in the module account (x/bank genesis).
+func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
+	if err := gs.Validate(); err != nil {
+		return err
+	}
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	for _, m := range gs.Models {
+		if err := k.Models.Set(ctx, m.Id, m); err != nil {
+			return err
+		}
+	}
+	for _, j := range gs.Jobs {
+		if err := k.importJob(ctx, gs.Params, j); err != nil {
+			return fmt.Errorf("job %d: %w", j.Id, err)
+		}
+	}
+	for _, s := range gs.WorkerStats {
+		addr, err := k.addressCodec.StringToBytes(s.Worker)
+		if err != nil {
+			return fmt.Errorf("worker stats %s: %w", s.Worker, err)
+		}
+		if err := k.WorkerStats.Set(ctx, addr, s); err != nil {
+			return err
+		}
+	}
+	return k.NextJobID.Set(ctx, gs.NextJobId)
+}
+
+func (k Keeper) importJob(ctx context.Context, params types.Params, j types.Job) error {
+	requester, err := k.addressCodec.StringToBytes(j.Requester)
+	if err != nil {
+		return err
+	}
+	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+		return err
+	}
+	if err := k.JobsByRequester.Set(ctx, collections.Join(sdk.AccAddress(requester), j.Id)); err != nil {
+		return err
+	}
+	if err := k.JobsByStatus.Set(ctx, collections.Join(int32(j.Status), j.Id)); err != nil {
+		return err
+	}
+	open := types.IsOpen(j.Status)
+	for _, a := range j.Assignments {
+		w, err := k.addressCodec.StringToBytes(a.Worker)
+		if err != nil {
+			return err
+		}
+		if err := k.JobsByWorker.Set(ctx, collections.Join(sdk.AccAddress(w), j.Id)); err != nil {
+			return err
+		}
+		if open {
+			if err := k.OpenJobsByWorker.Set(ctx, collections.Join(sdk.AccAddress(w), j.Id)); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case j.Status == types.JOB_STATUS_COMMITTING:
+		if err := k.CommitQueue.Set(ctx, collections.Join(j.CommitEnd, j.Id)); err != nil {
+			return err
+		}
+		return k.DeadlineQueue.Set(ctx, collections.Join(j.Deadline, j.Id))
+	case open:
+		return k.DeadlineQueue.Set(ctx, collections.Join(j.Deadline, j.Id))
+	case params.JobRetentionBlocks > 0:
+		return k.PruneQueue.Set(ctx, collections.Join(j.EndedHeight+params.JobRetentionBlocks, j.Id))
+	}
+	return nil
+}
+
+// ExportGenesis exports the module state: params, models, jobs (open and
+// not yet pruned), the next job id and the worker stats. Indexes and queues
+// are derived and rebuilt by InitGenesis.
+func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs := &types.GenesisState{Params: params}
+	if err := k.Models.Walk(ctx, nil, func(_ string, m types.Model) (bool, error) {
+		gs.Models = append(gs.Models, m)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Jobs.Walk(ctx, nil, func(_ uint64, j types.Job) (bool, error) {
+		gs.Jobs = append(gs.Jobs, j)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.WorkerStats.Walk(ctx, nil, func(_ sdk.AccAddress, s types.WorkerStats) (bool, error) {
+		gs.WorkerStats = append(gs.WorkerStats, s)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if gs.NextJobId, err = k.NextJobID.Peek(ctx); err != nil {
+		return nil, err
+	}
+	return gs, nil
+}

@@ -1,0 +1,186 @@
+// Package keeper implements x/inference: the model registry, inference jobs
+// (request, assignment, commit, reveal, settlement, expiry), worker stats and
+// job-end callbacks.
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cosmos/gogoproto/proto"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/core/address"
+	corestore "cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/log/v2"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/inference/types"
+)
+
+// Keeper of x/inference. Every escrowed fee sits in the "inference" module
+// account until its job ends; at every moment that account holds exactly the
+// sum of max_fee over the open jobs.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	storeService corestore.KVStoreService
+	addressCodec address.Codec
+	bank         types.BankKeeper
+	compute      types.ComputeKeeper
+	pool         types.PoolKeeper
+	// authority may register models and update params (x/gov until x/dao lands).
+	authority string
+	// callbacks holds the job-end hooks by name. A pointer, so that the
+	// copies of the keeper held by the module and the app see the same set.
+	callbacks *callbackRegistry
+
+	// Schema is the collections schema of the module store.
+	Schema collections.Schema
+	// Params of the module.
+	Params collections.Item[types.Params]
+	// Models maps a model id to its registration.
+	Models collections.Map[string, types.Model]
+	// Jobs maps a job id to the job, open or ended (until pruned).
+	Jobs collections.Map[uint64, types.Job]
+	// NextJobID is the id of the next job (ids start at 1).
+	NextJobID collections.Sequence
+	// JobsByRequester indexes jobs by (requester, id) for the Jobs query.
+	JobsByRequester collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	// JobsByWorker indexes jobs by (assigned worker, id), open or ended.
+	JobsByWorker collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	// OpenJobsByWorker is (worker, id) of open jobs only: a worker's queue.
+	OpenJobsByWorker collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	// JobsByStatus indexes jobs by (status, id) for the Jobs query.
+	JobsByStatus collections.KeySet[collections.Pair[int32, uint64]]
+	// CommitQueue orders COMMITTING jobs by (commit_end, id): the EndBlocker
+	// closes their commit phase.
+	CommitQueue collections.KeySet[collections.Pair[int64, uint64]]
+	// DeadlineQueue orders open jobs by (deadline, id): the EndBlocker ends them.
+	DeadlineQueue collections.KeySet[collections.Pair[int64, uint64]]
+	// PruneQueue orders ended jobs by (prune height, id): the EndBlocker deletes them.
+	PruneQueue collections.KeySet[collections.Pair[int64, uint64]]
+	// WorkerStats maps a worker address to its inference record and open-job count.
+	WorkerStats collections.Map[sdk.AccAddress, types.WorkerStats]
+}
+
+// NewKeeper returns the x/inference keeper. The app must register the
+// "inference" module account with the Burner permission and the
+// "inference_protocol" account without permissions.
+func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec,
+	bank types.BankKeeper, compute types.ComputeKeeper, pool types.PoolKeeper, authority string,
+) Keeper {
+	if _, err := addressCodec.StringToBytes(authority); err != nil {
+		panic(fmt.Errorf("invalid x/inference authority %q: %w", authority, err))
+	}
+	sb := collections.NewSchemaBuilder(storeService)
+	pairAddrID := collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)
+	pairHeightID := collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)
+	k := Keeper{
+		cdc:          cdc,
+		storeService: storeService,
+		addressCodec: addressCodec,
+		bank:         bank,
+		compute:      compute,
+		pool:         pool,
+		authority:    authority,
+		callbacks:    &callbackRegistry{},
+
+		Params:           collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Models:           collections.NewMap(sb, types.ModelsKey, "models", collections.StringKey, codec.CollValue[types.Model](cdc)),
+		Jobs:             collections.NewMap(sb, types.JobsKey, "jobs", collections.Uint64Key, codec.CollValue[types.Job](cdc)),
+		NextJobID:        collections.NewSequence(sb, types.NextJobIDKey, "next_job_id"),
+		JobsByRequester:  collections.NewKeySet(sb, types.JobsByRequesterKey, "jobs_by_requester", pairAddrID),
+		JobsByWorker:     collections.NewKeySet(sb, types.JobsByWorkerKey, "jobs_by_worker", pairAddrID),
+		OpenJobsByWorker: collections.NewKeySet(sb, types.OpenJobsByWorkerKey, "open_jobs_by_worker", pairAddrID),
+		JobsByStatus: collections.NewKeySet(sb, types.JobsByStatusKey, "jobs_by_status",
+			collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
+		CommitQueue:   collections.NewKeySet(sb, types.CommitQueueKey, "commit_queue", pairHeightID),
+		DeadlineQueue: collections.NewKeySet(sb, types.DeadlineQueueKey, "deadline_queue", pairHeightID),
+		PruneQueue:    collections.NewKeySet(sb, types.PruneQueueKey, "prune_queue", pairHeightID),
+		WorkerStats: collections.NewMap(sb, types.WorkerStatsKey, "worker_stats", sdk.AccAddressKey,
+			codec.CollValue[types.WorkerStats](cdc)),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+	return k
+}
+
+// GetAuthority returns the module authority.
+func (k Keeper) GetAuthority() string { return k.authority }
+
+// AddressCodec returns the account address codec.
+func (k Keeper) AddressCodec() address.Codec { return k.addressCodec }
+
+// Logger returns the module logger.
+func (k Keeper) Logger(ctx context.Context) log.Logger {
+	return sdk.UnwrapSDKContext(ctx).Logger().With(log.ModuleKey, "x/"+types.ModuleName)
+}
+
+// GetJob returns a job, or types.ErrJobNotFound.
+func (k Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
+	j, err := k.Jobs.Get(ctx, id)
+	if err != nil {
+		return j, notFound(err, types.ErrJobNotFound, fmt.Sprintf("job %d", id))
+	}
+	return j, nil
+}
+
+// addr renders an address with the chain's codec (for state, errors and events).
+func (k Keeper) addr(a sdk.AccAddress) string {
+	s, err := k.addressCodec.BytesToString(a)
+	if err != nil {
+		return fmt.Sprintf("%X", []byte(a))
+	}
+	return s
+}
+
+// addrBytes decodes an address stored by this module.
+func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
+	bz, err := k.addressCodec.StringToBytes(s)
+	if err != nil {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%q: %v", s, err)
+	}
+	return bz, nil
+}
+
+// notFound maps collections.ErrNotFound to a registered error.
+func notFound(err error, nf *errorsmod.Error, what string) error {
+	if errors.Is(err, collections.ErrNotFound) {
+		return errorsmod.Wrap(nf, what)
+	}
+	return err
+}
+
+// emit emits a typed event on the SDK context.
+func emit(ctx context.Context, ev proto.Message) error {
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+}
+
+// inCache runs fn in a cache context of ctx and writes its changes (state
+// and events) only if it returns nil. A panic is turned into an error, so a
+// bug in one item never halts a block: every node panics at the same point.
+func inCache(ctx context.Context, fn func(ctx sdk.Context) error) (err error) {
+	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+	defer func() {
+		if r := recover(); r != nil {
+			if oog, ok := r.(storetypes.ErrorOutOfGas); ok {
+				err = fmt.Errorf("out of gas: %s", oog.Descriptor)
+				return
+			}
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	if err := fn(cacheCtx); err != nil {
+		return err
+	}
+	write()
+	return nil
+}

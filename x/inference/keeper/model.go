@@ -1,0 +1,50 @@
+package keeper
+
+import (
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+
+	"github.com/llmesh/mesh/x/inference/types"
+)
+
+// Models are registered and changed only by the authority (MsgRegisterModel,
+// MsgUpdateModel; the msg server checks the signer). A model is never
+// deleted: retiring it stops new requests while its open jobs run to the end
+// at the price fixed when they were requested.
+
+// GetModel returns a model, or types.ErrModelNotFound.
+func (k Keeper) GetModel(ctx context.Context, id string) (types.Model, error) {
+	m, err := k.Models.Get(ctx, id)
+	if err != nil {
+		return m, notFound(err, types.ErrModelNotFound, id)
+	}
+	return m, nil
+}
+
+// RegisterModel adds a new model.
+func (k Keeper) RegisterModel(ctx context.Context, m types.Model) error {
+	if err := types.ValidateModel(m); err != nil {
+		return errorsmod.Wrap(types.ErrInvalidModel, err.Error())
+	}
+	exists, err := k.Models.Has(ctx, m.Id)
+	if err != nil {
+		return err
+	}
+	if exists {
+		return errorsmod.Wrap(types.ErrModelExists, m.Id)
+	}
+	return k.Models.Set(ctx, m.Id, m)
+}
+
+// UpdateModel replaces a registered model (same id), e.g. to change its
+// status, price or weights.
+func (k Keeper) UpdateModel(ctx context.Context, m types.Model) error {
+	if err := types.ValidateModel(m); err != nil {
+		return errorsmod.Wrap(types.ErrInvalidModel, err.Error())
+	}
+	if _, err := k.GetModel(ctx, m.Id); err != nil {
+		return err
+	}
+	return k.Models.Set(ctx, m.Id, m)
+}

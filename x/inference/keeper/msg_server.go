@@ -1,0 +1,122 @@
+package keeper
+
+import (
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+
+	"github.com/llmesh/mesh/x/inference/types"
+)
+
+type msgServer struct{ k Keeper }
+
+var _ types.MsgServer = msgServer{}
+
+// NewMsgServerImpl returns the x/inference Msg server. Signers are enforced
+// by the cosmos.msg.v1.signer options: a worker's messages are signed by the
+// worker itself, so it can only commit and reveal for itself.
+func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{k} }
+
+// Job events (request, assignment, commit, reveal, settlement) are emitted
+// by the keeper, so that a module calling it directly (x/dao) gets them too,
+// in the order things happen.
+
+// RequestInference escrows max_fee and assigns workers to a new job.
+func (s msgServer) RequestInference(ctx context.Context, msg *types.MsgRequestInference) (*types.MsgRequestInferenceResponse, error) {
+	if err := msg.Validate(s.k.addressCodec); err != nil {
+		return nil, err
+	}
+	requester, err := s.k.addrBytes(msg.Requester)
+	if err != nil {
+		return nil, err
+	}
+	job, err := s.k.RequestInference(ctx, requester, msg)
+	if err != nil {
+		return nil, err
+	}
+	res := &types.MsgRequestInferenceResponse{JobId: job.Id}
+	for _, a := range job.Assignments {
+		res.Workers = append(res.Workers, a.Worker)
+	}
+	return res, nil
+}
+
+// CommitResult records the signing worker's commitment.
+func (s msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult) (*types.MsgCommitResultResponse, error) {
+	if err := msg.Validate(s.k.addressCodec); err != nil {
+		return nil, err
+	}
+	worker, err := s.k.addrBytes(msg.Worker)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.k.CommitResult(ctx, worker, msg.JobId, msg.Commitment); err != nil {
+		return nil, err
+	}
+	return &types.MsgCommitResultResponse{}, nil
+}
+
+// RevealResult records the signing worker's answer (and settles the job on
+// the last reveal).
+func (s msgServer) RevealResult(ctx context.Context, msg *types.MsgRevealResult) (*types.MsgRevealResultResponse, error) {
+	if err := msg.Validate(s.k.addressCodec); err != nil {
+		return nil, err
+	}
+	worker, err := s.k.addrBytes(msg.Worker)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := s.k.RevealResult(ctx, worker, msg); err != nil {
+		return nil, err
+	}
+	return &types.MsgRevealResultResponse{}, nil
+}
+
+// RegisterModel adds a model (authority only).
+func (s msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterModel) (*types.MsgRegisterModelResponse, error) {
+	if err := s.checkAuthority(msg.Authority); err != nil {
+		return nil, err
+	}
+	if err := msg.Validate(s.k.addressCodec); err != nil {
+		return nil, err
+	}
+	if err := s.k.RegisterModel(ctx, msg.Model); err != nil {
+		return nil, err
+	}
+	return &types.MsgRegisterModelResponse{}, emit(ctx, &types.EventModelRegistered{ModelId: msg.Model.Id, Status: msg.Model.Status})
+}
+
+// UpdateModel replaces a model (authority only).
+func (s msgServer) UpdateModel(ctx context.Context, msg *types.MsgUpdateModel) (*types.MsgUpdateModelResponse, error) {
+	if err := s.checkAuthority(msg.Authority); err != nil {
+		return nil, err
+	}
+	if err := msg.Validate(s.k.addressCodec); err != nil {
+		return nil, err
+	}
+	if err := s.k.UpdateModel(ctx, msg.Model); err != nil {
+		return nil, err
+	}
+	return &types.MsgUpdateModelResponse{}, emit(ctx, &types.EventModelRegistered{ModelId: msg.Model.Id, Status: msg.Model.Status})
+}
+
+// UpdateParams replaces the params (authority only).
+func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
+	if err := s.checkAuthority(msg.Authority); err != nil {
+		return nil, err
+	}
+	if err := msg.Validate(s.k.addressCodec); err != nil {
+		return nil, err
+	}
+	if err := s.k.Params.Set(ctx, msg.Params); err != nil {
+		return nil, err
+	}
+	return &types.MsgUpdateParamsResponse{}, emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority})
+}
+
+func (s msgServer) checkAuthority(authority string) error {
+	if authority != s.k.authority {
+		return errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", s.k.authority, authority)
+	}
+	return nil
+}

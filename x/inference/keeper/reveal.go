@@ -1,0 +1,93 @@
+package keeper
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/inference/types"
+)
+
+// RevealResult records worker's answer: its output inline (at most
+// max_output_bytes; its digest is SHA-256 of it) or its output digest and
+// URI, and the salt. The commitment is recomputed from the signer's own
+// address and must match, so a commitment copied from another worker fails
+// here. Only an assigned worker that committed reveals, for itself, once,
+// in the reveal phase and at a height at most the deadline. When every
+// worker that committed has revealed, the job is settled at once (settled =
+// true); a settlement that fails is left to the EndBlocker at the deadline
+// and does not fail the reveal.
+func (k Keeper) RevealResult(ctx context.Context, worker sdk.AccAddress, msg *types.MsgRevealResult) (job types.Job, settled bool, err error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return job, false, err
+	}
+	if n := len(msg.Output); n > int(params.MaxOutputBytes) {
+		return job, false, errorsmod.Wrapf(types.ErrInvalidOutput, "inline output of %d bytes above max_output_bytes %d", n, params.MaxOutputBytes)
+	}
+	job, err = k.GetJob(ctx, msg.JobId)
+	if err != nil {
+		return job, false, err
+	}
+	if !types.IsOpen(job.Status) {
+		return job, false, errorsmod.Wrapf(types.ErrJobEnded, "job %d is %s", job.Id, job.Status)
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if h > job.Deadline {
+		return job, false, errorsmod.Wrapf(types.ErrDeadlinePassed, "job %d: deadline %d, height %d", job.Id, job.Deadline, h)
+	}
+	a, err := k.assignment(&job, worker)
+	if err != nil {
+		return job, false, err
+	}
+	if job.Status == types.JOB_STATUS_COMMITTING && h <= job.CommitEnd {
+		return job, false, errorsmod.Wrapf(types.ErrWrongPhase, "job %d: reveals open after height %d or once every worker committed", job.Id, job.CommitEnd)
+	}
+	if len(a.Commitment) == 0 {
+		return job, false, errorsmod.Wrapf(types.ErrNotCommitted, "job %d, worker %s", job.Id, a.Worker)
+	}
+	if len(a.OutputDigest) != 0 {
+		return job, false, errorsmod.Wrapf(types.ErrAlreadyRevealed, "job %d, worker %s", job.Id, a.Worker)
+	}
+	digest := msg.RevealedDigest()
+	if !bytes.Equal(types.Commitment(job.Id, worker, digest, msg.Salt), a.Commitment) {
+		return job, false, errorsmod.Wrapf(types.ErrCommitmentMismatch, "job %d, worker %s", job.Id, a.Worker)
+	}
+
+	if job.Status == types.JOB_STATUS_COMMITTING {
+		// The commit phase is over but the EndBlocker has not closed it yet
+		// (its batch was full): close it now.
+		if err := k.openReveals(ctx, &job); err != nil {
+			return job, false, err
+		}
+	}
+	a.OutputDigest, a.Output, a.OutputUri, a.RevealHeight = bytes.Clone(digest), bytes.Clone(msg.Output), msg.OutputUri, h
+	if err := k.Jobs.Set(ctx, job.Id, job); err != nil {
+		return job, false, err
+	}
+	if err := emit(ctx, &types.EventResultRevealed{JobId: job.Id, Worker: a.Worker, OutputDigest: hex.EncodeToString(digest)}); err != nil {
+		return job, false, err
+	}
+	if countRevealed(job) < countCommitted(job) {
+		return job, false, nil
+	}
+	ended := job
+	err = inCache(ctx, func(cc sdk.Context) (err error) {
+		// Settlement is bounded (≤ max_redundancy payouts) and block work, like
+		// the EndBlocker's: it is not charged to whichever worker happens to
+		// reveal last, whose gas estimate cannot foresee being last.
+		ended, err = k.settle(cc.WithGasMeter(storetypes.NewInfiniteGasMeter()), params, job, false)
+		return err
+	})
+	if err != nil {
+		k.settlementFailed(ctx, job.Id, err)
+		return job, false, nil
+	}
+	k.runCallback(ctx, ended)
+	return ended, true, nil
+}

@@ -1,0 +1,395 @@
+package keeper
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"slices"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/inference/types"
+)
+
+// Settlement. A job is settled when every worker that committed has
+// revealed (in that transaction) or at its deadline (EndBlocker). Quorum
+// q = ⌈2r/3⌉ of the r assigned workers:
+//
+//   - EXACT: reveals are grouped by output digest; a group of at least q
+//     agrees (at most one can, as q > r/2).
+//   - MEDIAN: inline outputs read as decimal int64; m is the lower median of
+//     the readable ones; a reveal agrees when |v − m| ≤ tolerance; at least
+//     q must. The result is m in canonical decimal.
+//
+// FINALIZED (a quorum agreed), with F = job.fee = price × r:
+//
+//	burned   = ⌊F × fee_burn_bps / 10000⌋
+//	workers  = ⌊F × (10000 − fee_burn_bps − protocol_fee_bps) / 10000⌋
+//	protocol = F − burned − workers           (takes both roundings)
+//	first    = ⌊workers × (10000 + speed_bonus_bps) / (10000 × n)⌋  (earliest agreeing committer)
+//	each     = ⌊(workers − first) / (n − 1)⌋  (the n − 1 other agreeing workers)
+//	dust     = workers − first − (n − 1) × each → protocol
+//	refund   = max_fee − F (+ any share whose pool could not be paid)
+//
+// Shares go to each worker's provider pool through x/pool AddRewards.
+// Agreeing workers gain reputation; outliers lose it and, on deterministic
+// models, their pool is slashed liar_slash_fraction; silent workers lose it.
+// No quorum: FAILED (all committed revealed) or EXPIRED (deadline), the whole
+// max_fee is refunded, nobody is paid, silent workers lose reputation.
+
+// tally is the outcome of a job's reveals.
+type tally struct {
+	ok       bool
+	agreeing []bool // per assignment
+	result   []byte
+	digest   []byte
+}
+
+// countVotes computes the tally of job's reveals.
+func countVotes(job types.Job) tally {
+	t := tally{agreeing: make([]bool, len(job.Assignments))}
+	q := int(types.Quorum(job.Redundancy))
+	if job.Mode == types.CONSENSUS_MODE_MEDIAN {
+		return countMedian(job, t, q)
+	}
+	best, bestN := -1, 0
+	for i, a := range job.Assignments {
+		if len(a.OutputDigest) == 0 {
+			continue
+		}
+		n := 0
+		for _, b := range job.Assignments {
+			if bytes.Equal(a.OutputDigest, b.OutputDigest) {
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = i, n
+		}
+	}
+	if best < 0 || bestN < q {
+		return t
+	}
+	t.ok, t.digest = true, job.Assignments[best].OutputDigest
+	for i, a := range job.Assignments {
+		if bytes.Equal(a.OutputDigest, t.digest) {
+			t.agreeing[i] = true
+			if t.result == nil && len(a.Output) > 0 {
+				t.result = a.Output
+			}
+		}
+	}
+	return t
+}
+
+func countMedian(job types.Job, t tally, q int) tally {
+	values := make([]int64, len(job.Assignments))
+	readable := make([]bool, len(job.Assignments))
+	var sorted []int64
+	for i, a := range job.Assignments {
+		if len(a.OutputDigest) == 0 {
+			continue
+		}
+		if v, ok := types.ParseMedianOutput(a.Output); ok {
+			values[i], readable[i] = v, true
+			sorted = append(sorted, v)
+		}
+	}
+	if len(sorted) == 0 {
+		return t
+	}
+	slices.Sort(sorted)
+	m := sorted[(len(sorted)-1)/2]
+	n := 0
+	for i := range values {
+		if readable[i] && absDiff(values[i], m) <= uint64(job.Tolerance) {
+			t.agreeing[i] = true
+			n++
+		}
+	}
+	if n < q {
+		return tally{agreeing: make([]bool, len(job.Assignments))}
+	}
+	t.ok, t.result = true, types.FormatMedianOutput(m)
+	t.digest = types.Digest(t.result)
+	return t
+}
+
+// absDiff is |a − b| without overflow.
+func absDiff(a, b int64) uint64 {
+	if a >= b {
+		return uint64(a) - uint64(b)
+	}
+	return uint64(b) - uint64(a)
+}
+
+// splitWorkerFee splits w among n ≥ 1 agreeing workers: the earliest
+// committer gets first, each other one each, dust is left over. Rounds down.
+func splitWorkerFee(w math.Int, n int, bonusBps uint32) (first, each, dust math.Int) {
+	if n <= 1 {
+		return w, math.ZeroInt(), math.ZeroInt()
+	}
+	first = w.MulRaw(int64(types.BpsScale + bonusBps)).QuoRaw(int64(types.BpsScale) * int64(n))
+	each = w.Sub(first).QuoRaw(int64(n - 1))
+	dust = w.Sub(first).Sub(each.MulRaw(int64(n - 1)))
+	return first, each, dust
+}
+
+// settle ends an open job from its reveals (see above) and returns it as
+// saved. atDeadline: the deadline passed (EXPIRED without a quorum), else
+// every committed worker revealed (FAILED without a quorum). Run it in a
+// cache context: on error the caller drops every write.
+func (k Keeper) settle(ctx context.Context, params types.Params, job types.Job, atDeadline bool) (types.Job, error) {
+	job.Assignments = slices.Clone(job.Assignments)
+	t := countVotes(job)
+	status := types.JOB_STATUS_FINALIZED
+	if !t.ok {
+		status = types.JOB_STATUS_FAILED
+		if atDeadline {
+			status = types.JOB_STATUS_EXPIRED
+		}
+	}
+	refund := job.MaxFee.Amount
+	if t.ok {
+		var err error
+		if refund, err = k.payOut(ctx, params, &job, t); err != nil {
+			return job, err
+		}
+		job.Result, job.ResultDigest = bytes.Clone(t.result), bytes.Clone(t.digest)
+	}
+	if err := k.refund(ctx, &job, refund); err != nil {
+		return job, err
+	}
+
+	deterministic := false
+	if m, err := k.GetModel(ctx, job.ModelId); err == nil {
+		deterministic = m.Deterministic
+	}
+	outcomes := make([]workerOutcome, len(job.Assignments))
+	for i := range job.Assignments {
+		a := &job.Assignments[i]
+		switch {
+		case t.agreeing[i]:
+			a.Agreed = true
+			outcomes[i] = outcomeAgreed
+			k.recordReputation(ctx, job.Id, a.Worker, true)
+		case len(a.OutputDigest) != 0:
+			outcomes[i] = outcomeRevealed
+			if t.ok {
+				k.penalize(ctx, params, job.Id, a, "outlier", deterministic)
+			}
+		default:
+			outcomes[i] = outcomeSilent
+			k.penalize(ctx, params, job.Id, a, "silent", false)
+		}
+	}
+	return job, k.finish(ctx, params, &job, status, outcomes)
+}
+
+// payOut burns, pays the protocol account and the agreeing workers' pools,
+// and returns what is left of the escrow for the requester.
+func (k Keeper) payOut(ctx context.Context, params types.Params, job *types.Job, t tally) (math.Int, error) {
+	denom, fee := job.Fee.Denom, job.Fee.Amount
+	burned := fee.MulRaw(int64(params.FeeBurnBps)).QuoRaw(types.BpsScale)
+	workers := fee.MulRaw(int64(types.BpsScale - params.FeeBurnBps - params.ProtocolFeeBps)).QuoRaw(types.BpsScale)
+	protocol := fee.Sub(burned).Sub(workers)
+
+	fastest, n := -1, 0
+	for i, a := range job.Assignments {
+		if !t.agreeing[i] {
+			continue
+		}
+		n++
+		if fastest < 0 || a.CommitOrder < job.Assignments[fastest].CommitOrder {
+			fastest = i
+		}
+	}
+	first, each, dust := splitWorkerFee(workers, n, params.SpeedBonusBps)
+	protocol = protocol.Add(dust)
+
+	unpaid := math.ZeroInt()
+	for i := range job.Assignments {
+		if !t.agreeing[i] {
+			continue
+		}
+		share := each
+		if i == fastest {
+			share = first
+		}
+		a := &job.Assignments[i]
+		if err := k.payWorker(ctx, a.Worker, sdk.NewCoin(denom, share)); err != nil {
+			k.Logger(ctx).Error("inference: worker share refunded", "job", job.Id, "worker", a.Worker, "err", err)
+			unpaid = unpaid.Add(share)
+			continue
+		}
+		a.Paid = sdk.NewCoin(denom, share)
+	}
+
+	if burned.IsPositive() {
+		if err := k.bank.BurnCoins(ctx, types.ModuleName, sdk.NewCoins(sdk.NewCoin(denom, burned))); err != nil {
+			return math.Int{}, err
+		}
+	}
+	if protocol.IsPositive() {
+		if err := k.bank.SendCoinsFromModuleToModule(ctx, types.ModuleName, types.ProtocolFeeAccount, sdk.NewCoins(sdk.NewCoin(denom, protocol))); err != nil {
+			return math.Int{}, err
+		}
+	}
+	job.Burned, job.ProtocolFee = sdk.NewCoin(denom, burned), sdk.NewCoin(denom, protocol)
+	return job.MaxFee.Amount.Sub(fee).Add(unpaid), nil
+}
+
+// payWorker adds share to the pool of worker's provider, in a cache context:
+// a worker gone from x/compute or a pool gone from x/pool is not paid.
+func (k Keeper) payWorker(ctx context.Context, worker string, share sdk.Coin) error {
+	if !share.IsPositive() {
+		return nil
+	}
+	return inCache(ctx, func(cc sdk.Context) error {
+		provider, err := k.providerOf(cc, worker)
+		if err != nil {
+			return err
+		}
+		return k.pool.AddRewards(cc, types.ModuleName, provider, sdk.NewCoins(share))
+	})
+}
+
+// providerOf returns the provider of a worker registered in x/compute.
+func (k Keeper) providerOf(ctx context.Context, worker string) (sdk.AccAddress, error) {
+	addr, err := k.addrBytes(worker)
+	if err != nil {
+		return nil, err
+	}
+	w, err := k.compute.GetWorker(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return k.addrBytes(w.Provider)
+}
+
+// refund sends amount of the job's escrow back to the requester.
+func (k Keeper) refund(ctx context.Context, job *types.Job, amount math.Int) error {
+	job.Refunded = sdk.NewCoin(job.MaxFee.Denom, amount)
+	if !amount.IsPositive() {
+		return nil
+	}
+	requester, err := k.addrBytes(job.Requester)
+	if err != nil {
+		return err
+	}
+	return k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, requester, sdk.NewCoins(job.Refunded))
+}
+
+// recordReputation reports a job outcome to x/compute; a failure (e.g. the
+// worker deregistered) is logged and skipped.
+func (k Keeper) recordReputation(ctx context.Context, jobID uint64, worker string, success bool) {
+	err := inCache(ctx, func(cc sdk.Context) error {
+		addr, err := k.addrBytes(worker)
+		if err != nil {
+			return err
+		}
+		_, err = k.compute.RecordJobOutcome(cc, addr, success)
+		return err
+	})
+	if err != nil {
+		k.Logger(ctx).Error("inference: reputation not updated", "job", jobID, "worker", worker, "err", err)
+	}
+}
+
+// penalize lowers a worker's reputation and, when slash is set, slashes its
+// provider's pool liar_slash_fraction at the reveal height. Failures are
+// logged and skipped; EventWorkerPenalized reports what was slashed.
+func (k Keeper) penalize(ctx context.Context, params types.Params, jobID uint64, a *types.Assignment, reason string, slash bool) {
+	k.recordReputation(ctx, jobID, a.Worker, false)
+	slashed := math.ZeroInt()
+	if slash && params.LiarSlashFraction.IsPositive() {
+		err := inCache(ctx, func(cc sdk.Context) error {
+			provider, err := k.providerOf(cc, a.Worker)
+			if err != nil {
+				return err
+			}
+			slashed, err = k.pool.Slash(cc, provider, params.LiarSlashFraction, "inference-outlier", a.RevealHeight)
+			return err
+		})
+		if err != nil {
+			slashed = math.ZeroInt()
+			k.Logger(ctx).Error("inference: outlier not slashed", "job", jobID, "worker", a.Worker, "err", err)
+		}
+	}
+	if err := emit(ctx, &types.EventWorkerPenalized{JobId: jobID, Worker: a.Worker, Reason: reason, Slashed: slashed.String()}); err != nil {
+		k.Logger(ctx).Error("emit penalty", "err", err)
+	}
+}
+
+// finish ends a job whose funds are settled: status, end height, indexes,
+// queues, the workers' stats, the saved job and EventJobSettled.
+func (k Keeper) finish(ctx context.Context, params types.Params, job *types.Job, status types.JobStatus, outcomes []workerOutcome) error {
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if err := k.CommitQueue.Remove(ctx, collections.Join(job.CommitEnd, job.Id)); err != nil {
+		return err
+	}
+	if err := k.DeadlineQueue.Remove(ctx, collections.Join(job.Deadline, job.Id)); err != nil {
+		return err
+	}
+	if err := k.setStatus(ctx, job, status); err != nil {
+		return err
+	}
+	job.EndedHeight = h
+	agreeing := []string{}
+	paid := sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
+	for i, a := range job.Assignments {
+		addr, err := k.addrBytes(a.Worker)
+		if err != nil {
+			return err
+		}
+		if err := k.OpenJobsByWorker.Remove(ctx, collections.Join(addr, job.Id)); err != nil {
+			return err
+		}
+		if err := k.recordEnd(ctx, addr, outcomes[i], a.CommitHeight-job.CreatedHeight); err != nil {
+			return err
+		}
+		if a.Agreed {
+			agreeing = append(agreeing, a.Worker)
+		}
+		if a.Paid.IsValid() && a.Paid.Denom == paid.Denom {
+			paid = paid.Add(a.Paid)
+		}
+	}
+	if params.JobRetentionBlocks > 0 {
+		if err := k.PruneQueue.Set(ctx, collections.Join(h+params.JobRetentionBlocks, job.Id)); err != nil {
+			return err
+		}
+	}
+	if err := k.Jobs.Set(ctx, job.Id, *job); err != nil {
+		return err
+	}
+	return emit(ctx, &types.EventJobSettled{
+		JobId:        job.Id,
+		Status:       status,
+		ResultDigest: hex.EncodeToString(job.ResultDigest),
+		Agreeing:     agreeing,
+		Paid:         paid.String(),
+		Burned:       coinString(job.Burned, job.MaxFee.Denom),
+		ProtocolFee:  coinString(job.ProtocolFee, job.MaxFee.Denom),
+		Refunded:     coinString(job.Refunded, job.MaxFee.Denom),
+	})
+}
+
+// coinString renders c, or zero of denom when c is unset.
+func coinString(c sdk.Coin, denom string) string {
+	if c.Amount.IsNil() {
+		return sdk.NewCoin(denom, math.ZeroInt()).String()
+	}
+	return c.String()
+}
+
+// settlementFailed logs a settlement attempt that was rolled back.
+func (k Keeper) settlementFailed(ctx context.Context, jobID uint64, err error) {
+	k.Logger(ctx).Error("inference settlement failed; retried at the deadline", "job", jobID, "err", err)
+	if err := emit(ctx, &types.EventJobSettlementFailed{JobId: jobID, Error: err.Error()}); err != nil {
+		k.Logger(ctx).Error("emit settlement failure", "err", err)
+	}
+}

@@ -1,0 +1,127 @@
+// Package inference is the x/inference module: a registry of models and
+// decentralized inference jobs answered by redundant x/compute workers under
+// commit–reveal, settled by quorum. See README.md.
+package inference
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
+	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
+
+	"cosmossdk.io/core/appmodule"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/codec"
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/module"
+
+	"github.com/llmesh/mesh/x/inference/client/cli"
+	"github.com/llmesh/mesh/x/inference/keeper"
+	"github.com/llmesh/mesh/x/inference/types"
+)
+
+// ConsensusVersion is the x/inference consensus version.
+const ConsensusVersion = 1
+
+var (
+	_ module.AppModuleBasic      = AppModule{}
+	_ module.AppModule           = AppModule{} //nolint:staticcheck // the app lists modules as module.AppModule
+	_ module.HasGenesis          = AppModule{}
+	_ module.HasConsensusVersion = AppModule{}
+
+	_ appmodule.AppModule     = AppModule{}
+	_ appmodule.HasServices   = AppModule{}
+	_ appmodule.HasEndBlocker = AppModule{}
+)
+
+// AppModule is the x/inference app module.
+type AppModule struct {
+	cdc    codec.Codec
+	keeper keeper.Keeper
+}
+
+// NewAppModule returns the x/inference app module.
+func NewAppModule(cdc codec.Codec, k keeper.Keeper) AppModule {
+	return AppModule{cdc: cdc, keeper: k}
+}
+
+// IsAppModule implements appmodule.AppModule.
+func (AppModule) IsAppModule() {}
+
+// IsOnePerModuleType implements depinject.OnePerModuleType.
+func (AppModule) IsOnePerModuleType() {}
+
+// Name returns the module name.
+func (AppModule) Name() string { return types.ModuleName }
+
+// ConsensusVersion implements module.HasConsensusVersion.
+func (AppModule) ConsensusVersion() uint64 { return ConsensusVersion }
+
+// RegisterLegacyAminoCodec registers the amino names of the messages.
+func (AppModule) RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
+	types.RegisterLegacyAminoCodec(cdc)
+}
+
+// RegisterInterfaces registers the messages with the interface registry.
+func (AppModule) RegisterInterfaces(ir codectypes.InterfaceRegistry) {
+	types.RegisterInterfaces(ir)
+}
+
+// RegisterGRPCGatewayRoutes registers the REST routes of the query service.
+func (AppModule) RegisterGRPCGatewayRoutes(clientCtx client.Context, mux *gwruntime.ServeMux) {
+	if err := types.RegisterQueryHandlerClient(context.Background(), mux, types.NewQueryClient(clientCtx)); err != nil {
+		panic(err)
+	}
+}
+
+// RegisterServices registers the Msg and Query services.
+func (am AppModule) RegisterServices(registrar grpc.ServiceRegistrar) error {
+	types.RegisterMsgServer(registrar, keeper.NewMsgServerImpl(am.keeper))
+	types.RegisterQueryServer(registrar, keeper.NewQueryServerImpl(am.keeper))
+	return nil
+}
+
+// GetTxCmd returns the hand-written tx commands (request, commit, reveal:
+// input files, hashing and flags); autocli adds the rest.
+func (AppModule) GetTxCmd() *cobra.Command { return cli.GetTxCmd() }
+
+// DefaultGenesis returns the default genesis state.
+func (AppModule) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
+	return cdc.MustMarshalJSON(types.DefaultGenesis())
+}
+
+// ValidateGenesis validates a genesis state.
+func (AppModule) ValidateGenesis(cdc codec.JSONCodec, _ client.TxEncodingConfig, bz json.RawMessage) error {
+	var gs types.GenesisState
+	if err := cdc.UnmarshalJSON(bz, &gs); err != nil {
+		return fmt.Errorf("unmarshal %s genesis: %w", types.ModuleName, err)
+	}
+	return gs.Validate()
+}
+
+// InitGenesis loads the genesis state.
+func (am AppModule) InitGenesis(ctx sdk.Context, cdc codec.JSONCodec, bz json.RawMessage) {
+	var gs types.GenesisState
+	cdc.MustUnmarshalJSON(bz, &gs)
+	if err := am.keeper.InitGenesis(ctx, &gs); err != nil {
+		panic(fmt.Errorf("init %s genesis: %w", types.ModuleName, err))
+	}
+}
+
+// ExportGenesis exports the module state.
+func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.RawMessage {
+	gs, err := am.keeper.ExportGenesis(ctx)
+	if err != nil {
+		panic(fmt.Errorf("export %s genesis: %w", types.ModuleName, err))
+	}
+	return cdc.MustMarshalJSON(gs)
+}
+
+// EndBlock ends jobs past their deadline, closes commit phases and prunes
+// old jobs, in bounded batches; it never fails the block.
+func (am AppModule) EndBlock(ctx context.Context) error { return am.keeper.EndBlocker(ctx) }

@@ -1,0 +1,47 @@
+package types
+
+import (
+	"context"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	computetypes "github.com/llmesh/mesh/x/compute/types"
+)
+
+// BankKeeper is what x/inference needs from x/bank.
+type BankKeeper interface {
+	// SendCoinsFromAccountToModule escrows a request's max_fee.
+	SendCoinsFromAccountToModule(ctx context.Context, sender sdk.AccAddress, recipientModule string, amt sdk.Coins) error
+	// SendCoinsFromModuleToAccount refunds the unspent escrow.
+	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipient sdk.AccAddress, amt sdk.Coins) error
+	// SendCoinsFromModuleToModule pays the protocol fee account.
+	SendCoinsFromModuleToModule(ctx context.Context, senderModule, recipientModule string, amt sdk.Coins) error
+	// BurnCoins burns fee_burn_bps of each paid fee.
+	BurnCoins(ctx context.Context, moduleName string, amounts sdk.Coins) error
+}
+
+// ComputeKeeper is what x/inference needs from x/compute.
+type ComputeKeeper interface {
+	// IterateWorkers lists the candidates for an assignment.
+	IterateWorkers(ctx context.Context, fn func(addr sdk.AccAddress, w computetypes.Worker) (stop bool, err error)) error
+	// GetWorker finds the provider of a worker to pay or slash at settlement.
+	GetWorker(ctx context.Context, worker sdk.AccAddress) (computetypes.Worker, error)
+	// RecordJobOutcome moves a worker's reputation after a job.
+	RecordJobOutcome(ctx context.Context, worker sdk.AccAddress, success bool) (uint32, error)
+	// Seed is the chain's one randomness function; it draws a job's workers.
+	Seed(ctx context.Context, purpose string, id []byte) []byte
+}
+
+// PoolKeeper is what x/inference needs from x/pool.
+type PoolKeeper interface {
+	// IsEligible: only workers of unjailed, sufficiently staked pools get jobs.
+	IsEligible(ctx context.Context, provider sdk.AccAddress) (bool, error)
+	// SelfStake weighs a worker in the assignment draw.
+	SelfStake(ctx context.Context, provider sdk.AccAddress) (math.Int, error)
+	// AddRewards pays a worker's share into its provider's pool (commission, then delegators).
+	AddRewards(ctx context.Context, fromModule string, provider sdk.AccAddress, amt sdk.Coins) error
+	// Slash punishes a worker that disagreed on a deterministic model.
+	Slash(ctx context.Context, provider sdk.AccAddress, fraction math.LegacyDec, reason string, infractionHeight int64) (math.Int, error)
+}

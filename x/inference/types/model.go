@@ -1,0 +1,113 @@
+package types
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
+// Model limits.
+const (
+	// MaxModelIDLength bounds a model id (as x/compute bounds served ids).
+	MaxModelIDLength = 64
+	// MaxModelNameLength bounds Model.name.
+	MaxModelNameLength = 128
+	// MaxModelVersionLength bounds Model.version.
+	MaxModelVersionLength = 64
+	// MaxURILength bounds weights, input and output URIs.
+	MaxURILength = 512
+	// MaxRuntimeLength bounds Model.runtime.
+	MaxRuntimeLength = 128
+	// MaxMinVRAMGB bounds Model.min_vram_gb.
+	MaxMinVRAMGB = 1 << 20
+
+	// RuntimeInt8Embedded is the int8 model built into meshd-worker.
+	RuntimeInt8Embedded = "int8-embedded"
+	// RuntimeOpenAIPrefix prefixes an OpenAI-compatible served model name.
+	RuntimeOpenAIPrefix = "openai:"
+	// RuntimeExecPrefix prefixes a program the worker runs.
+	RuntimeExecPrefix = "exec:"
+)
+
+// ValidateModel checks a model's fields: the id, a known runtime, a valid
+// positive price and a status other than UNSPECIFIED.
+func ValidateModel(m Model) error {
+	if err := ValidateModelID(m.Id); err != nil {
+		return err
+	}
+	if len(m.Name) > MaxModelNameLength || !printable(m.Name, true) {
+		return fmt.Errorf("name must be at most %d printable characters", MaxModelNameLength)
+	}
+	if len(m.Version) > MaxModelVersionLength || !printable(m.Version, false) {
+		return fmt.Errorf("version must be at most %d printable characters without spaces", MaxModelVersionLength)
+	}
+	if m.WeightsDigest != "" {
+		if bz, err := hex.DecodeString(m.WeightsDigest); err != nil || len(bz) != 32 || strings.ToLower(m.WeightsDigest) != m.WeightsDigest {
+			return fmt.Errorf("weights_digest must be 64 lower-case hex characters (SHA-256) or empty")
+		}
+	}
+	if err := ValidateURI(m.WeightsUri); err != nil {
+		return fmt.Errorf("weights_uri: %w", err)
+	}
+	if err := ValidateRuntime(m.Runtime); err != nil {
+		return err
+	}
+	if err := m.Price.Validate(); err != nil || !m.Price.IsPositive() {
+		return fmt.Errorf("price %s must be a valid positive coin", m.Price)
+	}
+	if m.MinVramGb > MaxMinVRAMGB {
+		return fmt.Errorf("min_vram_gb %d above %d", m.MinVramGb, MaxMinVRAMGB)
+	}
+	if _, ok := ModelStatus_name[int32(m.Status)]; !ok || m.Status == MODEL_STATUS_UNSPECIFIED {
+		return fmt.Errorf("status must be ACTIVE, CANDIDATE or RETIRED, got %s", m.Status)
+	}
+	return nil
+}
+
+// ValidateModelID checks a model id: 1..64 printable characters without spaces.
+func ValidateModelID(id string) error {
+	if id == "" || len(id) > MaxModelIDLength || !printable(id, false) {
+		return fmt.Errorf("model id %q must be 1..%d printable characters without spaces", id, MaxModelIDLength)
+	}
+	return nil
+}
+
+// ValidateRuntime accepts "int8-embedded", "openai:<served-name>" and
+// "exec:<program>" with a non-empty name without spaces.
+func ValidateRuntime(rt string) error {
+	if rt == RuntimeInt8Embedded {
+		return nil
+	}
+	for _, prefix := range []string{RuntimeOpenAIPrefix, RuntimeExecPrefix} {
+		if name, ok := strings.CutPrefix(rt, prefix); ok {
+			if name == "" || len(rt) > MaxRuntimeLength || !printable(name, false) {
+				return fmt.Errorf("runtime %q: %s needs a name of printable characters without spaces, %d characters in all at most", rt, prefix, MaxRuntimeLength)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("runtime %q must be %s, %s<name> or %s<name>", rt, RuntimeInt8Embedded, RuntimeOpenAIPrefix, RuntimeExecPrefix)
+}
+
+// ValidateURI accepts an empty string or up to MaxURILength printable
+// characters without spaces.
+func ValidateURI(uri string) error {
+	if len(uri) > MaxURILength || !printable(uri, false) {
+		return fmt.Errorf("must be at most %d printable characters without spaces", MaxURILength)
+	}
+	return nil
+}
+
+// printable reports whether s is printable ASCII (spaces only if allowed).
+func printable(s string, spaces bool) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' && spaces {
+			continue
+		}
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,176 @@
+package types
+
+import (
+	"bytes"
+
+	"cosmossdk.io/core/address"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// Stateless checks of every Msg. The msg server runs them first, with the
+// chain's address codec, so a malformed message fails before any state is
+// read. Checks that need params or state (sizes against the params, model,
+// fee denom, callback registry) are done by the keeper.
+
+var (
+	_ sdk.Msg = &MsgRequestInference{}
+	_ sdk.Msg = &MsgCommitResult{}
+	_ sdk.Msg = &MsgRevealResult{}
+	_ sdk.Msg = &MsgRegisterModel{}
+	_ sdk.Msg = &MsgUpdateModel{}
+	_ sdk.Msg = &MsgUpdateParams{}
+)
+
+// Validate checks the requester, model id, input form, fee, mode, tolerance,
+// deadline and callback name.
+func (m *MsgRequestInference) Validate(ac address.Codec) error {
+	if err := validateMsgAddress(ac, "requester", m.Requester); err != nil {
+		return err
+	}
+	if err := ValidateModelID(m.ModelId); err != nil {
+		return errorsmod.Wrap(ErrInvalidModel, err.Error())
+	}
+	if err := ValidateInputForm(m.Input, m.InputDigest, m.InputUri); err != nil {
+		return err
+	}
+	if err := m.MaxFee.Validate(); err != nil || !m.MaxFee.IsPositive() {
+		return errorsmod.Wrapf(ErrInvalidFee, "max_fee %s must be a valid positive coin", m.MaxFee)
+	}
+	switch m.Mode {
+	case CONSENSUS_MODE_UNSPECIFIED, CONSENSUS_MODE_EXACT:
+		if m.Tolerance != 0 {
+			return errorsmod.Wrap(ErrInvalidMode, "tolerance is only for MEDIAN mode")
+		}
+	case CONSENSUS_MODE_MEDIAN:
+		if m.Tolerance < 0 {
+			return errorsmod.Wrapf(ErrInvalidMode, "tolerance %d must not be negative", m.Tolerance)
+		}
+	default:
+		return errorsmod.Wrapf(ErrInvalidMode, "unknown mode %d", m.Mode)
+	}
+	if m.DeadlineBlocks < 0 || m.DeadlineBlocks > MaxDeadlineBlocks {
+		return errorsmod.Wrapf(ErrInvalidDeadline, "deadline_blocks %d must be in 0..%d", m.DeadlineBlocks, MaxDeadlineBlocks)
+	}
+	if len(m.Callback) > MaxCallbackLength || !printable(m.Callback, false) {
+		return errorsmod.Wrapf(ErrUnknownCallback, "callback must be at most %d printable characters without spaces", MaxCallbackLength)
+	}
+	return nil
+}
+
+// ValidateInputForm accepts an inline input (non-empty; its digest, if
+// given, must be its SHA-256; no URI) or a 32-byte digest with a URI.
+func ValidateInputForm(input, digest []byte, uri string) error {
+	if len(input) > 0 {
+		if len(input) > MaxInlineBytesBound {
+			return errorsmod.Wrapf(ErrInvalidInput, "inline input of %d bytes above %d", len(input), MaxInlineBytesBound)
+		}
+		if uri != "" {
+			return errorsmod.Wrap(ErrInvalidInput, "give an inline input or input_digest + input_uri, not both")
+		}
+		if len(digest) != 0 && !bytes.Equal(digest, Digest(input)) {
+			return errorsmod.Wrap(ErrInvalidInput, "input_digest is not SHA-256 of the input")
+		}
+		return nil
+	}
+	if len(digest) != DigestLength || uri == "" {
+		return errorsmod.Wrap(ErrInvalidInput, "no inline input: need a 32-byte input_digest and an input_uri")
+	}
+	if err := ValidateURI(uri); err != nil {
+		return errorsmod.Wrapf(ErrInvalidInput, "input_uri: %s", err)
+	}
+	return nil
+}
+
+// Validate checks the worker and the commitment length.
+func (m *MsgCommitResult) Validate(ac address.Codec) error {
+	if err := validateMsgAddress(ac, "worker", m.Worker); err != nil {
+		return err
+	}
+	if len(m.Commitment) != CommitmentLength {
+		return errorsmod.Wrapf(ErrInvalidCommitment, "commitment of %d bytes, want %d", len(m.Commitment), CommitmentLength)
+	}
+	return nil
+}
+
+// Validate checks the worker, the salt and the output form: inline when
+// output_uri is empty (any length up to the bound, even empty; output_digest,
+// if given, must be its SHA-256), or by URI: no inline bytes, a 32-byte
+// output_digest and the output_uri.
+func (m *MsgRevealResult) Validate(ac address.Codec) error {
+	if err := validateMsgAddress(ac, "worker", m.Worker); err != nil {
+		return err
+	}
+	if len(m.Salt) < MinSaltLength || len(m.Salt) > MaxSaltLength {
+		return errorsmod.Wrapf(ErrInvalidOutput, "salt of %d bytes, want %d..%d", len(m.Salt), MinSaltLength, MaxSaltLength)
+	}
+	if m.OutputUri == "" {
+		if len(m.Output) > MaxInlineBytesBound {
+			return errorsmod.Wrapf(ErrInvalidOutput, "inline output of %d bytes above %d", len(m.Output), MaxInlineBytesBound)
+		}
+		if len(m.OutputDigest) != 0 && !bytes.Equal(m.OutputDigest, Digest(m.Output)) {
+			return errorsmod.Wrap(ErrInvalidOutput, "output_digest is not SHA-256 of the output")
+		}
+		return nil
+	}
+	if len(m.Output) > 0 {
+		return errorsmod.Wrap(ErrInvalidOutput, "give an inline output or output_digest + output_uri, not both")
+	}
+	if len(m.OutputDigest) != DigestLength {
+		return errorsmod.Wrap(ErrInvalidOutput, "an output by URI needs a 32-byte output_digest")
+	}
+	if err := ValidateURI(m.OutputUri); err != nil {
+		return errorsmod.Wrapf(ErrInvalidOutput, "output_uri: %s", err)
+	}
+	return nil
+}
+
+// RevealedDigest is the output digest a reveal stands for: SHA-256 of the
+// inline output, or output_digest for an output by URI.
+func (m *MsgRevealResult) RevealedDigest() []byte {
+	if m.OutputUri == "" {
+		return Digest(m.Output)
+	}
+	return m.OutputDigest
+}
+
+// Validate checks the authority address and the model.
+func (m *MsgRegisterModel) Validate(ac address.Codec) error {
+	if err := validateMsgAddress(ac, "authority", m.Authority); err != nil {
+		return err
+	}
+	if err := ValidateModel(m.Model); err != nil {
+		return errorsmod.Wrap(ErrInvalidModel, err.Error())
+	}
+	return nil
+}
+
+// Validate checks the authority address and the model.
+func (m *MsgUpdateModel) Validate(ac address.Codec) error {
+	if err := validateMsgAddress(ac, "authority", m.Authority); err != nil {
+		return err
+	}
+	if err := ValidateModel(m.Model); err != nil {
+		return errorsmod.Wrap(ErrInvalidModel, err.Error())
+	}
+	return nil
+}
+
+// Validate checks the authority address and the params.
+func (m *MsgUpdateParams) Validate(ac address.Codec) error {
+	if err := validateMsgAddress(ac, "authority", m.Authority); err != nil {
+		return err
+	}
+	if err := m.Params.Validate(); err != nil {
+		return errorsmod.Wrap(ErrInvalidParams, err.Error())
+	}
+	return nil
+}
+
+func validateMsgAddress(ac address.Codec, field, s string) error {
+	if _, err := ac.StringToBytes(s); err != nil {
+		return errorsmod.Wrapf(ErrInvalidAddress, "%s %q: %v", field, s, err)
+	}
+	return nil
+}

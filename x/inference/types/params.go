@@ -1,0 +1,128 @@
+package types
+
+import (
+	"fmt"
+	"slices"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// Protocol bounds. Params outside them are refused so that every quantity
+// derived from them (heights, allocations, per-block work) stays small.
+const (
+	// BpsScale is 100 % in basis points.
+	BpsScale = 10_000
+	// MaxRedundancyBound bounds max_redundancy.
+	MaxRedundancyBound = 32
+	// MaxInlineBytesBound bounds max_input_bytes and max_output_bytes (1 MiB).
+	MaxInlineBytesBound = 1 << 20
+	// MaxPhaseBlocks bounds commit_blocks and reveal_blocks.
+	MaxPhaseBlocks = 1_000_000
+	// MaxDeadlineBlocks bounds a request's deadline_blocks.
+	MaxDeadlineBlocks = 2 * MaxPhaseBlocks
+	// MaxExpirationsBound bounds max_expirations_per_block.
+	MaxExpirationsBound = 10_000
+	// MaxFeeDenoms bounds the fee_denoms allowlist.
+	MaxFeeDenoms = 32
+	// MaxRetentionBlocks bounds job_retention_blocks.
+	MaxRetentionBlocks = 1 << 40
+)
+
+// DefaultParams returns the default x/inference params.
+func DefaultParams() Params {
+	return Params{
+		MaxInputBytes:          4096,
+		MaxOutputBytes:         1024,
+		MinRedundancy:          1,
+		MaxRedundancy:          7,
+		DefaultRedundancy:      3,
+		CommitBlocks:           10,
+		RevealBlocks:           10,
+		MaxOpenJobsPerWorker:   8,
+		FeeBurnBps:             500,
+		ProtocolFeeBps:         1000,
+		SpeedBonusBps:          1000,
+		LiarSlashFraction:      math.LegacyNewDecWithPrec(1, 2),
+		MaxExpirationsPerBlock: 100,
+		JobRetentionBlocks:     100_000,
+	}
+}
+
+// Validate checks every param against the protocol bounds.
+func (p Params) Validate() error {
+	if len(p.FeeDenoms) > MaxFeeDenoms {
+		return fmt.Errorf("%d fee_denoms, at most %d", len(p.FeeDenoms), MaxFeeDenoms)
+	}
+	for i, d := range p.FeeDenoms {
+		if err := sdk.ValidateDenom(d); err != nil {
+			return fmt.Errorf("fee_denoms: %w", err)
+		}
+		if d == BaseFeeDenom || slices.Contains(p.FeeDenoms[:i], d) {
+			return fmt.Errorf("fee_denoms: %s listed twice (%s is always allowed)", d, BaseFeeDenom)
+		}
+	}
+	if p.MaxInputBytes == 0 || p.MaxInputBytes > MaxInlineBytesBound {
+		return fmt.Errorf("max_input_bytes %d must be in 1..%d", p.MaxInputBytes, MaxInlineBytesBound)
+	}
+	if p.MaxOutputBytes == 0 || p.MaxOutputBytes > MaxInlineBytesBound {
+		return fmt.Errorf("max_output_bytes %d must be in 1..%d", p.MaxOutputBytes, MaxInlineBytesBound)
+	}
+	if p.MinRedundancy == 0 || p.MinRedundancy > p.DefaultRedundancy || p.DefaultRedundancy > p.MaxRedundancy || p.MaxRedundancy > MaxRedundancyBound {
+		return fmt.Errorf("redundancy: need 1 ≤ min %d ≤ default %d ≤ max %d ≤ %d",
+			p.MinRedundancy, p.DefaultRedundancy, p.MaxRedundancy, MaxRedundancyBound)
+	}
+	if p.CommitBlocks < 1 || p.CommitBlocks > MaxPhaseBlocks || p.RevealBlocks < 1 || p.RevealBlocks > MaxPhaseBlocks {
+		return fmt.Errorf("commit_blocks %d and reveal_blocks %d must be in 1..%d", p.CommitBlocks, p.RevealBlocks, MaxPhaseBlocks)
+	}
+	if p.MaxOpenJobsPerWorker == 0 {
+		return fmt.Errorf("max_open_jobs_per_worker must be positive")
+	}
+	if uint64(p.FeeBurnBps)+uint64(p.ProtocolFeeBps) > BpsScale {
+		return fmt.Errorf("fee_burn_bps %d + protocol_fee_bps %d exceed %d", p.FeeBurnBps, p.ProtocolFeeBps, BpsScale)
+	}
+	if p.SpeedBonusBps > BpsScale {
+		return fmt.Errorf("speed_bonus_bps %d exceeds %d", p.SpeedBonusBps, BpsScale)
+	}
+	// Below 1: a 100 % slash leaves a pool with shares and no tokens forever.
+	if p.LiarSlashFraction.IsNil() || p.LiarSlashFraction.IsNegative() || p.LiarSlashFraction.GTE(math.LegacyOneDec()) {
+		return fmt.Errorf("liar_slash_fraction %s must be in [0, 1)", p.LiarSlashFraction)
+	}
+	if p.MaxExpirationsPerBlock == 0 || p.MaxExpirationsPerBlock > MaxExpirationsBound {
+		return fmt.Errorf("max_expirations_per_block %d must be in 1..%d", p.MaxExpirationsPerBlock, MaxExpirationsBound)
+	}
+	if p.JobRetentionBlocks < 0 || p.JobRetentionBlocks > MaxRetentionBlocks {
+		return fmt.Errorf("job_retention_blocks %d must be in 0..%d", p.JobRetentionBlocks, int64(MaxRetentionBlocks))
+	}
+	return nil
+}
+
+// FeeDenomAllowed reports whether fees may be paid in denom.
+func (p Params) FeeDenomAllowed(denom string) bool {
+	return denom == BaseFeeDenom || slices.Contains(p.FeeDenoms, denom)
+}
+
+// Redundancy resolves a requested redundancy (0 = default) and checks it.
+func (p Params) Redundancy(r uint32) (uint32, error) {
+	if r == 0 {
+		r = p.DefaultRedundancy
+	}
+	if r < p.MinRedundancy || r > p.MaxRedundancy {
+		return 0, fmt.Errorf("redundancy %d must be in %d..%d", r, p.MinRedundancy, p.MaxRedundancy)
+	}
+	return r, nil
+}
+
+// DeadlineBlocks resolves a requested deadline (0 = commit_blocks +
+// reveal_blocks) and checks that it leaves room for both phases.
+func (p Params) DeadlineBlocks(d int64) (int64, error) {
+	least := p.CommitBlocks + p.RevealBlocks
+	if d == 0 {
+		d = least
+	}
+	if d < least || d > MaxDeadlineBlocks {
+		return 0, fmt.Errorf("deadline_blocks %d must be in %d..%d (commit_blocks + reveal_blocks at least)", d, least, MaxDeadlineBlocks)
+	}
+	return d, nil
+}
