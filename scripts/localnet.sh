@@ -78,22 +78,40 @@ provision_workers() {
     tx feegrant grant "$val" "$worker" --spend-limit "$LOCALNET_WORKER_FEE_LIMIT" --from validator \
       --allowed-messages "$LOCALNET_WORKER_MSGS"
     tx compute register-worker --provider "$val" --gpu cpu --vram-gb 0 --tops 1 \
-      --units "$LOCALNET_WORKER_UNITS" --models "$LOCALNET_WORKER_MODELS" \
+      --units "$LOCALNET_WORKER_UNITS" --models "$(worker_models)" \
       --from worker --keyring-dir "$home" --fee-granter "$val"
     printf '%-10s %s\n' "worker-$i" "$worker" >>"$HOME_DIR/accounts.txt"
   done
   touch "$HOME_DIR/.provisioned"
 }
 
+worker_models() {
+  if [[ $LOCALNET_OPENAI == 1 ]]; then echo "$LOCALNET_WORKER_MODELS,mesh-openai-v1"; else echo "$LOCALNET_WORKER_MODELS"; fi
+}
+
+serve_running() { [[ -f $HOME_DIR/serve.pid ]] && kill -0 "$(cat "$HOME_DIR/serve.pid")" 2>/dev/null; }
+
+# start_serve runs meshd-worker serve: the embedded model behind an
+# OpenAI-compatible API, which the workers reach with --openai-url.
+start_serve() {
+  [[ $LOCALNET_OPENAI == 1 ]] || return 0
+  serve_running && return 0
+  log "localnet: starting meshd-worker serve on $LOCALNET_OPENAI_LISTEN"
+  nohup "$WORKER_BIN" serve --listen "$LOCALNET_OPENAI_LISTEN" >>"$HOME_DIR/serve.log" 2>&1 &
+  echo $! >"$HOME_DIR/serve.pid"
+}
+
 start_workers() {
-  local val i
+  local val i openai=()
   val=$("$MESHD" keys show validator -a --home "$NODE_HOME")
+  start_serve
+  [[ $LOCALNET_OPENAI == 1 ]] && openai=(--openai-url "http://$LOCALNET_OPENAI_LISTEN" --models "$(worker_models)")
   for i in $(seq 1 "$LOCALNET_WORKERS"); do
     worker_running "$i" && continue
     log "localnet: starting meshd-worker $i (log: $(worker_log_file "$i"))"
     nohup "$WORKER_BIN" start --home "$(worker_home "$i")" --grpc "127.0.0.1:$LOCALNET_GRPC_PORT" \
       --chain-id "$LOCALNET_CHAIN_ID" --fee-granter "$val" --gas-prices "$LOCALNET_MIN_GAS_PRICES" \
-      --listen "$(worker_listen "$i")" $LOCALNET_WORKER_FLAGS >>"$(worker_log_file "$i")" 2>&1 &
+      --listen "$(worker_listen "$i")" "${openai[@]}" $LOCALNET_WORKER_FLAGS >>"$(worker_log_file "$i")" 2>&1 &
     echo $! >"$(worker_pid_file "$i")"
   done
   sleep 1
@@ -227,6 +245,8 @@ stop_workers() {
     fi
     rm -f "$(worker_pid_file "$i")"
   done
+  if serve_running; then kill "$(cat "$HOME_DIR/serve.pid")"; log "localnet: stopped meshd-worker serve"; fi
+  rm -f "$HOME_DIR/serve.pid"
 }
 
 stop() {

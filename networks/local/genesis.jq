@@ -25,3 +25,15 @@
     "min_vram_gb": 0,
     "status": "MODEL_STATUS_ACTIVE"
   }]
+| .app_state.inference.models += [{
+    "id": "mesh-openai-v1",
+    "name": "embedded classifier served over the OpenAI API (meshd-worker serve)",
+    "version": "1",
+    "weights_digest": "3b7c1609436c21554e536fe8de03642487aa3f953c8706f63989f8678e931a4f",
+    "weights_uri": "meshd:worker/backends/embedded/mesh-embedded-v1.bin",
+    "runtime": "openai:mesh-embedded-v1",
+    "deterministic": false,
+    "price": {"denom": "umesh", "amount": "1000"},
+    "min_vram_gb": 0,
+    "status": "MODEL_STATUS_ACTIVE"
+  }]
