@@ -66,24 +66,31 @@ tx() {
 # registered with the worker's own key. Runs once per localnet.
 provision_workers() {
   [[ -x $WORKER_BIN ]] || die "$WORKER_BIN not found; run 'make build' first"
-  local val worker home i
-  val=$("$MESHD" keys show validator -a --home "$NODE_HOME")
-  log "localnet: creating the validator's compute pool and $LOCALNET_WORKERS worker(s)"
-  tx pool create-pool "$LOCALNET_POOL_SELF_BOND" --commission "$LOCALNET_POOL_COMMISSION" --from validator
+  local prov provaddr worker home i
+  log "localnet: creating $LOCALNET_WORKERS compute pool(s), one worker each"
   for i in $(seq 1 "$LOCALNET_WORKERS"); do
+    prov=$(worker_provider "$i")
+    provaddr=$("$MESHD" keys show "$prov" -a --home "$NODE_HOME")
+    tx pool create-pool "$LOCALNET_POOL_SELF_BOND" --commission "$LOCALNET_POOL_COMMISSION" --from "$prov"
     home=$(worker_home "$i")
     rm -rf "$home"
     worker=$("$WORKER_BIN" init --home "$home" --keyring-backend test -o json | jq -r .address)
-    tx compute authorize-worker "$worker" --from validator
-    tx feegrant grant "$val" "$worker" --spend-limit "$LOCALNET_WORKER_FEE_LIMIT" --from validator \
+    tx compute authorize-worker "$worker" --from "$prov"
+    tx feegrant grant "$provaddr" "$worker" --spend-limit "$LOCALNET_WORKER_FEE_LIMIT" --from "$prov" \
       --allowed-messages "$LOCALNET_WORKER_MSGS"
-    tx compute register-worker --provider "$val" --gpu cpu --vram-gb 0 --tops 1 \
+    tx compute register-worker --provider "$provaddr" --gpu cpu --vram-gb 0 --tops 1 \
       --units "$LOCALNET_WORKER_UNITS" --models "$(worker_models)" \
-      --from worker --keyring-dir "$home" --fee-granter "$val"
-    printf '%-10s %s\n' "worker-$i" "$worker" >>"$HOME_DIR/accounts.txt"
+      --from worker --keyring-dir "$home" --fee-granter "$provaddr"
+    printf '%-10s %s (provider %s)\n' "worker-$i" "$worker" "$prov" >>"$HOME_DIR/accounts.txt"
   done
   touch "$HOME_DIR/.provisioned"
 }
+
+# worker_provider names the key of worker i's provider: the validator runs
+# worker 1; providers provider-2, provider-3, … run the others. x/inference
+# seats at most one worker per provider in a job, so a redundancy-3 request
+# needs three providers.
+worker_provider() { if [[ $1 == 1 ]]; then echo validator; else echo "provider-$1"; fi; }
 
 worker_models() {
   if [[ $LOCALNET_OPENAI == 1 ]]; then echo "$LOCALNET_WORKER_MODELS,mesh-openai-v1"; else echo "$LOCALNET_WORKER_MODELS"; fi
@@ -102,15 +109,15 @@ start_serve() {
 }
 
 start_workers() {
-  local val i openai=()
-  val=$("$MESHD" keys show validator -a --home "$NODE_HOME")
+  local i provaddr openai=()
   start_serve
   [[ $LOCALNET_OPENAI == 1 ]] && openai=(--openai-url "http://$LOCALNET_OPENAI_LISTEN" --models "$(worker_models)")
   for i in $(seq 1 "$LOCALNET_WORKERS"); do
     worker_running "$i" && continue
+    provaddr=$("$MESHD" keys show "$(worker_provider "$i")" -a --home "$NODE_HOME")
     log "localnet: starting meshd-worker $i (log: $(worker_log_file "$i"))"
     nohup "$WORKER_BIN" start --home "$(worker_home "$i")" --grpc "127.0.0.1:$LOCALNET_GRPC_PORT" \
-      --chain-id "$LOCALNET_CHAIN_ID" --fee-granter "$val" --gas-prices "$LOCALNET_MIN_GAS_PRICES" \
+      --chain-id "$LOCALNET_CHAIN_ID" --fee-granter "$provaddr" --gas-prices "$LOCALNET_MIN_GAS_PRICES" \
       --listen "$(worker_listen "$i")" "${openai[@]}" $LOCALNET_WORKER_FLAGS >>"$(worker_log_file "$i")" 2>&1 &
     echo $! >"$(worker_pid_file "$i")"
   done
@@ -150,7 +157,9 @@ init_chain() {
   "$MESHD" config set client node "$RPC" "${m[@]}"
 
   : >"$HOME_DIR/accounts.txt"
-  for name in validator $LOCALNET_DEV_ACCOUNTS; do
+  local providers=() i
+  for i in $(seq 2 "$LOCALNET_WORKERS"); do providers+=("provider-$i"); done
+  for name in validator $LOCALNET_DEV_ACCOUNTS "${providers[@]}"; do
     "$MESHD" keys add "$name" --output json "${m[@]}" >"$HOME_DIR/$name.key.json" 2>&1
     chmod 600 "$HOME_DIR/$name.key.json"
     local funds=$LOCALNET_DEV_FUNDS

@@ -30,8 +30,9 @@ import (
 
 // candidate is an eligible worker and its weight.
 type candidate struct {
-	addr   sdk.AccAddress
-	weight *big.Int
+	addr     sdk.AccAddress
+	provider string
+	weight   *big.Int
 }
 
 // providerInfo caches x/pool lookups per provider within one assignment.
@@ -85,10 +86,32 @@ func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model 
 		w := new(big.Int).Mul(info.stake, big.NewInt(int64(s.rep)))
 		w.Mul(w, big.NewInt(int64(max(s.units, 1))))
 		if w.Sign() > 0 {
-			out = append(out, candidate{addr: s.addr, weight: w})
+			out = append(out, candidate{addr: s.addr, provider: s.provider, weight: w})
+		}
+	}
+	// A provider's stake backs all its workers at once: split it among its
+	// candidates, so registering more workers does not multiply a provider's
+	// chance of a seat (rounding down; never below 1).
+	perProvider := make(map[string]int64) // lookups only
+	for _, c := range out {
+		perProvider[c.provider]++
+	}
+	for i := range out {
+		out[i].weight.Quo(out[i].weight, big.NewInt(perProvider[out[i].provider]))
+		if out[i].weight.Sign() == 0 {
+			out[i].weight.SetInt64(1)
 		}
 	}
 	return out, nil
+}
+
+// distinctProviders counts the providers among cands.
+func distinctProviders(cands []candidate) int {
+	seen := make(map[string]bool, len(cands)) // membership only
+	for _, c := range cands {
+		seen[c.provider] = true
+	}
+	return len(seen)
 }
 
 // providerInfo reads a provider's eligibility and self-stake from x/pool.
@@ -108,8 +131,8 @@ func (k Keeper) providerInfo(ctx context.Context, provider string) (providerInfo
 	return providerInfo{eligible: true, stake: stake.BigInt()}, nil
 }
 
-// drawWorkers draws r of cands without replacement (see above). The caller
-// ensures len(cands) ≥ r.
+// drawWorkers draws r of cands without replacement, at most one per provider
+// (see above). The caller ensures distinctProviders(cands) ≥ r.
 func drawWorkers(seed []byte, cands []candidate, r int) []sdk.AccAddress {
 	left := slices.Clone(cands)
 	total := new(big.Int)
@@ -131,8 +154,18 @@ func drawWorkers(seed []byte, cands []candidate, r int) []sdk.AccAddress {
 			}
 		}
 		out = append(out, left[pick].addr)
-		total.Sub(total, left[pick].weight)
-		left = append(left[:pick], left[pick+1:]...)
+		// One seat per provider: a provider's workers never outvote the others
+		// by themselves (its other candidates leave the draw).
+		provider := left[pick].provider
+		kept := left[:0]
+		for _, c := range left {
+			if c.provider == provider {
+				total.Sub(total, c.weight)
+				continue
+			}
+			kept = append(kept, c)
+		}
+		left = kept
 	}
 	return out
 }

@@ -118,3 +118,23 @@ func TestSplitWorkerFee(t *testing.T) {
 		require.Equal(t, tc.w, first.Int64()+each.Int64()*(tc.n-1)+dust.Int64(), "exact split")
 	}
 }
+
+// TestOneSeatPerProvider: workers of one provider never share a job, and a
+// provider's many workers do not multiply its chance of a seat.
+func TestOneSeatPerProvider(t *testing.T) {
+	a1, a2, a3, b := addr("a", 1), addr("a", 2), addr("a", 3), addr("b", 1)
+	provA, provB := "provider-a", "provider-b"
+	cands := []keeper.Candidate{
+		{Addr: a1, Provider: provA, Weight: 100}, {Addr: a2, Provider: provA, Weight: 100},
+		{Addr: a3, Provider: provA, Weight: 100}, {Addr: b, Provider: provB, Weight: 100},
+	}
+	for i := 0; i < 200; i++ {
+		seed := sha256.Sum256(binary.BigEndian.AppendUint64(nil, uint64(i)))
+		got := keeper.DrawCandidates(seed[:], cands, 2)
+		require.Len(t, got, 2)
+		require.Contains(t, got, b, "the second seat must go to the other provider")
+	}
+	// With only one provider, a redundancy-2 draw yields one seat.
+	seed := sha256.Sum256([]byte("x"))
+	require.Len(t, keeper.DrawCandidates(seed[:], cands[:3], 2), 1)
+}

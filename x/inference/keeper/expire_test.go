@@ -229,10 +229,10 @@ func TestPrune(t *testing.T) {
 	}
 }
 
-// TestUnpayableShareRefunded: a worker that left x/compute before the
-// settlement cannot be paid; its share goes back to the requester and the
-// rest of the settlement stands.
-func TestUnpayableShareRefunded(t *testing.T) {
+// TestDeregisteredWorkerStillPaysItsPool: a worker that left x/compute before
+// the settlement is still paid into the pool that backed it when it was drawn
+// (and a liar would still be slashed there): leaving is not a way out.
+func TestDeregisteredWorkerStillPaysItsPool(t *testing.T) {
 	f := newFixture(t, nil)
 	f.addWorkers(3)
 	requester := addr("requester", 1)
@@ -254,9 +254,11 @@ func TestUnpayableShareRefunded(t *testing.T) {
 	})
 	job := f.job(jobID)
 	require.Equal(t, types.JOB_STATUS_FINALIZED, job.Status)
-	require.True(t, job.Assignments[2].Paid.IsZero())
-	require.Equal(t, "1307umesh", job.Refunded.String(), "500 unspent + the 807 share nobody could receive")
-	require.Equal(t, "1307", f.balance(requester).String())
+	// The provider recorded at assignment is paid even though the worker left.
+	require.NotEmpty(t, job.Assignments[2].Provider)
+	require.Equal(t, "807umesh", job.Assignments[2].Paid.String())
+	require.Equal(t, "500umesh", job.Refunded.String(), "only the unspent part of max_fee")
+	require.Equal(t, "500", f.balance(requester).String())
 }
 
 // TestBrokenJobSkipped: a job whose settlement and refund both fail (here a

@@ -11,7 +11,8 @@ import (
 func DrawWorkers(seed []byte, addrs []sdk.AccAddress, weights []int64, r int) []sdk.AccAddress {
 	cands := make([]candidate, len(addrs))
 	for i := range addrs {
-		cands[i] = candidate{addr: addrs[i], weight: big.NewInt(weights[i])}
+		// Each test worker is its own provider unless a test says otherwise.
+		cands[i] = candidate{addr: addrs[i], provider: addrs[i].String(), weight: big.NewInt(weights[i])}
 	}
 	return drawWorkers(seed, cands, r)
 }
@@ -41,3 +42,19 @@ func (k Keeper) EligibleWeights(ctx context.Context, modelID string) ([]sdk.AccA
 
 // SplitWorkerFee exposes splitWorkerFee.
 var SplitWorkerFee = splitWorkerFee
+
+// Candidate is a test view of an assignment candidate.
+type Candidate struct {
+	Addr     sdk.AccAddress
+	Provider string
+	Weight   int64
+}
+
+// DrawCandidates exposes drawWorkers with explicit providers.
+func DrawCandidates(seed []byte, cs []Candidate, r int) []sdk.AccAddress {
+	cands := make([]candidate, len(cs))
+	for i, c := range cs {
+		cands[i] = candidate{addr: c.Addr, provider: c.Provider, weight: big.NewInt(c.Weight)}
+	}
+	return drawWorkers(seed, cands, r)
+}

@@ -82,8 +82,9 @@ func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, 
 	if err != nil {
 		return types.Job{}, err
 	}
-	if len(cands) < int(r) {
-		return types.Job{}, errorsmod.Wrapf(types.ErrNotEnoughWorkers, "model %s: %d eligible workers, redundancy %d", model.Id, len(cands), r)
+	if n := distinctProviders(cands); n < int(r) {
+		return types.Job{}, errorsmod.Wrapf(types.ErrNotEnoughWorkers,
+			"model %s: eligible workers of %d distinct providers, redundancy %d (one seat per provider)", model.Id, n, r)
 	}
 	workers := drawWorkers(k.compute.Seed(ctx, types.SeedPurpose, binary.BigEndian.AppendUint64(nil, id)), cands, int(r))
 
@@ -121,8 +122,12 @@ func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, 
 	if len(job.Input) > 0 {
 		job.InputDigest = types.Digest(job.Input)
 	}
+	providerOf := make(map[string]string, len(cands)) // lookups only
+	for _, c := range cands {
+		providerOf[string(c.addr)] = c.provider
+	}
 	for _, w := range workers {
-		job.Assignments = append(job.Assignments, types.Assignment{Worker: k.addr(w), Paid: zero})
+		job.Assignments = append(job.Assignments, types.Assignment{Worker: k.addr(w), Provider: providerOf[string(w)], Paid: zero})
 		if err := k.JobsByWorker.Set(ctx, collections.Join(w, id)); err != nil {
 			return types.Job{}, err
 		}

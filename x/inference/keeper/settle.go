@@ -220,7 +220,7 @@ func (k Keeper) payOut(ctx context.Context, params types.Params, job *types.Job,
 			share = first
 		}
 		a := &job.Assignments[i]
-		if err := k.payWorker(ctx, a.Worker, sdk.NewCoin(denom, share)); err != nil {
+		if err := k.payWorker(ctx, a, sdk.NewCoin(denom, share)); err != nil {
 			k.Logger(ctx).Error("inference: worker share refunded", "job", job.Id, "worker", a.Worker, "err", err)
 			unpaid = unpaid.Add(share)
 			continue
@@ -242,14 +242,14 @@ func (k Keeper) payOut(ctx context.Context, params types.Params, job *types.Job,
 	return job.MaxFee.Amount.Sub(fee).Add(unpaid), nil
 }
 
-// payWorker adds share to the pool of worker's provider, in a cache context:
-// a worker gone from x/compute or a pool gone from x/pool is not paid.
-func (k Keeper) payWorker(ctx context.Context, worker string, share sdk.Coin) error {
+// payWorker adds share to the pool of the assignment's provider, in a cache
+// context: a pool gone from x/pool is not paid.
+func (k Keeper) payWorker(ctx context.Context, a *types.Assignment, share sdk.Coin) error {
 	if !share.IsPositive() {
 		return nil
 	}
 	return inCache(ctx, func(cc sdk.Context) error {
-		provider, err := k.providerOf(cc, worker)
+		provider, err := k.providerOf(cc, a)
 		if err != nil {
 			return err
 		}
@@ -257,9 +257,14 @@ func (k Keeper) payWorker(ctx context.Context, worker string, share sdk.Coin) er
 	})
 }
 
-// providerOf returns the provider of a worker registered in x/compute.
-func (k Keeper) providerOf(ctx context.Context, worker string) (sdk.AccAddress, error) {
-	addr, err := k.addrBytes(worker)
+// providerOf returns the provider recorded in the assignment (fixed when the
+// worker was drawn) or, for assignments without one, the worker's current
+// provider in x/compute.
+func (k Keeper) providerOf(ctx context.Context, a *types.Assignment) (sdk.AccAddress, error) {
+	if a.Provider != "" {
+		return k.addrBytes(a.Provider)
+	}
+	addr, err := k.addrBytes(a.Worker)
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +312,7 @@ func (k Keeper) penalize(ctx context.Context, params types.Params, jobID uint64,
 	slashed := math.ZeroInt()
 	if slash && params.LiarSlashFraction.IsPositive() {
 		err := inCache(ctx, func(cc sdk.Context) error {
-			provider, err := k.providerOf(cc, a.Worker)
+			provider, err := k.providerOf(cc, a)
 			if err != nil {
 				return err
 			}
