@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/cosmos-sdk/types/bech32"
+	"github.com/llmesh/mesh/x/internal/validate"
 )
 
 // DefaultGenesis returns the default genesis: default params, nothing else.
@@ -30,13 +29,13 @@ func (gs GenesisState) Validate() error {
 		workers = append(workers, w.Address)
 	}
 	slices.Sort(workers)
-	if i := firstDuplicate(workers); i >= 0 {
+	if i := validate.FirstDuplicate(workers); i >= 0 {
 		return fmt.Errorf("worker %s listed twice", workers[i])
 	}
 
 	tombs := make([]string, 0, len(gs.Tombstones))
 	for _, t := range gs.Tombstones {
-		if err := validateAddress(t.Address); err != nil {
+		if err := validate.Address(t.Address); err != nil {
 			return fmt.Errorf("tombstone: %w", err)
 		}
 		if _, found := slices.BinarySearch(workers, t.Address); found {
@@ -45,16 +44,16 @@ func (gs GenesisState) Validate() error {
 		tombs = append(tombs, t.Address)
 	}
 	slices.Sort(tombs)
-	if i := firstDuplicate(tombs); i >= 0 {
+	if i := validate.FirstDuplicate(tombs); i >= 0 {
 		return fmt.Errorf("tombstone %s listed twice", tombs[i])
 	}
 
 	auths := make([]string, 0, len(gs.Authorizations))
 	for _, a := range gs.Authorizations {
-		if err := validateAddress(a.Provider); err != nil {
+		if err := validate.Address(a.Provider); err != nil {
 			return fmt.Errorf("authorization provider: %w", err)
 		}
-		if err := validateAddress(a.Worker); err != nil {
+		if err := validate.Address(a.Worker); err != nil {
 			return fmt.Errorf("authorization worker: %w", err)
 		}
 		if _, found := slices.BinarySearch(workers, a.Worker); found {
@@ -63,7 +62,7 @@ func (gs GenesisState) Validate() error {
 		auths = append(auths, a.Provider+"/"+a.Worker)
 	}
 	slices.Sort(auths)
-	if i := firstDuplicate(auths); i >= 0 {
+	if i := validate.FirstDuplicate(auths); i >= 0 {
 		return fmt.Errorf("authorization %s listed twice", auths[i])
 	}
 
@@ -110,17 +109,17 @@ func (gs GenesisState) Validate() error {
 		commits = append(commits, fmt.Sprintf("%020d/%s", c.Epoch, c.Worker))
 	}
 	slices.Sort(commits)
-	if i := firstDuplicate(commits); i >= 0 {
+	if i := validate.FirstDuplicate(commits); i >= 0 {
 		return fmt.Errorf("commitment %s listed twice", commits[i])
 	}
 	return nil
 }
 
 func validateWorker(p Params, epoch int64, w Worker) error {
-	if err := validateAddress(w.Address); err != nil {
+	if err := validate.Address(w.Address); err != nil {
 		return err
 	}
-	if err := validateAddress(w.Provider); err != nil {
+	if err := validate.Address(w.Provider); err != nil {
 		return fmt.Errorf("provider: %w", err)
 	}
 	if w.Status != WORKER_STATUS_ACTIVE && w.Status != WORKER_STATUS_JAILED {
@@ -147,27 +146,8 @@ func validateCursor(e EpochInfo) error {
 	if e.SettleCursor == "" {
 		return nil
 	}
-	if err := validateAddress(e.SettleCursor); err != nil {
+	if err := validate.Address(e.SettleCursor); err != nil {
 		return fmt.Errorf("epoch %d settle cursor: %w", e.Number, err)
 	}
 	return nil
-}
-
-// validateAddress checks a bech32 account address of any prefix.
-func validateAddress(s string) error {
-	_, bz, err := bech32.DecodeAndConvert(s)
-	if err != nil {
-		return fmt.Errorf("invalid address %q: %w", s, err)
-	}
-	return sdk.VerifyAddressFormat(bz)
-}
-
-// firstDuplicate returns the index of the first repeated entry of a sorted slice, or -1.
-func firstDuplicate(sorted []string) int {
-	for i := 1; i < len(sorted); i++ {
-		if sorted[i] == sorted[i-1] {
-			return i
-		}
-	}
-	return -1
 }

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/cosmos-sdk/types/bech32"
+	"github.com/llmesh/mesh/x/internal/validate"
 )
 
 // DefaultGenesis returns the default genesis: default params, no model, and
@@ -32,7 +31,7 @@ func (gs GenesisState) Validate() error {
 		models = append(models, m.Id)
 	}
 	slices.Sort(models)
-	if i := firstDuplicate(models); i >= 0 {
+	if i := validate.FirstDuplicate(models); i >= 0 {
 		return fmt.Errorf("model %s listed twice", models[i])
 	}
 	if gs.NextJobId == 0 {
@@ -68,7 +67,7 @@ func (gs GenesisState) Validate() error {
 	slices.Sort(open)
 	workers := make([]string, 0, len(gs.WorkerStats))
 	for _, s := range gs.WorkerStats {
-		if err := validateAddress(s.Worker); err != nil {
+		if err := validate.Address(s.Worker); err != nil {
 			return fmt.Errorf("worker stats: %w", err)
 		}
 		if len(s.RecentLatencyBlocks) > RecentLatencyWindow {
@@ -88,7 +87,7 @@ func (gs GenesisState) Validate() error {
 		workers = append(workers, s.Worker)
 	}
 	slices.Sort(workers)
-	if i := firstDuplicate(workers); i >= 0 {
+	if i := validate.FirstDuplicate(workers); i >= 0 {
 		return fmt.Errorf("worker stats of %s listed twice", workers[i])
 	}
 	for _, w := range open {
@@ -100,7 +99,7 @@ func (gs GenesisState) Validate() error {
 }
 
 func validateJob(j Job) error {
-	if err := validateAddress(j.Requester); err != nil {
+	if err := validate.Address(j.Requester); err != nil {
 		return fmt.Errorf("requester: %w", err)
 	}
 	if err := ValidateInputForm(j.Input, j.InputDigest, j.InputUri); err != nil {
@@ -124,7 +123,7 @@ func validateJob(j Job) error {
 	if j.CreatedHeight < 0 || j.CommitEnd <= j.CreatedHeight || j.Deadline <= j.CommitEnd {
 		return fmt.Errorf("heights must satisfy created %d < commit_end %d < deadline %d", j.CreatedHeight, j.CommitEnd, j.Deadline)
 	}
-	if len(j.Callback) > MaxCallbackLength || !printable(j.Callback, false) {
+	if len(j.Callback) > MaxCallbackLength || !validate.Printable(j.Callback, false) {
 		return fmt.Errorf("invalid callback name")
 	}
 	if _, ok := JobStatus_name[int32(j.Status)]; !ok || j.Status == JOB_STATUS_UNSPECIFIED {
@@ -138,7 +137,7 @@ func validateJob(j Job) error {
 	}
 	workers := make([]string, 0, len(j.Assignments))
 	for _, a := range j.Assignments {
-		if err := validateAddress(a.Worker); err != nil {
+		if err := validate.Address(a.Worker); err != nil {
 			return fmt.Errorf("assignment: %w", err)
 		}
 		if len(a.Commitment) != 0 && len(a.Commitment) != CommitmentLength {
@@ -150,27 +149,8 @@ func validateJob(j Job) error {
 		workers = append(workers, a.Worker)
 	}
 	slices.Sort(workers)
-	if i := firstDuplicate(workers); i >= 0 {
+	if i := validate.FirstDuplicate(workers); i >= 0 {
 		return fmt.Errorf("worker %s assigned twice", workers[i])
 	}
 	return nil
-}
-
-// validateAddress checks a bech32 account address of any prefix.
-func validateAddress(s string) error {
-	_, bz, err := bech32.DecodeAndConvert(s)
-	if err != nil {
-		return fmt.Errorf("invalid address %q: %w", s, err)
-	}
-	return sdk.VerifyAddressFormat(bz)
-}
-
-// firstDuplicate returns the index of the first repeated entry of a sorted slice, or -1.
-func firstDuplicate(sorted []string) int {
-	for i := 1; i < len(sorted); i++ {
-		if sorted[i] == sorted[i-1] {
-			return i
-		}
-	}
-	return -1
 }

@@ -4,12 +4,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/llmesh/mesh/x/internal/validate"
 )
 
 // Model limits.
 const (
-	// MaxModelIDLength bounds a model id (as x/compute bounds served ids).
-	MaxModelIDLength = 64
+	// MaxModelIDLength bounds a model id (the same rule as x/compute's served ids).
+	MaxModelIDLength = validate.MaxModelIDLength
 	// MaxModelNameLength bounds Model.name.
 	MaxModelNameLength = 128
 	// MaxModelVersionLength bounds Model.version.
@@ -35,10 +37,10 @@ func ValidateModel(m Model) error {
 	if err := ValidateModelID(m.Id); err != nil {
 		return err
 	}
-	if len(m.Name) > MaxModelNameLength || !printable(m.Name, true) {
+	if len(m.Name) > MaxModelNameLength || !validate.Printable(m.Name, true) {
 		return fmt.Errorf("name must be at most %d printable characters", MaxModelNameLength)
 	}
-	if len(m.Version) > MaxModelVersionLength || !printable(m.Version, false) {
+	if len(m.Version) > MaxModelVersionLength || !validate.Printable(m.Version, false) {
 		return fmt.Errorf("version must be at most %d printable characters without spaces", MaxModelVersionLength)
 	}
 	if m.WeightsDigest != "" {
@@ -66,10 +68,7 @@ func ValidateModel(m Model) error {
 
 // ValidateModelID checks a model id: 1..64 printable characters without spaces.
 func ValidateModelID(id string) error {
-	if id == "" || len(id) > MaxModelIDLength || !printable(id, false) {
-		return fmt.Errorf("model id %q must be 1..%d printable characters without spaces", id, MaxModelIDLength)
-	}
-	return nil
+	return validate.ModelID(id)
 }
 
 // ValidateRuntime accepts "int8-embedded", "openai:<served-name>" and
@@ -80,7 +79,7 @@ func ValidateRuntime(rt string) error {
 	}
 	for _, prefix := range []string{RuntimeOpenAIPrefix, RuntimeExecPrefix} {
 		if name, ok := strings.CutPrefix(rt, prefix); ok {
-			if name == "" || len(rt) > MaxRuntimeLength || !printable(name, false) {
+			if name == "" || len(rt) > MaxRuntimeLength || !validate.Printable(name, false) {
 				return fmt.Errorf("runtime %q: %s needs a name of printable characters without spaces, %d characters in all at most", rt, prefix, MaxRuntimeLength)
 			}
 			return nil
@@ -92,22 +91,8 @@ func ValidateRuntime(rt string) error {
 // ValidateURI accepts an empty string or up to MaxURILength printable
 // characters without spaces.
 func ValidateURI(uri string) error {
-	if len(uri) > MaxURILength || !printable(uri, false) {
+	if len(uri) > MaxURILength || !validate.Printable(uri, false) {
 		return fmt.Errorf("must be at most %d printable characters without spaces", MaxURILength)
 	}
 	return nil
-}
-
-// printable reports whether s is printable ASCII (spaces only if allowed).
-func printable(s string, spaces bool) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == ' ' && spaces {
-			continue
-		}
-		if c <= ' ' || c > '~' {
-			return false
-		}
-	}
-	return true
 }

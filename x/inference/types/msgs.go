@@ -7,6 +7,8 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/internal/validate"
 )
 
 // Stateless checks of every Msg. The msg server runs them first, with the
@@ -53,7 +55,7 @@ func (m *MsgRequestInference) Validate(ac address.Codec) error {
 	if m.DeadlineBlocks < 0 || m.DeadlineBlocks > MaxDeadlineBlocks {
 		return errorsmod.Wrapf(ErrInvalidDeadline, "deadline_blocks %d must be in 0..%d", m.DeadlineBlocks, MaxDeadlineBlocks)
 	}
-	if len(m.Callback) > MaxCallbackLength || !printable(m.Callback, false) {
+	if len(m.Callback) > MaxCallbackLength || !validate.Printable(m.Callback, false) {
 		return errorsmod.Wrapf(ErrUnknownCallback, "callback must be at most %d printable characters without spaces", MaxCallbackLength)
 	}
 	return nil
