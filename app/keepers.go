@@ -58,6 +58,8 @@ import (
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	poolkeeper "github.com/llmesh/mesh/x/pool/keeper"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
+	rewardskeeper "github.com/llmesh/mesh/x/rewards/keeper"
+	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 
 	"github.com/CosmWasm/wasmd/x/wasm"
 	wasmkeeper "github.com/CosmWasm/wasmd/x/wasm/keeper"
@@ -97,6 +99,7 @@ type AppKeepers struct {
 	PoolKeeper      poolkeeper.Keeper
 	ComputeKeeper   computekeeper.Keeper
 	InferenceKeeper inferencekeeper.Keeper
+	RewardsKeeper   rewardskeeper.Keeper
 }
 
 // StoreKeys lists every KV store the app mounts. The list is pinned by a
@@ -125,6 +128,7 @@ func StoreKeys() []string {
 		pooltypes.StoreKey,
 		computetypes.StoreKey,
 		inferencetypes.StoreKey,
+		rewardstypes.StoreKey,
 	}
 }
 
@@ -150,6 +154,9 @@ var maccPerms = map[string][]string{
 	inferencetypes.ModuleName: {authtypes.Burner},
 	// protocol_fee_bps of each paid inference fee waits here for x/rewards.
 	inferencetypes.ProtocolFeeAccount: nil,
+	// x/rewards holds the compute share of block rewards and the swept
+	// protocol fees until providers claim them.
+	rewardstypes.ModuleName: nil,
 }
 
 // govAuthority is the address allowed to update SDK, IBC and wasm params and
@@ -209,15 +216,18 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 	// meshd modules. Their authority is x/gov until x/dao lands.
 	app.PoolKeeper = poolkeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[pooltypes.StoreKey]),
 		app.AccountKeeper, app.BankKeeper, authority)
+	app.RewardsKeeper = rewardskeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[rewardstypes.StoreKey]),
+		app.AccountKeeper, app.BankKeeper, app.PoolKeeper, authtypes.FeeCollectorName, authority)
 	app.ComputeKeeper = computekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[computetypes.StoreKey]),
-		accCodec, app.PoolKeeper, authority)
+		accCodec, app.PoolKeeper, app.RewardsKeeper, authority)
 	app.InferenceKeeper = inferencekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[inferencetypes.StoreKey]),
-		accCodec, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, authority)
+		accCodec, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, app.RewardsKeeper, authority)
 
 	epochsKeeper := epochskeeper.NewKeeper(runtime.NewKVStoreService(keys[epochstypes.StoreKey]), cdc)
 	app.EpochsKeeper = &epochsKeeper
 	app.EpochsKeeper.SetHooks(epochstypes.NewMultiEpochHooks(
 		app.ComputeKeeper.EpochHooks(),
+		app.RewardsKeeper.EpochHooks(),
 	))
 
 	skipUpgradeHeights := map[int64]bool{}

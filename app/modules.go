@@ -52,6 +52,8 @@ import (
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/pool"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
+	"github.com/llmesh/mesh/x/rewards"
+	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 
 	"github.com/CosmWasm/wasmd/x/wasm"
 	wasmtypes "github.com/CosmWasm/wasmd/x/wasm/types"
@@ -86,6 +88,7 @@ func (app *MeshApp) appModules(txConfig client.TxConfig) []module.AppModule {
 		pool.NewAppModule(cdc, app.PoolKeeper),
 		compute.NewAppModule(cdc, app.ComputeKeeper),
 		inference.NewAppModule(cdc, app.InferenceKeeper),
+		rewards.NewAppModule(cdc, app.RewardsKeeper),
 	}
 }
 
@@ -114,6 +117,10 @@ var (
 	// rewards; slashing after distribution so nothing is left in the fee pool.
 	beginBlockers = []string{
 		minttypes.ModuleName,
+		// rewards between mint and distribution: it takes the compute and
+		// treasury shares of the fee collector (inflation + fees); the rest
+		// is what distribution pays validators.
+		rewardstypes.ModuleName,
 		distrtypes.ModuleName,
 		protocolpooltypes.ModuleName,
 		slashingtypes.ModuleName,
@@ -179,6 +186,7 @@ var (
 		pooltypes.ModuleName,
 		computetypes.ModuleName,
 		inferencetypes.ModuleName,
+		rewardstypes.ModuleName,
 	}
 
 	// exportGenesis: consensus params first, distribution before protocolpool.
@@ -207,6 +215,7 @@ var (
 		pooltypes.ModuleName,
 		computetypes.ModuleName,
 		inferencetypes.ModuleName,
+		rewardstypes.ModuleName,
 	}
 )
 

@@ -238,6 +238,8 @@ $(sed 's/^/  /' "$HOME_DIR/accounts.txt")
 $(for i in $(seq 1 "$LOCALNET_WORKERS"); do worker_running "$i" && printf '\nmeshd-worker %s: pid %s, health http://%s/healthz, log %s' "$i" "$(cat "$(worker_pid_file "$i")")" "$(worker_listen "$i")" "$(worker_log_file "$i")"; done)
 
 Use it:   $MESHD q bank balances \$($MESHD keys show alice -a --home $NODE_HOME) --home $NODE_HOME
+Rewards:  $MESHD q rewards pending provider-2 --home $NODE_HOME   (grows every compute epoch)
+          $MESHD tx rewards claim --from provider-2 --home $NODE_HOME --gas auto --gas-adjustment 1.5 --gas-prices 0.0025umesh -y
 Stop it:  make localnet-stop      Wipe it: make localnet-reset
 EOT
 }

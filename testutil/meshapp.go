@@ -150,8 +150,14 @@ func WasmdTestdata(t testing.TB, name string) string {
 // Fees are zero: in-process apps have no minimum gas price.
 func (f *Fixture) SignTx(t testing.TB, acc Account, seq uint64, msgs ...sdk.Msg) []byte {
 	t.Helper()
+	return f.SignTxWithFee(t, acc, seq, sdk.NewCoins(), msgs...)
+}
+
+// SignTxWithFee is SignTx paying fee into the fee collector.
+func (f *Fixture) SignTxWithFee(t testing.TB, acc Account, seq uint64, fee sdk.Coins, msgs ...sdk.Msg) []byte {
+	t.Helper()
 	txCfg := f.App.TxConfig()
-	tx, err := simtestutil.GenSignedMockTx(rand.New(rand.NewSource(int64(seq))), txCfg, msgs, sdk.NewCoins(),
+	tx, err := simtestutil.GenSignedMockTx(rand.New(rand.NewSource(int64(seq))), txCfg, msgs, fee,
 		simtestutil.DefaultGenTxGas*10, ChainID, []uint64{acc.Number}, []uint64{seq}, acc.PrivKey)
 	require.NoError(t, err)
 	bz, err := txCfg.TxEncoder()(tx)

@@ -91,6 +91,9 @@ func TestComputeLocalnetEndToEnd(t *testing.T) {
 	w := l.waitPassed(t, worker, "the localnet worker to pass 3 epochs", func(w workerView) bool { return w.passed() >= 3 })
 	require.Equal(t, "WORKER_STATUS_ACTIVE", w.Worker.Status)
 
+	// 1b. The providers earn rewards for it and claim them with the CLI.
+	checkRewardsClaim(t, l)
+
 	// 2. SIGKILL right after a commit, before the reveal window opens.
 	var epoch int64
 	waitFor(t, "a fresh commitment inside the commit window", 2*time.Minute, func() (bool, string) {

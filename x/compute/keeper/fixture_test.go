@@ -25,6 +25,7 @@ import (
 	"github.com/llmesh/mesh/x/compute/keeper"
 	"github.com/llmesh/mesh/x/compute/poc"
 	"github.com/llmesh/mesh/x/compute/types"
+	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
 
 const (
@@ -113,6 +114,62 @@ func (p *fakePool) Jail(_ context.Context, provider sdk.AccAddress, until int64)
 	return nil
 }
 
+// fakeRewards is an x/rewards that records every AddPoints call and credits
+// the points in its own store through ctx, so a test sees whether a cache
+// context kept or dropped them. With fail set, AddPoints still writes, then
+// fails; with panicWith set, it writes, then panics with that value.
+type fakeRewards struct {
+	key       *storetypes.KVStoreKey
+	fail      bool
+	panicWith any
+	calls     []pointsCall
+}
+
+// pointsCall is one AddPoints call; account is the raw address bytes.
+type pointsCall struct {
+	category string
+	account  string
+	points   uint64
+	measures rewardstypes.Measures
+}
+
+// fakePointsEvent is the event fakeRewards emits with each credit.
+const fakePointsEvent = "fake_points_added"
+
+func (r *fakeRewards) AddPoints(ctx context.Context, category string, account sdk.AccAddress, points uint64, opts ...rewardstypes.PointsOption) (uint64, error) {
+	r.calls = append(r.calls, pointsCall{category, string(account), points, rewardstypes.ApplyOptions(opts)})
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	store := sdkCtx.KVStore(r.key)
+	k := append([]byte(category+"/"), account...)
+	var total uint64
+	if bz := store.Get(k); bz != nil {
+		total = binary.BigEndian.Uint64(bz)
+	}
+	store.Set(k, binary.BigEndian.AppendUint64(nil, total+points))
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(fakePointsEvent))
+	if r.panicWith != nil {
+		panic(r.panicWith)
+	}
+	if r.fail {
+		return 0, fmt.Errorf("rewards store unavailable")
+	}
+	return points, nil
+}
+
+// credited is the points kept in the fake's store for (category, account).
+func (r *fakeRewards) credited(ctx sdk.Context, category string, account sdk.AccAddress) uint64 {
+	bz := ctx.WithGasMeter(storetypes.NewInfiniteGasMeter()).KVStore(r.key).Get(append([]byte(category+"/"), account...))
+	if bz == nil {
+		return 0
+	}
+	return binary.BigEndian.Uint64(bz)
+}
+
+// measures is what AddPoints receives from opts.
+func measures(opts ...rewardstypes.PointsOption) rewardstypes.Measures {
+	return rewardstypes.ApplyOptions(opts)
+}
+
 // fixture is a keeper on a real store with block and epoch driving.
 type fixture struct {
 	t         testing.TB
@@ -122,6 +179,7 @@ type fixture struct {
 	msg       types.MsgServer
 	q         types.QueryServer
 	pool      *fakePool
+	rewards   *fakeRewards
 	ac        address.Codec
 	authority string
 	epoch     int64
@@ -130,17 +188,18 @@ type fixture struct {
 func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 	t.Helper()
 	key := storetypes.NewKVStoreKey(types.StoreKey)
+	rkey := storetypes.NewKVStoreKey("rewards_test")
 	tkey := storetypes.NewTransientStoreKey("transient_test")
-	ctx := testutil.DefaultContextWithKeys(map[string]*storetypes.KVStoreKey{types.StoreKey: key},
+	ctx := testutil.DefaultContextWithKeys(map[string]*storetypes.KVStoreKey{types.StoreKey: key, "rewards_test": rkey},
 		map[string]*storetypes.TransientStoreKey{"transient_test": tkey}, nil)
 	enc := moduletestutil.MakeTestEncodingConfig(compute.AppModule{})
 	ac := addresscodec.NewBech32Codec("mesh")
 	authority, err := ac.BytesToString(sdk.AccAddress(bytes.Repeat([]byte{0xaa}, 20)))
 	require.NoError(t, err)
-	pool := newFakePool()
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), ac, pool, authority)
+	pool, rewards := newFakePool(), &fakeRewards{key: rkey}
+	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), ac, pool, rewards, authority)
 	f := &fixture{t: t, key: key, k: k, msg: keeper.NewMsgServerImpl(k), q: keeper.NewQueryServerImpl(k),
-		pool: pool, ac: ac, authority: authority}
+		pool: pool, rewards: rewards, ac: ac, authority: authority}
 	f.ctx = ctx.WithChainID(testChainID).WithBlockHeight(1).WithHeaderHash(headerHash(1))
 	params := types.DefaultParams()
 	if mutate != nil {

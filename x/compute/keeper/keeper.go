@@ -17,6 +17,7 @@ import (
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/codec"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/compute/types"
@@ -28,6 +29,8 @@ type Keeper struct {
 	storeService corestore.KVStoreService
 	addressCodec address.Codec
 	pool         types.PoolKeeper
+	// rewards records PoC points in x/rewards; nil records none.
+	rewards types.RewardsKeeper
 	// authority may update the params (the x/dao module account, x/gov until it lands).
 	authority string
 
@@ -57,8 +60,11 @@ type Keeper struct {
 	Tombstones collections.Map[sdk.AccAddress, types.Worker]
 }
 
-// NewKeeper returns the x/compute keeper.
-func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec, pool types.PoolKeeper, authority string) Keeper {
+// NewKeeper returns the x/compute keeper. rewards may be nil: no points are
+// recorded.
+func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec,
+	pool types.PoolKeeper, rewards types.RewardsKeeper, authority string,
+) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid x/compute authority %q: %w", authority, err))
 	}
@@ -68,6 +74,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		storeService: storeService,
 		addressCodec: addressCodec,
 		pool:         pool,
+		rewards:      rewards,
 		authority:    authority,
 
 		Params:  collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
@@ -131,4 +138,24 @@ func notFound(err error, nf *errorsmod.Error, what string) error {
 // emit emits a typed event on the SDK context.
 func emit(ctx context.Context, ev proto.Message) error {
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+}
+
+// inCache runs fn in a cache context of ctx and writes its changes (state
+// and events) only if it returns nil. A panic is turned into an error,
+// except running out of gas: the transaction's gas limit still holds.
+func inCache(ctx context.Context, fn func(ctx sdk.Context) error) (err error) {
+	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(storetypes.ErrorOutOfGas); ok {
+				panic(r)
+			}
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	if err := fn(cacheCtx); err != nil {
+		return err
+	}
+	write()
+	return nil
 }

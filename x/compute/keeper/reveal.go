@@ -12,6 +12,7 @@ import (
 
 	"github.com/llmesh/mesh/x/compute/poc"
 	"github.com/llmesh/mesh/x/compute/types"
+	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
 
 // FraudReason is the slashing reason given to x/pool for a wrong row.
@@ -81,15 +82,11 @@ func (k Keeper) RevealPoC(ctx context.Context, worker sdk.AccAddress, epoch int6
 // verifyGas is perMac × k × n × p, saturating (out of gas) on overflow.
 func verifyGas(perMac, k uint64, e types.EpochInfo) uint64 {
 	macs := k * uint64(e.PocDim) * uint64(e.PocCols) // ≤ 2^8 · 2^22: no overflow
-	hi, lo := bits.Mul64(perMac, macs)
-	if hi != 0 {
-		return math.MaxUint64
-	}
-	return lo
+	return mulSaturating(perMac, macs)
 }
 
 // recordPass credits a verified epoch: verified units, last passed epoch,
-// reputation towards MaxReputationBps.
+// reputation towards MaxReputationBps, and PoC points to the provider.
 func (k Keeper) recordPass(ctx context.Context, params types.Params, e types.EpochInfo, addr sdk.AccAddress, w types.Worker, c types.Commitment) error {
 	c.Outcome = types.PROOF_OUTCOME_PASS
 	// Floor: a partial unit (after a rows_per_unit change) is not credited.
@@ -105,9 +102,44 @@ func (k Keeper) recordPass(ctx context.Context, params types.Params, e types.Epo
 	if err := k.Workers.Set(ctx, addr, w); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventPoCResult{
+	if err := emit(ctx, &types.EventPoCResult{
 		Worker: w.Address, Epoch: c.Epoch, Outcome: c.Outcome, VerifiedUnits: w.VerifiedUnits, ReputationBps: w.ReputationBps,
+	}); err != nil {
+		return err
+	}
+	k.addPoCPoints(ctx, w, c.Epoch)
+	return nil
+}
+
+// addPoCPoints credits the provider of a worker that just passed with
+// VerifiedUnits × RewardPointsPerUnit points (CategoryPoC), its new
+// reputation as the quality. It runs in a cache context: if x/rewards
+// fails, its writes are dropped, the failure is logged and the pass stands.
+func (k Keeper) addPoCPoints(ctx context.Context, w types.Worker, epoch int64) {
+	if k.rewards == nil || w.VerifiedUnits == 0 {
+		return
+	}
+	points := mulSaturating(uint64(w.VerifiedUnits), types.RewardPointsPerUnit)
+	err := inCache(ctx, func(cc sdk.Context) error {
+		provider, err := k.addressCodec.StringToBytes(w.Provider)
+		if err != nil {
+			return err
+		}
+		_, err = k.rewards.AddPoints(cc, rewardstypes.CategoryPoC, provider, points, rewardstypes.WithQuality(w.ReputationBps))
+		return err
 	})
+	if err != nil {
+		k.Logger(ctx).Error("poc points not recorded", "provider", w.Provider, "worker", w.Address, "epoch", epoch, "points", points, "err", err)
+	}
+}
+
+// mulSaturating is a × b, or MaxUint64 on overflow.
+func mulSaturating(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 {
+		return math.MaxUint64
+	}
+	return lo
 }
 
 // recordFraud records provable fraud: the worker is jailed and its

@@ -6,6 +6,8 @@ import (
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
 
 // PoolKeeper is what x/compute needs from x/pool.
@@ -24,4 +26,11 @@ type PoolKeeper interface {
 	Slash(ctx context.Context, provider sdk.AccAddress, fraction math.LegacyDec, reason string, infractionHeight int64) (math.Int, error)
 	// Jail takes a fraudulent provider's pool out of work until a height.
 	Jail(ctx context.Context, provider sdk.AccAddress, until int64) error
+}
+
+// RewardsKeeper is x/rewards: credits points for verified work.
+type RewardsKeeper interface {
+	// AddPoints credits a provider's verified capacity (CategoryPoC) and
+	// returns the points credited after multipliers.
+	AddPoints(ctx context.Context, category string, account sdk.AccAddress, points uint64, opts ...rewardstypes.PointsOption) (uint64, error)
 }

@@ -1,9 +1,11 @@
 package keeper_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
@@ -33,6 +35,7 @@ import (
 	"github.com/llmesh/mesh/x/inference/types"
 	poolkeeper "github.com/llmesh/mesh/x/pool/keeper"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
+	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
 
 const (
@@ -43,6 +46,61 @@ const (
 	selfBond   = 1_000_000
 	commission = "0.1"
 )
+
+// fakeRewards is an x/rewards that records every AddPoints call and credits
+// the points in its own store through ctx, so a test sees whether a cache
+// context kept or dropped them. With fail set, AddPoints still writes, then
+// fails.
+type fakeRewards struct {
+	key   *storetypes.KVStoreKey
+	fail  bool
+	calls []pointsCall
+}
+
+// pointsCall is one AddPoints call; account is the raw address bytes.
+type pointsCall struct {
+	category string
+	account  string
+	points   uint64
+	measures rewardstypes.Measures
+}
+
+// fakeRewardsStoreKey is the fake x/rewards store.
+const fakeRewardsStoreKey = "rewards_test"
+
+// fakePointsEvent is the event fakeRewards emits with each credit.
+const fakePointsEvent = "fake_points_added"
+
+func (r *fakeRewards) AddPoints(ctx context.Context, category string, account sdk.AccAddress, points uint64, opts ...rewardstypes.PointsOption) (uint64, error) {
+	r.calls = append(r.calls, pointsCall{category, string(account), points, rewardstypes.ApplyOptions(opts)})
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	store := sdkCtx.KVStore(r.key)
+	k := append([]byte(category+"/"), account...)
+	var total uint64
+	if bz := store.Get(k); bz != nil {
+		total = binary.BigEndian.Uint64(bz)
+	}
+	store.Set(k, binary.BigEndian.AppendUint64(nil, total+points))
+	sdkCtx.EventManager().EmitEvent(sdk.NewEvent(fakePointsEvent))
+	if r.fail {
+		return 0, fmt.Errorf("rewards store unavailable")
+	}
+	return points, nil
+}
+
+// credited is the points kept in the fake's store for (category, account).
+func (r *fakeRewards) credited(ctx sdk.Context, category string, account sdk.AccAddress) uint64 {
+	bz := ctx.WithGasMeter(storetypes.NewInfiniteGasMeter()).KVStore(r.key).Get(append([]byte(category+"/"), account...))
+	if bz == nil {
+		return 0
+	}
+	return binary.BigEndian.Uint64(bz)
+}
+
+// measures is what AddPoints receives from opts.
+func measures(opts ...rewardstypes.PointsOption) rewardstypes.Measures {
+	return rewardstypes.ApplyOptions(opts)
+}
 
 // fixture is x/inference on a real multistore with the real x/auth, x/bank,
 // x/pool and x/compute keepers: every balance below is a real bank balance.
@@ -57,6 +115,7 @@ type fixture struct {
 	bk        bankkeeper.BaseKeeper
 	pool      poolkeeper.Keeper
 	compute   computekeeper.Keeper
+	rewards   *fakeRewards
 	k         keeper.Keeper
 	msg       types.MsgServer
 	q         types.QueryServer
@@ -68,7 +127,7 @@ type fixture struct {
 func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 	t.Helper()
 	keys := storetypes.NewKVStoreKeys(authtypes.StoreKey, banktypes.StoreKey, pooltypes.StoreKey,
-		computetypes.StoreKey, types.StoreKey)
+		computetypes.StoreKey, types.StoreKey, fakeRewardsStoreKey)
 	cms := store.NewCommitMultiStore(dbm.NewMemDB(), log.NewNopLogger())
 	for _, key := range keys {
 		cms.MountStoreWithDB(key, storetypes.StoreTypeIAVL, nil)
@@ -99,11 +158,13 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 	bk := bankkeeper.NewBaseKeeper(enc.Codec, runtime.NewKVStoreService(keys[banktypes.StoreKey]),
 		ak, map[string]bool{}, authority, log.NewNopLogger())
 	pk := poolkeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[pooltypes.StoreKey]), ak, bk, authority)
-	ck := computekeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[computetypes.StoreKey]), ac, pk, authority)
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[types.StoreKey]), ac, bk, ck, pk, authority)
+	// x/compute records no PoC points here: these tests run no PoC epoch.
+	ck := computekeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[computetypes.StoreKey]), ac, pk, nil, authority)
+	rewards := &fakeRewards{key: keys[fakeRewardsStoreKey]}
+	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[types.StoreKey]), ac, bk, ck, pk, rewards, authority)
 
 	f := &fixture{
-		t: t, cms: cms, keys: keys, enc: enc, ac: ac, ak: ak, bk: bk, pool: pk, compute: ck, k: k,
+		t: t, cms: cms, keys: keys, enc: enc, ac: ac, ak: ak, bk: bk, pool: pk, compute: ck, rewards: rewards, k: k,
 		msg: keeper.NewMsgServerImpl(k), q: keeper.NewQueryServerImpl(k), authority: authority,
 	}
 	f.ctx = sdk.NewContext(cms, cmtproto.Header{ChainID: chainID}, false, log.NewNopLogger()).

@@ -33,6 +33,8 @@ type Keeper struct {
 	bank         types.BankKeeper
 	compute      types.ComputeKeeper
 	pool         types.PoolKeeper
+	// rewards records inference points in x/rewards; nil records none.
+	rewards types.RewardsKeeper
 	// authority may register models and update params (x/gov until x/dao lands).
 	authority string
 	// callbacks holds the job-end hooks by name. A pointer, so that the
@@ -70,9 +72,11 @@ type Keeper struct {
 
 // NewKeeper returns the x/inference keeper. The app must register the
 // "inference" module account with the Burner permission and the
-// "inference_protocol" account without permissions.
+// "inference_protocol" account without permissions. rewards may be nil: no
+// points are recorded.
 func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec,
-	bank types.BankKeeper, compute types.ComputeKeeper, pool types.PoolKeeper, authority string,
+	bank types.BankKeeper, compute types.ComputeKeeper, pool types.PoolKeeper, rewards types.RewardsKeeper,
+	authority string,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid x/inference authority %q: %w", authority, err))
@@ -87,6 +91,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		bank:         bank,
 		compute:      compute,
 		pool:         pool,
+		rewards:      rewards,
 		authority:    authority,
 		callbacks:    &callbackRegistry{},
 

@@ -12,6 +12,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
 
 // Settlement. A job is settled when every worker that committed has
@@ -35,7 +36,8 @@ import (
 //	refund   = max_fee − F (+ any share whose pool could not be paid)
 //
 // Shares go to each worker's provider pool through x/pool AddRewards.
-// Agreeing workers gain reputation; outliers lose it and, on deterministic
+// Agreeing workers gain reputation and their providers RewardPointsPerAnswer
+// x/rewards points each; outliers lose reputation and, on deterministic
 // models, their pool is slashed liar_slash_fraction; silent workers lose it.
 // No quorum: FAILED (all committed revealed) or EXPIRED (deadline), the whole
 // max_fee is refunded, nobody is paid, silent workers lose reputation.
@@ -168,6 +170,7 @@ func (k Keeper) settle(ctx context.Context, params types.Params, job types.Job, 
 	if m, err := k.GetModel(ctx, job.ModelId); err == nil {
 		deterministic = m.Deterministic
 	}
+	quality := agreementBps(job, t)
 	outcomes := make([]workerOutcome, len(job.Assignments))
 	for i := range job.Assignments {
 		a := &job.Assignments[i]
@@ -176,6 +179,9 @@ func (k Keeper) settle(ctx context.Context, params types.Params, job types.Job, 
 			a.Agreed = true
 			outcomes[i] = outcomeAgreed
 			k.recordReputation(ctx, job.Id, a.Worker, true)
+			if t.ok {
+				k.addInferencePoints(ctx, &job, a, quality)
+			}
 		case len(a.OutputDigest) != 0:
 			outcomes[i] = outcomeRevealed
 			if t.ok {
@@ -273,6 +279,52 @@ func (k Keeper) providerOf(ctx context.Context, a *types.Assignment) (sdk.AccAdd
 		return nil, err
 	}
 	return k.addrBytes(w.Provider)
+}
+
+// agreementBps is the share of the revealed answers that agreed, in basis
+// points, rounded down; 0 when nobody revealed.
+func agreementBps(job types.Job, t tally) uint32 {
+	agreed, revealed := 0, 0
+	for i, a := range job.Assignments {
+		if len(a.OutputDigest) == 0 {
+			continue
+		}
+		revealed++
+		if t.agreeing[i] {
+			agreed++
+		}
+	}
+	if revealed == 0 {
+		return 0
+	}
+	return uint32(agreed * types.BpsScale / revealed)
+}
+
+// addInferencePoints credits the provider of an agreeing assignment with
+// RewardPointsPerAnswer points (CategoryInference), measured by the blocks
+// from the request to the worker's commit and the job's agreement. It runs
+// in a cache context: if x/rewards fails, its writes are dropped, the
+// failure is logged and the settlement goes on.
+func (k Keeper) addInferencePoints(ctx context.Context, job *types.Job, a *types.Assignment, qualityBps uint32) {
+	if k.rewards == nil {
+		return
+	}
+	latency := uint64(0)
+	if a.CommitHeight > job.CreatedHeight {
+		latency = uint64(a.CommitHeight - job.CreatedHeight)
+	}
+	err := inCache(ctx, func(cc sdk.Context) error {
+		provider, err := k.providerOf(cc, a)
+		if err != nil {
+			return err
+		}
+		_, err = k.rewards.AddPoints(cc, rewardstypes.CategoryInference, provider, types.RewardPointsPerAnswer,
+			rewardstypes.WithLatency(latency), rewardstypes.WithQuality(qualityBps))
+		return err
+	})
+	if err != nil {
+		k.Logger(ctx).Error("inference: points not recorded", "job", job.Id, "worker", a.Worker, "err", err)
+	}
 }
 
 // refund sends amount of the job's escrow back to the requester.

@@ -8,6 +8,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	computetypes "github.com/llmesh/mesh/x/compute/types"
+	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
 
 // BankKeeper is what x/inference needs from x/bank.
@@ -44,4 +45,11 @@ type PoolKeeper interface {
 	AddRewards(ctx context.Context, fromModule string, provider sdk.AccAddress, amt sdk.Coins) error
 	// Slash punishes a worker that disagreed on a deterministic model.
 	Slash(ctx context.Context, provider sdk.AccAddress, fraction math.LegacyDec, reason string, infractionHeight int64) (math.Int, error)
+}
+
+// RewardsKeeper is x/rewards: credits points for verified work.
+type RewardsKeeper interface {
+	// AddPoints credits a provider for an agreed answer (CategoryInference)
+	// and returns the points credited after multipliers.
+	AddPoints(ctx context.Context, category string, account sdk.AccAddress, points uint64, opts ...rewardstypes.PointsOption) (uint64, error)
 }
