@@ -177,8 +177,11 @@ func (k Keeper) Claim(ctx context.Context, claimant, account sdk.AccAddress) (*t
 	})
 }
 
-// Pending is what a claim by the account would pay now (up to MaxEpochsPerClaim
-// closed epochs are priced), with its points in the open epoch.
+// Pending is what the account's unclaimed closed epochs are worth — the
+// oldest types.MaxEpochsPerClaim (1000) of them; More says there are more —
+// and its points in the open epoch (listed only when the scan reached it).
+// One claim pays at most params.max_epochs_per_claim epochs, so paying all
+// of Pending may take several claims.
 func (k Keeper) Pending(ctx context.Context, account sdk.AccAddress) (*types.QueryPendingResponse, error) {
 	e, err := k.scan(ctx, account, types.MaxEpochsPerClaim)
 	if err != nil {

@@ -96,7 +96,7 @@ func (k Keeper) CloseEpoch(ctx context.Context) (types.EpochSummary, error) {
 			scaled := new(big.Int).Mul(alloc.BigInt(), RateScale)
 			scaled.Quo(scaled, points)
 			if scaled.Sign() == 0 {
-				continue // fewer base units than points: this denom waits in the pot
+				continue // allocated × 10^18 < points: this denom waits in the pot
 			}
 			c.Rate = c.Rate.Add(sdk.NewDecCoinFromDec(coin.Denom, math.LegacyNewDecFromBigIntWithPrec(scaled, math.LegacyPrecision)))
 			reserved := payout(points, scaled)
