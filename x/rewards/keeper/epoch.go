@@ -111,10 +111,8 @@ func (k Keeper) CloseEpoch(ctx context.Context) (types.EpochSummary, error) {
 		return types.EpochSummary{}, errInvariant("epoch %d reserves %s from a pot of %s", epoch, reservedAll, pot)
 	}
 	summary.Carried = carried
-	summary.EndHeight = height
-	if summary.EndHeight < summary.StartHeight {
-		summary.EndHeight = summary.StartHeight
-	}
+	// end_height > 0 marks a closed epoch (genesis validation relies on it).
+	summary.EndHeight = max(height, summary.StartHeight, 1)
 	if err := k.Epochs.Set(ctx, epoch, summary); err != nil {
 		return types.EpochSummary{}, err
 	}

@@ -107,7 +107,7 @@ func TestCloseEpoch(t *testing.T) {
 	requireCoins(t, f.pot().Add(f.outstanding()...), f.modBal(types.ModuleName))
 }
 
-// TestCloseEpochFewUnits: fewer base units than points gives a zero rate:
+// TestCloseEpochFewUnits: allocated × 10^18 < points gives a zero rate:
 // the allocation is listed but nothing is reserved, and it all stays in the pot.
 func TestCloseEpochFewUnits(t *testing.T) {
 	f := newFixture(t, withParams(noEarly))
@@ -209,4 +209,34 @@ func requireSummary(t testing.TB, want, got types.EpochSummary) {
 		require.Equal(t, w.Reserved.String(), g.Reserved.String(), w.Category)
 		require.Equal(t, w.Claimed.String(), g.Claimed.String(), w.Category)
 	}
+}
+
+// TestCloseEpochDroppedCategory: a category dropped from params while it has
+// open points earns nothing at the close; its share stays in the pot, and a
+// claim of its points pays nothing and clears them.
+func TestCloseEpochDroppedCategory(t *testing.T) {
+	f := newFixture(t, withParams(noEarly))
+	a, b := addr("a", 1), addr("a", 2)
+	f.mintTo(types.ModuleName, coins(t, "10000umesh"))
+	f.add(types.CategoryData, a, 10)
+	f.add(types.CategoryPoC, b, 10)
+	p := f.params()
+	p.Categories = []types.CategoryWeight{{Name: types.CategoryPoC, WeightBps: 5000}, {Name: types.CategoryInference, WeightBps: 5000}}
+	_, err := f.msg.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: f.authority, Params: p})
+	require.NoError(t, err)
+
+	s := f.closeEpoch()
+	data := cat(t, s, types.CategoryData)
+	require.Equal(t, "10", data.Points.String())
+	require.True(t, data.Allocated.IsZero())
+	require.True(t, data.Rate.IsZero())
+	requireCoins(t, coins(t, "5000umesh"), cat(t, s, types.CategoryPoC).Reserved)
+	requireCoins(t, coins(t, "5000umesh"), s.Carried)
+
+	res := f.claim(a, a)
+	require.True(t, res.Amount.IsZero())
+	require.Equal(t, uint32(1), res.Epochs)
+	require.True(t, f.bal(a).IsZero())
+	requireCoins(t, coins(t, "5000umesh"), f.claim(b, b).Amount)
+	require.True(t, f.outstanding().IsZero())
 }

@@ -114,24 +114,15 @@ func TestInitGenesisRejects(t *testing.T) {
 	require.ErrorIs(t, g.k.InitGenesis(g.ctx, &invalid), types.ErrInvalidGenesis)
 }
 
-// TestKeyLayout pins the store layout: changing a prefix or a key encoding
-// breaks existing chains and needs a migration.
-func TestKeyLayout(t *testing.T) {
-	require.Equal(t, []byte{0}, types.ParamsKey.Bytes())
-	require.Equal(t, []byte{1}, types.CurrentEpochKey.Bytes())
-	require.Equal(t, []byte{2}, types.EpochsKey.Bytes())
-	require.Equal(t, []byte{3}, types.PointsKey.Bytes())
-	require.Equal(t, []byte{4}, types.ContributorsKey.Bytes())
-	require.Equal(t, []byte{5}, types.ContributorCountKey.Bytes())
-	require.Equal(t, []byte{6}, types.OutstandingKey.Bytes())
-	require.Equal(t, "rewards", types.StoreKey)
-
+// TestKeyEncoding pins the key encodings under the prefixes that
+// TestStorePrefixesPinned pins: a change needs a migration.
+func TestKeyEncoding(t *testing.T) {
 	f := newFixture(t)
 	a := addr("layout", 1)
 	f.add(types.CategoryPoC, a, 1)
 	lp := func(b []byte) []byte { return append([]byte{byte(len(b))}, b...) }
 	be := func(n uint64) []byte { return []byte{0, 0, 0, 0, 0, 0, 0, byte(n)} }
-	cat := func(parts ...[]byte) []byte {
+	join := func(parts ...[]byte) []byte {
 		var out []byte
 		for _, p := range parts {
 			out = append(out, p...)
@@ -142,10 +133,10 @@ func TestKeyLayout(t *testing.T) {
 	for name, key := range map[string][]byte{
 		"params":            {0},
 		"current epoch":     {1},
-		"epoch 1":           cat([]byte{2}, be(1)),
-		"points":            cat([]byte{3}, lp(a), be(1), []byte("poc")),
-		"contributor":       cat([]byte{4}, []byte("poc"), []byte{0}, a),
-		"contributor count": cat([]byte{5}, []byte("poc")),
+		"epoch 1":           join([]byte{2}, be(1)),
+		"points":            join([]byte{3}, lp(a), be(1), []byte("poc")),
+		"contributor":       join([]byte{4}, []byte("poc"), []byte{0}, a),
+		"contributor count": join([]byte{5}, []byte("poc")),
 		"outstanding":       {6},
 	} {
 		require.True(t, kv.Has(key), "%s: key %X missing", name, key)

@@ -79,9 +79,10 @@ func (q Querier) Epochs(ctx context.Context, req *types.QueryEpochsRequest) (*ty
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	pagination := req.Pagination
-	if pagination == nil {
-		pagination = &query.PageRequest{}
+	pagination := &query.PageRequest{}
+	if req.Pagination != nil {
+		p := *req.Pagination // a copy: the caller's request is not changed
+		pagination = &p
 	}
 	pagination.Reverse = !pagination.Reverse
 	epochs, page, err := query.CollectionPaginate(ctx, q.Keeper.Epochs, pagination,

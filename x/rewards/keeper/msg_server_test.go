@@ -33,7 +33,7 @@ func TestUpdateParams(t *testing.T) {
 		{"weights sum to 10001", f.authority, with(func(p *types.Params) { p.Categories[3].WeightBps++ }), types.ErrInvalidParams},
 		{"compute + treasury 10001", f.authority, with(func(p *types.Params) { p.ComputeShareBps, p.TreasuryShareBps = 8001, 2000 }), types.ErrInvalidParams},
 		{"compute above 100 %", f.authority, with(func(p *types.Params) { p.ComputeShareBps, p.TreasuryShareBps = 10_001, 0 }), types.ErrInvalidParams},
-		{"shares overflowing uint32", f.authority, with(func(p *types.Params) { p.ComputeShareBps, p.TreasuryShareBps = 1<<32 - 1, 1 }), types.ErrInvalidParams},
+		{"shares overflowing uint32", f.authority, with(func(p *types.Params) { p.ComputeShareBps, p.TreasuryShareBps = 1<<32-1, 1 }), types.ErrInvalidParams},
 		{"no categories", f.authority, with(func(p *types.Params) { p.Categories = nil }), types.ErrInvalidParams},
 		{"duplicate category", f.authority, with(func(p *types.Params) { p.Categories[1].Name = types.CategoryPoC }), types.ErrInvalidParams},
 		{"bad category name", f.authority, with(func(p *types.Params) { p.Categories[1].Name = "Inference" }), types.ErrInvalidParams},

@@ -128,7 +128,7 @@ func TestParamsValidate(t *testing.T) {
 	}{
 		{"compute + treasury = 100 %", func(p *types.Params) { p.ComputeShareBps, p.TreasuryShareBps = 8000, 2000 }, true},
 		{"compute + treasury > 100 %", func(p *types.Params) { p.ComputeShareBps, p.TreasuryShareBps = 8001, 2000 }, false},
-		{"uint32 wrap-around", func(p *types.Params) { p.ComputeShareBps, p.TreasuryShareBps = 1<<32 - 1, 1 }, false},
+		{"uint32 wrap-around", func(p *types.Params) { p.ComputeShareBps, p.TreasuryShareBps = 1<<32-1, 1 }, false},
 		{"one category at 100 %", func(p *types.Params) { p.Categories = []types.CategoryWeight{{Name: "x", WeightBps: 10_000}} }, true},
 		{"a category at 0 %", func(p *types.Params) {
 			p.Categories = []types.CategoryWeight{{Name: "x", WeightBps: 10_000}, {Name: "y", WeightBps: 0}}
