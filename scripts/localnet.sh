@@ -174,6 +174,8 @@ init_chain() {
   local gen=$NODE_HOME/config/genesis.json
   jq --arg compute_epoch "$LOCALNET_COMPUTE_EPOCH" --arg commit_window "$LOCALNET_COMMIT_WINDOW" \
     --arg reveal_window "$LOCALNET_REVEAL_WINDOW" \
+    --arg dao_voting_period "$LOCALNET_DAO_VOTING_PERIOD" --arg dao_timelock "$LOCALNET_DAO_TIMELOCK" \
+    --arg dao_analysis_model "$LOCALNET_DAO_ANALYSIS_MODEL" \
     -f "$ROOT/networks/local/genesis.jq" "$gen" >"$gen.tmp" && mv "$gen.tmp" "$gen"
   "$MESHD" genesis validate "${m[@]}" >/dev/null
 

@@ -3,7 +3,7 @@
 # proposals can be tried in minutes, short compute epochs with their
 # commit/reveal windows, a one-minute pool unbonding period, and a block gas
 # limit (CometBFT's default -1 would let one block hold unbounded PoC
-# verification work). It also registers meshd-worker's embedded model
+# verification work), x/dao periods of a minute (localnet.env). It also registers meshd-worker's embedded model
 # (worker/backends/embedded; the digest is that of its committed weights).
 .app_state.gov.params.voting_period = "60s"
 | .app_state.gov.params.expedited_voting_period = "30s"
@@ -12,6 +12,14 @@
 | .app_state.compute.params.commit_window = $commit_window
 | .app_state.compute.params.reveal_window = $reveal_window
 | .app_state.pool.params.unbonding_period = "60s"
+| .app_state.dao.params.voting_period = $dao_voting_period
+| .app_state.dao.params.timelock = $dao_timelock
+| .app_state.dao.params.execution_window = "3600s"
+| .app_state.dao.params.min_lock_duration = "60s"
+| .app_state.dao.params.max_lock_duration = "86400s"
+| .app_state.dao.params.min_deposit = [{"denom": "umesh", "amount": "10000000"}]
+| .app_state.dao.params.analysis_model = $dao_analysis_model
+| .app_state.dao.params.analysis_max_fee = {"denom": "umesh", "amount": "3000"}
 | .consensus.params.block.max_gas = "100000000"
 | .app_state.inference.models += [{
     "id": "mesh-embedded-v1",
