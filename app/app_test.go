@@ -93,7 +93,7 @@ func TestModulesAndStoreKeysPinned(t *testing.T) {
 	}
 	sort.Strings(modules)
 	require.Equal(t, []string{
-		"07-tendermint", "auth", "authz", "bank", "compute", "consensus", "distribution", "epochs",
+		"07-tendermint", "auth", "authz", "bank", "compute", "consensus", "dao", "distribution", "epochs",
 		"evidence", "feegrant", "genutil", "gov", "ibc", "inference", "interchainaccounts", "mint", "pool", "protocolpool",
 		"rewards", "slashing", "staking", "transfer", "upgrade", "vesting", "wasm",
 	}, modules)
@@ -103,7 +103,7 @@ func TestModulesAndStoreKeysPinned(t *testing.T) {
 		stores = append(stores, k.Name())
 	}
 	require.Equal(t, []string{
-		"acc", "authz", "bank", "compute", "consensus", "distribution", "epochs", "evidence", "feegrant", "gov",
+		"acc", "authz", "bank", "compute", "consensus", "dao", "distribution", "epochs", "evidence", "feegrant", "gov",
 		"ibc", "icacontroller", "icahost", "inference", "mint", "pool", "protocolpool", "rewards", "slashing", "staking", "transfer",
 		"upgrade", "wasm",
 	}, stores)

@@ -58,6 +58,8 @@ import (
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	poolkeeper "github.com/llmesh/mesh/x/pool/keeper"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
+	daokeeper "github.com/llmesh/mesh/x/dao/keeper"
+	daotypes "github.com/llmesh/mesh/x/dao/types"
 	rewardskeeper "github.com/llmesh/mesh/x/rewards/keeper"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 
@@ -100,6 +102,7 @@ type AppKeepers struct {
 	ComputeKeeper   computekeeper.Keeper
 	InferenceKeeper inferencekeeper.Keeper
 	RewardsKeeper   rewardskeeper.Keeper
+	DaoKeeper       daokeeper.Keeper
 }
 
 // StoreKeys lists every KV store the app mounts. The list is pinned by a
@@ -129,6 +132,7 @@ func StoreKeys() []string {
 		computetypes.StoreKey,
 		inferencetypes.StoreKey,
 		rewardstypes.StoreKey,
+		daotypes.StoreKey,
 	}
 }
 
@@ -147,9 +151,12 @@ var maccPerms = map[string][]string{
 	wasmtypes.ModuleName:                        {authtypes.Burner},
 	// x/pool holds bonded and unbonding stake and pool rewards; slashes burn from it.
 	pooltypes.ModuleName: {authtypes.Burner},
-	// The DAO treasury (x/dao's account once that module lands) receives
-	// slashed stake when x/pool's slash_destination says so.
-	pooltypes.TreasuryModuleName: nil,
+	// The DAO treasury (x/dao): x/rewards' treasury share and, when x/pool's
+	// slash_destination says so, slashed stake; only executed proposals spend it.
+	daotypes.ModuleName: nil,
+	// x/dao's locked tokens and proposal deposits, apart from the treasury;
+	// vetoed deposits are burned from it.
+	daotypes.EscrowAccount: {authtypes.Burner},
 	// x/inference escrows job fees and burns fee_burn_bps of each paid fee.
 	inferencetypes.ModuleName: {authtypes.Burner},
 	// protocol_fee_bps of each paid inference fee waits here for x/rewards.
@@ -162,6 +169,11 @@ var maccPerms = map[string][]string{
 // govAuthority is the address allowed to update SDK, IBC and wasm params and
 // to schedule upgrades.
 func govAuthority() string { return authtypes.NewModuleAddress(govtypes.ModuleName).String() }
+
+// daoAuthority is the authority of meshd's own modules (x/pool, x/compute,
+// x/inference, x/rewards, x/dao): the DAO module account, which signs the
+// messages of executed x/dao proposals.
+func daoAuthority() string { return authtypes.NewModuleAddress(daotypes.ModuleName).String() }
 
 // newKeepers constructs every keeper in dependency order. It returns the wasm
 // node config because the ante handler needs it too.
@@ -213,15 +225,21 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 	app.AuthzKeeper = authzkeeper.NewKeeper(
 		runtime.NewKVStoreService(keys[authzkeeper.StoreKey]), cdc, app.MsgServiceRouter(), app.AccountKeeper)
 
-	// meshd modules. Their authority is x/gov until x/dao lands.
+	// meshd modules. Their authority is x/dao: quadratic, timelocked votes
+	// of MESH lockers.
+	dao := daoAuthority()
 	app.PoolKeeper = poolkeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[pooltypes.StoreKey]),
-		app.AccountKeeper, app.BankKeeper, authority)
+		app.AccountKeeper, app.BankKeeper, dao)
 	app.RewardsKeeper = rewardskeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[rewardstypes.StoreKey]),
-		app.AccountKeeper, app.BankKeeper, app.PoolKeeper, authtypes.FeeCollectorName, authority)
+		app.AccountKeeper, app.BankKeeper, app.PoolKeeper, authtypes.FeeCollectorName, dao)
 	app.ComputeKeeper = computekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[computetypes.StoreKey]),
-		accCodec, app.PoolKeeper, app.RewardsKeeper, authority)
+		accCodec, app.PoolKeeper, app.RewardsKeeper, dao)
 	app.InferenceKeeper = inferencekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[inferencetypes.StoreKey]),
-		accCodec, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, app.RewardsKeeper, authority)
+		accCodec, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, app.RewardsKeeper, dao)
+	app.DaoKeeper = daokeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[daotypes.StoreKey]),
+		app.AccountKeeper, app.BankKeeper, app.InferenceKeeper, app.MsgServiceRouter(), dao)
+	// Proposal analyses end in x/dao (callback "dao").
+	app.InferenceKeeper.SetJobHooks(map[string]inferencetypes.JobHooks{daotypes.AnalysisCallback: app.DaoKeeper.JobHooks()})
 
 	epochsKeeper := epochskeeper.NewKeeper(runtime.NewKVStoreService(keys[epochstypes.StoreKey]), cdc)
 	app.EpochsKeeper = &epochsKeeper

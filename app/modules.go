@@ -53,6 +53,8 @@ import (
 	"github.com/llmesh/mesh/x/pool"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
 	"github.com/llmesh/mesh/x/rewards"
+	"github.com/llmesh/mesh/x/dao"
+	daotypes "github.com/llmesh/mesh/x/dao/types"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 
 	"github.com/CosmWasm/wasmd/x/wasm"
@@ -89,6 +91,7 @@ func (app *MeshApp) appModules(txConfig client.TxConfig) []module.AppModule {
 		compute.NewAppModule(cdc, app.ComputeKeeper),
 		inference.NewAppModule(cdc, app.InferenceKeeper),
 		rewards.NewAppModule(cdc, app.RewardsKeeper),
+		dao.NewAppModule(cdc, app.DaoKeeper),
 	}
 }
 
@@ -157,6 +160,8 @@ var (
 		inferencetypes.ModuleName,
 		computetypes.ModuleName,
 		pooltypes.ModuleName,
+		// dao ends voting periods and expires unexecuted proposals (bounded).
+		daotypes.ModuleName,
 	}
 
 	// initGenesis: genutil after staking (gentxs need the pools); wasm last
@@ -187,6 +192,7 @@ var (
 		computetypes.ModuleName,
 		inferencetypes.ModuleName,
 		rewardstypes.ModuleName,
+		daotypes.ModuleName,
 	}
 
 	// exportGenesis: consensus params first, distribution before protocolpool.
@@ -216,6 +222,7 @@ var (
 		computetypes.ModuleName,
 		inferencetypes.ModuleName,
 		rewardstypes.ModuleName,
+		daotypes.ModuleName,
 	}
 )
 

@@ -1,0 +1,169 @@
+package keeper
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"cosmossdk.io/collections"
+
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/dao/types"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
+)
+
+// MaxAnalysisInputBytes caps the text sent for analysis: the title, a blank
+// line and the start of the summary.
+const MaxAnalysisInputBytes = 2048
+
+// analysisInput is title + "\n\n" + summary, cut to MaxAnalysisInputBytes
+// on a UTF-8 boundary.
+func analysisInput(title, summary string) []byte {
+	s := title + "\n\n" + summary
+	if len(s) <= MaxAnalysisInputBytes {
+		return []byte(s)
+	}
+	cut := MaxAnalysisInputBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return []byte(s[:cut])
+}
+
+// requestAnalysis opens the analysis job of proposal p, paid by the
+// treasury, and returns the analysis to store with it. The request runs in a
+// cache context: when it fails (analysis off, model inactive, treasury short
+// of analysis_max_fee…) nothing it did is kept and the analysis is
+// UNAVAILABLE — the proposal is created all the same.
+func (k Keeper) requestAnalysis(ctx context.Context, params types.Params, p types.Proposal) types.Analysis {
+	if params.AnalysisModel == "" || k.inference == nil {
+		return types.Analysis{}
+	}
+	treasury := k.TreasuryAddress()
+	requester, err := k.addrString(treasury)
+	if err != nil {
+		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: err.Error()}
+	}
+	var job inferencetypes.Job
+	err = inCache(ctx, func(cc sdk.Context) error {
+		var err error
+		job, err = k.inference.RequestInference(cc, treasury, &inferencetypes.MsgRequestInference{
+			Requester:  requester,
+			ModelId:    params.AnalysisModel,
+			Input:      analysisInput(p.Title, p.Summary),
+			MaxFee:     params.AnalysisMaxFee,
+			Redundancy: params.AnalysisRedundancy,
+			// The label and score are compared byte for byte: the workers
+			// run a deterministic model.
+			Mode:     inferencetypes.CONSENSUS_MODE_EXACT,
+			Callback: types.AnalysisCallback,
+		})
+		return err
+	})
+	if err != nil {
+		k.logger(ctx).Info("proposal analysis unavailable", "proposal", p.Id, "model", params.AnalysisModel, "err", err)
+		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: err.Error()}
+	}
+	return types.Analysis{Status: types.ANALYSIS_STATUS_PENDING, JobId: job.Id, Model: params.AnalysisModel}
+}
+
+// analysisResult is the answer of an analysis model, e.g.
+// {"label":"high","score":6924,"model":"mesh-embedded-v1"}; other fields
+// are ignored.
+type analysisResult struct {
+	Label *string      `json:"label"`
+	Score *json.Number `json:"score"`
+}
+
+// maxLabelLength bounds the label stored with a proposal.
+const maxLabelLength = 64
+
+// parseAnalysis reads a label and a score in 0…10000 from a job's result.
+func parseAnalysis(result []byte) (string, uint32, bool) {
+	var r analysisResult
+	if err := json.Unmarshal(result, &r); err != nil || r.Label == nil || r.Score == nil {
+		return "", 0, false
+	}
+	label := *r.Label
+	if label == "" || len(label) > maxLabelLength || !utf8.ValidString(label) {
+		return "", 0, false
+	}
+	// Integers only: a JSON number is parsed as text, never as a float.
+	score, err := r.Score.Int64()
+	if err != nil || score < 0 || score > types.BpsScale {
+		return "", 0, false
+	}
+	return label, uint32(score), true
+}
+
+// JobHooks returns the hooks x/inference calls when a job with callback
+// "dao" ends. Anybody may name that callback: jobs that are not one of the
+// DAO's analyses are ignored.
+func (k Keeper) JobHooks() inferencetypes.JobHooks {
+	return inferencetypes.JobHooksFunc(k.afterJobEnded)
+}
+
+// afterJobEnded records the end of a proposal's analysis job. Only the
+// proposal's analysis changes.
+func (k Keeper) afterJobEnded(ctx context.Context, job inferencetypes.Job) error {
+	id, err := k.AnalysisJobs.Get(ctx, job.Id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := k.AnalysisJobs.Remove(ctx, job.Id); err != nil {
+		return err
+	}
+	p, err := k.Proposals.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	a := p.Analysis
+	a.JobId = job.Id
+	switch job.Status {
+	case inferencetypes.JOB_STATUS_FINALIZED:
+		if label, score, ok := parseAnalysis(job.Result); ok {
+			a.Status, a.Label, a.Score, a.Error = types.ANALYSIS_STATUS_DONE, label, score, ""
+		} else {
+			a.Status, a.Error = types.ANALYSIS_STATUS_FAILED, "unparseable result"
+		}
+	default:
+		a.Status, a.Error = types.ANALYSIS_STATUS_FAILED, fmt.Sprintf("job %s", job.Status)
+	}
+	p.Analysis = a
+	if err := k.Proposals.Set(ctx, id, p); err != nil {
+		return err
+	}
+	return emit(ctx, &types.EventAnalysis{ProposalId: id, Status: a.Status, Label: a.Label, Score: a.Score})
+}
+
+// inCache runs fn in a cache context and writes it only if fn succeeds; any
+// other panic becomes an error. Out of gas is not caught: it is the
+// transaction's budget running out, not fn failing, and must abort the
+// transaction — otherwise a sender could pick a gas limit that makes the
+// analysis of its proposal unavailable.
+func inCache(ctx context.Context, fn func(ctx sdk.Context) error) (err error) {
+	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(storetypes.ErrorOutOfGas); ok {
+				panic(r)
+			}
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	if err := fn(cacheCtx); err != nil {
+		return err
+	}
+	write()
+	return nil
+}
