@@ -54,12 +54,12 @@ import (
 
 	computekeeper "github.com/llmesh/mesh/x/compute/keeper"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
+	daokeeper "github.com/llmesh/mesh/x/dao/keeper"
+	daotypes "github.com/llmesh/mesh/x/dao/types"
 	inferencekeeper "github.com/llmesh/mesh/x/inference/keeper"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	poolkeeper "github.com/llmesh/mesh/x/pool/keeper"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
-	daokeeper "github.com/llmesh/mesh/x/dao/keeper"
-	daotypes "github.com/llmesh/mesh/x/dao/types"
 	rewardskeeper "github.com/llmesh/mesh/x/rewards/keeper"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 

@@ -48,13 +48,13 @@ import (
 
 	"github.com/llmesh/mesh/x/compute"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/dao"
+	daotypes "github.com/llmesh/mesh/x/dao/types"
 	"github.com/llmesh/mesh/x/inference"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/pool"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
 	"github.com/llmesh/mesh/x/rewards"
-	"github.com/llmesh/mesh/x/dao"
-	daotypes "github.com/llmesh/mesh/x/dao/types"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 
 	"github.com/CosmWasm/wasmd/x/wasm"
