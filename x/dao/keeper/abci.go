@@ -3,7 +3,6 @@ package keeper
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"cosmossdk.io/collections"
@@ -13,10 +12,6 @@ import (
 	"github.com/llmesh/mesh/x/dao/types"
 )
 
-// EventTypeProposalSkipped is emitted when the end blocker drops a proposal
-// it could not process from its queue (see EndBlocker).
-const EventTypeProposalSkipped = "dao_proposal_skipped"
-
 // EndBlocker ends the voting of the proposals whose voting_end has come
 // (PASSED, REJECTED or VETOED by types.Decide) and expires the PASSED
 // proposals whose expiry has come: at most max_proposals_per_block in all,
@@ -25,7 +20,7 @@ const EventTypeProposalSkipped = "dao_proposal_skipped"
 // Each proposal is processed in its own cache context. One that fails (an
 // error or a panic: a broken invariant such as an escrow short of its
 // deposit) keeps its state, is dropped from its queue, logged and reported by
-// an EventTypeProposalSkipped event. Dropping it is deliberate: left queued,
+// an EventProposalSkipped event. Dropping it is deliberate: left queued,
 // it would fail again at every block and, with max_proposals_per_block such
 // failures at the head of a queue, stop every later proposal from ending.
 // A dropped proposal stays as it was (VOTING or PASSED, deposit escrowed)
@@ -117,11 +112,9 @@ func (k Keeper) processQueued(ctx context.Context, queue collections.KeySet[coll
 	if err := queue.Remove(ctx, key); err != nil {
 		k.logger(ctx).Error("x/dao: drop skipped proposal from its queue", "proposal", id, "queue", name, "err", err)
 	}
-	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(EventTypeProposalSkipped,
-		sdk.NewAttribute("proposal_id", strconv.FormatUint(id, 10)),
-		sdk.NewAttribute("queue", name),
-		sdk.NewAttribute("error", err.Error()),
-	))
+	if err := emit(ctx, &types.EventProposalSkipped{ProposalId: id, Queue: name, Error: err.Error()}); err != nil {
+		k.logger(ctx).Error("x/dao: emit skipped proposal", "proposal", id, "err", err)
+	}
 }
 
 // endVoting decides a proposal whose voting period is over.

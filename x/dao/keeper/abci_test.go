@@ -10,7 +10,6 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/llmesh/mesh/x/dao/keeper"
 	"github.com/llmesh/mesh/x/dao/types"
 )
 
@@ -161,7 +160,7 @@ func TestEndBlockerSkipsBrokenProposal(t *testing.T) {
 	f.endBlock()
 	require.Equal(t, types.PROPOSAL_STATUS_VOTING, f.status(first), "left as it was")
 	require.Equal(t, types.PROPOSAL_STATUS_REJECTED, f.status(second))
-	require.True(t, f.hasEvent(keeper.EventTypeProposalSkipped))
+	require.True(t, f.hasEvent("mesh.dao.v1.EventProposalSkipped"))
 	has, err := f.k.VotingQueue.Has(f.ctx, collections.Join(p.VotingEnd, first))
 	require.NoError(t, err)
 	require.False(t, has, "dropped, not retried every block")

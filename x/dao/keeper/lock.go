@@ -36,6 +36,11 @@ func (k Keeper) Lock(ctx context.Context, owner sdk.AccAddress, amount sdk.Coin,
 	if err := checkDuration(params, d); err != nil {
 		return types.Lock{}, math.Int{}, err
 	}
+	// The treasury and the escrow cannot lock: Unlock pays an account, and
+	// module accounts cannot receive (tokens a proposal locked would be stuck).
+	if owner.Equals(k.ak.GetModuleAddress(types.ModuleName)) || owner.Equals(k.ak.GetModuleAddress(types.EscrowAccount)) {
+		return types.Lock{}, math.Int{}, errorsmod.Wrap(types.ErrInvalidAddress, "the DAO's own accounts cannot lock")
+	}
 	ownerStr, err := k.addrString(owner)
 	if err != nil {
 		return types.Lock{}, math.Int{}, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())

@@ -76,6 +76,16 @@ func (gs GenesisState) Validate() error {
 			}
 		}
 	}
+	for _, c := range gs.TotalPower {
+		if c.Account != "" {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "total_power checkpoint at %d names an account", c.Height)
+		}
+	}
+	for _, o := range gs.Overrides {
+		if !proposals[o.ProposalId] || o.Delegate == "" || o.Power.IsNil() || o.Power.IsNegative() {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "override of %q on %d: unknown proposal, empty delegate or bad power", o.Delegate, o.ProposalId)
+		}
+	}
 	jobs := make(map[uint64]bool, len(gs.AnalysisJobs))
 	for _, j := range gs.AnalysisJobs {
 		if jobs[j.JobId] || !proposals[j.ProposalId] {
