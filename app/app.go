@@ -43,7 +43,9 @@ import (
 	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+
 	"github.com/cosmos/cosmos-sdk/x/tx/signing"
+	daotypes "github.com/llmesh/mesh/x/dao/types"
 
 	wasmkeeper "github.com/CosmWasm/wasmd/x/wasm/keeper"
 )
@@ -312,12 +314,15 @@ func (app *MeshApp) RegisterNodeService(clientCtx client.Context, cfg config.Con
 func GetMaccPerms() map[string][]string { return maps.Clone(maccPerms) }
 
 // BlockedAddresses returns the module accounts that may not receive funds
-// through bank sends. The gov account may (deposits are refunded from it).
+// through bank sends. The gov account may (deposits are refunded from it),
+// and so may the DAO treasury: x/inference refunds the unspent fee of a
+// proposal's analysis job to it, and anyone may donate to it.
 func BlockedAddresses() map[string]bool {
 	blocked := make(map[string]bool)
 	for acc := range maccPerms {
 		blocked[authtypes.NewModuleAddress(acc).String()] = true
 	}
 	delete(blocked, authtypes.NewModuleAddress(govtypes.ModuleName).String())
+	delete(blocked, authtypes.NewModuleAddress(daotypes.ModuleName).String())
 	return blocked
 }

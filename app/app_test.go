@@ -121,6 +121,11 @@ func TestBlockedAddresses(t *testing.T) {
 	require.True(t, blocked[authAddr(wasmtypes.ModuleName)])
 	// Deposits are refunded from the gov account, which may receive funds.
 	require.False(t, blocked[authAddr(govtypes.ModuleName)])
+	// The DAO treasury receives analysis refunds and donations; its escrow
+	// (locks, deposits) and the rewards pot do not take bank sends.
+	require.False(t, blocked[authAddr("dao")])
+	require.True(t, blocked[authAddr("dao_escrow")])
+	require.True(t, blocked[authAddr("rewards")])
 }
 
 // A chain runs blocks with transfers, exports its state; a fresh app imports

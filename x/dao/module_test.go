@@ -118,6 +118,11 @@ func TestModuleGenesisRoundTrip(t *testing.T) {
 	require.Equal(t, t0.Add(3*week), back.Proposals[0].Expiry)
 	require.Equal(t, "2000", back.Proposals[0].Tally.Yes.String())
 
+	// A proposal message of a type the app does not know fails at decoding.
+	unknown := strings.Replace(string(bz), "/cosmos.bank.v1beta1.MsgSend", "/cosmos.bank.v1beta1.MsgSpend", 1)
+	require.NotEqual(t, string(bz), unknown)
+	require.ErrorContains(t, am.ValidateGenesis(enc.Codec, nil, []byte(unknown)), "MsgSpend")
+
 	// A vote on an unknown proposal is refused.
 	gs.Votes[0].ProposalId = 2
 	require.ErrorIs(t, am.ValidateGenesis(enc.Codec, nil, enc.Codec.MustMarshalJSON(gs)), types.ErrInvalidGenesis)

@@ -101,7 +101,7 @@ func (k Keeper) processQueued(ctx context.Context, queue collections.KeySet[coll
 	err := inCache(ctx, func(cc sdk.Context) error {
 		p, err := k.Proposals.Get(cc, id)
 		if err != nil {
-			return fmt.Errorf("proposal %d: %w", id, err)
+			return fmt.Errorf("proposal %d: %s", id, err.Error())
 		}
 		return fn(cc, key, p)
 	})

@@ -158,7 +158,7 @@ func inCache(ctx context.Context, fn func(ctx sdk.Context) error) (err error) {
 			if _, ok := r.(storetypes.ErrorOutOfGas); ok {
 				panic(r)
 			}
-			err = fmt.Errorf("panic: %v", r)
+			err = panicError(r)
 		}
 	}()
 	if err := fn(cacheCtx); err != nil {

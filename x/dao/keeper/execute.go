@@ -76,7 +76,7 @@ func (k Keeper) runMessages(ctx sdk.Context, p types.Proposal) error {
 		}
 		msg, err := k.unpackMsg(a)
 		if err != nil {
-			return fmt.Errorf("message %d (%s): %w", i, url, err)
+			return fmt.Errorf("message %d (%s): %s", i, url, err.Error())
 		}
 		var handler baseapp.MsgServiceHandler
 		if k.router != nil {
@@ -87,7 +87,7 @@ func (k Keeper) runMessages(ctx sdk.Context, p types.Proposal) error {
 		}
 		res, err := safeHandle(cacheCtx, handler, msg)
 		if err != nil {
-			return fmt.Errorf("message %d (%s): %w", i, url, err)
+			return fmt.Errorf("message %d (%s): %s", i, url, err.Error())
 		}
 		if res != nil {
 			events = append(events, res.GetEvents()...)
@@ -106,7 +106,7 @@ func safeHandle(ctx sdk.Context, handler baseapp.MsgServiceHandler, msg sdk.Msg)
 			if _, ok := r.(storetypes.ErrorOutOfGas); ok {
 				panic(r)
 			}
-			err = fmt.Errorf("panic: %v", r)
+			err = panicError(r)
 		}
 	}()
 	return handler(ctx, msg)

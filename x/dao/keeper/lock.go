@@ -37,7 +37,8 @@ func (k Keeper) Lock(ctx context.Context, owner sdk.AccAddress, amount sdk.Coin,
 		return types.Lock{}, math.Int{}, err
 	}
 	// The treasury and the escrow cannot lock: Unlock pays an account, and
-	// module accounts cannot receive (tokens a proposal locked would be stuck).
+	// the escrow cannot pay itself, and a treasury lock would take tokens out of
+	// the treasury's accounting behind the voters' backs.
 	if owner.Equals(k.ak.GetModuleAddress(types.ModuleName)) || owner.Equals(k.ak.GetModuleAddress(types.EscrowAccount)) {
 		return types.Lock{}, math.Int{}, errorsmod.Wrap(types.ErrInvalidAddress, "the DAO's own accounts cannot lock")
 	}
