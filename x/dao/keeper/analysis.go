@@ -34,11 +34,14 @@ func analysisInput(title, summary string) []byte {
 	return []byte(s[:cut])
 }
 
-// requestAnalysis opens the analysis job of proposal p, paid by the
-// treasury, and returns the analysis to store with it. The request runs in a
-// cache context: when it fails (analysis off, model inactive, treasury short
-// of analysis_max_fee…) nothing it did is kept and the analysis is
-// UNAVAILABLE — the proposal is created all the same.
+// requestAnalysis opens the analysis job of proposal p and returns the
+// analysis to store with it. The proposer pays analysis_max_fee into the
+// treasury, which requests (and pays) the job; what the job does not spend
+// is refunded to the treasury. So proposals — whose deposits come back —
+// cannot drain the treasury through analysis fees. The payment and the
+// request run in one cache context: when either fails (model inactive, too
+// few workers, proposer short of the fee…) nothing of it is kept and the
+// analysis is UNAVAILABLE — the proposal is created all the same.
 func (k Keeper) requestAnalysis(ctx context.Context, params types.Params, p types.Proposal) types.Analysis {
 	if params.AnalysisModel == "" || k.inference == nil {
 		return types.Analysis{}
@@ -46,10 +49,17 @@ func (k Keeper) requestAnalysis(ctx context.Context, params types.Params, p type
 	treasury := k.TreasuryAddress()
 	requester, err := k.addrString(treasury)
 	if err != nil {
-		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: err.Error()}
+		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: StableError(err)}
+	}
+	proposer, err := k.addrBytes(p.Proposer)
+	if err != nil {
+		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: StableError(err)}
 	}
 	var job inferencetypes.Job
 	err = inCache(ctx, func(cc sdk.Context) error {
+		if err := k.bank.SendCoinsFromAccountToModule(cc, proposer, types.ModuleName, sdk.NewCoins(params.AnalysisMaxFee)); err != nil {
+			return err
+		}
 		var err error
 		job, err = k.inference.RequestInference(cc, treasury, &inferencetypes.MsgRequestInference{
 			Requester:  requester,
@@ -66,7 +76,7 @@ func (k Keeper) requestAnalysis(ctx context.Context, params types.Params, p type
 	})
 	if err != nil {
 		k.logger(ctx).Info("proposal analysis unavailable", "proposal", p.Id, "model", params.AnalysisModel, "err", err)
-		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: err.Error()}
+		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: StableError(err)}
 	}
 	return types.Analysis{Status: types.ANALYSIS_STATUS_PENDING, JobId: job.Id, Model: params.AnalysisModel}
 }

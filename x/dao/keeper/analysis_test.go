@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -39,7 +40,8 @@ func TestAnalysisRequested(t *testing.T) {
 		Mode:       inferencetypes.CONSENSUS_MODE_EXACT,
 		Callback:   types.AnalysisCallback,
 	}, req.msg)
-	require.Equal(t, int64(1_000_000-10_000), f.treasuryBalance(), "the treasury pays max_fee")
+	require.Equal(t, int64(1_000_000), f.treasuryBalance(), "the treasury pays max_fee, which the proposer paid in")
+	require.Equal(t, int64(funds-deposit-10_000), f.balance(f.account("proposer")), "deposit + analysis fee")
 
 	p := f.proposal(id)
 	require.Equal(t, types.Analysis{Status: types.ANALYSIS_STATUS_PENDING, JobId: 1, Model: model}, p.Analysis)
@@ -141,19 +143,22 @@ func TestAnalysisUnavailable(t *testing.T) {
 		id := f.submit(proposer, f.send(f.account("grants"), 1))
 		p := f.proposal(id)
 		require.Equal(t, types.PROPOSAL_STATUS_VOTING, p.Status)
-		require.Equal(t, types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: model, Error: errInferenceDown.Error()}, p.Analysis)
+		require.Equal(t, types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: model, Error: "inference/" + fmt.Sprint(inferencetypes.ErrModelNotActive.ABCICode()) + ": model not active"}, p.Analysis)
 		require.Equal(t, int64(1_000_000), f.treasuryBalance())
 		require.Equal(t, funded-deposit, f.balance(proposer))
 		require.Zero(t, typedEvents[types.EventProposalSubmitted](f)[0].AnalysisJobId)
 	})
-	t.Run("treasury short", func(t *testing.T) {
+	t.Run("proposer short of the analysis fee", func(t *testing.T) {
 		f := newFixture(t, withParams(withAnalysis))
-		f.fundTreasury(9_999)
-		id := f.submit(f.account("proposer"), f.send(f.account("grants"), 1))
+		f.fundTreasury(1_000_000)
+		proposer := sdk.AccAddress([]byte("poor-proposer-0000000"))
+		f.fund(proposer, deposit+9_999)
+		id := f.submit(proposer, f.send(f.account("grants"), 1))
 		p := f.proposal(id)
 		require.Equal(t, types.ANALYSIS_STATUS_UNAVAILABLE, p.Analysis.Status)
 		require.Contains(t, p.Analysis.Error, "insufficient funds")
-		require.Equal(t, int64(9_999), f.treasuryBalance())
+		require.Equal(t, int64(1_000_000), f.treasuryBalance(), "the treasury pays nothing")
+		require.Equal(t, int64(9_999), f.balance(proposer), "only the deposit was taken")
 		require.Empty(t, f.inference.requests)
 		it, err := f.k.AnalysisJobs.Iterate(f.ctx, nil)
 		require.NoError(t, err)

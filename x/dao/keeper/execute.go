@@ -76,7 +76,7 @@ func (k Keeper) runMessages(ctx sdk.Context, p types.Proposal) error {
 		}
 		msg, err := k.unpackMsg(a)
 		if err != nil {
-			return fmt.Errorf("message %d (%s): %s", i, url, err.Error())
+			return fmt.Errorf("message %d (%s): %s", i, url, StableError(err))
 		}
 		var handler baseapp.MsgServiceHandler
 		if k.router != nil {
@@ -87,7 +87,8 @@ func (k Keeper) runMessages(ctx sdk.Context, p types.Proposal) error {
 		}
 		res, err := safeHandle(cacheCtx, handler, msg)
 		if err != nil {
-			return fmt.Errorf("message %d (%s): %s", i, url, err.Error())
+			k.logger(ctx).Info("x/dao: proposal message failed", "proposal", p.Id, "message", i, "err", err)
+			return fmt.Errorf("message %d (%s): %s", i, url, StableError(err))
 		}
 		if res != nil {
 			events = append(events, res.GetEvents()...)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/cosmos/gogoproto/proto"
 	"github.com/stretchr/testify/require"
 
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
 	"cosmossdk.io/math"
 
@@ -413,7 +413,9 @@ func (f *fixture) hasEvent(typ string) bool {
 	return false
 }
 
-var errInferenceDown = errors.New("model mesh-embedded-v1 is not active")
+// errInferenceDown is what x/inference answers for an inactive model: a
+// registered error wrapped with details (x/dao stores only the registered part).
+var errInferenceDown = errorsmod.Wrap(inferencetypes.ErrModelNotActive, "mesh-embedded-v1 is MODEL_STATUS_RETIRED [some/file.go:12]")
 
 // intOf is a math.Int of n.
 func intOf(n int64) math.Int { return math.NewInt(n) }

@@ -2,7 +2,9 @@ package keeper
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"cosmossdk.io/collections"
@@ -213,6 +215,24 @@ func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
 
 func emit(ctx context.Context, ev proto.Message) error {
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+}
+
+// StableError is the text of err that x/dao stores in state (a failed
+// proposal's result, an analysis error): the codespace, code and description
+// of the registered error at its root, e.g. "sdk/5: insufficient funds".
+// Wrapping messages are left out: handlers format them freely (an address
+// codec error formatted with %v carries the file and line it was created at,
+// which differ between builds) and state must be identical on every node.
+// The full text goes to the node's log.
+func StableError(err error) string {
+	var root *errorsmod.Error
+	if errors.As(err, &root) {
+		return fmt.Sprintf("%s/%d: %s", root.Codespace(), root.ABCICode(), root.Error())
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "panic: ") || strings.Contains(msg, "no handler") {
+		return msg // built here from plain strings
+	}
+	return "unregistered error"
 }
 
 // panicError turns a recovered panic into an error whose text is the same on

@@ -66,10 +66,10 @@ func (k Keeper) Lock(ctx context.Context, owner sdk.AccAddress, amount sdk.Coin,
 		return types.Lock{}, math.Int{}, err
 	default:
 		lock.Amount = lock.Amount.Add(amount.Amount)
+		lock.Duration = keptDuration(lock, now, d)
 		if end := now.Add(d); end.After(lock.End) {
 			lock.End = end
 		}
-		lock.Duration = max(lock.Duration, d)
 	}
 
 	// The transfer is the last check: insufficient funds leaves nothing written.
@@ -81,7 +81,7 @@ func (k Keeper) Lock(ctx context.Context, owner sdk.AccAddress, amount sdk.Coin,
 
 // ExtendLock moves the end of owner's lock to block time + d, which must not
 // be earlier than its end; the lock's duration becomes the longer of its
-// duration and d. Extending an ended lock locks its tokens again.
+// duration and d (just d for an ended lock, which this locks again).
 func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, d time.Duration) (types.Lock, math.Int, error) {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -99,9 +99,20 @@ func (k Keeper) ExtendLock(ctx context.Context, owner sdk.AccAddress, d time.Dur
 		return types.Lock{}, math.Int{}, errorsmod.Wrapf(types.ErrInvalidDuration,
 			"%s from now (%s) would shorten the lock ending %s", d, end.UTC().Format(time.RFC3339), lock.End.UTC().Format(time.RFC3339))
 	}
+	lock.Duration = keptDuration(lock, sdk.UnwrapSDKContext(ctx).BlockTime(), d)
 	lock.End = end
-	lock.Duration = max(lock.Duration, d)
 	return k.saveLock(ctx, params, owner, lock)
+}
+
+// keptDuration is the duration (hence multiplier) of a lock re-locked for d
+// at now: the longer of its duration and d while the lock runs; d alone once
+// it has ended, so an old long lock cannot lend its conviction to tokens
+// added for a short time.
+func keptDuration(lock types.Lock, now time.Time, d time.Duration) time.Duration {
+	if !now.Before(lock.End) {
+		return d
+	}
+	return max(lock.Duration, d)
 }
 
 // Unlock returns the tokens of owner's lock once it has ended and deletes it;

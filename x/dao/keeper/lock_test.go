@@ -113,13 +113,18 @@ func TestLockTopUpAndExtend(t *testing.T) {
 	require.Equal(t, int64(8000), p.Int64())
 	requireCheckpoints(t, f, a, map[int64]int64{1: 2000, 2: 8000})
 
-	// After the end, a top-up relocks from now and keeps the 4× duration:
-	// the multiplier is that of the longest duration chosen.
+	// After the end, a top-up relocks from now for its own duration: the
+	// old 4× conviction does not carry over to a short re-lock.
 	f.next(2 * lfMaxDur)
 	lock, p = f.lock(a, 1000, lfMinDur)
 	require.Equal(t, f.ctx.BlockTime().Add(lfMinDur), lock.End)
+	require.Equal(t, lfMinDur, lock.Duration)
+	require.Equal(t, int64(2000), p.Int64(), "isqrt(4001001) = 2000 at 1×")
+	// While it runs, a longer extension raises the multiplier again.
+	lock, p, err = f.k.ExtendLock(f.ctx, a, lfMaxDur)
+	require.NoError(t, err)
 	require.Equal(t, lfMaxDur, lock.Duration)
-	require.Equal(t, int64(8000), p.Int64(), "isqrt(4001001) = 2000")
+	require.Equal(t, int64(8000), p.Int64())
 }
 
 // requireCheckpoints requires a's own-power checkpoints to be want (height → power).

@@ -85,6 +85,14 @@ func (k Keeper) CastVote(ctx context.Context, voter sdk.AccAddress, id uint64, o
 		return types.Vote{}, err
 	}
 
+	// During the timelock only accounts that did not vote may veto: letting
+	// the losing side turn its no into veto would raise the bar to pass from
+	// threshold_bps to about 1 − veto_threshold_bps of the turnout.
+	if inTimelock && hasPrev {
+		return types.Vote{}, errorsmod.Wrapf(types.ErrVotingClosed,
+			"proposal %d passed: %s already voted %s; during the timelock only accounts that did not vote may veto", id, voterStr, prev.Option)
+	}
+
 	// Writes from here on.
 	if hasPrev {
 		p.Tally.Add(prev.Option, prev.OwnPower.Add(prev.DelegatedPower).Neg())

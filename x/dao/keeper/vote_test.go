@@ -120,18 +120,20 @@ func TestVetoDuringTimelock(t *testing.T) {
 	f.pass(p.Id)
 	f.next(time.Hour) // in the timelock
 
-	// a switches to veto: 1000 of 9000 is below 33.4 %.
-	f.vote(a, p.Id, types.VOTE_OPTION_VETO)
-	require.Equal(t, [4]int64{8000, 0, 0, 1000}, f.tally(p.Id))
-	require.Equal(t, types.PROPOSAL_STATUS_PASSED, f.getProposal(p.Id).Status)
+	// a already voted: it cannot turn its vote into a veto now.
+	f.requireRejected(types.ErrVotingClosed, func() error {
+		_, err := f.k.CastVote(f.ctx, a, p.Id, types.VOTE_OPTION_VETO)
+		return err
+	}, "voted already")
+	require.Equal(t, [4]int64{9000, 0, 0, 0}, f.tally(p.Id))
 
-	// e, who had not voted, vetoes: 9000 of 17000 ≥ 33.4 %.
+	// e, who had not voted, vetoes: 8000 of 17000 ≥ 33.4 %.
 	v := f.vote(e, p.Id, types.VOTE_OPTION_VETO)
 	require.Equal(t, int64(8000), v.OwnPower.Int64())
 	got := f.getProposal(p.Id)
 	require.Equal(t, types.PROPOSAL_STATUS_VETOED, got.Status)
 	require.True(t, strings.HasPrefix(got.Result, "vetoed during the timelock"), got.Result)
-	require.Equal(t, [4]int64{8000, 0, 0, 9000}, f.tally(p.Id))
+	require.Equal(t, [4]int64{9000, 0, 0, 8000}, f.tally(p.Id))
 	require.Equal(t, escrow-deposit, f.escrow(), "deposit burned from escrow")
 	require.Equal(t, supply-deposit, f.supply(), "deposit burned")
 	require.Zero(t, f.balance(lfAddr("proposer", 2)), "nothing refunded")
