@@ -196,7 +196,7 @@ func (app *MeshApp) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs [
 	}
 
 	// Slashing: reset signing-info start heights.
-	return firstErr(app.SlashingKeeper.IterateValidatorSigningInfos(ctx,
+	if err := firstErr(app.SlashingKeeper.IterateValidatorSigningInfos(ctx,
 		func(addr sdk.ConsAddress, info slashingtypes.ValidatorSigningInfo) bool {
 			info.StartHeight = 0
 			if err := app.SlashingKeeper.SetValidatorSigningInfo(ctx, addr, info); err != nil {
@@ -204,7 +204,12 @@ func (app *MeshApp) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs [
 				return true
 			}
 			return false
-		}), iterErr)
+		}), iterErr); err != nil {
+		return err
+	}
+
+	// x/dao: voting-power checkpoints are keyed by height.
+	return app.DaoKeeper.PrepareForZeroHeight(ctx)
 }
 
 func delegationAddrs(del stakingtypes.Delegation) (sdk.AccAddress, sdk.ValAddress, error) {
