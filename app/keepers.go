@@ -232,6 +232,9 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 		app.AccountKeeper, app.BankKeeper, dao)
 	app.RewardsKeeper = rewardskeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[rewardstypes.StoreKey]),
 		app.AccountKeeper, app.BankKeeper, app.PoolKeeper, authtypes.FeeCollectorName, dao)
+	// Before a pool's shares change, its provider's closed-epoch rewards go
+	// into it (a stake added just before a claim cannot take them).
+	app.PoolKeeper.SetHooks(app.RewardsKeeper.PoolHooks())
 	app.ComputeKeeper = computekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[computetypes.StoreKey]),
 		accCodec, app.PoolKeeper, app.RewardsKeeper, dao)
 	app.InferenceKeeper = inferencekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[inferencetypes.StoreKey]),

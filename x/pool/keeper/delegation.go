@@ -24,6 +24,7 @@ func (k Keeper) Delegate(ctx context.Context, delegator, provider sdk.AccAddress
 	if err := checkBondCoin(params, amount); err != nil {
 		return math.LegacyDec{}, err
 	}
+	k.beforeSharesChange(ctx, provider)
 	pool, err := k.GetPool(ctx, provider)
 	if err != nil {
 		return math.LegacyDec{}, err
@@ -90,6 +91,7 @@ func (k Keeper) Undelegate(ctx context.Context, delegator, provider sdk.AccAddre
 	if err := checkBondCoin(params, amount); err != nil {
 		return types.UnbondingEntry{}, err
 	}
+	k.beforeSharesChange(ctx, provider)
 	pool, err := k.GetPool(ctx, provider)
 	if err != nil {
 		return types.UnbondingEntry{}, err

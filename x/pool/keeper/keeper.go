@@ -14,6 +14,7 @@ import (
 	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/cosmos/cosmos-sdk/codec"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/pool/types"
@@ -27,8 +28,11 @@ type Keeper struct {
 	storeService corestore.KVStoreService
 	ak           types.AccountKeeper
 	bk           types.BankKeeper
-	// authority may send MsgUpdateParams (x/gov until x/dao lands).
+	// authority may send MsgUpdateParams (x/dao).
 	authority string
+	// hooks is shared by every copy of the keeper, so SetHooks after the
+	// keeper was handed to other modules still reaches them.
+	hooks *hooksHolder
 
 	Schema collections.Schema
 	// Params is the module params.
@@ -69,6 +73,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 
 	sb := collections.NewSchemaBuilder(storeService)
 	k := Keeper{
+		hooks:        &hooksHolder{},
 		cdc:          cdc,
 		storeService: storeService,
 		ak:           ak,
@@ -169,4 +174,41 @@ func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
 // emit emits a typed proto event.
 func emit(ctx context.Context, ev proto.Message) error {
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+}
+
+type hooksHolder struct{ h types.PoolHooks }
+
+// SetHooks registers the pool hooks (x/rewards). Call it once while wiring
+// the app; it panics if hooks are already set.
+func (k Keeper) SetHooks(h types.PoolHooks) {
+	if k.hooks.h != nil {
+		panic("x/pool: hooks already set")
+	}
+	k.hooks.h = h
+}
+
+// beforeSharesChange runs the BeforeSharesChange hook in a cache context: a
+// failure (or a panic other than out of gas) is logged, discarded, and does
+// not stop the delegation.
+func (k Keeper) beforeSharesChange(ctx context.Context, provider sdk.AccAddress) {
+	if k.hooks == nil || k.hooks.h == nil {
+		return
+	}
+	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(storetypes.ErrorOutOfGas); ok {
+					panic(r)
+				}
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return k.hooks.h.BeforeSharesChange(cacheCtx, provider)
+	}()
+	if err != nil {
+		k.logger(ctx).Error("x/pool: before-shares-change hook failed", "provider", provider.String(), "err", err)
+		return
+	}
+	write()
 }

@@ -10,6 +10,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	pooltypes "github.com/llmesh/mesh/x/pool/types"
 	"github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -111,11 +112,7 @@ func (k Keeper) Claim(ctx context.Context, claimant, account sdk.AccAddress) (*t
 	if !hasPool && !claimant.Equals(account) {
 		return nil, errorsmod.Wrapf(types.ErrUnauthorized, "%s may not claim for %s", claimantStr, accountStr)
 	}
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	e, err := k.scan(ctx, account, params.MaxEpochsPerClaim)
+	e, err := k.settle(ctx, account, hasPool)
 	if err != nil {
 		return nil, err
 	}
@@ -126,54 +123,95 @@ func (k Keeper) Claim(ctx context.Context, claimant, account sdk.AccAddress) (*t
 		}
 		return nil, errorsmod.Wrapf(types.ErrNothingToClaim, "%s has no unclaimed points", accountStr)
 	}
-	for _, s := range e.epochsAt {
-		for _, c := range s.Categories {
-			if !c.Claimed.IsAllLTE(c.Reserved) {
-				return nil, errInvariant("epoch %d %s: claims %s exceed reserved %s", s.Epoch, c.Category, c.Claimed, c.Reserved)
-			}
-		}
-	}
-	owed, err := k.outstanding(ctx)
-	if err != nil {
-		return nil, err
-	}
-	left, neg := owed.SafeSub(e.amount...)
-	if neg {
-		return nil, errInvariant("claim of %s exceeds the outstanding %s", e.amount, owed)
-	}
-
-	for _, key := range e.keys {
-		if err := k.Points.Remove(ctx, key); err != nil {
-			return nil, err
-		}
-	}
-	for _, s := range e.epochsAt {
-		if err := k.Epochs.Set(ctx, s.Epoch, s); err != nil {
-			return nil, err
-		}
-	}
-	if err := k.Outstanding.Set(ctx, types.Balance{Coins: left}); err != nil {
-		return nil, err
-	}
-
 	resp := &types.MsgClaimRewardsResponse{Amount: e.amount, Epochs: e.epochs, ToPool: hasPool, Withdrawn: sdk.NewCoins(), More: e.more}
-	if !e.amount.IsZero() {
-		if hasPool {
-			if err := k.pool.AddRewards(ctx, types.ModuleName, account, e.amount); err != nil {
-				return nil, err
-			}
-			if claimant.Equals(account) {
-				if resp.Withdrawn, err = k.pool.Claim(ctx, account, account); err != nil {
-					return nil, err
-				}
-			}
-		} else if err := k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, account, e.amount); err != nil {
+	if hasPool && claimant.Equals(account) {
+		if resp.Withdrawn, err = k.pool.Claim(ctx, account, account); err != nil {
 			return nil, err
 		}
 	}
 	return resp, emit(ctx, &types.EventRewardsClaimed{
 		Claimant: claimantStr, Account: accountStr, Amount: e.amount.String(), Epochs: e.epochs,
 		FirstEpoch: e.first, LastEpoch: e.last, ToPool: hasPool, Withdrawn: resp.Withdrawn.String(), More: e.more,
+	})
+}
+
+// settle pays account's points in its oldest unclaimed closed epochs (at
+// most max_epochs_per_claim): into its pool when hasPool, else to the
+// account. With no closed epoch to pay it writes nothing and returns the
+// scan (epochs 0, open points listed).
+func (k Keeper) settle(ctx context.Context, account sdk.AccAddress, hasPool bool) (earnings, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return earnings{}, err
+	}
+	e, err := k.scan(ctx, account, params.MaxEpochsPerClaim)
+	if err != nil || e.epochs == 0 {
+		return e, err
+	}
+	for _, s := range e.epochsAt {
+		for _, c := range s.Categories {
+			if !c.Claimed.IsAllLTE(c.Reserved) {
+				return earnings{}, errInvariant("epoch %d %s: claims %s exceed reserved %s", s.Epoch, c.Category, c.Claimed, c.Reserved)
+			}
+		}
+	}
+	owed, err := k.outstanding(ctx)
+	if err != nil {
+		return earnings{}, err
+	}
+	left, neg := owed.SafeSub(e.amount...)
+	if neg {
+		return earnings{}, errInvariant("claim of %s exceeds the outstanding %s", e.amount, owed)
+	}
+
+	for _, key := range e.keys {
+		if err := k.Points.Remove(ctx, key); err != nil {
+			return earnings{}, err
+		}
+	}
+	for _, s := range e.epochsAt {
+		if err := k.Epochs.Set(ctx, s.Epoch, s); err != nil {
+			return earnings{}, err
+		}
+	}
+	if err := k.Outstanding.Set(ctx, types.Balance{Coins: left}); err != nil {
+		return earnings{}, err
+	}
+	if e.amount.IsZero() {
+		return e, nil
+	}
+	if hasPool {
+		return e, k.pool.AddRewards(ctx, types.ModuleName, account, e.amount)
+	}
+	return e, k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, account, e.amount)
+}
+
+// PoolHooks returns the x/pool hooks of x/rewards.
+func (k Keeper) PoolHooks() pooltypes.PoolHooks { return poolHooks{k} }
+
+type poolHooks struct{ k Keeper }
+
+// BeforeSharesChange pays the provider's rewards of closed epochs into its
+// pool before a delegation or undelegation changes its shares, so that they
+// go to the shares that earned them: a stake added just before a claim
+// cannot take part of them. Bounded like a claim (max_epochs_per_claim);
+// EventRewardsClaimed has an empty claimant.
+func (h poolHooks) BeforeSharesChange(ctx context.Context, provider sdk.AccAddress) error {
+	hasPool, err := h.k.pool.HasPool(ctx, provider)
+	if err != nil || !hasPool {
+		return err
+	}
+	e, err := h.k.settle(ctx, provider, true)
+	if err != nil || e.epochs == 0 {
+		return err
+	}
+	accountStr, err := h.k.addrString(provider)
+	if err != nil {
+		return err
+	}
+	return emit(ctx, &types.EventRewardsClaimed{
+		Account: accountStr, Amount: e.amount.String(), Epochs: e.epochs,
+		FirstEpoch: e.first, LastEpoch: e.last, ToPool: true, Withdrawn: sdk.NewCoins().String(), More: e.more,
 	})
 }
 

@@ -216,3 +216,35 @@ func TestClaimMsgServer(t *testing.T) {
 	requireCoins(t, coins(t, "300umesh"), res.Amount)
 	requireCoins(t, coins(t, "300umesh"), f.bal(a))
 }
+
+// A stake added to a pool just before its provider's rewards are claimed
+// cannot take part of them: x/pool's BeforeSharesChange hook pays the
+// provider's closed epochs into the pool at the shares that earned them.
+func TestDelegationCannotSnipePoolRewards(t *testing.T) {
+	f := newFixture(t, withParams(noEarly))
+	prov, sniper := addr("prov", 1), addr("sniper", 1)
+	f.createPool(prov, "0.1")
+	f.mintTo(types.ModuleName, coins(t, "6667umesh"))
+	f.add(types.CategoryPoC, prov, 1000)
+	f.closeEpoch() // prov is owed ⌊6667 × 0.3⌋ = 2000umesh
+	f.next()
+
+	// The sniper delegates 100× the pool's stake; the hook settles first.
+	f.fundAccount(sniper, coins(t, "100000000umesh"))
+	_, err := f.pool.Delegate(f.ctx, sniper, prov, sdk.NewInt64Coin(denom, 100*selfBond))
+	require.NoError(t, err)
+	ev := typedEvents[types.EventRewardsClaimed](f)
+	require.Len(t, ev, 1)
+	require.Equal(t, types.EventRewardsClaimed{Account: f.bech(prov), Amount: "2000umesh", Epochs: 1, FirstEpoch: 1, LastEpoch: 1, ToPool: true}, ev[0])
+	require.True(t, f.outstanding().IsZero())
+
+	p := f.getPool(prov)
+	del, err := f.pool.GetDelegation(f.ctx, prov, sniper)
+	require.NoError(t, err)
+	require.True(t, f.pool.PendingRewards(f.ctx, p, del, false).IsZero(), "nothing for the sniper")
+	// Everything is the provider's: 10 % commission + its self-delegation's 90 %.
+	paid, err := f.pool.Claim(f.ctx, prov, prov)
+	require.NoError(t, err)
+	requireCoins(t, coins(t, "2000umesh"), paid)
+	f.requireRejected(types.ErrNothingToClaim, func() error { _, err := f.k.Claim(f.ctx, prov, prov); return err }, "settled by the hook")
+}

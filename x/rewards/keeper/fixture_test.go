@@ -103,6 +103,7 @@ func newFixture(t testing.TB, opts ...fixtureOpt) *fixture {
 		ak, map[string]bool{}, authority, log.NewNopLogger())
 	pk := poolkeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[pooltypes.StoreKey]), ak, bk, authority)
 	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[types.StoreKey]), ak, bk, pk, authtypes.FeeCollectorName, authority)
+	pk.SetHooks(k.PoolHooks()) // as app/keepers.go
 
 	f := &fixture{
 		t: t, cms: cms, keys: keys, ac: ac, ak: ak, bk: bk, pool: pk, k: k,
