@@ -1,0 +1,158 @@
+package keeper
+
+import (
+	"context"
+	"fmt"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/core/address"
+	corestore "cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/log/v2"
+	"github.com/cosmos/gogoproto/proto"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/training/types"
+)
+
+// Keeper of x/training.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	storeService corestore.KVStoreService
+	ak           types.AccountKeeper
+	bank         types.BankKeeper
+	compute      types.ComputeKeeper
+	pool         types.PoolKeeper
+	inference    types.InferenceKeeper
+	rewards      types.RewardsKeeper
+	authority    string
+
+	Schema        collections.Schema
+	Params        collections.Item[types.Params]
+	NextDatasetID collections.Sequence
+	NextItemID    collections.Sequence
+	NextTaskID    collections.Sequence
+	// Datasets by id.
+	Datasets collections.Map[uint64, types.Dataset]
+	// Items by id.
+	Items collections.Map[uint64, types.Item]
+	// ItemsByDataset indexes items by (dataset, item).
+	ItemsByDataset collections.KeySet[collections.Pair[uint64, uint64]]
+	// ItemsByDigest: (dataset, digest) → item id; rejects duplicates.
+	ItemsByDigest collections.Map[collections.Pair[uint64, []byte], uint64]
+	// Annotations of items not yet final: (item, annotator) → annotation.
+	Annotations collections.Map[collections.Pair[uint64, sdk.AccAddress], types.Annotation]
+	// AnnotatorStats by annotator.
+	AnnotatorStats collections.Map[sdk.AccAddress, types.AnnotatorStats]
+	// Tasks by id.
+	Tasks collections.Map[uint64, types.Task]
+	// TaskWorkers: (task, worker) joined.
+	TaskWorkers collections.KeySet[collections.Pair[uint64, sdk.AccAddress]]
+	// Rounds: (task, number) → round.
+	Rounds collections.Map[collections.Pair[uint64, uint32], types.Round]
+	// RoundDeadlines: (height, task): the task's current round ends its phase
+	// at that height; the EndBlocker moves it on (bounded per block).
+	RoundDeadlines collections.KeySet[collections.Pair[int64, uint64]]
+}
+
+// NewKeeper returns the x/training keeper. rewards may be nil (no points).
+// It panics on a bad authority or a missing module account.
+func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak types.AccountKeeper, bank types.BankKeeper,
+	compute types.ComputeKeeper, pool types.PoolKeeper, inference types.InferenceKeeper, rewards types.RewardsKeeper, authority string,
+) Keeper {
+	if _, err := ak.AddressCodec().StringToBytes(authority); err != nil {
+		panic(fmt.Errorf("invalid x/training authority %q: %w", authority, err))
+	}
+	if ak.GetModuleAddress(types.ModuleName) == nil {
+		panic(fmt.Errorf("x/training: module account %q is not registered", types.ModuleName))
+	}
+	sb := collections.NewSchemaBuilder(storeService)
+	k := Keeper{
+		cdc: cdc, storeService: storeService, ak: ak, bank: bank, compute: compute, pool: pool,
+		inference: inference, rewards: rewards, authority: authority,
+
+		Params:         collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		NextDatasetID:  collections.NewSequence(sb, types.NextDatasetIDKey, "next_dataset_id"),
+		NextItemID:     collections.NewSequence(sb, types.NextItemIDKey, "next_item_id"),
+		NextTaskID:     collections.NewSequence(sb, types.NextTaskIDKey, "next_task_id"),
+		Datasets:       collections.NewMap(sb, types.DatasetsKey, "datasets", collections.Uint64Key, codec.CollValue[types.Dataset](cdc)),
+		Items:          collections.NewMap(sb, types.ItemsKey, "items", collections.Uint64Key, codec.CollValue[types.Item](cdc)),
+		ItemsByDataset: collections.NewKeySet(sb, types.ItemsByDatasetKey, "items_by_dataset", collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key)),
+		ItemsByDigest: collections.NewMap(sb, types.ItemsByDigestKey, "items_by_digest",
+			collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey), collections.Uint64Value),
+		Annotations: collections.NewMap(sb, types.AnnotationsKey, "annotations",
+			collections.PairKeyCodec(collections.Uint64Key, sdk.AccAddressKey), codec.CollValue[types.Annotation](cdc)),
+		AnnotatorStats: collections.NewMap(sb, types.AnnotatorStatsKey, "annotator_stats", sdk.AccAddressKey, codec.CollValue[types.AnnotatorStats](cdc)),
+		Tasks:          collections.NewMap(sb, types.TasksKey, "tasks", collections.Uint64Key, codec.CollValue[types.Task](cdc)),
+		TaskWorkers:    collections.NewKeySet(sb, types.TaskWorkersKey, "task_workers", collections.PairKeyCodec(collections.Uint64Key, sdk.AccAddressKey)),
+		Rounds: collections.NewMap(sb, types.RoundsKey, "rounds",
+			collections.PairKeyCodec(collections.Uint64Key, collections.Uint32Key), codec.CollValue[types.Round](cdc)),
+		RoundDeadlines: collections.NewKeySet(sb, types.RoundDeadlinesKey, "round_deadlines", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+	return k
+}
+
+// GetAuthority returns the account allowed to update params.
+func (k Keeper) GetAuthority() string { return k.authority }
+
+// AddressCodec returns the account address codec.
+func (k Keeper) AddressCodec() address.Codec { return k.ak.AddressCodec() }
+
+// SetParams validates and stores params.
+func (k Keeper) SetParams(ctx context.Context, p types.Params) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return k.Params.Set(ctx, p)
+}
+
+func (k Keeper) logger(ctx context.Context) log.Logger {
+	return sdk.UnwrapSDKContext(ctx).Logger().With(log.ModuleKey, "x/"+types.ModuleName)
+}
+
+func (k Keeper) addrString(addr sdk.AccAddress) (string, error) {
+	return k.ak.AddressCodec().BytesToString(addr)
+}
+
+func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
+	bz, err := k.ak.AddressCodec().StringToBytes(s)
+	if err != nil {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%q: %s", s, err.Error())
+	}
+	return bz, nil
+}
+
+func emit(ctx context.Context, ev proto.Message) error {
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+}
+
+// inCache runs fn in a cache context, written only if fn succeeds; a panic
+// other than out of gas becomes an error whose text is build-independent.
+func inCache(ctx context.Context, fn func(ctx sdk.Context) error) (err error) {
+	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(storetypes.ErrorOutOfGas); ok {
+				panic(r)
+			}
+			if e, ok := r.(error); ok {
+				err = fmt.Errorf("panic: %s", e.Error())
+			} else {
+				err = fmt.Errorf("panic: %T", r)
+			}
+		}
+	}()
+	if err := fn(cacheCtx); err != nil {
+		return err
+	}
+	write()
+	return nil
+}

@@ -1,0 +1,38 @@
+package types
+
+import errorsmod "cosmossdk.io/errors"
+
+// x/training errors. Codes start at 2 and are never renumbered.
+var (
+	ErrInvalidSigner    = errorsmod.Register(ModuleName, 2, "expected authority account as signer")
+	ErrInvalidParams    = errorsmod.Register(ModuleName, 3, "invalid params")
+	ErrInvalidAddress   = errorsmod.Register(ModuleName, 4, "invalid address")
+	ErrInvalidDataset   = errorsmod.Register(ModuleName, 5, "invalid dataset")
+	ErrDatasetNotFound  = errorsmod.Register(ModuleName, 6, "dataset not found")
+	ErrInvalidItem      = errorsmod.Register(ModuleName, 7, "invalid item")
+	ErrDuplicateItem    = errorsmod.Register(ModuleName, 8, "item already in the dataset")
+	ErrItemNotFound     = errorsmod.Register(ModuleName, 9, "item not found")
+	ErrInvalidLabel     = errorsmod.Register(ModuleName, 10, "invalid label")
+	ErrOwnItem          = errorsmod.Register(ModuleName, 11, "cannot annotate one's own item")
+	ErrAlreadyAnnotated = errorsmod.Register(ModuleName, 12, "already annotated")
+	ErrItemFinal        = errorsmod.Register(ModuleName, 13, "item already final")
+	ErrInvalidTask      = errorsmod.Register(ModuleName, 14, "invalid task")
+	ErrBudgetTooLow     = errorsmod.Register(ModuleName, 15, "budget below min_task_budget")
+	ErrTaskNotFound     = errorsmod.Register(ModuleName, 16, "task not found")
+	ErrTaskClosed       = errorsmod.Register(ModuleName, 17, "task not open to this action")
+	ErrNotEligible      = errorsmod.Register(ModuleName, 18, "worker not eligible for the task")
+	ErrAlreadyJoined    = errorsmod.Register(ModuleName, 19, "worker already joined")
+	ErrTaskFull         = errorsmod.Register(ModuleName, 20, "task has max_task_workers")
+	ErrRoundNotFound    = errorsmod.Register(ModuleName, 21, "round not found")
+	ErrWrongPhase       = errorsmod.Register(ModuleName, 22, "round is not in the phase for this message")
+	ErrNotParticipant   = errorsmod.Register(ModuleName, 23, "worker not drawn as participant of the round")
+	ErrNotAggregator    = errorsmod.Register(ModuleName, 24, "worker not drawn as aggregator of the round")
+	ErrAlreadyCommitted = errorsmod.Register(ModuleName, 25, "update already committed")
+	ErrNoCommitment     = errorsmod.Register(ModuleName, 26, "no commitment to reveal")
+	ErrAlreadyRevealed  = errorsmod.Register(ModuleName, 27, "update already revealed")
+	ErrBadReveal        = errorsmod.Register(ModuleName, 28, "reveal does not match the commitment")
+	ErrAlreadySubmitted = errorsmod.Register(ModuleName, 29, "aggregate already submitted")
+	ErrInvalidUpdate    = errorsmod.Register(ModuleName, 30, "invalid update")
+	ErrInvalidGenesis   = errorsmod.Register(ModuleName, 31, "invalid genesis state")
+	ErrModelNotFound    = errorsmod.Register(ModuleName, 32, "base model not found")
+)
