@@ -27,6 +27,8 @@ type BankKeeper interface {
 	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipient sdk.AccAddress, amt sdk.Coins) error
 	// BurnCoins burns slashed annotation stakes.
 	BurnCoins(ctx context.Context, moduleName string, amounts sdk.Coins) error
+	// GetBalance: InitGenesis checks the module account holds the escrowed stakes and budgets.
+	GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin
 }
 
 // ComputeKeeper is what x/training needs from x/compute.

@@ -108,7 +108,8 @@ const (
 	TASK_STATUS_OPEN TaskStatus = 1
 	// TASK_STATUS_RUNNING: rounds are in progress.
 	TASK_STATUS_RUNNING TaskStatus = 2
-	// TASK_STATUS_COMPLETED: the last round finalized; the checkpoint is a candidate model.
+	// TASK_STATUS_COMPLETED: all rounds ran and at least one finalized; the
+	// last agreed checkpoint is a candidate model.
 	TASK_STATUS_COMPLETED TaskStatus = 3
 	// TASK_STATUS_FAILED: no round produced a checkpoint; the budget left was refunded.
 	TASK_STATUS_FAILED TaskStatus = 4
@@ -154,7 +155,7 @@ const (
 	ROUND_PHASE_FINALIZED RoundPhase = 4
 	// ROUND_PHASE_EMPTY: no update was revealed; no payouts.
 	ROUND_PHASE_EMPTY RoundPhase = 5
-	// ROUND_PHASE_FAILED: no aggregator quorum; no payouts to aggregators.
+	// ROUND_PHASE_FAILED: no aggregator quorum; no payouts, checkpoint unchanged.
 	ROUND_PHASE_FAILED RoundPhase = 6
 )
 

@@ -1,0 +1,20 @@
+package keeper
+
+import (
+	"context"
+
+	"github.com/llmesh/mesh/x/inference/types"
+)
+
+// RegisterCandidateModel registers a model produced by another module (a
+// finished x/training task) as a CANDIDATE: it serves no request until the
+// authority (x/dao) promotes it with MsgUpdateModel. It applies the checks of
+// MsgRegisterModel (types.ErrInvalidModel, types.ErrModelExists for a taken
+// id) and emits the same EventModelRegistered.
+func (k Keeper) RegisterCandidateModel(ctx context.Context, m types.Model) error {
+	m.Status = types.MODEL_STATUS_CANDIDATE
+	if err := k.RegisterModel(ctx, m); err != nil {
+		return err
+	}
+	return emit(ctx, &types.EventModelRegistered{ModelId: m.Id, Status: m.Status})
+}

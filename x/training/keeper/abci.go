@@ -1,0 +1,108 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/training/types"
+)
+
+// EndBlocker ends the round phases whose deadline has come: at most
+// max_rounds_per_block RoundDeadlines entries with height ≤ the block
+// height, oldest first; the rest wait for the next blocks. Each entry is
+// removed and its task's current round advanced (round.go) in its own cache
+// context. One that fails keeps its state, is logged and dropped from the
+// queue: left there, it would fail again at every block and, with enough of
+// them at the head of the queue, stall every later round. Its task stays as
+// it was until a software upgrade repairs it.
+//
+// It never returns an error: nothing here may halt the chain.
+func (k Keeper) EndBlocker(ctx context.Context) error {
+	defer func() {
+		if r := recover(); r != nil {
+			k.logger(ctx).Error("x/training end blocker panicked", "panic", r)
+		}
+	}()
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		k.logger(ctx).Error("x/training end blocker: params", "err", err)
+		return nil
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	due, err := k.dueDeadlines(ctx, h, params.MaxRoundsPerBlock)
+	if err != nil {
+		k.logger(ctx).Error("x/training end blocker: deadlines", "err", err)
+		return nil
+	}
+	for _, key := range due {
+		err := inCache(ctx, func(cc sdk.Context) error {
+			if err := k.RoundDeadlines.Remove(cc, key); err != nil {
+				return err
+			}
+			return k.deadlineReached(cc, params, key)
+		})
+		if err == nil {
+			continue
+		}
+		k.logger(ctx).Error("x/training: round skipped", "task", key.K2(), "height", key.K1(), "err", err)
+		if err := k.RoundDeadlines.Remove(ctx, key); err != nil {
+			k.logger(ctx).Error("x/training: drop skipped round deadline", "task", key.K2(), "err", err)
+		}
+	}
+	return nil
+}
+
+// dueDeadlines reads up to limit RoundDeadlines keys with height ≤ h, in
+// order, before any is processed (processing changes the queue).
+func (k Keeper) dueDeadlines(ctx context.Context, h int64, limit uint32) ([]collections.Pair[int64, uint64], error) {
+	rng := new(collections.Range[collections.Pair[int64, uint64]]).EndExclusive(collections.Join(h+1, uint64(0)))
+	it, err := k.RoundDeadlines.Iterate(ctx, rng)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []collections.Pair[int64, uint64]
+	for ; it.Valid() && uint32(len(out)) < limit; it.Next() {
+		key, err := it.Key()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, key)
+	}
+	return out, nil
+}
+
+// deadlineReached advances the current round of the entry's task, unless the
+// entry is stale (the task or round moved on without removing it).
+func (k Keeper) deadlineReached(ctx context.Context, params types.Params, key collections.Pair[int64, uint64]) error {
+	task, err := k.Tasks.Get(ctx, key.K2())
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if task.Status != types.TASK_STATUS_RUNNING {
+		return nil
+	}
+	round, err := k.Rounds.Get(ctx, collections.Join(task.Id, task.CurrentRound))
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch round.Phase {
+	case types.ROUND_PHASE_COMMIT, types.ROUND_PHASE_REVEAL, types.ROUND_PHASE_AGGREGATE:
+	default:
+		return nil
+	}
+	if phaseEnd(round) != key.K1() {
+		return nil
+	}
+	return k.advanceRound(ctx, params, &task, &round)
+}

@@ -1,0 +1,250 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/training/types"
+)
+
+// InitGenesis validates and writes the genesis state, rebuilds the item
+// indexes and the deadlines of the running tasks' current rounds, and fails
+// unless the module account holds the escrow: Σ pending annotation stakes +
+// Σ (budget − spent) of OPEN and RUNNING tasks (run it after x/bank).
+func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
+	if err := gs.Validate(); err != nil {
+		return errorsmod.Wrap(types.ErrInvalidGenesis, err.Error())
+	}
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	for _, seq := range []struct {
+		s collections.Sequence
+		v uint64
+	}{{k.NextDatasetID, gs.NextDatasetId}, {k.NextItemID, gs.NextItemId}, {k.NextTaskID, gs.NextTaskId}} {
+		if err := seq.s.Set(ctx, seq.v); err != nil {
+			return err
+		}
+	}
+	for _, d := range gs.Datasets {
+		if _, err := k.genesisAddr("dataset owner", d.Owner); err != nil {
+			return err
+		}
+		if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
+			return err
+		}
+	}
+	for _, it := range gs.Items {
+		if _, err := k.genesisAddr("item contributor", it.Contributor); err != nil {
+			return err
+		}
+		if err := k.Items.Set(ctx, it.Id, it); err != nil {
+			return err
+		}
+		if err := k.ItemsByDataset.Set(ctx, collections.Join(it.DatasetId, it.Id)); err != nil {
+			return err
+		}
+		if err := k.ItemsByDigest.Set(ctx, collections.Join(it.DatasetId, it.Digest), it.Id); err != nil {
+			return err
+		}
+	}
+
+	escrow := sdk.NewCoins()
+	for _, a := range gs.Annotations {
+		annotator, err := k.genesisKeyAddr("annotator", a.Annotator)
+		if err != nil {
+			return err
+		}
+		if err := k.Annotations.Set(ctx, collections.Join(a.ItemId, annotator), a); err != nil {
+			return err
+		}
+		escrow = escrow.Add(a.Stake)
+	}
+	for _, s := range gs.AnnotatorStats {
+		annotator, err := k.genesisKeyAddr("annotator", s.Annotator)
+		if err != nil {
+			return err
+		}
+		if err := k.AnnotatorStats.Set(ctx, annotator, s); err != nil {
+			return err
+		}
+	}
+
+	for _, t := range gs.Tasks {
+		if _, err := k.genesisAddr("task creator", t.Creator); err != nil {
+			return err
+		}
+		if err := k.Tasks.Set(ctx, t.Id, t); err != nil {
+			return err
+		}
+		if t.Status == types.TASK_STATUS_OPEN || t.Status == types.TASK_STATUS_RUNNING {
+			escrow = escrow.Add(t.Budget.Sub(t.Spent))
+		}
+	}
+	for _, w := range gs.TaskWorkers {
+		worker, err := k.genesisKeyAddr("task worker", w.Worker)
+		if err != nil {
+			return err
+		}
+		if err := k.TaskWorkers.Set(ctx, collections.Join(w.TaskId, worker)); err != nil {
+			return err
+		}
+	}
+	current := make(map[uint64]uint32, len(gs.Tasks))
+	for _, t := range gs.Tasks {
+		if t.Status == types.TASK_STATUS_RUNNING {
+			current[t.Id] = t.CurrentRound
+		}
+	}
+	for _, r := range gs.Rounds {
+		for _, u := range r.Updates {
+			if err := k.genesisAddrs("participant", u.Worker, u.Provider); err != nil {
+				return err
+			}
+		}
+		for _, a := range r.Aggregates {
+			if err := k.genesisAddrs("aggregator", a.Worker, a.Provider); err != nil {
+				return err
+			}
+		}
+		if err := k.Rounds.Set(ctx, collections.Join(r.TaskId, r.Number), r); err != nil {
+			return err
+		}
+		// Validate made sure each running task's current round is in
+		// progress and that only those are.
+		if n, ok := current[r.TaskId]; ok && n == r.Number {
+			if err := k.RoundDeadlines.Set(ctx, collections.Join(phaseEnd(r), r.TaskId)); err != nil {
+				return err
+			}
+		}
+	}
+
+	if escrow.IsZero() {
+		return nil
+	}
+	module := k.ak.GetModuleAddress(types.ModuleName)
+	for _, want := range escrow {
+		if held := k.bank.GetBalance(ctx, module, want.Denom); held.IsLT(want) {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis,
+				"module account holds %s, pending annotation stakes and open task budgets need %s", held, want)
+		}
+	}
+	return nil
+}
+
+// phaseEnd is the last height of a round's current phase: its deadline.
+func phaseEnd(r types.Round) int64 {
+	switch r.Phase {
+	case types.ROUND_PHASE_COMMIT:
+		return r.CommitEnd
+	case types.ROUND_PHASE_REVEAL:
+		return r.RevealEnd
+	default:
+		return r.AggregateEnd
+	}
+}
+
+// genesisAddr decodes an address of the genesis state.
+func (k Keeper) genesisAddr(field, s string) (sdk.AccAddress, error) {
+	addr, err := k.addrBytes(s)
+	if err != nil {
+		return nil, errorsmod.Wrapf(types.ErrInvalidGenesis, "%s: %s", field, err.Error())
+	}
+	return addr, nil
+}
+
+// genesisKeyAddr decodes an address that is part of a store key. It must be
+// in its canonical form: Validate compares addresses as strings, so two
+// spellings of one address would slip past its duplicate checks and the
+// second record would overwrite the first.
+func (k Keeper) genesisKeyAddr(field, s string) (sdk.AccAddress, error) {
+	addr, err := k.genesisAddr(field, s)
+	if err != nil {
+		return nil, err
+	}
+	if canonical, err := k.addrString(addr); err != nil || canonical != s {
+		return nil, errorsmod.Wrapf(types.ErrInvalidGenesis, "%s %q is not in canonical form", field, s)
+	}
+	return addr, nil
+}
+
+// genesisAddrs checks a worker's address and, when set, its provider's.
+func (k Keeper) genesisAddrs(field, worker, provider string) error {
+	if _, err := k.genesisAddr(field, worker); err != nil {
+		return err
+	}
+	if provider == "" {
+		return nil
+	}
+	_, err := k.genesisAddr(field+" provider", provider)
+	return err
+}
+
+// ExportGenesis reads the whole state back, each collection in key order.
+func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs := &types.GenesisState{Params: params}
+	if gs.NextDatasetId, err = k.NextDatasetID.Peek(ctx); err != nil {
+		return nil, err
+	}
+	if gs.NextItemId, err = k.NextItemID.Peek(ctx); err != nil {
+		return nil, err
+	}
+	if gs.NextTaskId, err = k.NextTaskID.Peek(ctx); err != nil {
+		return nil, err
+	}
+	if err := k.Datasets.Walk(ctx, nil, func(_ uint64, d types.Dataset) (bool, error) {
+		gs.Datasets = append(gs.Datasets, d)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Items.Walk(ctx, nil, func(_ uint64, it types.Item) (bool, error) {
+		gs.Items = append(gs.Items, it)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Annotations.Walk(ctx, nil, func(_ collections.Pair[uint64, sdk.AccAddress], a types.Annotation) (bool, error) {
+		gs.Annotations = append(gs.Annotations, a)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.AnnotatorStats.Walk(ctx, nil, func(_ sdk.AccAddress, s types.AnnotatorStats) (bool, error) {
+		gs.AnnotatorStats = append(gs.AnnotatorStats, s)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Tasks.Walk(ctx, nil, func(_ uint64, t types.Task) (bool, error) {
+		gs.Tasks = append(gs.Tasks, t)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.TaskWorkers.Walk(ctx, nil, func(key collections.Pair[uint64, sdk.AccAddress]) (bool, error) {
+		worker, err := k.addrString(key.K2())
+		if err != nil {
+			return true, err
+		}
+		gs.TaskWorkers = append(gs.TaskWorkers, types.TaskWorker{TaskId: key.K1(), Worker: worker})
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Rounds.Walk(ctx, nil, func(_ collections.Pair[uint64, uint32], r types.Round) (bool, error) {
+		gs.Rounds = append(gs.Rounds, r)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	return gs, nil
+}
