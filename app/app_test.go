@@ -95,7 +95,7 @@ func TestModulesAndStoreKeysPinned(t *testing.T) {
 	require.Equal(t, []string{
 		"07-tendermint", "auth", "authz", "bank", "compute", "consensus", "dao", "distribution", "epochs",
 		"evidence", "feegrant", "genutil", "gov", "ibc", "inference", "interchainaccounts", "mint", "pool", "protocolpool",
-		"rewards", "slashing", "staking", "transfer", "upgrade", "vesting", "wasm",
+		"rewards", "slashing", "staking", "training", "transfer", "upgrade", "vesting", "wasm",
 	}, modules)
 
 	var stores []string
@@ -104,7 +104,7 @@ func TestModulesAndStoreKeysPinned(t *testing.T) {
 	}
 	require.Equal(t, []string{
 		"acc", "authz", "bank", "compute", "consensus", "dao", "distribution", "epochs", "evidence", "feegrant", "gov",
-		"ibc", "icacontroller", "icahost", "inference", "mint", "pool", "protocolpool", "rewards", "slashing", "staking", "transfer",
+		"ibc", "icacontroller", "icahost", "inference", "mint", "pool", "protocolpool", "rewards", "slashing", "staking", "training", "transfer",
 		"upgrade", "wasm",
 	}, stores)
 

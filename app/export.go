@@ -208,8 +208,12 @@ func (app *MeshApp) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs [
 		return err
 	}
 
-	// x/dao: voting-power checkpoints are keyed by height.
-	return app.DaoKeeper.PrepareForZeroHeight(ctx)
+	// x/dao: voting-power checkpoints are keyed by height; x/training:
+	// running rounds end at absolute heights.
+	if err := app.DaoKeeper.PrepareForZeroHeight(ctx); err != nil {
+		return err
+	}
+	return app.TrainingKeeper.PrepareForZeroHeight(ctx)
 }
 
 func delegationAddrs(del stakingtypes.Delegation) (sdk.AccAddress, sdk.ValAddress, error) {

@@ -62,6 +62,8 @@ import (
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
 	rewardskeeper "github.com/llmesh/mesh/x/rewards/keeper"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
+	trainingkeeper "github.com/llmesh/mesh/x/training/keeper"
+	trainingtypes "github.com/llmesh/mesh/x/training/types"
 
 	"github.com/CosmWasm/wasmd/x/wasm"
 	wasmkeeper "github.com/CosmWasm/wasmd/x/wasm/keeper"
@@ -103,6 +105,7 @@ type AppKeepers struct {
 	InferenceKeeper inferencekeeper.Keeper
 	RewardsKeeper   rewardskeeper.Keeper
 	DaoKeeper       daokeeper.Keeper
+	TrainingKeeper  trainingkeeper.Keeper
 }
 
 // StoreKeys lists every KV store the app mounts. The list is pinned by a
@@ -133,6 +136,7 @@ func StoreKeys() []string {
 		inferencetypes.StoreKey,
 		rewardstypes.StoreKey,
 		daotypes.StoreKey,
+		trainingtypes.StoreKey,
 	}
 }
 
@@ -164,6 +168,9 @@ var maccPerms = map[string][]string{
 	// x/rewards holds the compute share of block rewards and the swept
 	// protocol fees until providers claim them.
 	rewardstypes.ModuleName: nil,
+	// x/training escrows annotation stakes and task budgets; slashed
+	// annotation stakes are burned from it.
+	trainingtypes.ModuleName: {authtypes.Burner},
 }
 
 // govAuthority is the address allowed to update SDK, IBC and wasm params and
@@ -239,6 +246,8 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 		accCodec, app.PoolKeeper, app.RewardsKeeper, dao)
 	app.InferenceKeeper = inferencekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[inferencetypes.StoreKey]),
 		accCodec, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, app.RewardsKeeper, dao)
+	app.TrainingKeeper = trainingkeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[trainingtypes.StoreKey]),
+		app.AccountKeeper, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, app.InferenceKeeper, app.RewardsKeeper, dao)
 	app.DaoKeeper = daokeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[daotypes.StoreKey]),
 		app.AccountKeeper, app.BankKeeper, app.InferenceKeeper, app.MsgServiceRouter(), dao)
 	// Proposal analyses end in x/dao (callback "dao").

@@ -56,6 +56,8 @@ import (
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
 	"github.com/llmesh/mesh/x/rewards"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
+	"github.com/llmesh/mesh/x/training"
+	trainingtypes "github.com/llmesh/mesh/x/training/types"
 
 	"github.com/CosmWasm/wasmd/x/wasm"
 	wasmtypes "github.com/CosmWasm/wasmd/x/wasm/types"
@@ -92,6 +94,7 @@ func (app *MeshApp) appModules(txConfig client.TxConfig) []module.AppModule {
 		inference.NewAppModule(cdc, app.InferenceKeeper),
 		rewards.NewAppModule(cdc, app.RewardsKeeper),
 		dao.NewAppModule(cdc, app.DaoKeeper),
+		training.NewAppModule(cdc, app.TrainingKeeper),
 	}
 }
 
@@ -159,6 +162,9 @@ var (
 		// pool pays matured unbondings.
 		inferencetypes.ModuleName,
 		computetypes.ModuleName,
+		// training moves rounds on (may slash outvoted aggregators) before
+		// pool pays matured unbondings.
+		trainingtypes.ModuleName,
 		pooltypes.ModuleName,
 		// dao ends voting periods and expires unexecuted proposals (bounded).
 		daotypes.ModuleName,
@@ -193,6 +199,7 @@ var (
 		inferencetypes.ModuleName,
 		rewardstypes.ModuleName,
 		daotypes.ModuleName,
+		trainingtypes.ModuleName,
 	}
 
 	// exportGenesis: consensus params first, distribution before protocolpool.
@@ -223,6 +230,7 @@ var (
 		inferencetypes.ModuleName,
 		rewardstypes.ModuleName,
 		daotypes.ModuleName,
+		trainingtypes.ModuleName,
 	}
 )
 

@@ -1,0 +1,47 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/training/types"
+)
+
+// PrepareForZeroHeight rewrites the heights of running rounds for a chain
+// that restarts from an export at height zero (`meshd export
+// --for-zero-height`): each running round's start and phase ends move back
+// by the export height (ends no lower than 1), so its current phase ends as
+// many blocks after the restart as it had left before it, instead of waiting
+// for the old heights to come round again. Finished rounds keep their
+// heights (history). InitGenesis rebuilds the deadlines from the rounds.
+func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
+	offset := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	shift := func(h int64) int64 { return max(h-offset, 1) }
+	var running []types.Round
+	if err := k.Rounds.Walk(ctx, nil, func(_ collections.Pair[uint64, uint32], r types.Round) (bool, error) {
+		switch r.Phase {
+		case types.ROUND_PHASE_COMMIT, types.ROUND_PHASE_REVEAL, types.ROUND_PHASE_AGGREGATE:
+			running = append(running, r)
+		}
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	if err := k.RoundDeadlines.Clear(ctx, nil); err != nil {
+		return err
+	}
+	for _, r := range running {
+		r.StartHeight = max(r.StartHeight-offset, 0)
+		r.CommitEnd, r.RevealEnd, r.AggregateEnd = shift(r.CommitEnd), shift(r.RevealEnd), shift(r.AggregateEnd)
+		if err := k.Rounds.Set(ctx, collections.Join(r.TaskId, r.Number), r); err != nil {
+			return err
+		}
+		if err := k.RoundDeadlines.Set(ctx, collections.Join(phaseEnd(r), r.TaskId)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,38 @@
+package keeper_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/llmesh/mesh/x/training/types"
+)
+
+// A zero-height export moves running rounds' heights back by the export
+// height, so that they end as many blocks after the restart as they had
+// left; finished rounds keep theirs.
+func TestPrepareForZeroHeight(t *testing.T) {
+	f := newTaskFixture(t)
+	ws := f.addWorkers(3)
+	done := f.startTask(f.createMsg(1, 1, 1), ws[:1])
+	f.fullRound(done, 1, ws[:1], []uint64{7}, tfSha("checkpoint done"))
+	for i := 0; i < 20; i++ {
+		f.next()
+	}
+	running := f.startTask(f.createMsg(1, 1, 1), ws[1:2])
+	before := f.round(running, 1)
+	finished := f.round(done, 1)
+	h := f.height()
+	require.Equal(t, types.ROUND_PHASE_COMMIT, before.Phase)
+
+	require.NoError(t, f.k.PrepareForZeroHeight(f.ctx))
+	after := f.round(running, 1)
+	require.Equal(t, before.CommitEnd-h, after.CommitEnd)
+	require.Equal(t, before.RevealEnd-h, after.RevealEnd)
+	require.Equal(t, before.AggregateEnd-h, after.AggregateEnd)
+	require.Equal(t, max(before.StartHeight-h, 0), after.StartHeight)
+	require.Equal(t, finished, f.round(done, 1), "history unchanged")
+	exported, err := f.k.ExportGenesis(f.ctx)
+	require.NoError(t, err)
+	require.NoError(t, exported.Validate())
+}
