@@ -38,7 +38,10 @@ import (
 // AddRewards), all rounding down, the dust staying in the task's budget:
 //
 //	aggregators: A = ⌊B × aggregator_share_bps / 10000⌋, ⌊A / agreeing⌋ each
-//	participants: P = B − A, ⌊P × samples_i / Σ samples⌋ to each revealed one
+//	participants: P = B − A, ⌊P × w_i / Σ w⌋ to each revealed one, where
+//	w_i = min(samples_i, 2 × the lower median of the revealed samples):
+//	samples are self-reported, so one participant claiming a huge count
+//	cannot take the whole part (the same weights give training points)
 //
 // An aggregator that submitted another digest is slashed
 // aggregator_slash_fraction of its provider's pool.
@@ -405,10 +408,11 @@ func (k Keeper) payRound(ctx context.Context, params types.Params, task *types.T
 	each := aggPart.QuoRaw(int64(agreeing))
 	partPart := b.Sub(aggPart)
 
+	maxW := samplesCap(round)
 	total := math.ZeroInt()
 	for _, u := range round.Updates {
 		if u.Revealed {
-			total = total.Add(math.NewIntFromUint64(u.Samples))
+			total = total.Add(math.NewIntFromUint64(min(u.Samples, maxW)))
 		}
 	}
 
@@ -419,7 +423,7 @@ func (k Keeper) payRound(ctx context.Context, params types.Params, task *types.T
 		if !u.Revealed || !total.IsPositive() {
 			continue
 		}
-		share := partPart.Mul(math.NewIntFromUint64(u.Samples)).Quo(total)
+		share := partPart.Mul(math.NewIntFromUint64(min(u.Samples, maxW))).Quo(total)
 		if k.pay(ctx, task.Id, u.Worker, u.Provider, sdk.NewCoin(denom, share)) {
 			u.Paid = sdk.NewCoin(denom, share)
 			paid = paid.Add(share)
@@ -484,12 +488,13 @@ func (k Keeper) addTrainingPoints(ctx context.Context, params types.Params, task
 	if k.rewards == nil || params.TrainingPointsPerSample == 0 {
 		return
 	}
+	maxW := samplesCap(round)
 	for _, u := range round.Updates {
 		if !u.Revealed {
 			continue
 		}
 		points := uint64(1<<64 - 1)
-		if hi, lo := bits.Mul64(u.Samples, params.TrainingPointsPerSample); hi == 0 {
+		if hi, lo := bits.Mul64(min(u.Samples, maxW), params.TrainingPointsPerSample); hi == 0 {
 			points = lo
 		}
 		err := inCache(ctx, func(cc sdk.Context) error {
@@ -541,4 +546,24 @@ func (k Keeper) saveEndedRound(ctx context.Context, task *types.Task, round *typ
 		ev.CheckpointDigest, ev.EvalLoss = hex.EncodeToString(round.CheckpointDigest), round.EvalLoss
 	}
 	return emit(ctx, ev)
+}
+
+// samplesCap is 2 × the lower median of the revealed updates' sample counts
+// (saturating): the most samples one update is paid and credited for.
+func samplesCap(round *types.Round) uint64 {
+	var samples []uint64
+	for _, u := range round.Updates {
+		if u.Revealed {
+			samples = append(samples, u.Samples)
+		}
+	}
+	if len(samples) == 0 {
+		return 0
+	}
+	slices.Sort(samples)
+	m := samples[(len(samples)-1)/2]
+	if m > (1<<64-1)/2 {
+		return m
+	}
+	return 2 * m
 }

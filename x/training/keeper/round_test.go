@@ -416,13 +416,14 @@ func TestDeadParticipant(t *testing.T) {
 	r := f.round(id, 1)
 	require.Equal(t, types.ROUND_PHASE_FINALIZED, r.Phase)
 	// B = 10,000,000: 1,000,000 to the aggregator, 9,000,000 by samples
-	// (100 : 300), nothing to the silent participant.
+	// capped at 2 × the lower median (100): 100 : 200; nothing to the
+	// silent participant.
 	paid := map[string]int64{}
 	for _, u := range r.Updates {
 		paid[u.Worker] = u.Paid.Amount.Int64()
 	}
-	require.Equal(t, int64(2_250_000), paid[f.bech(parts[0].addr)])
-	require.Equal(t, int64(6_750_000), paid[f.bech(parts[1].addr)])
+	require.Equal(t, int64(3_000_000), paid[f.bech(parts[0].addr)])
+	require.Equal(t, int64(6_000_000), paid[f.bech(parts[1].addr)])
 	require.Equal(t, int64(0), paid[f.bech(parts[2].addr)])
 	// Judged once as a participant (it may also be the aggregator, which agreed).
 	failures := 0
@@ -435,7 +436,7 @@ func TestDeadParticipant(t *testing.T) {
 	require.Equal(t, types.TASK_STATUS_COMPLETED, f.task(id).Status)
 	require.Equal(t, []tfPoints{
 		{rewardstypes.CategoryTraining, string(parts[0].provider), 1000},
-		{rewardstypes.CategoryTraining, string(parts[1].provider), 3000},
+		{rewardstypes.CategoryTraining, string(parts[1].provider), 2000}, // capped at 2 × 100 samples
 	}, f.rewards.calls)
 }
 
@@ -622,4 +623,32 @@ func TestRoundStateIsValidGenesis(t *testing.T) {
 	check()
 	f.advanceTo(f.round(id, 3).AggregateEnd)
 	check()
+}
+
+// Samples are self-reported: a participant claiming a huge count is paid for
+// at most 2 × the lower median of the round's counts.
+func TestSamplesCapped(t *testing.T) {
+	f := newTaskFixture(t)
+	ws := f.addWorkers(3)
+	id := f.startTask(f.createMsg(1, 3, 1), ws)
+	parts := f.participants(id, 1, ws)
+	samples := []uint64{100, 100, 1 << 60}
+	for i, w := range parts {
+		f.commit(w, id, 1, tfUpdate(w, 1, samples[i]))
+	}
+	for i, w := range parts {
+		f.reveal(w, id, 1, tfUpdate(w, 1, samples[i]))
+	}
+	f.next()
+	f.aggregate(f.aggregators(id, 1, ws)[0], id, 1, tfSha("c"), 9)
+	r := f.round(id, 1)
+	require.Equal(t, types.ROUND_PHASE_FINALIZED, r.Phase)
+	paid := map[string]int64{}
+	for _, u := range r.Updates {
+		paid[u.Worker] = u.Paid.Amount.Int64()
+	}
+	// P = 9,000,000 over weights 100 : 100 : 200.
+	require.Equal(t, int64(2_250_000), paid[f.bech(parts[0].addr)])
+	require.Equal(t, int64(2_250_000), paid[f.bech(parts[1].addr)])
+	require.Equal(t, int64(4_500_000), paid[f.bech(parts[2].addr)])
 }
