@@ -176,6 +176,7 @@ init_chain() {
     --arg reveal_window "$LOCALNET_REVEAL_WINDOW" \
     --arg dao_voting_period "$LOCALNET_DAO_VOTING_PERIOD" --arg dao_timelock "$LOCALNET_DAO_TIMELOCK" \
     --arg dao_analysis_model "$LOCALNET_DAO_ANALYSIS_MODEL" \
+    --slurpfile training_dataset "$ROOT/networks/local/training-dataset.json" \
     -f "$ROOT/networks/local/genesis.jq" "$gen" >"$gen.tmp" && mv "$gen.tmp" "$gen"
   "$MESHD" genesis validate "${m[@]}" >/dev/null
 

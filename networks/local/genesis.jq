@@ -3,7 +3,10 @@
 # proposals can be tried in minutes, short compute epochs with their
 # commit/reveal windows, a one-minute pool unbonding period, and a block gas
 # limit (CometBFT's default -1 would let one block hold unbounded PoC
-# verification work), x/dao periods of a minute (localnet.env). It also registers meshd-worker's embedded model
+# verification work), x/dao periods of a minute (localnet.env), and x/training
+# dataset 1 — the embedded model's 477 labelled proposal texts as inline
+# items (training-dataset.json, kept up to date by networks/local's test) —
+# with 5-block round phases. It also registers meshd-worker's embedded model
 # (worker/backends/embedded; the digest is that of its committed weights).
 .app_state.gov.params.voting_period = "60s"
 | .app_state.gov.params.expedited_voting_period = "30s"
@@ -20,6 +23,10 @@
 | .app_state.dao.params.min_deposit = [{"denom": "umesh", "amount": "10000000"}]
 | .app_state.dao.params.analysis_model = $dao_analysis_model
 | .app_state.dao.params.analysis_max_fee = {"denom": "umesh", "amount": "3000"}
+| .app_state.training += $training_dataset[0]
+| .app_state.training.params.commit_blocks = "5"
+| .app_state.training.params.reveal_blocks = "5"
+| .app_state.training.params.aggregate_blocks = "5"
 | .consensus.params.block.max_gas = "100000000"
 | .app_state.inference.models += [{
     "id": "mesh-embedded-v1",
