@@ -35,6 +35,28 @@ type Inference interface {
 	Infer(ctx context.Context, model string, input []byte) ([]byte, error)
 }
 
+// ModelSpec is what a model's x/inference record says about its weights.
+type ModelSpec struct {
+	// ID is the model id (outputs that name their model use it).
+	ID string
+	// WeightsDigest is the SHA-256 of the weights blob, lower-case hex.
+	WeightsDigest string
+	// WeightsURI is where the blob can be fetched.
+	WeightsURI string
+}
+
+// ModelLoader is an Inference backend that serves models by their weights
+// (the embedded backend: any int8-embedded model, e.g. a checkpoint
+// x/training registered). The loop loads a model in the inference
+// goroutine, so a download counts against the inference's time and fails
+// like any backend error.
+type ModelLoader interface {
+	Inference
+	// LoadModel fetches (or finds cached) and verifies m's weights and
+	// returns a backend that serves m, called with m.ID.
+	LoadModel(ctx context.Context, m ModelSpec) (Inference, error)
+}
+
 // SplitRows cuts a buffer of m·4p bytes into m row slices that share it.
 func SplitRows(buf []byte, d poc.Dims) ([][]byte, error) {
 	rowLen := 4 * d.P

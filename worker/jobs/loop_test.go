@@ -5,12 +5,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,6 +28,8 @@ import (
 
 	"github.com/llmesh/mesh/worker/backends"
 	"github.com/llmesh/mesh/worker/backends/embedded"
+	"github.com/llmesh/mesh/worker/backends/embedded/federated"
+	"github.com/llmesh/mesh/worker/backends/embedded/train"
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/worker/chain/chaintest"
 	"github.com/llmesh/mesh/worker/health"
@@ -411,4 +417,56 @@ func TestRefusedTxWaitsWithoutStoppingOtherJobs(t *testing.T) {
 	e.node.SetHeight(4)
 	e.step()
 	require.Len(t, e.ours(first).Commitment, 32)
+}
+
+// A checkpoint x/training registered (runtime int8-embedded, its own id,
+// weights by digest and URI) is fetched, verified and answered; a model
+// whose blob does not match its digest fails like any backend error.
+func TestTrainedModelJob(t *testing.T) {
+	e := newEnv(t)
+	base, err := federated.Initial(train.Default)
+	require.NoError(t, err)
+	ck, _, err := federated.LocalUpdate(base, federated.Shard(train.Dataset(), 1, 8), federated.DefaultHyper(), 1)
+	require.NoError(t, err)
+	blob := ck.Encode()
+	sum := sha256.Sum256(blob)
+	digest := hex.EncodeToString(sum[:])
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Path != "/blobs/"+digest {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write(blob)
+	}))
+	defer srv.Close()
+	const trainedID = "mesh-embedded-v1-t1"
+	e.node.AddModel(inferencetypes.Model{Id: trainedID, Runtime: inferencetypes.RuntimeInt8Embedded, WeightsDigest: digest,
+		WeightsUri: srv.URL + "/blobs/" + digest, Deterministic: true, Status: inferencetypes.MODEL_STATUS_ACTIVE})
+	e.node.AddModel(inferencetypes.Model{Id: "mesh-embedded-v1-t2", Runtime: inferencetypes.RuntimeInt8Embedded,
+		WeightsDigest: strings.Repeat("ab", 32), WeightsUri: srv.URL + "/blobs/" + digest, Status: inferencetypes.MODEL_STATUS_ACTIVE})
+	be, err := embedded.NewWithOptions(embedded.Options{CacheDir: t.TempDir()})
+	require.NoError(t, err)
+	e.loop.cfg.Backends.Embedded = be
+
+	id := e.node.AddJob(inferencetypes.Job{ModelId: trainedID, Input: []byte(proposal), Mode: inferencetypes.CONSENSUS_MODE_EXACT,
+		CommitEnd: 10, Deadline: 20, Assignments: chaintest.Assign(e.client.Address())})
+	e.step() // fetches, verifies, computes, saves
+	e.step() // commits
+	e.step() // reveals
+	j := e.node.Job(id)
+	require.Equal(t, inferencetypes.JOB_STATUS_FINALIZED, j.Status)
+	want := ck.Weights().Classify([]byte(proposal)).OutputFor(trainedID)
+	require.Equal(t, string(want), string(j.Result))
+	require.Regexp(t, `^\{"label":"(low|medium|high)","score":\d+,"model":"mesh-embedded-v1-t1"\}$`, string(j.Result))
+	require.Equal(t, int32(1), hits.Load())
+
+	bad := e.node.AddJob(inferencetypes.Job{ModelId: "mesh-embedded-v1-t2", Input: []byte(proposal), Mode: inferencetypes.CONSENSUS_MODE_EXACT,
+		CommitEnd: 10, Deadline: 20, Assignments: chaintest.Assign(e.client.Address())})
+	e.step()
+	_, found := e.record(bad)
+	require.False(t, found)
+	require.Contains(t, e.st.Snapshot().LastError, "not the weights digest")
+	require.Equal(t, 1.0, testutil.ToFloat64(e.m.InferenceErrors.WithLabelValues("embedded")))
 }

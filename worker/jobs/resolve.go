@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -16,8 +17,9 @@ import (
 // Backends are the worker's inference backends, one per runtime kind; a
 // nil one means models of that kind are not served.
 type Backends struct {
-	// Embedded answers "int8-embedded" (only mesh-embedded-v1, with the
-	// registered weights digest).
+	// Embedded answers "int8-embedded": mesh-embedded-v1 (with the
+	// registered weights digest), and any other model by its weights when
+	// it is a backends.ModelLoader.
 	Embedded backends.Inference
 	// OpenAI answers "openai:<served-name>", called with the served name.
 	OpenAI backends.Inference
@@ -35,7 +37,15 @@ func (b Backends) Resolve(m inferencetypes.Model) (backends.Inference, string, e
 			return nil, "", errors.New("runtime int8-embedded is not served by this worker")
 		}
 		if m.Id != embedded.ModelID {
-			return nil, "", fmt.Errorf("runtime int8-embedded: this worker embeds %s, not %s", embedded.ModelID, m.Id)
+			loader, ok := b.Embedded.(backends.ModelLoader)
+			if !ok {
+				return nil, "", fmt.Errorf("runtime int8-embedded: this worker embeds %s, not %s", embedded.ModelID, m.Id)
+			}
+			if m.WeightsDigest == "" {
+				return nil, "", fmt.Errorf("model %s has no weights digest on chain", m.Id)
+			}
+			return loadThenInfer{loader: loader, spec: backends.ModelSpec{ID: m.Id, WeightsDigest: m.WeightsDigest,
+				WeightsURI: m.WeightsUri}}, m.Id, nil
 		}
 		// Other weights would give other outputs, and a deterministic model's
 		// dissenters are slashed: refuse rather than answer.
@@ -56,6 +66,24 @@ func (b Backends) Resolve(m inferencetypes.Model) (backends.Inference, string, e
 		return b.Exec, m.Id, nil
 	}
 	return nil, "", fmt.Errorf("unknown runtime %q", rt)
+}
+
+// loadThenInfer loads a model's weights (fetched once, then cached by the
+// backend) in the inference goroutine, so a download never holds up the
+// loop and a failed one is retried like any backend error.
+type loadThenInfer struct {
+	loader backends.ModelLoader
+	spec   backends.ModelSpec
+}
+
+func (l loadThenInfer) Name() string { return l.loader.Name() }
+
+func (l loadThenInfer) Infer(ctx context.Context, model string, input []byte) ([]byte, error) {
+	be, err := l.loader.LoadModel(ctx, l.spec)
+	if err != nil {
+		return nil, err
+	}
+	return be.Infer(ctx, model, input)
 }
 
 // jobInput returns a job's input: inline, checked against its digest.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/llmesh/mesh/worker/backends"
 	"github.com/llmesh/mesh/worker/backends/embedded"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
@@ -49,6 +50,42 @@ func TestResolve(t *testing.T) {
 		require.Equal(t, tc.be, be.Name())
 		require.Equal(t, tc.name, name)
 	}
+}
+
+// loader records the spec it was asked to load.
+type loader struct {
+	named
+	spec *backends.ModelSpec
+}
+
+func (l loader) LoadModel(_ context.Context, m backends.ModelSpec) (backends.Inference, error) {
+	*l.spec = m
+	return l.named, nil
+}
+
+func TestResolveLoadsOtherEmbeddedModels(t *testing.T) {
+	var got backends.ModelSpec
+	b := Backends{Embedded: loader{named: "embedded", spec: &got}}
+	digest := strings.Repeat("cd", 32)
+	m := inferencetypes.Model{Id: "mesh-embedded-v1-t1", Runtime: "int8-embedded", WeightsDigest: digest, WeightsUri: "http://w/blobs/" + digest}
+	be, name, err := b.Resolve(m)
+	require.NoError(t, err)
+	require.Equal(t, "embedded", be.Name())
+	require.Equal(t, m.Id, name)
+	require.Zero(t, got, "loaded when the inference runs, not in the loop")
+	out, err := be.Infer(context.Background(), name, []byte("x"))
+	require.NoError(t, err)
+	require.Equal(t, "embedded", string(out))
+	require.Equal(t, backends.ModelSpec{ID: m.Id, WeightsDigest: digest, WeightsURI: m.WeightsUri}, got)
+
+	// The built-in model is still checked in the loop, and served directly.
+	be, _, err = b.Resolve(inferencetypes.Model{Id: embedded.ModelID, Runtime: "int8-embedded", WeightsDigest: embedded.WeightsDigest})
+	require.NoError(t, err)
+	require.Equal(t, b.Embedded, be)
+	_, _, err = b.Resolve(inferencetypes.Model{Id: embedded.ModelID, Runtime: "int8-embedded", WeightsDigest: digest})
+	require.ErrorContains(t, err, "upgrade meshd-worker")
+	_, _, err = b.Resolve(inferencetypes.Model{Id: "t2", Runtime: "int8-embedded"})
+	require.ErrorContains(t, err, "no weights digest")
 }
 
 func TestJobInput(t *testing.T) {

@@ -58,14 +58,38 @@ type Result struct {
 
 // Output is the model's answer as the worker commits it: compact JSON with
 // keys in this order, e.g. {"label":"high","score":8123,"model":"mesh-embedded-v1"}.
-func (r Result) Output() []byte {
-	b := make([]byte, 0, 64)
+func (r Result) Output() []byte { return r.OutputFor(ModelID) }
+
+// OutputFor is Output naming another model, e.g. a checkpoint x/training
+// registered under its own id.
+func (r Result) OutputFor(model string) []byte {
+	b := make([]byte, 0, 64+len(model))
 	b = append(b, `{"label":"`...)
 	b = append(b, Labels[r.Label]...)
 	b = append(b, `","score":`...)
 	b = strconv.AppendInt(b, r.Score, 10)
-	b = append(b, `,"model":"`+ModelID+`"}`...)
-	return b
+	b = append(b, `,"model":`...)
+	b = appendJSONString(b, model)
+	return append(b, '}')
+}
+
+// appendJSONString quotes s as a JSON string. Model ids are printable
+// without spaces but may hold '"' or '\'; the escaping is fixed here (not
+// encoding/json's HTML escaping) as every worker must write the same bytes.
+func appendJSONString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 // Feature is a hashed feature bucket and its clipped count.
