@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"time"
@@ -47,16 +48,18 @@ const (
 func startCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "start",
-		Short: "Run the proof-of-compute and inference loops until SIGINT or SIGTERM",
-		Long: `Run the proof-of-compute loop (x/compute challenges) and the inference loop
-(x/inference jobs assigned to the worker) side by side.
+		Short: "Run the proof-of-compute, inference and training loops until SIGINT or SIGTERM",
+		Long: `Run the proof-of-compute loop (x/compute challenges), the inference loop
+(x/inference jobs assigned to the worker) and, with --train, the training loop
+(x/training rounds; blobs served at /blobs/<sha256> on --listen) side by side.
 
 Inference jobs are answered by the model's runtime: int8-embedded with the
 built-in model, openai:<served-name> through --openai-url, exec:<name> through
 --exec-cmd (the same program as the exec PoC backend, op "infer").`,
 		Example: `  meshd-worker start --grpc 127.0.0.1:9090 --chain-id mesh-local-1 --fee-granter mesh1...
   meshd-worker start --backend exec --exec-cmd "python3 /opt/mesh/gemm_cuda.py" --exec-timeout 5m
-  meshd-worker start --models mesh-embedded-v1,llama-3.1-8b --openai-url http://127.0.0.1:8000`,
+  meshd-worker start --models mesh-embedded-v1,llama-3.1-8b --openai-url http://127.0.0.1:8000
+  meshd-worker start --train auto --listen 0.0.0.0:26680 --blob-url http://worker1.example:26680`,
 		Args: cobra.NoArgs,
 		RunE: runStart,
 	}
@@ -77,6 +80,7 @@ built-in model, openai:<served-name> through --openai-url, exec:<name> through
 	f.String(flagOpenAIURL, "", "OpenAI-compatible server for openai:<name> models, e.g. http://127.0.0.1:8089 (token from $"+envOpenAIKey+")")
 	f.Duration(flagInferTimeout, 2*time.Minute, "time limit of one inference")
 	f.Int(flagInferConc, 4, "inferences run at once")
+	addTrainFlags(cmd)
 	addKeyringFlag(cmd)
 	return cmd
 }
@@ -157,6 +161,10 @@ func runStart(cmd *cobra.Command, _ []string) error {
 	gasAdj, _ := f.GetFloat64(flagGasAdjustment)
 	listen, _ := f.GetString(flagListen)
 	poll, _ := f.GetDuration(flagPoll)
+	trainer, err := newTrainer(cmd, home, listen)
+	if err != nil {
+		return err
+	}
 
 	client, err := chain.Dial(chain.Config{GRPCAddr: grpcAddr, ChainID: chainID, Keyring: kr, KeyName: chain.KeyName,
 		FeeGranter: granter, GasPrices: gasPrices, GasAdjustment: gasAdj, Logger: log})
@@ -175,13 +183,14 @@ func runStart(cmd *cobra.Command, _ []string) error {
 	metrics := health.NewMetrics()
 	status := health.NewStatus(client.Address(), backend.Name())
 	var serverDone <-chan error
+	var httpAddr net.Addr
 	if listen != "" {
-		if _, serverDone, err = health.Serve(ctx, listen, health.Handler(status, metrics), log); err != nil {
+		if httpAddr, serverDone, err = health.Serve(ctx, listen, trainer.handler(health.Handler(status, metrics)), log); err != nil {
 			return fmt.Errorf("--%s: %w", flagListen, err)
 		}
 	}
 	log.Info("meshd-worker starting", "address", client.Address(), "grpc", grpcAddr, "chain_id", chainID,
-		"backend", backend.Name(), "fee_granter", granter, "home", home, "inference", inference,
+		"backend", backend.Name(), "fee_granter", granter, "home", home, "inference", inference, "training", trainer != nil,
 		"openai", inferBackends.OpenAI != nil, "exec", inferBackends.Exec != nil)
 	models, _ := f.GetStringSlice(flagModels)
 	logRegistration(ctx, client, models, log)
@@ -202,7 +211,14 @@ func runStart(cmd *cobra.Command, _ []string) error {
 		}
 		loops = append(loops, loop.Run)
 	}
-	// Both loops run until ctx ends and only then return (its error).
+	if trainer != nil {
+		loop, err := trainer.loop(client, httpAddr, models, metrics, status, log, poll)
+		if err != nil {
+			return err
+		}
+		loops = append(loops, loop.Run)
+	}
+	// The loops run until ctx ends and only then return (its error).
 	errs := make(chan error, len(loops))
 	for _, run := range loops {
 		go func() { errs <- run(ctx) }()

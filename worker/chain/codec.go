@@ -1,8 +1,8 @@
 // Package chain is meshd-worker's only way to the chain: a gRPC client that
-// queries x/compute, auth and the tx service, and signs and broadcasts the
-// worker's transactions. It never imports a keeper or the app: the codec is
-// built here from the SDK's std types, auth, feegrant and the x/compute and
-// x/inference types.
+// queries x/compute, x/inference, x/training, auth and the tx service, and
+// signs and broadcasts the worker's transactions. It never imports a keeper
+// or the app: the codec is built here from the SDK's std types, auth,
+// feegrant and the x/compute, x/inference and x/training types.
 package chain
 
 import (
@@ -22,6 +22,7 @@ import (
 
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
+	trainingtypes "github.com/llmesh/mesh/x/training/types"
 )
 
 // meshd's address prefixes (DESIGN.md §1), kept here because off-chain code
@@ -68,8 +69,7 @@ type Encoding struct {
 }
 
 // NewEncoding builds the registry (std + auth + feegrant + x/compute +
-// x/inference) and a
-// SIGN_MODE_DIRECT tx config.
+// x/inference + x/training) and a SIGN_MODE_DIRECT tx config.
 func NewEncoding() (Encoding, error) {
 	ir, err := codectypes.NewInterfaceRegistryWithOptions(codectypes.InterfaceRegistryOptions{
 		ProtoFiles: proto.HybridResolver,
@@ -86,6 +86,7 @@ func NewEncoding() (Encoding, error) {
 	feegrant.RegisterInterfaces(ir)
 	computetypes.RegisterInterfaces(ir)
 	inferencetypes.RegisterInterfaces(ir)
+	trainingtypes.RegisterInterfaces(ir)
 	cdc := codec.NewProtoCodec(ir)
 	txCfg := authtx.NewTxConfig(cdc, []signingtypes.SignMode{signingtypes.SignMode_SIGN_MODE_DIRECT})
 	return Encoding{InterfaceRegistry: ir, Codec: cdc, TxConfig: txCfg}, nil

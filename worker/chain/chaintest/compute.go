@@ -12,6 +12,7 @@ import (
 	"github.com/llmesh/mesh/x/compute/poc"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
+	trainingtypes "github.com/llmesh/mesh/x/training/types"
 )
 
 type computeServer struct {
@@ -84,9 +85,9 @@ func txErr(e interface {
 	return &abciErr{Codespace: e.Codespace(), Code: e.ABCICode(), Log: log + ": " + e.Error()}
 }
 
-// deliver executes x/compute's PoC messages and x/inference's result
-// messages at height+1 as the keepers do; dryRun (simulation) checks them
-// without changing state.
+// deliver executes x/compute's PoC messages, x/inference's result messages
+// and x/training's worker messages at height+1 as the keepers do; dryRun
+// (simulation) checks them without changing state.
 func (n *Node) deliver(msgs []sdk.Msg, dryRun bool) *abciErr {
 	height := n.height + 1
 	e := n.epoch
@@ -94,6 +95,10 @@ func (n *Node) deliver(msgs []sdk.Msg, dryRun bool) *abciErr {
 		switch m := msg.(type) {
 		case *inferencetypes.MsgCommitResult, *inferencetypes.MsgRevealResult:
 			if err := n.deliverInference(m, height, dryRun); err != nil {
+				return err
+			}
+		case *trainingtypes.MsgJoinTask, *trainingtypes.MsgCommitUpdate, *trainingtypes.MsgRevealUpdate, *trainingtypes.MsgSubmitAggregate:
+			if err := n.deliverTraining(m, height, dryRun); err != nil {
 				return err
 			}
 		case *computetypes.MsgCommitPoC:

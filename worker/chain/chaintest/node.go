@@ -2,8 +2,9 @@
 // gRPC server on loopback that answers the auth, tx, x/compute and
 // x/inference calls meshd-worker makes, checks signatures and sequences as
 // the ante handler does, plays x/compute's proof-of-compute rounds (commit
-// window, sample, reveal verified with the spec's VerifyRows) and
-// x/inference's commit–reveal of the jobs a test adds.
+// window, sample, reveal verified with the spec's VerifyRows),
+// x/inference's commit–reveal of the jobs a test adds and x/training's
+// tasks and rounds.
 //
 // It is a test double, not a chain: a tx accepted by CheckTx is executed at
 // once as if it were in the next block.
@@ -32,6 +33,7 @@ import (
 	"github.com/llmesh/mesh/x/compute/poc"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
+	trainingtypes "github.com/llmesh/mesh/x/training/types"
 )
 
 // SimGas is the gas every simulation reports.
@@ -80,6 +82,10 @@ type Node struct {
 	// JobsQueries counts Query/Jobs calls; ResultCommits and ResultReveals
 	// the MsgCommitResult and MsgRevealResult executed.
 	JobsQueries, ResultCommits, ResultReveals int
+
+	// x/training (training.go).
+	training       *trainingState
+	trainingCounts TrainingCounts
 }
 
 // New makes a node at height 1 in epoch 1 (commit window to 10, reveal to 20).
@@ -112,7 +118,9 @@ func (n *Node) Height() int64 {
 
 // SetHeight moves the chain to h (jobs move on as if every height in
 // between had passed).
-func (n *Node) SetHeight(h int64) { n.Do(func(n *Node) { n.height = h; n.advanceJobs() }) }
+func (n *Node) SetHeight(h int64) {
+	n.Do(func(n *Node) { n.height = h; n.advanceJobs(); n.advanceTraining() })
+}
 
 // Advance adds blocks; past the epoch's reveal window the next epoch starts
 // (same shape and window lengths, new seeds, no commitments).
@@ -132,6 +140,7 @@ func (n *Node) Advance(blocks int64) {
 			n.commitments = map[string]*computetypes.Commitment{}
 		}
 		n.advanceJobs()
+		n.advanceTraining()
 	})
 }
 
@@ -186,6 +195,7 @@ func (n *Node) Serve(t testing.TB, lis net.Listener) {
 	txtypes.RegisterServiceServer(srv, &txServer{n: n})
 	computetypes.RegisterQueryServer(srv, &computeServer{n: n})
 	inferencetypes.RegisterQueryServer(srv, &inferenceServer{n: n})
+	trainingtypes.RegisterQueryServer(srv, &trainingServer{n: n})
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 }

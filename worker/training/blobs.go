@@ -1,0 +1,293 @@
+package training
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// BlobStore keeps blobs (updates and checkpoints) by content: the file
+// <dir>/<hex SHA-256> holds the bytes whose SHA-256 is its name. A blob is
+// written to a temporary file, fsynced and renamed, so a name never holds
+// partial bytes; reads check the hash anyway (a damaged disk is a missing
+// blob, not a wrong one).
+type BlobStore struct {
+	dir string
+}
+
+// OpenBlobs opens (creating) a blob store in dir and removes the temporary
+// files a crash left.
+func OpenBlobs(dir string) (*BlobStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := removeTemps(dir); err != nil {
+		return nil, err
+	}
+	return &BlobStore{dir: dir}, nil
+}
+
+// Dir is the store's directory.
+func (s *BlobStore) Dir() string { return s.dir }
+
+// Put stores data (once) and returns its SHA-256.
+func (s *BlobStore) Put(data []byte) ([32]byte, error) {
+	sum := sha256.Sum256(data)
+	name := hex.EncodeToString(sum[:])
+	if _, ok, err := s.Get(sum[:]); err == nil && ok {
+		return sum, nil
+	}
+	return sum, writeAtomic(s.dir, name, 0o644, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// Get returns the blob with SHA-256 digest. found is false when there is
+// none; a file whose bytes do not hash to its name is removed and reported
+// as not found.
+func (s *BlobStore) Get(digest []byte) (data []byte, found bool, err error) {
+	if len(digest) != sha256.Size {
+		return nil, false, fmt.Errorf("blob digest of %d bytes", len(digest))
+	}
+	path := filepath.Join(s.dir, hex.EncodeToString(digest))
+	data, err = os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if sum := sha256.Sum256(data); !bytes.Equal(sum[:], digest) {
+		_ = os.Remove(path)
+		return nil, false, nil
+	}
+	return data, true, nil
+}
+
+// Has reports whether the blob is stored (without checking its bytes).
+func (s *BlobStore) Has(digest []byte) bool {
+	if len(digest) != sha256.Size {
+		return false
+	}
+	st, err := os.Stat(filepath.Join(s.dir, hex.EncodeToString(digest)))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// BlobsPath is the URL path under which blobs are served: BlobsPath + hex.
+const BlobsPath = "/blobs/"
+
+// BlobURI is where base serves the blob with digest.
+func BlobURI(base string, digest []byte) string {
+	return strings.TrimRight(base, "/") + BlobsPath + hex.EncodeToString(digest)
+}
+
+// Handler serves GET (and HEAD) /blobs/<hex SHA-256>: the exact bytes, or
+// 404 when the store has no such blob (or the name is not a lower-case
+// hex SHA-256).
+func (s *BlobStore) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		name, ok := strings.CutPrefix(r.URL.Path, BlobsPath)
+		if !ok || !isDigestName(name) {
+			http.NotFound(w, r)
+			return
+		}
+		f, err := os.Open(filepath.Join(s.dir, name))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		// Content-addressed: the bytes under a name never change.
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		http.ServeContent(w, r, "", time.Time{}, f)
+	})
+}
+
+func isDigestName(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Fetch errors, matched with errors.Is.
+var (
+	ErrDigestMismatch = errors.New("blob digest mismatch")
+	ErrBlobTooLarge   = errors.New("blob too large")
+	ErrBlobNotFound   = errors.New("blob not found")
+)
+
+// Fetcher gets blobs by URI and keeps them in a BlobStore. Only the URI's
+// own host is contacted (no other network), nothing is accepted whose
+// SHA-256 is not the expected digest, and nothing larger than MaxBytes is
+// read.
+type Fetcher struct {
+	Store *BlobStore
+	// Client makes the HTTP requests; a client with Timeout and at most 3
+	// redirects when nil.
+	Client *http.Client
+	// Timeout bounds one HTTP fetch when Client is nil; 30s when 0.
+	Timeout time.Duration
+	// MaxBytes caps a blob; DefaultMaxBlobBytes when 0.
+	MaxBytes int64
+	// AllowFile accepts file:// URIs (tests, shared disks). Off by default:
+	// URIs come from the chain, and a worker must not read its own files
+	// (or block on a FIFO) because someone revealed such a URI.
+	AllowFile bool
+}
+
+// DefaultMaxBlobBytes caps a fetched blob: a mesh-embedded-v1 checkpoint is
+// 262,700 bytes, and 16 MiB leaves room for a 16× larger model.
+const DefaultMaxBlobBytes = 16 << 20
+
+// FetchSource says where Fetch found a blob.
+type FetchSource string
+
+// Fetch sources.
+const (
+	FromCache FetchSource = "cache"
+	FromHTTP  FetchSource = "http"
+	FromFile  FetchSource = "file"
+)
+
+// Fetch returns the blob with SHA-256 digest: from the store when it has
+// it, else from uri (http, https or, with AllowFile, file), checked and
+// then stored.
+func (f *Fetcher) Fetch(ctx context.Context, uri string, digest []byte) ([]byte, FetchSource, error) {
+	if data, ok, err := f.Store.Get(digest); err != nil {
+		return nil, "", err
+	} else if ok {
+		return data, FromCache, nil
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		return nil, "", fmt.Errorf("blob uri %q: %w", uri, err)
+	}
+	limit := f.MaxBytes
+	if limit <= 0 {
+		limit = DefaultMaxBlobBytes
+	}
+	var data []byte
+	var src FetchSource
+	switch u.Scheme {
+	case "http", "https":
+		if u.Host == "" {
+			return nil, "", fmt.Errorf("blob uri %q: no host", uri)
+		}
+		data, err = f.fetchHTTP(ctx, u.String(), limit)
+		src = FromHTTP
+	case "file":
+		if !f.AllowFile {
+			return nil, "", fmt.Errorf("blob uri %q: file URIs are not allowed", uri)
+		}
+		data, err = fetchFile(u.Path, limit)
+		src = FromFile
+	default:
+		return nil, "", fmt.Errorf("blob uri %q: scheme %q is not http, https or file", uri, u.Scheme)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("blob %s: %w", uri, err)
+	}
+	if sum := sha256.Sum256(data); !bytes.Equal(sum[:], digest) {
+		return nil, "", fmt.Errorf("blob %s: %w: got %x, want %x", uri, ErrDigestMismatch, sum, digest)
+	}
+	if _, err := f.Store.Put(data); err != nil {
+		return nil, "", err
+	}
+	return data, src, nil
+}
+
+func (f *Fetcher) client() *http.Client {
+	if f.Client != nil {
+		return f.Client
+	}
+	timeout := f.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	return &http.Client{Timeout: timeout, CheckRedirect: func(_ *http.Request, via []*http.Request) error {
+		if len(via) >= 3 {
+			return errors.New("more than 3 redirects")
+		}
+		return nil
+	}}
+}
+
+func (f *Fetcher) fetchHTTP(ctx context.Context, uri string, limit int64) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := f.client().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	switch {
+	case res.StatusCode == http.StatusNotFound:
+		return nil, ErrBlobNotFound
+	case res.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("HTTP %s", res.Status)
+	case res.ContentLength > limit:
+		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrBlobTooLarge, res.ContentLength, limit)
+	}
+	return readCapped(res.Body, limit)
+}
+
+func fetchFile(path string, limit int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrBlobNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	return readCapped(fh, limit)
+}
+
+// readCapped reads r to its end, failing past limit bytes.
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, limit)
+	}
+	return data, nil
+}

@@ -1,0 +1,345 @@
+package training
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrCorrupt marks a record that fails its checksum or does not name what
+// its file name says.
+var ErrCorrupt = errors.New("training: corrupt record")
+
+// UpdateRecord is what a participant knows of its update in one round. It
+// is saved (fsynced) with the salt before the commitment is broadcast, so
+// that a restarted worker reveals it without training again; the commitment
+// is only ever taken from it.
+type UpdateRecord struct {
+	TaskID uint64 `json:"task_id"`
+	Round  uint32 `json:"round"`
+	// BaseDigest is the checkpoint the update starts from.
+	BaseDigest []byte `json:"base_digest"`
+	// Digest is the SHA-256 of the update blob (its checkpoint encoding),
+	// URI where it is served.
+	Digest  []byte `json:"digest"`
+	URI     string `json:"uri"`
+	Samples uint64 `json:"samples"`
+	Loss    uint64 `json:"loss"`
+	// Salt is 32 random bytes; Commitment = types.UpdateCommitment(task,
+	// round, worker, Digest, Samples, Loss, Salt).
+	Salt       []byte `json:"salt"`
+	Commitment []byte `json:"commitment"`
+	// Shard and Shards are the worker's index among the round's participants
+	// and their number; Data says where the examples came from.
+	Shard  int    `json:"shard"`
+	Shards int    `json:"shards"`
+	Data   string `json:"data"`
+	// CommitTx and CommitHeight are the last commit broadcast (hash, height seen then).
+	CommitTx     string    `json:"commit_tx,omitempty"`
+	CommitHeight int64     `json:"commit_height,omitempty"`
+	Committed    bool      `json:"committed,omitempty"`
+	RevealTx     string    `json:"reveal_tx,omitempty"`
+	RevealHeight int64     `json:"reveal_height,omitempty"`
+	Revealed     bool      `json:"revealed,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// AggregateRecord is what an aggregator knows of its checkpoint in one round.
+type AggregateRecord struct {
+	TaskID     uint64 `json:"task_id"`
+	Round      uint32 `json:"round"`
+	BaseDigest []byte `json:"base_digest"`
+	// Digest is the SHA-256 of the checkpoint blob, URI where it is served.
+	Digest   []byte `json:"digest"`
+	URI      string `json:"uri"`
+	EvalLoss uint64 `json:"eval_loss"`
+	// Updates are the digests aggregated, in the round's order; Excluded
+	// the revealed ones left out as invalid.
+	Updates  [][]byte `json:"updates"`
+	Excluded [][]byte `json:"excluded,omitempty"`
+	Data     string   `json:"data"`
+	// SubmitTx and SubmitHeight are the last submission broadcast.
+	SubmitTx     string    `json:"submit_tx,omitempty"`
+	SubmitHeight int64     `json:"submit_height,omitempty"`
+	Submitted    bool      `json:"submitted,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// JoinRecord is the worker's MsgJoinTask for a task: sent once.
+type JoinRecord struct {
+	TaskID uint64 `json:"task_id"`
+	Tx     string `json:"tx,omitempty"`
+	Height int64  `json:"height,omitempty"`
+	Joined bool   `json:"joined,omitempty"`
+	// Refused is the chain's reason when it refused the join, at
+	// RefusedHeight; the join is tried again RejoinAfter blocks later.
+	Refused       string    `json:"refused,omitempty"`
+	RefusedHeight int64     `json:"refused_height,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+// Records keeps the records in a directory (normally
+// <home>/data/training) as update-<task>-<round>.json,
+// aggregate-<task>-<round>.json and join-<task>.json, each JSON in an
+// envelope with its SHA-256, written atomically and fsynced.
+type Records struct {
+	dir string
+}
+
+// OpenRecords opens (creating) the records directory.
+func OpenRecords(dir string) (*Records, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := removeTemps(dir); err != nil {
+		return nil, err
+	}
+	return &Records{dir: dir}, nil
+}
+
+// Dir is the records directory.
+func (r *Records) Dir() string { return r.dir }
+
+const (
+	updatePrefix    = "update-"
+	aggregatePrefix = "aggregate-"
+	joinPrefix      = "join-"
+	recordExt       = ".json"
+)
+
+func roundName(prefix string, task uint64, round uint32) string {
+	return prefix + strconv.FormatUint(task, 10) + "-" + strconv.FormatUint(uint64(round), 10) + recordExt
+}
+
+// SaveUpdate writes rec.
+func (r *Records) SaveUpdate(rec UpdateRecord) error {
+	if rec.CreatedAt.IsZero() {
+		rec.CreatedAt = time.Now().UTC()
+	}
+	return r.put(roundName(updatePrefix, rec.TaskID, rec.Round), rec)
+}
+
+// Update returns the update record of a round; found is false when there is none.
+func (r *Records) Update(task uint64, round uint32) (rec UpdateRecord, found bool, err error) {
+	found, err = r.get(roundName(updatePrefix, task, round), &rec)
+	if err == nil && found && (rec.TaskID != task || rec.Round != round) {
+		return UpdateRecord{}, false, fmt.Errorf("%w: %s names another round", ErrCorrupt, roundName(updatePrefix, task, round))
+	}
+	return rec, found && err == nil, err
+}
+
+// SaveAggregate writes rec.
+func (r *Records) SaveAggregate(rec AggregateRecord) error {
+	if rec.CreatedAt.IsZero() {
+		rec.CreatedAt = time.Now().UTC()
+	}
+	return r.put(roundName(aggregatePrefix, rec.TaskID, rec.Round), rec)
+}
+
+// Aggregate returns the aggregate record of a round.
+func (r *Records) Aggregate(task uint64, round uint32) (rec AggregateRecord, found bool, err error) {
+	found, err = r.get(roundName(aggregatePrefix, task, round), &rec)
+	if err == nil && found && (rec.TaskID != task || rec.Round != round) {
+		return AggregateRecord{}, false, fmt.Errorf("%w: %s names another round", ErrCorrupt, roundName(aggregatePrefix, task, round))
+	}
+	return rec, found && err == nil, err
+}
+
+func joinName(task uint64) string { return joinPrefix + strconv.FormatUint(task, 10) + recordExt }
+
+// SaveJoin writes rec.
+func (r *Records) SaveJoin(rec JoinRecord) error {
+	if rec.CreatedAt.IsZero() {
+		rec.CreatedAt = time.Now().UTC()
+	}
+	return r.put(joinName(rec.TaskID), rec)
+}
+
+// Join returns the join record of a task.
+func (r *Records) Join(task uint64) (rec JoinRecord, found bool, err error) {
+	found, err = r.get(joinName(task), &rec)
+	if err == nil && found && rec.TaskID != task {
+		return JoinRecord{}, false, fmt.Errorf("%w: %s names another task", ErrCorrupt, joinName(task))
+	}
+	return rec, found && err == nil, err
+}
+
+// Tasks lists the tasks that have any record.
+func (r *Records) Tasks() ([]uint64, error) {
+	entries, err := os.ReadDir(r.dir)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[uint64]bool{}
+	var out []uint64
+	for _, e := range entries {
+		if task, _, ok := parseRecordName(e.Name()); ok && !seen[task] {
+			seen[task] = true
+			out = append(out, task)
+		}
+	}
+	return out, nil
+}
+
+// Prune deletes task's round records of rounds before keepFrom (every one
+// when keepFrom is 0 — with the join record then, for an ended task).
+func (r *Records) Prune(task uint64, keepFrom uint32) error {
+	entries, err := os.ReadDir(r.dir)
+	if err != nil {
+		return err
+	}
+	removed := false
+	for _, e := range entries {
+		t, round, ok := parseRecordName(e.Name())
+		if !ok || t != task || keepFrom > 0 && (round == 0 || round >= keepFrom) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(r.dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		removed = true
+	}
+	if !removed {
+		return nil
+	}
+	return syncDir(r.dir)
+}
+
+// parseRecordName parses a record's file name; round is 0 for a join record.
+func parseRecordName(name string) (task uint64, round uint32, ok bool) {
+	rest, ok := strings.CutSuffix(name, recordExt)
+	if !ok {
+		return 0, 0, false
+	}
+	if s, isJoin := strings.CutPrefix(rest, joinPrefix); isJoin {
+		t, err := strconv.ParseUint(s, 10, 64)
+		return t, 0, err == nil
+	}
+	for _, p := range []string{updatePrefix, aggregatePrefix} {
+		s, ok := strings.CutPrefix(rest, p)
+		if !ok {
+			continue
+		}
+		ts, rs, ok := strings.Cut(s, "-")
+		if !ok {
+			return 0, 0, false
+		}
+		t, err1 := strconv.ParseUint(ts, 10, 64)
+		n, err2 := strconv.ParseUint(rs, 10, 32)
+		return t, uint32(n), err1 == nil && err2 == nil && n > 0
+	}
+	return 0, 0, false
+}
+
+type envelope struct {
+	Record json.RawMessage `json:"record"`
+	SHA256 []byte          `json:"sha256"`
+}
+
+func (r *Records) put(name string, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body)
+	env, err := json.MarshalIndent(envelope{Record: body, SHA256: sum[:]}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(r.dir, name, 0o600, func(w io.Writer) error {
+		_, err := w.Write(env)
+		return err
+	})
+}
+
+func (r *Records) get(name string, v any) (bool, error) {
+	raw, err := os.ReadFile(filepath.Join(r.dir, name))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, name, err)
+	}
+	// The file is indented for people; the checksum is over the compact body.
+	var body bytes.Buffer
+	if err := json.Compact(&body, env.Record); err != nil {
+		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, name, err)
+	}
+	if sum := sha256.Sum256(body.Bytes()); !bytes.Equal(sum[:], env.SHA256) {
+		return false, fmt.Errorf("%w: %s checksum", ErrCorrupt, name)
+	}
+	if err := json.Unmarshal(env.Record, v); err != nil {
+		return false, fmt.Errorf("%w: %s body", ErrCorrupt, name)
+	}
+	return true, nil
+}
+
+const tmpMarker = ".tmp-"
+
+// writeAtomic writes dir/name through a temporary file that is fsynced and
+// renamed over it; the directory is fsynced so that the rename is durable.
+func writeAtomic(dir, name string, perm os.FileMode, write func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(dir, name+tmpMarker+"*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if err = write(f); err != nil {
+		return err
+	}
+	if err = f.Chmod(perm); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// removeTemps deletes the temporary files a crash left in dir.
+func removeTemps(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Name(), tmpMarker) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
