@@ -118,7 +118,7 @@ start_workers() {
     log "localnet: starting meshd-worker $i (log: $(worker_log_file "$i"))"
     nohup "$WORKER_BIN" start --home "$(worker_home "$i")" --grpc "127.0.0.1:$LOCALNET_GRPC_PORT" \
       --chain-id "$LOCALNET_CHAIN_ID" --fee-granter "$provaddr" --gas-prices "$LOCALNET_MIN_GAS_PRICES" \
-      --listen "$(worker_listen "$i")" "${openai[@]}" $LOCALNET_WORKER_FLAGS >>"$(worker_log_file "$i")" 2>&1 &
+      --listen "$(worker_listen "$i")" --train "$LOCALNET_WORKER_TRAIN" "${openai[@]}" $LOCALNET_WORKER_FLAGS >>"$(worker_log_file "$i")" 2>&1 &
     echo $! >"$(worker_pid_file "$i")"
   done
   sleep 1
