@@ -54,6 +54,7 @@ func NewRootCmd() *cobra.Command {
 		addressCmd(),
 		versionCmd(),
 		execCPUCmd(),
+		execTrainCmd(),
 		serveCmd(),
 	)
 	return root

@@ -59,7 +59,8 @@ built-in model, openai:<served-name> through --openai-url, exec:<name> through
 		Example: `  meshd-worker start --grpc 127.0.0.1:9090 --chain-id mesh-local-1 --fee-granter mesh1...
   meshd-worker start --backend exec --exec-cmd "python3 /opt/mesh/gemm_cuda.py" --exec-timeout 5m
   meshd-worker start --models mesh-embedded-v1,llama-3.1-8b --openai-url http://127.0.0.1:8000
-  meshd-worker start --train auto --listen 0.0.0.0:26680 --blob-url http://worker1.example:26680`,
+  meshd-worker start --train auto --listen 0.0.0.0:26680 --blob-url http://worker1.example:26680
+  meshd-worker start --train auto --train-exec "python3 /opt/mesh/train.py" --train-timeout 30m`,
 		Args: cobra.NoArgs,
 		RunE: runStart,
 	}

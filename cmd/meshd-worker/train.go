@@ -14,20 +14,25 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/llmesh/mesh/worker/backends/exec"
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/worker/health"
 	"github.com/llmesh/mesh/worker/training"
 )
 
 const (
-	flagTrain   = "train"
-	flagBlobURL = "blob-url"
+	flagTrain        = "train"
+	flagBlobURL      = "blob-url"
+	flagTrainExec    = "train-exec"
+	flagTrainTimeout = "train-timeout"
 )
 
 func addTrainFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.String(flagTrain, "off", "x/training: auto (join every task on a served base model), task ids (1,4), or off")
 	f.String(flagBlobURL, "", "base URL other workers fetch this worker's training blobs from (default: http://<--listen>)")
+	f.String(flagTrainExec, "", "external trainer program and arguments (split on spaces, no shell) run once per update and aggregate (empty: the built-in CPU trainer)")
+	f.Duration(flagTrainTimeout, exec.DefaultTimeout, "external trainer: time limit of one run")
 }
 
 // blobsDir holds the training blobs (updates and checkpoints) by SHA-256.
@@ -43,6 +48,8 @@ type trainer struct {
 	blobURL string
 	blobs   *training.BlobStore
 	records *training.Records
+	// train computes updates and checkpoints; nil: the built-in one.
+	train training.Trainer
 }
 
 // parseTrain reads --train: "off" (or empty), "auto", or task ids.
@@ -80,6 +87,12 @@ func newTrainer(cmd *cobra.Command, home, listen string) (*trainer, error) {
 			return nil, fmt.Errorf("--%s %q: want http(s)://host[:port]", flagBlobURL, t.blobURL)
 		}
 	}
+	if line, _ := cmd.Flags().GetString(flagTrainExec); strings.TrimSpace(line) != "" {
+		timeout, _ := cmd.Flags().GetDuration(flagTrainTimeout)
+		if t.train, err = training.NewExecTrainer(line, timeout); err != nil {
+			return nil, fmt.Errorf("--%s: %w", flagTrainExec, err)
+		}
+	}
 	if t.blobs, err = training.OpenBlobs(blobsDir(home)); err != nil {
 		return nil, err
 	}
@@ -115,5 +128,6 @@ func (t *trainer) loop(c *chain.Client, httpAddr net.Addr, models []string, metr
 		}
 	}
 	return training.New(training.Config{Chain: c, Blobs: t.blobs, Records: t.records, BlobURL: t.blobURL,
-		Auto: t.auto, Tasks: t.ids, Models: models, NodeMetrics: metrics, Status: status, Logger: log, PollInterval: poll})
+		Auto: t.auto, Tasks: t.ids, Models: models, NodeMetrics: metrics, Status: status, Logger: log, PollInterval: poll,
+		Trainer: t.train})
 }

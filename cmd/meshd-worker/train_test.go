@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/llmesh/mesh/worker/backends/embedded"
+	"github.com/llmesh/mesh/worker/backends/embedded/federated"
+	"github.com/llmesh/mesh/worker/backends/embedded/train"
 	"github.com/llmesh/mesh/worker/chain/chaintest"
 	trainingtypes "github.com/llmesh/mesh/x/training/types"
 )
@@ -58,6 +63,60 @@ func TestStartTrains(t *testing.T) {
 		return strings.Contains(string(get(t, "http://"+w.listen+"/metrics")), "meshd_worker_training_aggregates_submitted_total 2")
 	}, 10*time.Second, 20*time.Millisecond)
 	w.stop(t)
+}
+
+// TestStartTrainsExec: `start --train-exec` hands each update and
+// aggregate of a one-round task to this test binary playing `meshd-worker
+// exec-train`, and the round's checkpoint is the built-in trainer's.
+func TestStartTrainsExec(t *testing.T) {
+	self, err := os.Executable()
+	require.NoError(t, err)
+	if runtime.GOOS == "windows" {
+		t.Skip("shell wrapper")
+	}
+	t.Setenv(envBeWorker, "1") // inherited by the exec program only
+	// A wrapper that counts the calls.
+	dir := t.TempDir()
+	calls, wrapper := filepath.Join(dir, "calls"), filepath.Join(dir, "trainer.sh")
+	require.NoError(t, os.WriteFile(wrapper, []byte("#!/bin/sh\necho call >> "+calls+"\nexec "+self+" exec-train\n"), 0o755))
+	var id uint64
+	w := startWorker(t, func(w *worker) {
+		base, err := hex.DecodeString(embedded.WeightsDigest)
+		require.NoError(t, err)
+		w.node.SetTrainingPhases(chaintest.TrainingPhases{Commit: 150, Reveal: 150, Aggregate: 150})
+		ds := w.node.AddDataset() // empty: the built-in data set is used
+		id = w.node.AddTrainingTask(trainingtypes.Task{BaseModelId: embedded.ModelID, Runtime: embedded.Runtime,
+			BaseDigest: base, DatasetIds: []uint64{ds}, Rounds: 1, ParticipantsPerRound: 1, AggregatorsPerRound: 1,
+			Aggregation: trainingtypes.AGGREGATION_FEDAVG, Hyperparams: `{"epochs":1}`})
+	}, "--train", "auto", "--train-exec", wrapper, "--train-timeout", "1m")
+
+	require.Eventually(t, func() bool {
+		task, _ := w.node.TrainingTask(id)
+		return task.Status == trainingtypes.TASK_STATUS_COMPLETED
+	}, 30*time.Second, 20*time.Millisecond)
+	w.stop(t)
+
+	// The built-in trainer on the same inputs: one participant trains on
+	// the whole training split; FedAvg of one update is that update.
+	r, ok := w.node.TrainingRound(id, 1)
+	require.True(t, ok)
+	ew, err := embedded.Load()
+	require.NoError(t, err)
+	base, err := federated.FromWeights(ew)
+	require.NoError(t, err)
+	trainSet, _ := federated.HeldOut(train.Dataset())
+	hyper, err := federated.ParseHyper([]byte(`{"epochs":1}`))
+	require.NoError(t, err)
+	ck, st, err := federated.LocalUpdate(base, federated.Shard(trainSet, 0, 1), hyper, 1)
+	require.NoError(t, err)
+	d := ck.Digest()
+	require.Equal(t, d[:], r.Updates[0].Digest)
+	require.Equal(t, st.Samples, r.Updates[0].Samples)
+	require.Equal(t, st.Loss, r.Updates[0].Loss)
+	require.Equal(t, d[:], r.CheckpointDigest)
+	got, err := os.ReadFile(calls)
+	require.NoError(t, err)
+	require.Equal(t, "call\ncall\n", string(got), "one update and one aggregate, by the program")
 }
 
 func TestStartRejectsBadTrainFlags(t *testing.T) {

@@ -19,7 +19,9 @@
 // reveals without training again and never commits twice. Only the
 // int8-embedded runtime (mesh-embedded-v1 and checkpoints of it) is
 // trained: every step is federated's fixed-point arithmetic, so honest
-// aggregators produce the same checkpoint bytes.
+// aggregators produce the same checkpoint bytes. The arithmetic is the
+// Config's Trainer: CPUTrainer in process, or ExecTrainer, an external
+// program speaking the same contract (meshd-worker exec-train).
 package training
 
 import (
@@ -82,6 +84,8 @@ type Config struct {
 	RejoinAfter int64
 	// ScanInterval is the time between two reads of every task (Auto); 30s when 0.
 	ScanInterval time.Duration
+	// Trainer computes updates and checkpoints; CPUTrainer when nil.
+	Trainer Trainer
 }
 
 // Loop is one worker's training loop. Its methods are called from one
@@ -166,6 +170,9 @@ func New(cfg Config) (*Loop, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Trainer == nil {
+		cfg.Trainer = CPUTrainer{}
 	}
 	l := &Loop{cfg: cfg, chain: cfg.Chain, log: cfg.Logger.With("loop", "training"), m: cfg.Metrics, addr: addr,
 		fetch: cfg.Fetcher, follow: map[uint64]bool{}, once: map[onceKey]bool{}, refusedAt: map[onceKey]int64{},

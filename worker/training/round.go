@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/llmesh/mesh/worker/backends/embedded"
@@ -107,11 +109,11 @@ func withWhat(k onceKey, what string) onceKey {
 // broadcast.
 func (l *Loop) train(ctx context.Context, task *trainingtypes.Task, round *trainingtypes.Round, idx int) (UpdateRecord, error) {
 	start := time.Now()
-	ck, stats, data, err := l.localUpdate(ctx, task, round, idx)
+	stats, data, err := l.localUpdate(ctx, task, round, idx)
 	if err != nil {
 		return UpdateRecord{}, err
 	}
-	digest, err := l.cfg.Blobs.Put(ck.Encode())
+	digest, err := l.cfg.Blobs.Put(stats.Blob)
 	if err != nil {
 		return UpdateRecord{}, l.fail(fmt.Errorf("storing the update: %w", err))
 	}
@@ -135,27 +137,25 @@ func (l *Loop) train(ctx context.Context, task *trainingtypes.Task, round *train
 	return rec, nil
 }
 
-// localUpdate runs federated.LocalUpdate on shard idx of the round's
-// training split, from the round's base, with the task's hyper-parameters.
-func (l *Loop) localUpdate(ctx context.Context, task *trainingtypes.Task, round *trainingtypes.Round, idx int) (*federated.Checkpoint, federated.Stats, roundData, error) {
-	hyper, err := federated.ParseHyper([]byte(task.Hyperparams))
-	if err != nil {
-		return nil, federated.Stats{}, roundData{}, l.fail(err)
-	}
+// localUpdate runs the trainer (federated.LocalUpdate by default) on shard
+// idx of the round's training split, from the round's base, with the
+// task's hyper-parameters.
+func (l *Loop) localUpdate(ctx context.Context, task *trainingtypes.Task, round *trainingtypes.Round, idx int) (TrainResult, roundData, error) {
 	base, err := l.base(ctx, task, round)
 	if err != nil {
-		return nil, federated.Stats{}, roundData{}, err
+		return TrainResult{}, roundData{}, err
 	}
 	data, err := l.roundData(ctx, task, round)
 	if err != nil {
-		return nil, federated.Stats{}, roundData{}, err
+		return TrainResult{}, roundData{}, err
 	}
 	shard := federated.Shard(data.train, idx, len(round.Updates))
-	ck, stats, err := federated.LocalUpdate(base, shard, hyper, round.Number)
+	res, err := l.cfg.Trainer.Train(ctx, TrainRequest{Task: task.Id, Round: round.Number, Runtime: task.Runtime,
+		BaseModel: task.BaseModelId, Base: base, Examples: shard, HeldOut: data.test, Hyperparams: task.Hyperparams})
 	if err != nil {
-		return nil, federated.Stats{}, roundData{}, l.fail(fmt.Errorf("local update: %w", err))
+		return TrainResult{}, roundData{}, l.fail(err)
 	}
-	return ck, stats, data, nil
+	return res, data, nil
 }
 
 // commit broadcasts the record's commitment (never another one).
@@ -194,10 +194,10 @@ func (l *Loop) reveal(ctx context.Context, height int64, task *trainingtypes.Tas
 		// The update is deterministic: train again and check it is the
 		// committed one. A reveal nobody can fetch would only stall the
 		// aggregators, so without the blob there is no reveal.
-		ck, _, _, err := l.localUpdate(ctx, task, round, rec.Shard)
+		res, _, err := l.localUpdate(ctx, task, round, rec.Shard)
 		if err == nil && rec.Shards == len(round.Updates) {
-			if d := ck.Digest(); bytes.Equal(d[:], rec.Digest) {
-				_, err = l.cfg.Blobs.Put(ck.Encode())
+			if d := sha256.Sum256(res.Blob); bytes.Equal(d[:], rec.Digest) {
+				_, err = l.cfg.Blobs.Put(res.Blob)
 			} else {
 				err = errors.New("the update trained again differs from the committed one")
 			}
@@ -393,15 +393,16 @@ func (l *Loop) aggregate(ctx context.Context, task *trainingtypes.Task, round *t
 		l.logOnce(slog.LevelWarn, withWhat(key, "nothing"), "no valid update to aggregate", "task", task.Id, "round", round.Number)
 		return AggregateRecord{}, false, nil
 	}
-	ck, err := federated.Aggregate(rule, updates)
+	res, err := l.cfg.Trainer.Aggregate(ctx, AggregateRequest{Task: task.Id, Round: round.Number, Rule: rule, Base: base,
+		Updates: updates, HeldOut: data.test})
 	if err != nil {
-		return AggregateRecord{}, false, l.fail(fmt.Errorf("aggregate: %w", err))
+		return AggregateRecord{}, false, l.fail(err)
 	}
-	loss, correct, err := federated.Evaluate(ck, data.test)
-	if err != nil {
-		return AggregateRecord{}, false, l.fail(fmt.Errorf("evaluate: %w", err))
+	loss, correct := res.EvalLoss, "?"
+	if res.Correct >= 0 {
+		correct = strconv.Itoa(res.Correct)
 	}
-	digest, err := l.cfg.Blobs.Put(ck.Encode())
+	digest, err := l.cfg.Blobs.Put(res.Blob)
 	if err != nil {
 		return AggregateRecord{}, false, l.fail(fmt.Errorf("storing the checkpoint: %w", err))
 	}
@@ -414,7 +415,7 @@ func (l *Loop) aggregate(ctx context.Context, task *trainingtypes.Task, round *t
 	l.m.Duration.WithLabelValues("aggregate").Observe(took.Seconds())
 	l.log.Info("checkpoint aggregated", "task", task.Id, "round", round.Number, "rule", rule.String(), "updates", len(used),
 		"excluded", len(excluded), "digest", hex.EncodeToString(digest[:]), "eval_loss", loss,
-		"held_out_correct", fmt.Sprintf("%d/%d", correct, len(data.test)), "data", data.source, "took", took.Round(time.Microsecond))
+		"held_out_correct", fmt.Sprintf("%s/%d", correct, len(data.test)), "data", data.source, "took", took.Round(time.Microsecond))
 	return rec, true, nil
 }
 

@@ -89,6 +89,16 @@ func (b *Backend) Infer(ctx context.Context, model string, input []byte) ([]byte
 	return output, err
 }
 
+// Run runs the program once with req as JSON on stdin and hands its stdout
+// to decode, with the backend's process handling: the timeout, the kill of
+// the process group, stdout bounded by limit, the end of stderr in errors.
+// A decode error that begins with "backend error:" (the program's own
+// message) is reported whatever the exit status. Other exec contracts
+// (worker/training's exec trainer) use it.
+func (b *Backend) Run(ctx context.Context, req any, limit int64, decode func([]byte) error) error {
+	return b.run(ctx, req, limit, decode)
+}
+
 // run runs the program once with req as JSON on stdin, and hands its
 // stdout to decode. It bounds the run by the timeout and the output by limit.
 func (b *Backend) run(ctx context.Context, req any, limit int64, decode func([]byte) error) error {

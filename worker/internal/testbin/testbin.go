@@ -1,6 +1,6 @@
 // Package testbin builds the real meshd-worker binary for tests that run
-// it as a separate process (the exec and openai backends' end-to-end
-// tests), once per test binary.
+// it as a separate process (the exec and openai backends' and the exec
+// trainer's end-to-end tests), once per test binary.
 package testbin
 
 import (
