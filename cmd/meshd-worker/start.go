@@ -108,7 +108,8 @@ func newBackend(cmd *cobra.Command) (backends.PoC, error) {
 func newInferenceBackends(cmd *cobra.Command) (jobs.Backends, error) {
 	f := cmd.Flags()
 	var b jobs.Backends
-	model, err := embedded.New()
+	gateway, _ := f.GetString(flagIPFSGateway)
+	model, err := embedded.NewWithOptions(embedded.Options{IPFSGateway: gateway})
 	if err != nil {
 		return b, err
 	}

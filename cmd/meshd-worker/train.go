@@ -33,7 +33,11 @@ func addTrainFlags(cmd *cobra.Command) {
 	f.String(flagBlobURL, "", "base URL other workers fetch this worker's training blobs from (default: http://<--listen>)")
 	f.String(flagTrainExec, "", "external trainer program and arguments (split on spaces, no shell) run once per update and aggregate (empty: the built-in CPU trainer)")
 	f.Duration(flagTrainTimeout, exec.DefaultTimeout, "external trainer: time limit of one run")
+	f.String(flagIPFSGateway, "", "IPFS HTTP gateway (e.g. http://127.0.0.1:8080) that resolves ipfs://<cid> blob and weights URIs (digests are checked as for http)")
 }
+
+// flagIPFSGateway resolves ipfs:// URIs for training blobs and model weights.
+const flagIPFSGateway = "ipfs-gateway"
 
 // blobsDir holds the training blobs (updates and checkpoints) by SHA-256.
 func blobsDir(home string) string { return filepath.Join(home, "blobs") }
@@ -50,6 +54,8 @@ type trainer struct {
 	records *training.Records
 	// train computes updates and checkpoints; nil: the built-in one.
 	train training.Trainer
+	// ipfsGateway resolves ipfs:// blob URIs (--ipfs-gateway).
+	ipfsGateway string
 }
 
 // parseTrain reads --train: "off" (or empty), "auto", or task ids.
@@ -81,6 +87,7 @@ func newTrainer(cmd *cobra.Command, home, listen string) (*trainer, error) {
 		return nil, fmt.Errorf("--%s needs --%s: the blobs other workers fetch are served there", flagTrain, flagListen)
 	}
 	t := &trainer{auto: auto, ids: ids}
+	t.ipfsGateway, _ = cmd.Flags().GetString(flagIPFSGateway)
 	if t.blobURL, _ = cmd.Flags().GetString(flagBlobURL); t.blobURL != "" {
 		u, err := url.Parse(t.blobURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -129,5 +136,5 @@ func (t *trainer) loop(c *chain.Client, httpAddr net.Addr, models []string, metr
 	}
 	return training.New(training.Config{Chain: c, Blobs: t.blobs, Records: t.records, BlobURL: t.blobURL,
 		Auto: t.auto, Tasks: t.ids, Models: models, NodeMetrics: metrics, Status: status, Logger: log, PollInterval: poll,
-		Trainer: t.train})
+		Trainer: t.train, Fetcher: &training.Fetcher{Store: t.blobs, IPFSGateway: t.ipfsGateway}})
 }

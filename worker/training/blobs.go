@@ -161,6 +161,10 @@ type Fetcher struct {
 	// URIs come from the chain, and a worker must not read its own files
 	// (or block on a FIFO) because someone revealed such a URI.
 	AllowFile bool
+	// IPFSGateway, when set (e.g. http://127.0.0.1:8080), resolves
+	// ipfs://<cid>[/path] URIs as GET <gateway>/ipfs/<cid>[/path]; the blob
+	// is checked against the digest on chain like any other.
+	IPFSGateway string
 }
 
 // DefaultMaxBlobBytes caps a fetched blob: a mesh-embedded-v1 checkpoint is
@@ -209,8 +213,15 @@ func (f *Fetcher) Fetch(ctx context.Context, uri string, digest []byte) ([]byte,
 		}
 		data, err = fetchFile(u.Path, limit)
 		src = FromFile
+	case "ipfs":
+		gw, gerr := IPFSGatewayURL(f.IPFSGateway, u)
+		if gerr != nil {
+			return nil, "", fmt.Errorf("blob uri %q: %w", uri, gerr)
+		}
+		data, err = f.fetchHTTP(ctx, gw, limit)
+		src = FromHTTP
 	default:
-		return nil, "", fmt.Errorf("blob uri %q: scheme %q is not http, https or file", uri, u.Scheme)
+		return nil, "", fmt.Errorf("blob uri %q: scheme %q is not http, https, ipfs or file", uri, u.Scheme)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("blob %s: %w", uri, err)
@@ -290,4 +301,16 @@ func readCapped(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, limit)
 	}
 	return data, nil
+}
+
+// IPFSGatewayURL maps ipfs://<cid>[/path] to <gateway>/ipfs/<cid>[/path]. It
+// fails when no gateway is configured (--ipfs-gateway).
+func IPFSGatewayURL(gateway string, u *url.URL) (string, error) {
+	if gateway == "" {
+		return "", errors.New("ipfs URIs need --ipfs-gateway")
+	}
+	if u.Host == "" {
+		return "", errors.New("ipfs URI without a CID")
+	}
+	return strings.TrimRight(gateway, "/") + "/ipfs/" + u.Host + u.EscapedPath(), nil
 }

@@ -39,6 +39,10 @@ type Options struct {
 	// AllowFileURIs accepts file:// weights URIs (tests, blobs copied in by
 	// hand). Off by default: the URI comes from the chain.
 	AllowFileURIs bool
+	// IPFSGateway, when set (e.g. http://127.0.0.1:8080), resolves
+	// ipfs://<cid>[/path] weights URIs through <gateway>/ipfs/<cid>[/path];
+	// the blob is verified against weights_digest like any other.
+	IPFSGateway string
 	// Logger reports what does not fail a load (a cache write); slog.Default() when nil.
 	Logger *slog.Logger
 }

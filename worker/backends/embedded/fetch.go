@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // loadBlob reads a digest's blob from the cache directory, or fetches it
@@ -79,6 +80,11 @@ func (b *Backend) fetch(ctx context.Context, uri string) ([]byte, error) {
 			return nil, fmt.Errorf("blob of %d bytes exceeds %d", resp.ContentLength, limit)
 		}
 		return readAtMost(resp.Body, limit)
+	case "ipfs":
+		if b.opts.IPFSGateway == "" || u.Host == "" {
+			return nil, errors.New("ipfs URIs need an IPFS gateway (--ipfs-gateway) and a CID")
+		}
+		return b.fetch(ctx, strings.TrimRight(b.opts.IPFSGateway, "/")+"/ipfs/"+u.Host+u.EscapedPath())
 	case "file":
 		if !b.opts.AllowFileURIs {
 			return nil, errors.New("file URIs are not allowed")
@@ -90,7 +96,7 @@ func (b *Backend) fetch(ctx context.Context, uri string) ([]byte, error) {
 		defer f.Close()
 		return readAtMost(f, limit)
 	}
-	return nil, fmt.Errorf("unsupported URI scheme %q (http, https)", u.Scheme)
+	return nil, fmt.Errorf("unsupported URI scheme %q (http, https, ipfs)", u.Scheme)
 }
 
 func readAtMost(r io.Reader, limit int64) ([]byte, error) {

@@ -207,7 +207,8 @@ func TestLoadRefusesBadBlobs(t *testing.T) {
 		"bad digest":   {backends.ModelSpec{ID: "x", WeightsDigest: "xyz", WeightsURI: spec.WeightsURI}, embedded.Options{}, "not a hex SHA-256"},
 		"no uri":       {backends.ModelSpec{ID: "x", WeightsDigest: spec.WeightsDigest}, embedded.Options{}, "no weights_uri"},
 		"404":          {backends.ModelSpec{ID: "x", WeightsDigest: spec.WeightsDigest, WeightsURI: srv.URL + "/nothing"}, embedded.Options{}, "404"},
-		"scheme":       {backends.ModelSpec{ID: "x", WeightsDigest: spec.WeightsDigest, WeightsURI: "ipfs://bafy"}, embedded.Options{}, `scheme "ipfs"`},
+		"scheme":       {backends.ModelSpec{ID: "x", WeightsDigest: spec.WeightsDigest, WeightsURI: "gopher://bafy"}, embedded.Options{}, `scheme "gopher"`},
+		"no gateway":   {backends.ModelSpec{ID: "x", WeightsDigest: spec.WeightsDigest, WeightsURI: "ipfs://bafy"}, embedded.Options{}, "--ipfs-gateway"},
 		"too big":      {spec, embedded.Options{MaxBlobBytes: 1000}, "exceeds 1000"},
 		"file refused": {backends.ModelSpec{ID: "x", WeightsDigest: spec.WeightsDigest, WeightsURI: "file:///etc/hostname"}, embedded.Options{}, "not allowed"},
 		"builtin id":   {backends.ModelSpec{ID: embedded.ModelID, WeightsDigest: spec.WeightsDigest}, embedded.Options{}, "upgrade meshd-worker"},
@@ -355,4 +356,23 @@ func TestOutputForEscapes(t *testing.T) {
 		require.Equal(t, "high", v.Label)
 	}
 	require.Equal(t, `{"label":"high","score":42,"model":"a\"b\\c"}`, string(r.OutputFor(`a"b\c`)))
+}
+
+// ipfs://<cid> weights URIs resolve through the configured gateway
+// (<gateway>/ipfs/<cid>) and are verified by digest like http ones.
+func TestLoadThroughIPFSGateway(t *testing.T) {
+	ck := trained(t)
+	srv := newBlobServer(t)
+	blob := ck.Encode()
+	d := hexDigest(blob)
+	srv.mu.Lock()
+	srv.blobs["/ipfs/bafycheckpoint"] = blob
+	srv.mu.Unlock()
+	b := newBackend(t, embedded.Options{IPFSGateway: srv.URL})
+	spec := backends.ModelSpec{ID: trainedID, WeightsDigest: d, WeightsURI: "ipfs://bafycheckpoint"}
+	m, err := b.LoadModel(context.Background(), spec)
+	require.NoError(t, err)
+	out, err := m.Infer(context.Background(), trainedID, []byte(inputs[0]))
+	require.NoError(t, err)
+	require.Equal(t, string(ck.Weights().Classify([]byte(inputs[0])).OutputFor(trainedID)), string(out))
 }
