@@ -118,7 +118,7 @@ func TestTrainingLocalnet(t *testing.T) {
 	m.Model["status"] = "MODEL_STATUS_ACTIVE"
 	proposal, err := json.Marshal(map[string]any{
 		"title": "Promote the trained classifier", "summary": "Activate " + candidate + ", trained by x/training task 1.",
-		"deposit": "10000000umesh",
+		"deposit":  "10000000umesh",
 		"messages": []any{map[string]any{"@type": "/mesh.inference.v1.MsgUpdateModel", "authority": treasury.Address, "model": m.Model}},
 	})
 	require.NoError(t, err)
