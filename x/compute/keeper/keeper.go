@@ -17,7 +17,6 @@ import (
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/codec"
-	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/compute/types"
@@ -138,24 +137,4 @@ func notFound(err error, nf *errorsmod.Error, what string) error {
 // emit emits a typed event on the SDK context.
 func emit(ctx context.Context, ev proto.Message) error {
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
-}
-
-// inCache runs fn in a cache context of ctx and writes its changes (state
-// and events) only if it returns nil. A panic is turned into an error,
-// except running out of gas: the transaction's gas limit still holds.
-func inCache(ctx context.Context, fn func(ctx sdk.Context) error) (err error) {
-	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
-	defer func() {
-		if r := recover(); r != nil {
-			if _, ok := r.(storetypes.ErrorOutOfGas); ok {
-				panic(r)
-			}
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	if err := fn(cacheCtx); err != nil {
-		return err
-	}
-	write()
-	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/llmesh/mesh/x/compute/poc"
 	"github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/internal/cachectx"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -120,7 +121,7 @@ func (k Keeper) addPoCPoints(ctx context.Context, w types.Worker, epoch int64) {
 		return
 	}
 	points := mulSaturating(uint64(w.VerifiedUnits), types.RewardPointsPerUnit)
-	err := inCache(ctx, func(cc sdk.Context) error {
+	err := cachectx.Run(ctx, func(cc sdk.Context) error {
 		provider, err := k.addressCodec.StringToBytes(w.Provider)
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/dao/types"
+	"github.com/llmesh/mesh/x/internal/cachectx"
 )
 
 // EndBlocker ends the voting of the proposals whose voting_end has come
@@ -98,7 +99,7 @@ func (k Keeper) processQueued(ctx context.Context, queue collections.KeySet[coll
 	key collections.Pair[time.Time, uint64], fn func(ctx context.Context, key collections.Pair[time.Time, uint64], p types.Proposal) error,
 ) {
 	id := key.K2()
-	err := inCache(ctx, func(cc sdk.Context) error {
+	err := cachectx.Run(ctx, func(cc sdk.Context) error {
 		p, err := k.Proposals.Get(cc, id)
 		if err != nil {
 			return fmt.Errorf("proposal %d: %s", id, err.Error())

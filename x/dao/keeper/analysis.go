@@ -9,11 +9,11 @@ import (
 
 	"cosmossdk.io/collections"
 
-	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/dao/types"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/cachectx"
 )
 
 // MaxAnalysisInputBytes caps the text sent for analysis: the title, a blank
@@ -56,7 +56,7 @@ func (k Keeper) requestAnalysis(ctx context.Context, params types.Params, p type
 		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: StableError(err)}
 	}
 	var job inferencetypes.Job
-	err = inCache(ctx, func(cc sdk.Context) error {
+	err = cachectx.Run(ctx, func(cc sdk.Context) error {
 		if err := k.bank.SendCoinsFromAccountToModule(cc, proposer, types.ModuleName, sdk.NewCoins(params.AnalysisMaxFee)); err != nil {
 			return err
 		}
@@ -154,26 +154,4 @@ func (k Keeper) afterJobEnded(ctx context.Context, job inferencetypes.Job) error
 		return err
 	}
 	return emit(ctx, &types.EventAnalysis{ProposalId: id, Status: a.Status, Label: a.Label, Score: a.Score})
-}
-
-// inCache runs fn in a cache context and writes it only if fn succeeds; any
-// other panic becomes an error. Out of gas is not caught: it is the
-// transaction's budget running out, not fn failing, and must abort the
-// transaction — otherwise a sender could pick a gas limit that makes the
-// analysis of its proposal unavailable.
-func inCache(ctx context.Context, fn func(ctx sdk.Context) error) (err error) {
-	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
-	defer func() {
-		if r := recover(); r != nil {
-			if _, ok := r.(storetypes.ErrorOutOfGas); ok {
-				panic(r)
-			}
-			err = panicError(r)
-		}
-	}()
-	if err := fn(cacheCtx); err != nil {
-		return err
-	}
-	write()
-	return nil
 }

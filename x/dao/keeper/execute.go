@@ -12,6 +12,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/dao/types"
+	"github.com/llmesh/mesh/x/internal/cachectx"
 )
 
 // ExecuteProposal runs the messages of passed proposal id, in order, with the
@@ -107,7 +108,7 @@ func safeHandle(ctx sdk.Context, handler baseapp.MsgServiceHandler, msg sdk.Msg)
 			if _, ok := r.(storetypes.ErrorOutOfGas); ok {
 				panic(r)
 			}
-			err = panicError(r)
+			err = cachectx.PanicError(r)
 		}
 	}()
 	return handler(ctx, msg)

@@ -234,19 +234,3 @@ func StableError(err error) string {
 	}
 	return "unregistered error"
 }
-
-// panicError turns a recovered panic into an error whose text is the same on
-// every node: texts derived from errors end up in state (a failed proposal's
-// result, an analysis error), and formatting an SDK error with %v or %w
-// appends the file and line it was created at, which differ between builds.
-// Only err.Error() and plain strings are used.
-func panicError(r any) error {
-	switch v := r.(type) {
-	case error:
-		return fmt.Errorf("panic: %s", v.Error())
-	case string:
-		return fmt.Errorf("panic: %s", v)
-	default:
-		return fmt.Errorf("panic: %T", r)
-	}
-}

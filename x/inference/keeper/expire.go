@@ -8,6 +8,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/cachectx"
 )
 
 // The EndBlocker drains three queues, each by key order and each at most
@@ -80,7 +81,7 @@ func (k Keeper) ProcessQueues(ctx context.Context) (ended int, err error) {
 		return ended, err
 	}
 	for _, key := range stale {
-		if err := inCache(ctx, func(cc sdk.Context) error { return k.prune(cc, key) }); err != nil {
+		if err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error { return k.prune(cc, key) }); err != nil {
 			k.Logger(ctx).Error("inference: prune failed", "job", key.K2(), "err", err)
 		}
 	}
@@ -98,13 +99,13 @@ func (k Keeper) expire(ctx context.Context, params types.Params, key collections
 		return false
 	}
 	var ended types.Job
-	err = inCache(ctx, func(cc sdk.Context) (err error) {
+	err = cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) (err error) {
 		ended, err = k.settle(cc, params, job, true)
 		return err
 	})
 	if err != nil {
 		k.settlementFailed(ctx, job.Id, err)
-		err = inCache(ctx, func(cc sdk.Context) (err error) {
+		err = cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) (err error) {
 			ended, err = k.abort(cc, params, job)
 			return err
 		})
@@ -129,7 +130,7 @@ func (k Keeper) closeCommits(ctx context.Context, params types.Params, key colle
 	}
 	enough := countCommitted(job) >= int(types.Quorum(job.Redundancy))
 	var ended types.Job
-	err = inCache(ctx, func(cc sdk.Context) (err error) {
+	err = cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) (err error) {
 		if enough {
 			if err := k.openReveals(cc, &job); err != nil {
 				return err
@@ -180,7 +181,7 @@ func (k Keeper) abort(ctx context.Context, params types.Params, job types.Job) (
 
 // requeue moves a deadline entry that could not be processed to height at.
 func (k Keeper) requeue(ctx context.Context, key collections.Pair[int64, uint64], at int64) {
-	err := inCache(ctx, func(cc sdk.Context) error {
+	err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
 		if err := k.DeadlineQueue.Remove(cc, key); err != nil {
 			return err
 		}

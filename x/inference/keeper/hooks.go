@@ -9,6 +9,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/cachectx"
 )
 
 // CallbackGasLimit bounds the gas of one job-end callback. The callback of a
@@ -70,7 +71,7 @@ func (k Keeper) runCallback(ctx context.Context, job types.Job) {
 	if !ok {
 		err = fmt.Errorf("callback %q is not registered", job.Callback)
 	} else {
-		err = inCache(ctx, func(cc sdk.Context) error {
+		err = cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
 			cc = cc.WithGasMeter(storetypes.NewGasMeter(CallbackGasLimit))
 			return hook.AfterJobEnded(cc, job)
 		})

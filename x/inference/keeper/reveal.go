@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 
 	errorsmod "cosmossdk.io/errors"
@@ -11,6 +12,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/cachectx"
 )
 
 // RevealResult records worker's answer: its output inline (at most
@@ -77,7 +79,7 @@ func (k Keeper) RevealResult(ctx context.Context, worker sdk.AccAddress, msg *ty
 		return job, false, nil
 	}
 	ended := job
-	err = inCache(ctx, func(cc sdk.Context) (err error) {
+	err = cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) (err error) {
 		// Settlement is bounded (≤ max_redundancy payouts) and block work, like
 		// the EndBlocker's: it is not charged to whichever worker happens to
 		// reveal last, whose gas estimate cannot foresee being last.

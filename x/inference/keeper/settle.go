@@ -12,6 +12,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/cachectx"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -254,7 +255,7 @@ func (k Keeper) payWorker(ctx context.Context, a *types.Assignment, share sdk.Co
 	if !share.IsPositive() {
 		return nil
 	}
-	return inCache(ctx, func(cc sdk.Context) error {
+	return cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
 		provider, err := k.providerOf(cc, a)
 		if err != nil {
 			return err
@@ -313,7 +314,7 @@ func (k Keeper) addInferencePoints(ctx context.Context, job *types.Job, a *types
 	if a.CommitHeight > job.CreatedHeight {
 		latency = uint64(a.CommitHeight - job.CreatedHeight)
 	}
-	err := inCache(ctx, func(cc sdk.Context) error {
+	err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
 		provider, err := k.providerOf(cc, a)
 		if err != nil {
 			return err
@@ -343,7 +344,7 @@ func (k Keeper) refund(ctx context.Context, job *types.Job, amount math.Int) err
 // recordReputation reports a job outcome to x/compute; a failure (e.g. the
 // worker deregistered) is logged and skipped.
 func (k Keeper) recordReputation(ctx context.Context, jobID uint64, worker string, success bool) {
-	err := inCache(ctx, func(cc sdk.Context) error {
+	err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
 		addr, err := k.addrBytes(worker)
 		if err != nil {
 			return err
@@ -363,7 +364,7 @@ func (k Keeper) penalize(ctx context.Context, params types.Params, jobID uint64,
 	k.recordReputation(ctx, jobID, a.Worker, false)
 	slashed := math.ZeroInt()
 	if slash && params.LiarSlashFraction.IsPositive() {
-		err := inCache(ctx, func(cc sdk.Context) error {
+		err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
 			provider, err := k.providerOf(cc, a)
 			if err != nil {
 				return err

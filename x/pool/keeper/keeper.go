@@ -14,9 +14,9 @@ import (
 	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/cosmos/cosmos-sdk/codec"
-	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/cachectx"
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -194,21 +194,8 @@ func (k Keeper) beforeSharesChange(ctx context.Context, provider sdk.AccAddress)
 	if k.hooks == nil || k.hooks.h == nil {
 		return
 	}
-	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
-	err := func() (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				if _, ok := r.(storetypes.ErrorOutOfGas); ok {
-					panic(r)
-				}
-				err = fmt.Errorf("panic: %v", r)
-			}
-		}()
-		return k.hooks.h.BeforeSharesChange(cacheCtx, provider)
-	}()
+	err := cachectx.Run(ctx, func(cc sdk.Context) error { return k.hooks.h.BeforeSharesChange(cc, provider) })
 	if err != nil {
 		k.logger(ctx).Error("x/pool: before-shares-change hook failed", "provider", provider.String(), "err", err)
-		return
 	}
-	write()
 }

@@ -9,6 +9,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/cachectx"
 	"github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -41,7 +42,7 @@ func (h Hooks) AfterEpochEnd(ctx context.Context, identifier string, _ int64) er
 	if identifier != params.EpochIdentifier {
 		return nil
 	}
-	if err := inCache(ctx, func(cc sdk.Context) error { _, err := h.k.CloseEpoch(cc); return err }); err != nil {
+	if err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error { _, err := h.k.CloseEpoch(cc); return err }); err != nil {
 		h.k.logger(ctx).Error("reward epoch not closed", "err", err)
 	}
 	return nil

@@ -9,7 +9,6 @@ import (
 	corestore "cosmossdk.io/core/store"
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
-	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -149,25 +148,4 @@ func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
 
 func emit(ctx context.Context, ev proto.Message) error {
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
-}
-
-// inCache runs fn in a cache context and writes it only if fn succeeds; an
-// out-of-gas or other panic becomes an error. Block hooks use it so that a
-// failure leaves state untouched and never halts the chain.
-func inCache(ctx context.Context, fn func(ctx sdk.Context) error) (err error) {
-	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
-	defer func() {
-		if r := recover(); r != nil {
-			if oog, ok := r.(storetypes.ErrorOutOfGas); ok {
-				err = fmt.Errorf("out of gas: %s", oog.Descriptor)
-				return
-			}
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	if err := fn(cacheCtx); err != nil {
-		return err
-	}
-	write()
-	return nil
 }

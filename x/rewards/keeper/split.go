@@ -8,6 +8,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/cachectx"
 	"github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -17,7 +18,7 @@ import (
 // the pot. It never fails the block: an error leaves state untouched and is
 // logged.
 func (k Keeper) BeginBlocker(ctx context.Context) error {
-	if err := inCache(ctx, k.splitBlockRewards); err != nil {
+	if err := cachectx.RunRecoverOutOfGas(ctx, k.splitBlockRewards); err != nil {
 		k.logger(ctx).Error("block reward split skipped", "err", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/cachectx"
 	"github.com/llmesh/mesh/x/training/types"
 )
 
@@ -39,7 +40,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		return nil
 	}
 	for _, key := range due {
-		err := inCache(ctx, func(cc sdk.Context) error {
+		err := cachectx.Run(ctx, func(cc sdk.Context) error {
 			if err := k.RoundDeadlines.Remove(cc, key); err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/cachectx"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 	"github.com/llmesh/mesh/x/training/types"
 )
@@ -218,7 +219,7 @@ func (k Keeper) addDataPoints(ctx context.Context, params types.Params, annotato
 	if k.rewards == nil || params.DataPointsPerLabel == 0 {
 		return
 	}
-	err := inCache(ctx, func(cc sdk.Context) error {
+	err := cachectx.Run(ctx, func(cc sdk.Context) error {
 		_, err := k.rewards.AddPoints(cc, rewardstypes.CategoryData, annotator, params.DataPointsPerLabel)
 		return err
 	})

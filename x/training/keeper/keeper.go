@@ -12,7 +12,6 @@ import (
 	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/cosmos/cosmos-sdk/codec"
-	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/training/types"
@@ -132,27 +131,4 @@ func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
 
 func emit(ctx context.Context, ev proto.Message) error {
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
-}
-
-// inCache runs fn in a cache context, written only if fn succeeds; a panic
-// other than out of gas becomes an error whose text is build-independent.
-func inCache(ctx context.Context, fn func(ctx sdk.Context) error) (err error) {
-	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
-	defer func() {
-		if r := recover(); r != nil {
-			if _, ok := r.(storetypes.ErrorOutOfGas); ok {
-				panic(r)
-			}
-			if e, ok := r.(error); ok {
-				err = fmt.Errorf("panic: %s", e.Error())
-			} else {
-				err = fmt.Errorf("panic: %T", r)
-			}
-		}
-	}()
-	if err := fn(cacheCtx); err != nil {
-		return err
-	}
-	write()
-	return nil
 }

@@ -15,6 +15,7 @@ import (
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/cachectx"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 	"github.com/llmesh/mesh/x/training/types"
 )
@@ -235,7 +236,7 @@ func countUpdates(round types.Round, pred func(types.Update) bool) int {
 // happens to be last; if it fails, nothing of it is kept and the deadline
 // does it.
 func (k Keeper) advanceNow(ctx context.Context, taskID uint64) {
-	err := inCache(ctx, func(cc sdk.Context) error {
+	err := cachectx.Run(ctx, func(cc sdk.Context) error {
 		cc = cc.WithGasMeter(storetypes.NewInfiniteGasMeter())
 		params, err := k.Params.Get(cc)
 		if err != nil {
@@ -449,7 +450,7 @@ func (k Keeper) pay(ctx context.Context, taskID uint64, worker, provider string,
 	if !share.IsPositive() {
 		return false
 	}
-	err := inCache(ctx, func(cc sdk.Context) error {
+	err := cachectx.Run(ctx, func(cc sdk.Context) error {
 		addr, err := k.addrBytes(provider)
 		if err != nil {
 			return err
@@ -469,7 +470,7 @@ func (k Keeper) slashAggregator(ctx context.Context, params types.Params, taskID
 	if !params.AggregatorSlashFraction.IsPositive() {
 		return
 	}
-	err := inCache(ctx, func(cc sdk.Context) error {
+	err := cachectx.Run(ctx, func(cc sdk.Context) error {
 		addr, err := k.addrBytes(a.Provider)
 		if err != nil {
 			return err
@@ -497,7 +498,7 @@ func (k Keeper) addTrainingPoints(ctx context.Context, params types.Params, task
 		if hi, lo := bits.Mul64(min(u.Samples, maxW), params.TrainingPointsPerSample); hi == 0 {
 			points = lo
 		}
-		err := inCache(ctx, func(cc sdk.Context) error {
+		err := cachectx.Run(ctx, func(cc sdk.Context) error {
 			addr, err := k.addrBytes(u.Provider)
 			if err != nil {
 				return err
@@ -514,7 +515,7 @@ func (k Keeper) addTrainingPoints(ctx context.Context, params types.Params, task
 // recordOutcome reports a worker's round outcome to x/compute; a failure
 // (e.g. the worker deregistered) is logged and skipped.
 func (k Keeper) recordOutcome(ctx context.Context, taskID uint64, worker string, success bool) {
-	err := inCache(ctx, func(cc sdk.Context) error {
+	err := cachectx.Run(ctx, func(cc sdk.Context) error {
 		addr, err := k.addrBytes(worker)
 		if err != nil {
 			return err

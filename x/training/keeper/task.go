@@ -18,6 +18,7 @@ import (
 
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/cachectx"
 	"github.com/llmesh/mesh/x/training/types"
 )
 
@@ -216,7 +217,7 @@ func (k Keeper) endTask(ctx context.Context, task *types.Task) error {
 	if finalized {
 		task.Status = types.TASK_STATUS_COMPLETED
 		var id string
-		err := inCache(ctx, func(cc sdk.Context) (err error) {
+		err := cachectx.Run(ctx, func(cc sdk.Context) (err error) {
 			id, err = k.registerCandidate(cc, task)
 			return err
 		})
