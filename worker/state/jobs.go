@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/llmesh/mesh/worker/internal/atomicfile"
 )
 
 // JobRecord is what the worker knows about one x/inference job it answers:
@@ -111,5 +113,5 @@ func (j *JobStore) Delete(id uint64) error {
 	if err := os.Remove(filepath.Join(j.s.dir, jobName(id))); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return syncDir(j.s.dir)
+	return atomicfile.SyncDir(j.s.dir)
 }

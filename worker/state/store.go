@@ -29,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/llmesh/mesh/worker/internal/atomicfile"
 	"github.com/llmesh/mesh/x/compute/poc"
 )
 
@@ -43,7 +44,6 @@ const (
 	rowsHeader = 8 + 4 + 8 + 12
 	recordExt  = ".json"
 	rowsExt    = ".rows"
-	tmpMarker  = ".tmp-"
 )
 
 // Record is what the worker knows about its challenge in one epoch.
@@ -88,16 +88,8 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
+	if err := atomicfile.RemoveTemps(dir); err != nil {
 		return nil, err
-	}
-	for _, e := range entries {
-		if strings.Contains(e.Name(), tmpMarker) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return &Store{dir: dir}, nil
 }
@@ -117,7 +109,7 @@ func (s *Store) Save(rec Record, rows [][]byte) error {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = time.Now().UTC()
 	}
-	err := s.writeAtomic(rec.RowsFile, func(w io.Writer) error {
+	err := atomicfile.Write(s.dir, rec.RowsFile, 0o600, func(w io.Writer) error {
 		h := sha256.New()
 		bw := bufio.NewWriterSize(io.MultiWriter(w, h), 1<<20)
 		var hdr [rowsHeader]byte
@@ -175,7 +167,7 @@ func (s *Store) putEnvelope(name string, v any) error {
 	if err != nil {
 		return err
 	}
-	return s.writeAtomic(name, func(w io.Writer) error {
+	return atomicfile.Write(s.dir, name, 0o600, func(w io.Writer) error {
 		_, err := w.Write(env)
 		return err
 	})
@@ -286,7 +278,7 @@ func (s *Store) Prune(keepFrom int64) ([]int64, error) {
 		}
 	}
 	slices.Sort(removed)
-	return removed, syncDir(s.dir)
+	return removed, atomicfile.SyncDir(s.dir)
 }
 
 func parseName(name, ext string) (int64, bool) {
@@ -300,41 +292,4 @@ func parseName(name, ext string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	return n, err == nil
-}
-
-// writeAtomic writes name through a temporary file that is fsynced and then
-// renamed over it; the directory is fsynced so that the rename is durable.
-func (s *Store) writeAtomic(name string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(s.dir, name+tmpMarker+"*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), filepath.Join(s.dir, name)); err != nil {
-		return err
-	}
-	return syncDir(s.dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

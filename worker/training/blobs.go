@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/llmesh/mesh/worker/internal/atomicfile"
 )
 
 // BlobStore keeps blobs (updates and checkpoints) by content: the file
@@ -31,7 +33,7 @@ func OpenBlobs(dir string) (*BlobStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := removeTemps(dir); err != nil {
+	if err := atomicfile.RemoveTemps(dir); err != nil {
 		return nil, err
 	}
 	return &BlobStore{dir: dir}, nil
@@ -47,7 +49,7 @@ func (s *BlobStore) Put(data []byte) ([32]byte, error) {
 	if _, ok, err := s.Get(sum[:]); err == nil && ok {
 		return sum, nil
 	}
-	return sum, writeAtomic(s.dir, name, 0o644, func(w io.Writer) error {
+	return sum, atomicfile.Write(s.dir, name, 0o644, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/llmesh/mesh/worker/internal/atomicfile"
 )
 
 func TestBlobStoreAndServer(t *testing.T) {
@@ -198,9 +200,9 @@ func TestRecords(t *testing.T) {
 	require.Equal(t, []uint64{7}, tasks)
 
 	// A crash mid-write leaves a temporary file, removed at open.
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "join-9.json"+tmpMarker+"123"), []byte("{"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "join-9.json"+atomicfile.TmpMarker+"123"), []byte("{"), 0o600))
 	_, err = OpenRecords(dir)
 	require.NoError(t, err)
-	_, err = os.Stat(filepath.Join(dir, "join-9.json"+tmpMarker+"123"))
+	_, err = os.Stat(filepath.Join(dir, "join-9.json"+atomicfile.TmpMarker+"123"))
 	require.ErrorIs(t, err, os.ErrNotExist)
 }

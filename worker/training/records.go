@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/llmesh/mesh/worker/internal/atomicfile"
 )
 
 // ErrCorrupt marks a record that fails its checksum or does not name what
@@ -99,7 +101,7 @@ func OpenRecords(dir string) (*Records, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := removeTemps(dir); err != nil {
+	if err := atomicfile.RemoveTemps(dir); err != nil {
 		return nil, err
 	}
 	return &Records{dir: dir}, nil
@@ -210,7 +212,7 @@ func (r *Records) Prune(task uint64, keepFrom uint32) error {
 	if !removed {
 		return nil
 	}
-	return syncDir(r.dir)
+	return atomicfile.SyncDir(r.dir)
 }
 
 // parseRecordName parses a record's file name; round is 0 for a join record.
@@ -254,7 +256,7 @@ func (r *Records) put(name string, v any) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(r.dir, name, 0o600, func(w io.Writer) error {
+	return atomicfile.Write(r.dir, name, 0o600, func(w io.Writer) error {
 		_, err := w.Write(env)
 		return err
 	})
@@ -284,62 +286,4 @@ func (r *Records) get(name string, v any) (bool, error) {
 		return false, fmt.Errorf("%w: %s body", ErrCorrupt, name)
 	}
 	return true, nil
-}
-
-const tmpMarker = ".tmp-"
-
-// writeAtomic writes dir/name through a temporary file that is fsynced and
-// renamed over it; the directory is fsynced so that the rename is durable.
-func writeAtomic(dir, name string, perm os.FileMode, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(dir, name+tmpMarker+"*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(perm); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// removeTemps deletes the temporary files a crash left in dir.
-func removeTemps(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if strings.Contains(e.Name(), tmpMarker) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

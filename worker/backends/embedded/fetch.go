@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/llmesh/mesh/worker/internal/atomicfile"
 )
 
 // loadBlob reads a digest's blob from the cache directory, or fetches it
@@ -48,7 +50,7 @@ func (b *Backend) loadBlob(ctx context.Context, digest, uri string) (*Weights, e
 		return nil, fmt.Errorf("weights %s: %w", digest, err)
 	}
 	// The cache only saves a download: a worker that cannot write it still serves.
-	if err := writeFileAtomic(b.opts.CacheDir, digest, blob); err != nil {
+	if err := writeCache(b.opts.CacheDir, digest, blob); err != nil {
 		b.opts.Logger.Warn("cannot cache a weights blob", "dir", b.opts.CacheDir, "err", err)
 	}
 	return w, nil
@@ -110,23 +112,11 @@ func readAtMost(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// writeFileAtomic writes dir/name through a fsynced temporary file, so a
-// crash never leaves a partial blob under its digest.
-func writeFileAtomic(dir, name string, data []byte) error {
+// writeCache stores a verified blob under its digest in the cache dir
+// (created if needed), atomically so a crash never leaves a partial blob.
+func writeCache(dir, name string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, name+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // a no-op once renamed
-	if _, err := f.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := errors.Join(f.Sync(), f.Close()); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), filepath.Join(dir, name))
+	return atomicfile.WriteBytes(dir, name, 0o600, data)
 }
