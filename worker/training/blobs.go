@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/llmesh/mesh/worker/internal/atomicfile"
+	"github.com/llmesh/mesh/worker/internal/blobfetch"
 )
 
 // BlobStore keeps blobs (updates and checkpoints) by content: the file
@@ -142,8 +142,8 @@ func isDigestName(s string) bool {
 // Fetch errors, matched with errors.Is.
 var (
 	ErrDigestMismatch = errors.New("blob digest mismatch")
-	ErrBlobTooLarge   = errors.New("blob too large")
-	ErrBlobNotFound   = errors.New("blob not found")
+	ErrBlobTooLarge   = blobfetch.ErrTooLarge
+	ErrBlobNotFound   = blobfetch.ErrNotFound
 )
 
 // Fetcher gets blobs by URI and keeps them in a BlobStore. Only the URI's
@@ -179,8 +179,8 @@ type FetchSource string
 // Fetch sources.
 const (
 	FromCache FetchSource = "cache"
-	FromHTTP  FetchSource = "http"
-	FromFile  FetchSource = "file"
+	FromHTTP  FetchSource = FetchSource(blobfetch.FromHTTP)
+	FromFile  FetchSource = FetchSource(blobfetch.FromFile)
 )
 
 // Fetch returns the blob with SHA-256 digest: from the store when it has
@@ -192,39 +192,14 @@ func (f *Fetcher) Fetch(ctx context.Context, uri string, digest []byte) ([]byte,
 	} else if ok {
 		return data, FromCache, nil
 	}
-	u, err := url.Parse(uri)
-	if err != nil {
-		return nil, "", fmt.Errorf("blob uri %q: %w", uri, err)
-	}
 	limit := f.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxBlobBytes
 	}
-	var data []byte
-	var src FetchSource
-	switch u.Scheme {
-	case "http", "https":
-		if u.Host == "" {
-			return nil, "", fmt.Errorf("blob uri %q: no host", uri)
-		}
-		data, err = f.fetchHTTP(ctx, u.String(), limit)
-		src = FromHTTP
-	case "file":
-		if !f.AllowFile {
-			return nil, "", fmt.Errorf("blob uri %q: file URIs are not allowed", uri)
-		}
-		data, err = fetchFile(u.Path, limit)
-		src = FromFile
-	case "ipfs":
-		gw, gerr := IPFSGatewayURL(f.IPFSGateway, u)
-		if gerr != nil {
-			return nil, "", fmt.Errorf("blob uri %q: %w", uri, gerr)
-		}
-		data, err = f.fetchHTTP(ctx, gw, limit)
-		src = FromHTTP
-	default:
-		return nil, "", fmt.Errorf("blob uri %q: scheme %q is not http, https, ipfs or file", uri, u.Scheme)
-	}
+	data, source, err := blobfetch.Get(ctx, uri, blobfetch.Options{
+		Client: f.client(), MaxBytes: limit, AllowFile: f.AllowFile, IPFSGateway: f.IPFSGateway,
+	})
+	src := FetchSource(source)
 	if err != nil {
 		return nil, "", fmt.Errorf("blob %s: %w", uri, err)
 	}
@@ -251,68 +226,4 @@ func (f *Fetcher) client() *http.Client {
 		}
 		return nil
 	}}
-}
-
-func (f *Fetcher) fetchHTTP(ctx context.Context, uri string, limit int64) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
-	if err != nil {
-		return nil, err
-	}
-	res, err := f.client().Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	switch {
-	case res.StatusCode == http.StatusNotFound:
-		return nil, ErrBlobNotFound
-	case res.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("HTTP %s", res.Status)
-	case res.ContentLength > limit:
-		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrBlobTooLarge, res.ContentLength, limit)
-	}
-	return readCapped(res.Body, limit)
-}
-
-func fetchFile(path string, limit int64) ([]byte, error) {
-	fh, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, ErrBlobNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	return readCapped(fh, limit)
-}
-
-// readCapped reads r to its end, failing past limit bytes.
-func readCapped(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrBlobTooLarge, limit)
-	}
-	return data, nil
-}
-
-// IPFSGatewayURL maps ipfs://<cid>[/path] to <gateway>/ipfs/<cid>[/path]. It
-// fails when no gateway is configured (--ipfs-gateway).
-func IPFSGatewayURL(gateway string, u *url.URL) (string, error) {
-	if gateway == "" {
-		return "", errors.New("ipfs URIs need --ipfs-gateway")
-	}
-	if u.Host == "" {
-		return "", errors.New("ipfs URI without a CID")
-	}
-	return strings.TrimRight(gateway, "/") + "/ipfs/" + u.Host + u.EscapedPath(), nil
 }

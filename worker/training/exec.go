@@ -15,6 +15,7 @@ import (
 	"github.com/llmesh/mesh/worker/backends/embedded/federated"
 	"github.com/llmesh/mesh/worker/backends/embedded/train"
 	"github.com/llmesh/mesh/worker/backends/exec"
+	"github.com/llmesh/mesh/worker/internal/blobfetch"
 )
 
 // The exec trainer's contract (worker/README.md, "exec trainers"): one run
@@ -217,7 +218,7 @@ func readFileCapped(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return readCapped(f, limit)
+	return blobfetch.ReadCapped(f, limit)
 }
 
 func wireExamples(exs []train.Example) []ExecExample {

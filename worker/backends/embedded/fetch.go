@@ -5,16 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/llmesh/mesh/worker/internal/atomicfile"
+	"github.com/llmesh/mesh/worker/internal/blobfetch"
 )
 
 // loadBlob reads a digest's blob from the cache directory, or fetches it
@@ -24,7 +20,7 @@ func (b *Backend) loadBlob(ctx context.Context, digest, uri string) (*Weights, e
 	want, _ := hex.DecodeString(digest)
 	path := filepath.Join(b.opts.CacheDir, digest)
 	if f, err := os.Open(path); err == nil {
-		blob, err := readAtMost(f, b.opts.MaxBlobBytes)
+		blob, err := blobfetch.ReadCapped(f, b.opts.MaxBlobBytes)
 		_ = f.Close()
 		if sum := sha256.Sum256(blob); err == nil && bytes.Equal(sum[:], want) {
 			if w, err := ParseBlob(blob); err == nil {
@@ -56,60 +52,13 @@ func (b *Backend) loadBlob(ctx context.Context, digest, uri string) (*Weights, e
 	return w, nil
 }
 
-// fetch reads at most MaxBlobBytes from an http(s) URI (or a file:// one
-// when allowed).
+// fetch reads at most MaxBlobBytes from the weights URI (http, https, ipfs
+// through the gateway, or file:// when allowed).
 func (b *Backend) fetch(ctx context.Context, uri string) ([]byte, error) {
-	u, err := url.Parse(uri)
-	if err != nil {
-		return nil, err
-	}
-	limit := b.opts.MaxBlobBytes
-	switch u.Scheme {
-	case "http", "https":
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := b.opts.HTTPClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("HTTP %s", resp.Status)
-		}
-		if resp.ContentLength > limit {
-			return nil, fmt.Errorf("blob of %d bytes exceeds %d", resp.ContentLength, limit)
-		}
-		return readAtMost(resp.Body, limit)
-	case "ipfs":
-		if b.opts.IPFSGateway == "" || u.Host == "" {
-			return nil, errors.New("ipfs URIs need an IPFS gateway (--ipfs-gateway) and a CID")
-		}
-		return b.fetch(ctx, strings.TrimRight(b.opts.IPFSGateway, "/")+"/ipfs/"+u.Host+u.EscapedPath())
-	case "file":
-		if !b.opts.AllowFileURIs {
-			return nil, errors.New("file URIs are not allowed")
-		}
-		f, err := os.Open(u.Path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		return readAtMost(f, limit)
-	}
-	return nil, fmt.Errorf("unsupported URI scheme %q (http, https, ipfs)", u.Scheme)
-}
-
-func readAtMost(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("blob exceeds %d bytes", limit)
-	}
-	return b, nil
+	data, _, err := blobfetch.Get(ctx, uri, blobfetch.Options{
+		Client: b.opts.HTTPClient, MaxBytes: b.opts.MaxBlobBytes, AllowFile: b.opts.AllowFileURIs, IPFSGateway: b.opts.IPFSGateway,
+	})
+	return data, err
 }
 
 // writeCache stores a verified blob under its digest in the cache dir
