@@ -242,8 +242,12 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 	// Before a pool's shares change, its provider's closed-epoch rewards go
 	// into it (a stake added just before a claim cannot take them).
 	app.PoolKeeper.SetHooks(app.RewardsKeeper.PoolHooks())
+	// x/epochs is built before x/compute (which reads it to tell catch-up
+	// epochs after a halt) and gets its hooks below.
+	epochsKeeper := epochskeeper.NewKeeper(runtime.NewKVStoreService(keys[epochstypes.StoreKey]), cdc)
+	app.EpochsKeeper = &epochsKeeper
 	app.ComputeKeeper = computekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[computetypes.StoreKey]),
-		accCodec, app.PoolKeeper, app.RewardsKeeper, dao)
+		accCodec, app.PoolKeeper, app.RewardsKeeper, app.EpochsKeeper, dao)
 	app.InferenceKeeper = inferencekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[inferencetypes.StoreKey]),
 		accCodec, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, app.RewardsKeeper, dao)
 	app.TrainingKeeper = trainingkeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[trainingtypes.StoreKey]),
@@ -253,8 +257,6 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 	// Proposal analyses end in x/dao (callback "dao").
 	app.InferenceKeeper.SetJobHooks(map[string]inferencetypes.JobHooks{daotypes.AnalysisCallback: app.DaoKeeper.JobHooks()})
 
-	epochsKeeper := epochskeeper.NewKeeper(runtime.NewKVStoreService(keys[epochstypes.StoreKey]), cdc)
-	app.EpochsKeeper = &epochsKeeper
 	app.EpochsKeeper.SetHooks(epochstypes.NewMultiEpochHooks(
 		app.ComputeKeeper.EpochHooks(),
 		app.RewardsKeeper.EpochHooks(),

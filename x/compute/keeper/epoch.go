@@ -79,13 +79,41 @@ func (h Hooks) BeforeEpochStart(ctx context.Context, identifier string, number i
 	if identifier != params.EpochIdentifier {
 		return nil
 	}
+	behind, err := h.k.catchingUp(ctx, identifier)
+	if err != nil {
+		return err
+	}
+	if behind {
+		// No worker can commit to an epoch that is over before its first
+		// block: it is not challenged, and the current epoch stays open.
+		h.k.Logger(ctx).Info("compute epoch skipped: catching up after a chain halt", "epoch", number)
+		return emit(ctx, &types.EventEpochSkipped{Epoch: number, Reason: types.SkipCatchUp})
+	}
 	return h.k.StartEpoch(ctx, number)
+}
+
+// catchingUp reports whether the epoch x/epochs just started under
+// identifier had already ended at this block's time: after a chain halt
+// x/epochs fires every missed epoch, one per block, until it reaches the
+// present, and only the last of them is live.
+func (k Keeper) catchingUp(ctx context.Context, identifier string) (bool, error) {
+	if k.epochs == nil {
+		return false, nil
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	info, err := k.epochs.GetEpochInfo(sdkCtx, identifier)
+	if err != nil {
+		return false, err
+	}
+	end := info.CurrentEpochStartTime.Add(info.Duration)
+	return info.Duration > 0 && !sdkCtx.BlockTime().Before(end), nil
 }
 
 // StartEpoch records epoch number as the current epoch. It is O(1): every
 // worker's challenge derives from the epoch seed on the fly. An unsettled
-// current epoch moves to Settling so that no outcome is lost; if too many
-// are already settling, the new epoch is skipped.
+// current epoch moves to Settling so that no outcome is lost (cut short if
+// its commit window is still running); if too many are already settling,
+// the new epoch is skipped.
 func (k Keeper) StartEpoch(ctx context.Context, number int64) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	params, err := k.Params.Get(ctx)
@@ -109,6 +137,9 @@ func (k Keeper) StartEpoch(ctx context.Context, number int64) error {
 			k.Logger(ctx).Error("compute epoch skipped", "epoch", number, "reason", reason)
 			return emit(ctx, &types.EventEpochSkipped{Epoch: number, Reason: reason})
 		}
+		// Workers follow the newest epoch: one whose commit window had not
+		// closed charges no miss to those that did not commit.
+		cur.CutShort = cur.CutShort || sdkCtx.BlockHeight() <= cur.CommitEnd
 		if err := k.Settling.Set(ctx, cur.Number, cur); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	moduletestutil "github.com/cosmos/cosmos-sdk/types/module/testutil"
+	epochstypes "github.com/cosmos/cosmos-sdk/x/epochs/types"
 
 	"github.com/llmesh/mesh/x/compute"
 	"github.com/llmesh/mesh/x/compute/keeper"
@@ -170,6 +172,19 @@ func measures(opts ...rewardstypes.PointsOption) rewardstypes.Measures {
 	return rewardstypes.ApplyOptions(opts)
 }
 
+// fakeEpochs is x/epochs as x/compute reads it: the epoch that just started
+// began lag before the block time (lag ≥ the 30 s duration: catching up).
+type fakeEpochs struct{ lag time.Duration }
+
+const fakeEpochDuration = 30 * time.Second
+
+func (e *fakeEpochs) GetEpochInfo(ctx sdk.Context, identifier string) (epochstypes.EpochInfo, error) {
+	return epochstypes.EpochInfo{
+		Identifier: identifier, Duration: fakeEpochDuration,
+		CurrentEpochStartTime: ctx.BlockTime().Add(-e.lag),
+	}, nil
+}
+
 // fixture is a keeper on a real store with block and epoch driving.
 type fixture struct {
 	t         testing.TB
@@ -180,6 +195,7 @@ type fixture struct {
 	q         types.QueryServer
 	pool      *fakePool
 	rewards   *fakeRewards
+	epochs    *fakeEpochs
 	ac        address.Codec
 	authority string
 	epoch     int64
@@ -196,10 +212,10 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 	ac := addresscodec.NewBech32Codec("mesh")
 	authority, err := ac.BytesToString(sdk.AccAddress(bytes.Repeat([]byte{0xaa}, 20)))
 	require.NoError(t, err)
-	pool, rewards := newFakePool(), &fakeRewards{key: rkey}
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), ac, pool, rewards, authority)
+	pool, rewards, epochs := newFakePool(), &fakeRewards{key: rkey}, &fakeEpochs{}
+	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), ac, pool, rewards, epochs, authority)
 	f := &fixture{t: t, key: key, k: k, msg: keeper.NewMsgServerImpl(k), q: keeper.NewQueryServerImpl(k),
-		pool: pool, rewards: rewards, ac: ac, authority: authority}
+		pool: pool, rewards: rewards, epochs: epochs, ac: ac, authority: authority}
 	f.ctx = ctx.WithChainID(testChainID).WithBlockHeight(1).WithHeaderHash(headerHash(1))
 	params := types.DefaultParams()
 	if mutate != nil {

@@ -30,6 +30,8 @@ type Keeper struct {
 	pool         types.PoolKeeper
 	// rewards records PoC points in x/rewards; nil records none.
 	rewards types.RewardsKeeper
+	// epochs tells catch-up epochs after a chain halt; nil treats every epoch as live.
+	epochs types.EpochsKeeper
 	// authority may update the params (the x/dao module account, x/gov until it lands).
 	authority string
 
@@ -60,9 +62,9 @@ type Keeper struct {
 }
 
 // NewKeeper returns the x/compute keeper. rewards may be nil: no points are
-// recorded.
+// recorded. epochs may be nil: every epoch x/epochs starts is challenged.
 func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec,
-	pool types.PoolKeeper, rewards types.RewardsKeeper, authority string,
+	pool types.PoolKeeper, rewards types.RewardsKeeper, epochs types.EpochsKeeper, authority string,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid x/compute authority %q: %w", authority, err))
@@ -74,6 +76,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		addressCodec: addressCodec,
 		pool:         pool,
 		rewards:      rewards,
+		epochs:       epochs,
 		authority:    authority,
 
 		Params:  collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),

@@ -119,7 +119,7 @@ func (k Keeper) settleOne(ctx sdk.Context, params types.Params, e types.EpochInf
 
 // settleWorker records a MISS for w in e unless it passed or was caught: a
 // worker that committed and did not reveal misses; one that did not commit
-// misses if it was eligible. max_missed misses within missed_window epochs jail it.
+// misses if it was eligible, unless the epoch was cut short. max_missed misses within missed_window epochs jail it.
 func (k Keeper) settleWorker(ctx context.Context, params types.Params, e types.EpochInfo, addr sdk.AccAddress, w types.Worker) error {
 	key := collections.Join(e.Number, addr)
 	c, err := k.Commitments.Get(ctx, key)
@@ -131,6 +131,9 @@ func (k Keeper) settleWorker(ctx context.Context, params types.Params, e types.E
 		return nil
 	}
 	if !committed {
+		if e.CutShort {
+			return nil
+		}
 		eligible, err := k.IsEligible(ctx, w, e.Number)
 		if err != nil || !eligible {
 			return err

@@ -7,6 +7,10 @@ import (
 	"github.com/llmesh/mesh/x/compute/poc"
 )
 
+// SkipCatchUp is EventEpochSkipped's reason for an epoch x/epochs fired
+// only to catch up after a chain halt.
+const SkipCatchUp = "catch-up after a chain halt: the epoch ended before the block that started it"
+
 // ChallengeDims returns the shape of a challenge of m rows in this epoch.
 func (e EpochInfo) ChallengeDims(m uint32) poc.Dims {
 	return poc.Dims{M: int(m), N: int(e.PocDim), P: int(e.PocCols)}

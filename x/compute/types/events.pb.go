@@ -626,8 +626,9 @@ func (m *EventParamsUpdated) GetAuthority() string {
 	return ""
 }
 
-// EventEpochSkipped is emitted when a compute epoch starts while too many
-// earlier epochs are still settling: it gets no challenge.
+// EventEpochSkipped is emitted when a compute epoch gets no challenge: x/epochs
+// fired it only to catch up after a chain halt (it ended before the block
+// that started it), or too many earlier epochs are still settling.
 type EventEpochSkipped struct {
 	// epoch number skipped.
 	Epoch int64 `protobuf:"varint,1,opt,name=epoch,proto3" json:"epoch,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	epochstypes "github.com/cosmos/cosmos-sdk/x/epochs/types"
 
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
@@ -33,4 +34,10 @@ type RewardsKeeper interface {
 	// AddPoints credits a provider's verified capacity (CategoryPoC) and
 	// returns the points credited after multipliers.
 	AddPoints(ctx context.Context, category string, account sdk.AccAddress, points uint64, opts ...rewardstypes.PointsOption) (uint64, error)
+}
+
+// EpochsKeeper is x/epochs: its record of the epoch that just started tells a
+// live epoch from one fired to catch up after a chain halt.
+type EpochsKeeper interface {
+	GetEpochInfo(ctx sdk.Context, identifier string) (epochstypes.EpochInfo, error)
 }

@@ -159,7 +159,7 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 		ak, map[string]bool{}, authority, log.NewNopLogger())
 	pk := poolkeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[pooltypes.StoreKey]), ak, bk, authority)
 	// x/compute records no PoC points here: these tests run no PoC epoch.
-	ck := computekeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[computetypes.StoreKey]), ac, pk, nil, authority)
+	ck := computekeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[computetypes.StoreKey]), ac, pk, nil, nil, authority)
 	rewards := &fakeRewards{key: keys[fakeRewardsStoreKey]}
 	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[types.StoreKey]), ac, bk, ck, pk, rewards, authority)
 
