@@ -25,13 +25,19 @@ type PoC interface {
 	Address() string
 	// Height is the node's latest block height.
 	Height(ctx context.Context) (int64, error)
-	// Challenge is the worker's proof-of-compute challenge in the current epoch.
-	Challenge(ctx context.Context) (*computetypes.QueryChallengeResponse, error)
+	// Challenge is the worker's proof-of-compute challenge in epoch: 0 for
+	// the current one, or an earlier epoch still settling (codes.NotFound
+	// once it is not).
+	Challenge(ctx context.Context, epoch int64) (*computetypes.QueryChallengeResponse, error)
+	// Worker is the worker's registration (status, jail end).
+	Worker(ctx context.Context) (computetypes.Worker, error)
 	// CommitPoC broadcasts MsgCommitPoC and returns the tx hash once CheckTx
 	// accepted it. The tx expires after timeoutHeight when it is > 0.
 	CommitPoC(ctx context.Context, epoch int64, root []byte, timeoutHeight int64) (string, error)
 	// RevealPoC broadcasts MsgRevealPoC, like CommitPoC.
 	RevealPoC(ctx context.Context, epoch int64, rows []computetypes.RevealedRow, timeoutHeight int64) (string, error)
+	// UnjailWorker broadcasts MsgUnjailWorker signed by the worker, like CommitPoC.
+	UnjailWorker(ctx context.Context) (string, error)
 	// TxResult reports whether a tx is in a block and how it ended.
 	TxResult(ctx context.Context, hash string) (TxResult, error)
 }

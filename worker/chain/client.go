@@ -162,13 +162,13 @@ func (c *Client) Height(ctx context.Context) (int64, error) {
 }
 
 // Challenge implements Chain.
-func (c *Client) Challenge(ctx context.Context) (*computetypes.QueryChallengeResponse, error) {
+func (c *Client) Challenge(ctx context.Context, epoch int64) (*computetypes.QueryChallengeResponse, error) {
 	return call(ctx, c, "challenge", func(ctx context.Context) (*computetypes.QueryChallengeResponse, error) {
-		return c.compute.Challenge(ctx, &computetypes.QueryChallengeRequest{Worker: c.addr})
+		return c.compute.Challenge(ctx, &computetypes.QueryChallengeRequest{Worker: c.addr, Epoch: epoch})
 	})
 }
 
-// Worker returns the worker's registration.
+// Worker implements Chain.
 func (c *Client) Worker(ctx context.Context) (computetypes.Worker, error) {
 	res, err := call(ctx, c, "worker", func(ctx context.Context) (*computetypes.QueryWorkerResponse, error) {
 		return c.compute.Worker(ctx, &computetypes.QueryWorkerRequest{Address: c.addr})

@@ -66,7 +66,7 @@ func TestQueries(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(77), h)
 
-	ch, err := c.Challenge(ctx)
+	ch, err := c.Challenge(ctx, 0)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), ch.Epoch)
 	require.True(t, ch.Eligible)

@@ -34,6 +34,11 @@ func (c *Client) RevealPoC(ctx context.Context, epoch int64, rows []computetypes
 	return c.Broadcast(ctx, timeoutHeight, &computetypes.MsgRevealPoC{Worker: c.addr, Epoch: epoch, Rows: rows})
 }
 
+// UnjailWorker implements Chain.
+func (c *Client) UnjailWorker(ctx context.Context) (string, error) {
+	return c.Broadcast(ctx, 0, &computetypes.MsgUnjailWorker{Signer: c.addr, Worker: c.addr})
+}
+
 // Broadcast signs msgs with the worker key (SIGN_MODE_DIRECT, fees from the
 // fee granter when set, gas = simulated × adjustment) and broadcasts them in
 // sync mode. It returns the tx hash once CheckTx accepted the tx, or a

@@ -35,6 +35,7 @@ type Metrics struct {
 	NodeErrors      prometheus.Counter
 	CurrentEpoch    prometheus.Gauge
 	Height          prometheus.Gauge
+	Unjails         prometheus.Counter
 
 	// x/inference jobs.
 	JobsCommitted     prometheus.Counter
@@ -66,6 +67,8 @@ func NewMetrics() *Metrics {
 			Help: "The chain's current compute epoch."}),
 		Height: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "last_height",
 			Help: "The last block height seen."}),
+		Unjails: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "unjails_total",
+			Help: "MsgUnjailWorker broadcasts the worker made once its jail was over."}),
 		JobsCommitted: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "jobs_committed_total",
 			Help: "Inference jobs whose result commitment was seen on chain."}),
 		JobsRevealed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "jobs_revealed_total",
@@ -81,7 +84,7 @@ func NewMetrics() *Metrics {
 			Help: "Failed inferences (backend errors, unusable outputs), by backend."}, []string{"backend"}),
 	}
 	m.Registry.MustRegister(m.EpochsCommitted, m.EpochsRevealed, m.EpochsPassed, m.Outcomes, m.ProveDuration,
-		m.NodeErrors, m.CurrentEpoch, m.Height,
+		m.NodeErrors, m.CurrentEpoch, m.Height, m.Unjails,
 		m.JobsCommitted, m.JobsRevealed, m.JobsMissed, m.OpenJobs, m.InferenceDuration, m.InferenceErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

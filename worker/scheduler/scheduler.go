@@ -11,6 +11,12 @@
 //
 // Nothing is broadcast before the state it depends on is on disk, so a
 // restart (new Scheduler, same state directory) reveals without recomputing.
+//
+// Epochs overlap when the chain starts a new one before an older one's
+// reveal window closed (after a chain halt, x/epochs catches up): the
+// scheduler follows the newest epoch and still reveals every commitment it
+// owes in older ones, whose state it keeps until they have an outcome.
+// A worker jailed for missing epochs unjails itself once its jail is over.
 package scheduler
 
 import (
@@ -66,6 +72,8 @@ type Scheduler struct {
 	// once holds (epoch, event) pairs already logged, so that a skipped
 	// epoch is reported once rather than every poll.
 	once map[onceKey]bool
+	// unjailHeight is the height of the last MsgUnjailWorker broadcast.
+	unjailHeight int64
 }
 
 type onceKey struct {
@@ -160,7 +168,7 @@ func (s *Scheduler) phase(p string) { s.st.Update(func(sn *health.Snapshot) { sn
 
 // Step polls the chain once and does whatever the epoch needs next.
 func (s *Scheduler) Step(ctx context.Context) error {
-	ch, err := s.chain.Challenge(ctx)
+	ch, err := s.chain.Challenge(ctx, 0)
 	if err != nil {
 		return s.nodeErr("challenge", err)
 	}
@@ -169,11 +177,14 @@ func (s *Scheduler) Step(ctx context.Context) error {
 		return s.nodeErr("height", err)
 	}
 	s.observe(height, ch.Epoch)
+	if err := s.revealOwed(ctx, ch.Epoch, height); err != nil {
+		return err
+	}
 	if !ch.Eligible && ch.Commitment == nil {
 		// (A worker that committed and then lost eligibility still reveals.)
 		s.phase("idle")
 		s.logOnce(ch.Epoch, "ineligible", "not challenged in this epoch (not eligible)")
-		return nil
+		return s.unjailIfDue(ctx, ch.Epoch, height)
 	}
 	rec, found, err := s.cfg.Store.Get(ch.Epoch)
 	if err != nil {
@@ -199,12 +210,14 @@ func (s *Scheduler) observe(height, epoch int64) {
 	s.st.Update(func(sn *health.Snapshot) {
 		sn.LastHeight, sn.CurrentEpoch, sn.LastPoll = height, epoch, time.Now().UTC()
 	})
-	if epoch > 0 {
-		s.prune(epoch - s.cfg.KeepEpochs + 1)
-	}
 }
 
-func (s *Scheduler) prune(keepFrom int64) {
+// prune drops the state of epochs before keepFrom, except from the oldest
+// epoch that still owes a reveal on.
+func (s *Scheduler) prune(keepFrom int64, owed []int64) {
+	if len(owed) > 0 {
+		keepFrom = min(keepFrom, owed[0])
+	}
 	removed, err := s.cfg.Store.Prune(keepFrom)
 	if err != nil {
 		s.log.Warn("pruning state", "err", err)

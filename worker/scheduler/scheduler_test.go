@@ -46,6 +46,39 @@ type fakeChain struct {
 	dropCommits          int   // CheckTx accepts but the tx never lands
 	failCalls            int   // the next failCalls queries fail as unreachable
 	failed               int64 // queries failed so far
+	// past holds earlier epochs still open on chain (see startEpoch).
+	past map[int64]*pastEpoch
+	// jailedUntil > 0: the worker is jailed until that height.
+	jailedUntil, unjails int
+}
+
+// pastEpoch is an earlier epoch still settling.
+type pastEpoch struct {
+	commitEnd, revealEnd int64
+	seed, sampleSeed     []byte
+	commitment           *computetypes.Commitment
+}
+
+// startEpoch starts epoch number at the current height, as x/compute does:
+// the current epoch keeps settling (its reveal window runs on).
+func (f *fakeChain) startEpoch(number, commitEnd, revealEnd int64) {
+	f.set(func(f *fakeChain) {
+		if f.past == nil {
+			f.past = map[int64]*pastEpoch{}
+		}
+		f.past[f.epoch] = &pastEpoch{commitEnd: f.commitEnd, revealEnd: f.revealEnd, seed: f.seed, sampleSeed: f.sampleSeed, commitment: f.commitment}
+		f.epoch, f.commitEnd, f.revealEnd, f.commitment = number, commitEnd, revealEnd, nil
+		f.seed = poc.ChallengeSeed(fmt.Appendf(nil, "epoch-%d", number), []byte(worker))
+		f.sampleSeed = fmt.Appendf(nil, "sample-%d", number)
+	})
+}
+
+// view is epoch's state: the current epoch's or a past one's (nil if closed).
+func (f *fakeChain) view(epoch int64) *pastEpoch {
+	if epoch == 0 || epoch == f.epoch {
+		return &pastEpoch{commitEnd: f.commitEnd, revealEnd: f.revealEnd, seed: f.seed, sampleSeed: f.sampleSeed, commitment: f.commitment}
+	}
+	return f.past[epoch]
 }
 
 func newFakeChain(t *testing.T, store *state.Store) *fakeChain {
@@ -74,22 +107,53 @@ func (f *fakeChain) Height(context.Context) (int64, error) {
 	return f.height, nil
 }
 
-func (f *fakeChain) Challenge(context.Context) (*computetypes.QueryChallengeResponse, error) {
+func (f *fakeChain) Challenge(_ context.Context, epoch int64) (*computetypes.QueryChallengeResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.unreachable(); err != nil {
 		return nil, err
 	}
-	res := &computetypes.QueryChallengeResponse{Epoch: f.epoch, Seed: f.seed, M: uint32(f.d.M), N: uint32(f.d.N), P: uint32(f.d.P),
-		CommitEnd: f.commitEnd, RevealEnd: f.revealEnd, Eligible: f.eligible}
-	if f.commitment != nil {
-		c := *f.commitment
+	v := f.view(epoch)
+	if v == nil {
+		return nil, status.Errorf(codes.NotFound, "epoch %d is neither current nor settling", epoch)
+	}
+	if epoch == 0 {
+		epoch = f.epoch
+	}
+	res := &computetypes.QueryChallengeResponse{Epoch: epoch, Seed: v.seed, M: uint32(f.d.M), N: uint32(f.d.N), P: uint32(f.d.P),
+		CommitEnd: v.commitEnd, RevealEnd: v.revealEnd, Eligible: f.eligible && f.jailedUntil == 0}
+	if v.commitment != nil {
+		c := *v.commitment
 		res.Commitment = &c
-		if f.height > f.commitEnd {
-			res.SampleIndices = poc.SampleIndices(f.sampleSeed, []byte(worker), uint32(f.d.M), f.k)
+		if f.height > v.commitEnd {
+			res.SampleIndices = poc.SampleIndices(v.sampleSeed, []byte(worker), uint32(f.d.M), f.k)
 		}
 	}
 	return res, nil
+}
+
+func (f *fakeChain) Worker(context.Context) (computetypes.Worker, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w := computetypes.Worker{Address: worker, Status: computetypes.WORKER_STATUS_ACTIVE}
+	if f.jailedUntil > 0 {
+		w.Status, w.JailedUntil = computetypes.WORKER_STATUS_JAILED, int64(f.jailedUntil)
+	}
+	return w, nil
+}
+
+func (f *fakeChain) UnjailWorker(context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case f.jailedUntil == 0:
+		return "", &chain.TxError{Codespace: computetypes.ModuleName, Code: computetypes.ErrNotJailed.ABCICode(), Log: "not jailed"}
+	case f.height+1 < int64(f.jailedUntil):
+		return "", &chain.TxError{Codespace: computetypes.ModuleName, Code: computetypes.ErrStillJailed.ABCICode(), Log: "still jailed"}
+	}
+	f.jailedUntil = 0
+	f.unjails++
+	return fmt.Sprintf("UNJAIL%d", f.unjails), nil
 }
 
 func (f *fakeChain) CommitPoC(_ context.Context, epoch int64, root []byte, timeoutHeight int64) (string, error) {
@@ -120,16 +184,19 @@ func (f *fakeChain) RevealPoC(_ context.Context, epoch int64, rows []computetype
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reveals++
-	c := f.commitment
+	v := f.view(epoch)
+	require.NotNil(f.t, v, "reveal of a closed epoch")
+	require.LessOrEqual(f.t, f.height+1, v.revealEnd, "reveal after the reveal window")
+	c := v.commitment
 	require.NotNil(f.t, c)
-	idx := poc.SampleIndices(f.sampleSeed, []byte(worker), c.Rows, f.k)
+	idx := poc.SampleIndices(v.sampleSeed, []byte(worker), c.Rows, f.k)
 	var ri []uint32
 	var vals [][]byte
 	var proofs [][][]byte
 	for _, r := range rows {
 		ri, vals, proofs = append(ri, r.Index), append(vals, r.Values), append(proofs, r.Proof)
 	}
-	ok, err := poc.VerifyRows(f.seed, c.Root, f.d, idx, ri, vals, proofs)
+	ok, err := poc.VerifyRows(v.seed, c.Root, f.d, idx, ri, vals, proofs)
 	require.NoError(f.t, err)
 	if ok {
 		c.Outcome = computetypes.PROOF_OUTCOME_PASS
@@ -267,7 +334,7 @@ func TestCrashAfterSaveBeforeBroadcast(t *testing.T) {
 }
 
 func mustChallenge(t *testing.T, f *fakeChain) *computetypes.QueryChallengeResponse {
-	ch, err := f.Challenge(context.Background())
+	ch, err := f.Challenge(context.Background(), 0)
 	require.NoError(t, err)
 	return ch
 }
@@ -390,4 +457,71 @@ func TestCommittedWorkerRevealsAfterLosingEligibility(t *testing.T) {
 	h.step(t)
 	require.Equal(t, 1, h.f.reveals)
 	require.Equal(t, computetypes.PROOF_OUTCOME_PASS, h.f.commitment.Outcome)
+}
+
+// When the chain starts a new epoch while the worker owes a reveal in the
+// previous one (x/epochs catching up after a halt), the worker reveals the
+// old commitment and commits to the new epoch; the old state is not pruned
+// before its outcome, even with KeepEpochs = 1.
+func TestRevealsWhatItOwesInAnOlderEpoch(t *testing.T) {
+	h := newHarness(t, t.TempDir(), nil)
+	h.s.cfg.KeepEpochs = 1
+	h.step(t) // epoch 5: proves and commits
+	require.Equal(t, 1, h.f.commits)
+
+	// Epoch 5's commit window closes and epoch 6 starts in the same block.
+	h.f.set(func(f *fakeChain) { f.height = 21 })
+	h.f.startEpoch(6, 31, 41)
+	h.step(t)
+	require.Equal(t, 1, h.f.reveals, "the reveal owed in epoch 5")
+	require.Equal(t, computetypes.PROOF_OUTCOME_PASS, h.f.past[5].commitment.Outcome)
+	require.Equal(t, 2, h.f.commits, "and the commit of epoch 6")
+	require.NotNil(t, h.f.commitment)
+
+	h.step(t) // sees epoch 5's verdict, then may prune it
+	require.Equal(t, 1.0, testutil.ToFloat64(h.m.EpochsPassed))
+	h.step(t)
+	epochs, err := h.store.Epochs()
+	require.NoError(t, err)
+	require.Equal(t, []int64{6}, epochs, "epoch 5 pruned once judged")
+}
+
+// An epoch that closed on chain before the worker revealed (it was down the
+// whole reveal window) is recorded as closed and pruned, not queried forever.
+func TestOwedEpochClosedOnChain(t *testing.T) {
+	h := newHarness(t, t.TempDir(), nil)
+	h.s.cfg.KeepEpochs = 1
+	h.step(t)
+	h.f.set(func(f *fakeChain) { f.height = 50 })
+	h.f.startEpoch(6, 60, 70)
+	h.f.set(func(f *fakeChain) { delete(f.past, 5) })
+	h.step(t)
+	require.Equal(t, 0, h.f.reveals)
+	h.step(t)
+	epochs, err := h.store.Epochs()
+	require.NoError(t, err)
+	require.Equal(t, []int64{6}, epochs)
+}
+
+// A jailed worker waits out its jail, then unjails itself once and is
+// challenged again.
+func TestUnjailsItselfWhenTheJailEnds(t *testing.T) {
+	h := newHarness(t, t.TempDir(), nil)
+	h.f.set(func(f *fakeChain) { f.jailedUntil = 14 })
+	h.step(t)
+	h.f.set(func(f *fakeChain) { f.height = 12 })
+	h.step(t)
+	require.Equal(t, 0, h.f.unjails, "not before the jail ends")
+	require.Equal(t, 0, h.f.commits)
+
+	h.f.set(func(f *fakeChain) { f.height = 13 })
+	h.step(t)
+	require.Equal(t, 0, h.f.unjails, "not before the jail ends")
+	h.f.set(func(f *fakeChain) { f.height = 14 })
+	h.step(t)
+	require.Equal(t, 1, h.f.unjails)
+	require.Equal(t, 1.0, testutil.ToFloat64(h.m.Unjails))
+	h.step(t)
+	require.Equal(t, 1, h.f.unjails, "once")
+	require.Equal(t, 1, h.f.commits, "challenged again")
 }
