@@ -20,8 +20,10 @@ import (
 //
 // Eligible: registered in x/compute, ACTIVE, serving the model id, with at
 // least the model's min VRAM, its provider's pool eligible in x/pool
-// (unjailed, self-stake at its minimum), fewer than max_open_jobs_per_worker
-// open jobs, and a positive weight (a worker with reputation 0 gets no job).
+// (unjailed, self-stake at its minimum) and a positive weight (a worker with
+// reputation 0 gets no job). It is drawn only with a free slot: fewer open
+// jobs than Params.JobSlots(verified_units), i.e. max(1, verified_units /
+// units_per_job) capped at max_open_jobs_per_worker.
 //
 // Draw i (0-based) picks x = be256(SHA-256(seed ‖ be32(i))) mod W, W the
 // total weight of the workers not yet drawn, and takes the first worker, in
@@ -33,6 +35,8 @@ type candidate struct {
 	addr     sdk.AccAddress
 	provider string
 	weight   *big.Int
+	// free is the worker's free job slots (> 0 for every returned candidate).
+	free uint32
 }
 
 // providerInfo caches x/pool lookups per provider within one assignment.
@@ -41,9 +45,11 @@ type providerInfo struct {
 	stake    *big.Int
 }
 
-// eligibleWorkers lists model's eligible workers in address order. The scan
-// is over the whole worker registry and is paid by the requester's gas.
-func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model types.Model) ([]candidate, error) {
+// eligibleWorkers lists model's eligible workers with a free slot in
+// address order, and counts the distinct providers of eligible workers busy
+// or not (capable). The scan is over the whole worker registry, paid by the
+// requester's gas (or, for queued jobs, bounded per block).
+func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model types.Model) (free []candidate, capable int, err error) {
 	type seen struct {
 		addr     sdk.AccAddress
 		provider string
@@ -51,7 +57,7 @@ func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model 
 		units    uint32
 	}
 	var found []seen
-	err := k.compute.IterateWorkers(ctx, func(addr sdk.AccAddress, w computetypes.Worker) (bool, error) {
+	err = k.compute.IterateWorkers(ctx, func(addr sdk.AccAddress, w computetypes.Worker) (bool, error) {
 		if w.Status == computetypes.WORKER_STATUS_ACTIVE && w.Spec.VramGb >= model.MinVramGb &&
 			w.ReputationBps > 0 && slices.Contains(w.Models, model.Id) {
 			found = append(found, seen{addr: addr, provider: w.Provider, rep: w.ReputationBps, units: w.VerifiedUnits})
@@ -59,24 +65,18 @@ func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model 
 		return false, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 
-	// Lookups only (no iteration): the cache never decides an order.
+	// Lookups only (no iteration): the caches never decide an order.
 	providers := make(map[string]providerInfo)
+	capableProviders := make(map[string]bool)
 	out := make([]candidate, 0, len(found))
 	for _, s := range found {
-		open, err := k.openJobs(ctx, s.addr)
-		if err != nil {
-			return nil, err
-		}
-		if open >= params.MaxOpenJobsPerWorker {
-			continue
-		}
 		info, ok := providers[s.provider]
 		if !ok {
 			if info, err = k.providerInfo(ctx, s.provider); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			providers[s.provider] = info
 		}
@@ -85,8 +85,16 @@ func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model 
 		}
 		w := new(big.Int).Mul(info.stake, big.NewInt(int64(s.rep)))
 		w.Mul(w, big.NewInt(int64(max(s.units, 1))))
-		if w.Sign() > 0 {
-			out = append(out, candidate{addr: s.addr, provider: s.provider, weight: w})
+		if w.Sign() <= 0 {
+			continue
+		}
+		capableProviders[s.provider] = true
+		open, err := k.openJobs(ctx, s.addr)
+		if err != nil {
+			return nil, 0, err
+		}
+		if slots := params.JobSlots(s.units); open < slots {
+			out = append(out, candidate{addr: s.addr, provider: s.provider, weight: w, free: slots - open})
 		}
 	}
 	// A provider's stake backs all its workers at once: split it among its
@@ -102,7 +110,7 @@ func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model 
 			out[i].weight.SetInt64(1)
 		}
 	}
-	return out, nil
+	return out, len(capableProviders), nil
 }
 
 // distinctProviders counts the providers among cands.

@@ -35,7 +35,7 @@ func TestEligibility(t *testing.T) {
 	addrs, weights, err := f.k.EligibleWeights(f.ctx, modelID)
 	require.NoError(t, err)
 	require.Equal(t, []sdk.AccAddress{good.addr}, addrs)
-	require.Equal(t, []string{math.NewInt(selfBond).MulRaw(5000).String()}, weights, "stake × reputation 5000 × max(0 verified units, 1)")
+	require.Equal(t, []string{math.NewInt(selfBond).MulRaw(5000 * testVerifiedUnits).String()}, weights, "stake × reputation 5000 × verified units")
 	addrs, _, err = f.k.EligibleWeights(f.ctx, big.Id)
 	require.NoError(t, err)
 	require.Empty(t, addrs, "80 GB workers cannot serve a model needing 81")
@@ -49,8 +49,11 @@ func TestEligibility(t *testing.T) {
 		msg.Redundancy = 1
 		res := f.request(msg)
 		require.Equal(t, []string{f.bech(good.addr)}, res.Workers)
-		// The only worker is now at max_open_jobs_per_worker = 1.
-		f.requireRejected(types.ErrNotEnoughWorkers, func() error { _, err := f.msg.RequestInference(f.ctx, msg); return err })
+		// The only worker is now at max_open_jobs_per_worker = 1: the next
+		// request waits in the queue instead of being refused.
+		queued := f.request(msg)
+		require.Empty(t, queued.Workers)
+		require.Equal(t, types.JOB_STATUS_QUEUED, f.job(queued.JobId).Status)
 	})
 }
 

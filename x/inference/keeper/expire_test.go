@@ -152,7 +152,9 @@ func TestMassExpiry(t *testing.T) {
 		p.MinRedundancy = 1
 		p.DefaultRedundancy = 1
 	})
-	f.addWorkers(4)
+	for _, w := range f.addWorkers(4) {
+		f.setVerifiedUnits(w.addr, n) // n concurrent jobs each
+	}
 	requester := addr("requester", 1)
 	f.fund(requester, n*1000)
 	msg := f.requestMsg(requester)

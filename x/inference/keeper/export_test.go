@@ -27,7 +27,7 @@ func (k Keeper) EligibleWeights(ctx context.Context, modelID string) ([]sdk.AccA
 	if err != nil {
 		return nil, nil, err
 	}
-	cands, err := k.eligibleWorkers(ctx, params, model)
+	cands, _, err := k.eligibleWorkers(ctx, params, model)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -285,7 +285,21 @@ func (f *fixture) addWorker(models ...string) worker {
 	require.NoError(f.t, f.compute.AuthorizeWorker(f.ctx, w.provider, w.addr))
 	spec := computetypes.HardwareSpec{GpuModel: "H100", VramGb: 80, Int8Tops: 1979, ComputeUnits: 1}
 	require.NoError(f.t, f.compute.RegisterWorker(f.ctx, w.addr, w.provider, spec, models, ""))
+	f.setVerifiedUnits(w.addr, testVerifiedUnits)
 	return w
+}
+
+// testVerifiedUnits is every test worker's proven capacity: with
+// units_per_job 1, that many concurrent jobs.
+const testVerifiedUnits = 8
+
+// setVerifiedUnits sets a worker's proven capacity, as a passed PoC epoch does.
+func (f *fixture) setVerifiedUnits(worker sdk.AccAddress, units uint32) {
+	f.t.Helper()
+	rec, err := f.compute.Workers.Get(f.ctx, worker)
+	require.NoError(f.t, err)
+	rec.VerifiedUnits = units
+	require.NoError(f.t, f.compute.Workers.Set(f.ctx, worker, rec))
 }
 
 // addWorkers adds n workers serving the test model.

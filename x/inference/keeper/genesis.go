@@ -75,6 +75,18 @@ func (k Keeper) importJob(ctx context.Context, params types.Params, j types.Job)
 		}
 	}
 	switch {
+	case j.Status == types.JOB_STATUS_QUEUED:
+		n, err := k.queueLength(ctx, j.ModelId)
+		if err != nil {
+			return err
+		}
+		if err := k.WaitQueue.Set(ctx, collections.Join(j.ModelId, j.Id)); err != nil {
+			return err
+		}
+		if err := k.QueueLength.Set(ctx, j.ModelId, n+1); err != nil {
+			return err
+		}
+		return k.DeadlineQueue.Set(ctx, collections.Join(j.Deadline, j.Id))
 	case j.Status == types.JOB_STATUS_COMMITTING:
 		if err := k.CommitQueue.Set(ctx, collections.Join(j.CommitEnd, j.Id)); err != nil {
 			return err

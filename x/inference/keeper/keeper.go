@@ -67,6 +67,11 @@ type Keeper struct {
 	PruneQueue collections.KeySet[collections.Pair[int64, uint64]]
 	// WorkerStats maps a worker address to its inference record and open-job count.
 	WorkerStats collections.Map[sdk.AccAddress, types.WorkerStats]
+	// WaitQueue is (model id, job id) of QUEUED jobs: each model's FIFO of
+	// requests waiting for free workers (job ids grow, so key order is arrival order).
+	WaitQueue collections.KeySet[collections.Pair[string, uint64]]
+	// QueueLength counts a model's QUEUED jobs (absent when none).
+	QueueLength collections.Map[string, uint32]
 }
 
 // NewKeeper returns the x/inference keeper. The app must register the
@@ -108,6 +113,9 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, add
 		PruneQueue:    collections.NewKeySet(sb, types.PruneQueueKey, "prune_queue", pairHeightID),
 		WorkerStats: collections.NewMap(sb, types.WorkerStatsKey, "worker_stats", sdk.AccAddressKey,
 			codec.CollValue[types.WorkerStats](cdc)),
+		WaitQueue: collections.NewKeySet(sb, types.WaitQueueKey, "wait_queue",
+			collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)),
+		QueueLength: collections.NewMap(sb, types.QueueLengthKey, "queue_length", collections.StringKey, collections.Uint32Value),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -15,17 +15,20 @@ import (
 )
 
 // RequestInference checks a request against the params and the model,
-// draws its workers and, only then, escrows max_fee from the requester and
-// stores the job (status COMMITTING). Every check runs before the first
-// write: a rejected request changes nothing and escrows nothing.
+// escrows max_fee from the requester and stores the job: assigned at once
+// (status COMMITTING) when enough eligible workers have a free slot and the
+// model has no queue, else QUEUED at the back of the model's FIFO queue
+// (assigned by the EndBlocker as slots free). Every check runs before the
+// first write: a rejected request (no capable workers, or a full queue:
+// ErrNetworkAtCapacity) changes nothing and escrows nothing.
 //
 // Fees: max_fee must be in the model's price denom, and that denom must be
 // umesh or in fee_denoms. The fee charged if the job is finalized is
 // price × r, fixed now; the rest of max_fee is refunded when the job ends.
 //
 // Other modules (x/dao) may call it directly: it runs the message's
-// stateless checks itself and emits EventInferenceRequested and one
-// EventJobAssigned per worker.
+// stateless checks itself and emits EventInferenceRequested, then one
+// EventJobAssigned per worker or EventJobQueued.
 func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, msg *types.MsgRequestInference) (types.Job, error) {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	if err := msg.Validate(k.addressCodec); err != nil {
@@ -78,15 +81,25 @@ func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, 
 	if err != nil {
 		return types.Job{}, err
 	}
-	cands, err := k.eligibleWorkers(ctx, params, model)
+	cands, capable, err := k.eligibleWorkers(ctx, params, model)
 	if err != nil {
 		return types.Job{}, err
 	}
-	if n := distinctProviders(cands); n < int(r) {
+	if capable < int(r) {
 		return types.Job{}, errorsmod.Wrapf(types.ErrNotEnoughWorkers,
-			"model %s: eligible workers of %d distinct providers, redundancy %d (one seat per provider)", model.Id, n, r)
+			"model %s: eligible workers of %d distinct providers, redundancy %d (one seat per provider)", model.Id, capable, r)
 	}
-	workers := drawWorkers(k.compute.Seed(ctx, types.SeedPurpose, binary.BigEndian.AppendUint64(nil, id)), cands, int(r))
+	// Requests wait their turn: while the model has a queue, a new one joins it.
+	queued, err := k.queueLength(ctx, model.Id)
+	if err != nil {
+		return types.Job{}, err
+	}
+	wait := queued > 0 || distinctProviders(cands) < int(r)
+	if wait && queued >= params.MaxQueuedPerModel {
+		return types.Job{}, errorsmod.Wrapf(types.ErrNetworkAtCapacity,
+			"model %s: every eligible worker is busy and %d requests are queued (max_queued_per_model %d); retry later",
+			model.Id, queued, params.MaxQueuedPerModel)
+	}
 
 	// Funds first: if the requester cannot pay, nothing was written.
 	if err := k.bank.SendCoinsFromAccountToModule(ctx, requester, types.ModuleName, sdk.NewCoins(msg.MaxFee)); err != nil {
@@ -110,10 +123,9 @@ func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, 
 		Mode:          mode,
 		Tolerance:     msg.Tolerance,
 		CreatedHeight: h,
-		CommitEnd:     h + params.CommitBlocks,
 		Deadline:      h + deadlineBlocks,
 		Callback:      msg.Callback,
-		Status:        types.JOB_STATUS_COMMITTING,
+		Status:        types.JOB_STATUS_QUEUED,
 		Refunded:      zero,
 		Fee:           fee,
 		Burned:        zero,
@@ -122,32 +134,10 @@ func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, 
 	if len(job.Input) > 0 {
 		job.InputDigest = types.Digest(job.Input)
 	}
-	providerOf := make(map[string]string, len(cands)) // lookups only
-	for _, c := range cands {
-		providerOf[string(c.addr)] = c.provider
-	}
-	for _, w := range workers {
-		job.Assignments = append(job.Assignments, types.Assignment{Worker: k.addr(w), Provider: providerOf[string(w)], Paid: zero})
-		if err := k.JobsByWorker.Set(ctx, collections.Join(w, id)); err != nil {
-			return types.Job{}, err
-		}
-		if err := k.OpenJobsByWorker.Set(ctx, collections.Join(w, id)); err != nil {
-			return types.Job{}, err
-		}
-		if err := k.addOpenJob(ctx, w); err != nil {
-			return types.Job{}, err
-		}
-	}
-	if err := k.Jobs.Set(ctx, id, job); err != nil {
-		return types.Job{}, err
-	}
 	if err := k.JobsByRequester.Set(ctx, collections.Join(requester, id)); err != nil {
 		return types.Job{}, err
 	}
 	if err := k.JobsByStatus.Set(ctx, collections.Join(int32(job.Status), id)); err != nil {
-		return types.Job{}, err
-	}
-	if err := k.CommitQueue.Set(ctx, collections.Join(job.CommitEnd, id)); err != nil {
 		return types.Job{}, err
 	}
 	if err := k.DeadlineQueue.Set(ctx, collections.Join(job.Deadline, id)); err != nil {
@@ -158,12 +148,57 @@ func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, 
 	}); err != nil {
 		return types.Job{}, err
 	}
-	for _, a := range job.Assignments {
-		if err := emit(ctx, &types.EventJobAssigned{JobId: id, Worker: a.Worker}); err != nil {
-			return types.Job{}, err
+	if wait {
+		return job, k.joinQueue(ctx, &job, queued)
+	}
+	_, err = k.assign(ctx, params, &job, cands)
+	return job, err
+}
+
+// assign draws job's workers from cands (enough distinct providers, checked
+// by the caller), opens its commit phase and saves it: status COMMITTING,
+// assigned now. A job assigned late keeps its deadline; its commit phase is
+// at most half of what is left, so that reveals get the other half. It
+// returns the workers drawn.
+func (k Keeper) assign(ctx context.Context, params types.Params, job *types.Job, cands []candidate) ([]sdk.AccAddress, error) {
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	seed := k.compute.Seed(ctx, types.SeedPurpose, binary.BigEndian.AppendUint64(nil, job.Id))
+	workers := drawWorkers(seed, cands, int(job.Redundancy))
+	providerOf := make(map[string]string, len(cands)) // lookups only
+	for _, c := range cands {
+		providerOf[string(c.addr)] = c.provider
+	}
+	zero := sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
+	job.Assignments = job.Assignments[:0]
+	for _, w := range workers {
+		job.Assignments = append(job.Assignments, types.Assignment{Worker: k.addr(w), Provider: providerOf[string(w)], Paid: zero})
+		if err := k.JobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
+			return nil, err
+		}
+		if err := k.OpenJobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
+			return nil, err
+		}
+		if err := k.addOpenJob(ctx, w); err != nil {
+			return nil, err
 		}
 	}
-	return job, nil
+	job.AssignedHeight = h
+	job.CommitEnd = h + min(params.CommitBlocks, max((job.Deadline-h)/2, 1))
+	if err := k.setStatus(ctx, job, types.JOB_STATUS_COMMITTING); err != nil {
+		return nil, err
+	}
+	if err := k.Jobs.Set(ctx, job.Id, *job); err != nil {
+		return nil, err
+	}
+	if err := k.CommitQueue.Set(ctx, collections.Join(job.CommitEnd, job.Id)); err != nil {
+		return nil, err
+	}
+	for _, a := range job.Assignments {
+		if err := emit(ctx, &types.EventJobAssigned{JobId: job.Id, Worker: a.Worker}); err != nil {
+			return nil, err
+		}
+	}
+	return workers, nil
 }
 
 // setStatus moves job to status s and keeps the status index in step.

@@ -311,8 +311,8 @@ func (k Keeper) addInferencePoints(ctx context.Context, job *types.Job, a *types
 		return
 	}
 	latency := uint64(0)
-	if a.CommitHeight > job.CreatedHeight {
-		latency = uint64(a.CommitHeight - job.CreatedHeight)
+	if from := job.StartHeight(); a.CommitHeight > from {
+		latency = uint64(a.CommitHeight - from)
 	}
 	err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
 		provider, err := k.providerOf(cc, a)
@@ -392,6 +392,11 @@ func (k Keeper) finish(ctx context.Context, params types.Params, job *types.Job,
 	if err := k.DeadlineQueue.Remove(ctx, collections.Join(job.Deadline, job.Id)); err != nil {
 		return err
 	}
+	if job.Status == types.JOB_STATUS_QUEUED {
+		if err := k.leaveQueue(ctx, job); err != nil {
+			return err
+		}
+	}
 	if err := k.setStatus(ctx, job, status); err != nil {
 		return err
 	}
@@ -406,7 +411,7 @@ func (k Keeper) finish(ctx context.Context, params types.Params, job *types.Job,
 		if err := k.OpenJobsByWorker.Remove(ctx, collections.Join(addr, job.Id)); err != nil {
 			return err
 		}
-		if err := k.recordEnd(ctx, addr, outcomes[i], a.CommitHeight-job.CreatedHeight); err != nil {
+		if err := k.recordEnd(ctx, addr, outcomes[i], a.CommitHeight-job.StartHeight()); err != nil {
 			return err
 		}
 		if a.Agreed {

@@ -34,4 +34,5 @@ var (
 	ErrInvalidFee         = errorsmod.Register(ModuleName, 28, "invalid fee")
 	ErrInvalidGenesis     = errorsmod.Register(ModuleName, 29, "invalid genesis")
 	ErrJobEnded           = errorsmod.Register(ModuleName, 30, "job already ended")
+	ErrNetworkAtCapacity  = errorsmod.Register(ModuleName, 31, "network at capacity")
 )

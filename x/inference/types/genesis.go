@@ -120,8 +120,22 @@ func validateJob(j Job) error {
 	if j.Tolerance < 0 || (j.Mode == CONSENSUS_MODE_EXACT && j.Tolerance != 0) {
 		return fmt.Errorf("invalid tolerance %d for %s", j.Tolerance, j.Mode)
 	}
-	if j.CreatedHeight < 0 || j.CommitEnd <= j.CreatedHeight || j.Deadline <= j.CommitEnd {
-		return fmt.Errorf("heights must satisfy created %d < commit_end %d < deadline %d", j.CreatedHeight, j.CommitEnd, j.Deadline)
+	// A job never assigned (queued, or expired in the queue) has no
+	// assignments and no commit phase.
+	unassigned := len(j.Assignments) == 0 && j.CommitEnd == 0 && j.AssignedHeight == 0
+	if unassigned && j.Status != JOB_STATUS_QUEUED && j.Status != JOB_STATUS_EXPIRED {
+		return fmt.Errorf("unassigned job in status %s", j.Status)
+	}
+	if !unassigned && j.Status == JOB_STATUS_QUEUED {
+		return fmt.Errorf("queued job with assignments or a commit phase")
+	}
+	switch {
+	case unassigned && (j.CreatedHeight < 0 || j.Deadline <= j.CreatedHeight):
+		return fmt.Errorf("heights must satisfy created %d < deadline %d", j.CreatedHeight, j.Deadline)
+	case !unassigned && (j.CreatedHeight < 0 || j.CommitEnd <= j.CreatedHeight || j.Deadline <= j.CommitEnd ||
+		(j.AssignedHeight != 0 && (j.AssignedHeight < j.CreatedHeight || j.AssignedHeight >= j.CommitEnd))):
+		return fmt.Errorf("heights must satisfy created %d ≤ assigned %d < commit_end %d < deadline %d",
+			j.CreatedHeight, j.AssignedHeight, j.CommitEnd, j.Deadline)
 	}
 	if len(j.Callback) > MaxCallbackLength || !validate.Printable(j.Callback, false) {
 		return fmt.Errorf("invalid callback name")
@@ -132,7 +146,7 @@ func validateJob(j Job) error {
 	if IsOpen(j.Status) != (j.EndedHeight == 0) {
 		return fmt.Errorf("status %s with ended_height %d", j.Status, j.EndedHeight)
 	}
-	if j.Redundancy == 0 || j.Redundancy > MaxRedundancyBound || len(j.Assignments) != int(j.Redundancy) {
+	if j.Redundancy == 0 || j.Redundancy > MaxRedundancyBound || (!unassigned && len(j.Assignments) != int(j.Redundancy)) {
 		return fmt.Errorf("%d assignments for redundancy %d", len(j.Assignments), j.Redundancy)
 	}
 	workers := make([]string, 0, len(j.Assignments))

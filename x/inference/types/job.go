@@ -53,9 +53,18 @@ func Quorum(r uint32) uint32 {
 	return (2*r + 2) / 3
 }
 
+// StartHeight is when the job's workers were drawn (its assigned height;
+// the created height for jobs stored before assigned_height existed).
+func (j Job) StartHeight() int64 {
+	if j.AssignedHeight > 0 {
+		return j.AssignedHeight
+	}
+	return j.CreatedHeight
+}
+
 // IsOpen reports whether a job in status s has not ended.
 func IsOpen(s JobStatus) bool {
-	return s == JOB_STATUS_COMMITTING || s == JOB_STATUS_REVEALING
+	return s == JOB_STATUS_COMMITTING || s == JOB_STATUS_REVEALING || s == JOB_STATUS_QUEUED
 }
 
 // ParseMedianOutput reads a MEDIAN-mode output: ASCII decimal int64, an

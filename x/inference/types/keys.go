@@ -45,4 +45,8 @@ var (
 	PruneQueueKey = collections.NewPrefix(10)
 	// WorkerStatsKey maps worker address → WorkerStats.
 	WorkerStatsKey = collections.NewPrefix(11)
+	// WaitQueueKey is the set of (model id, job id) of QUEUED jobs: a FIFO per model.
+	WaitQueueKey = collections.NewPrefix(12)
+	// QueueLengthKey maps model id → number of its QUEUED jobs.
+	QueueLengthKey = collections.NewPrefix(13)
 )

@@ -28,7 +28,17 @@ const (
 	MaxFeeDenoms = 32
 	// MaxRetentionBlocks bounds job_retention_blocks.
 	MaxRetentionBlocks = 1 << 40
+	// MaxQueuedBound bounds max_queued_per_model.
+	MaxQueuedBound = 100_000
 )
+
+// JobSlots is how many jobs a worker with verifiedUnits of proven compute
+// runs at once: max(1, verifiedUnits / units_per_job), at most
+// max_open_jobs_per_worker. A worker that has not proven anything yet gets one.
+func (p Params) JobSlots(verifiedUnits uint32) uint32 {
+	per := max(p.UnitsPerJob, 1)
+	return min(max(verifiedUnits/per, 1), p.MaxOpenJobsPerWorker)
+}
 
 // DefaultParams returns the default x/inference params.
 func DefaultParams() Params {
@@ -40,7 +50,9 @@ func DefaultParams() Params {
 		DefaultRedundancy:      3,
 		CommitBlocks:           10,
 		RevealBlocks:           10,
-		MaxOpenJobsPerWorker:   8,
+		MaxOpenJobsPerWorker:   64,
+		UnitsPerJob:            1,
+		MaxQueuedPerModel:      256,
 		FeeBurnBps:             500,
 		ProtocolFeeBps:         1000,
 		SpeedBonusBps:          1000,
@@ -78,6 +90,12 @@ func (p Params) Validate() error {
 	}
 	if p.MaxOpenJobsPerWorker == 0 {
 		return fmt.Errorf("max_open_jobs_per_worker must be positive")
+	}
+	if p.UnitsPerJob == 0 {
+		return fmt.Errorf("units_per_job must be positive")
+	}
+	if p.MaxQueuedPerModel > MaxQueuedBound {
+		return fmt.Errorf("max_queued_per_model %d exceeds %d", p.MaxQueuedPerModel, MaxQueuedBound)
 	}
 	if uint64(p.FeeBurnBps)+uint64(p.ProtocolFeeBps) > BpsScale {
 		return fmt.Errorf("fee_burn_bps %d + protocol_fee_bps %d exceed %d", p.FeeBurnBps, p.ProtocolFeeBps, BpsScale)
