@@ -34,7 +34,8 @@ const (
 
 // JobSlots is how many jobs a worker with verifiedUnits of proven compute
 // runs at once: max(1, verifiedUnits / units_per_job), at most
-// max_open_jobs_per_worker. A worker that has not proven anything yet gets one.
+// max_open_jobs_per_worker. A worker that has not proven anything yet gets
+// one; units_per_job 0 counts as 1.
 func (p Params) JobSlots(verifiedUnits uint32) uint32 {
 	per := max(p.UnitsPerJob, 1)
 	return min(max(verifiedUnits/per, 1), p.MaxOpenJobsPerWorker)
@@ -90,9 +91,6 @@ func (p Params) Validate() error {
 	}
 	if p.MaxOpenJobsPerWorker == 0 {
 		return fmt.Errorf("max_open_jobs_per_worker must be positive")
-	}
-	if p.UnitsPerJob == 0 {
-		return fmt.Errorf("units_per_job must be positive")
 	}
 	if p.MaxQueuedPerModel > MaxQueuedBound {
 		return fmt.Errorf("max_queued_per_model %d exceeds %d", p.MaxQueuedPerModel, MaxQueuedBound)

@@ -61,10 +61,11 @@ type Params struct {
 	JobRetentionBlocks int64 `protobuf:"varint,15,opt,name=job_retention_blocks,json=jobRetentionBlocks,proto3" json:"job_retention_blocks,omitempty"`
 	// units_per_job is the proven compute (x/compute verified_units) one
 	// concurrent job takes: a worker runs max(1, verified_units / units_per_job)
-	// jobs at once, at most max_open_jobs_per_worker.
+	// jobs at once, at most max_open_jobs_per_worker (0 counts as 1).
 	UnitsPerJob uint32 `protobuf:"varint,16,opt,name=units_per_job,json=unitsPerJob,proto3" json:"units_per_job,omitempty"`
 	// max_queued_per_model bounds the FIFO queue of requests that wait for a
-	// free worker, per model; a request beyond it is refused (network at capacity).
+	// free worker, per model; a request beyond it is refused (network at
+	// capacity). 0: no queue, a request that finds every worker busy is refused.
 	MaxQueuedPerModel uint32 `protobuf:"varint,17,opt,name=max_queued_per_model,json=maxQueuedPerModel,proto3" json:"max_queued_per_model,omitempty"`
 }
 
