@@ -39,6 +39,14 @@ func (l *localnet) request(t *testing.T, model, input string) string {
 	res := l.cli.SubmitTx(t, []string{"tx", "inference", "request", model, input,
 		"--max-fee", "3000umesh", "--redundancy", "3", "--mode", "exact", "--from", "alice",
 		"--home", l.nodeHome(), "--gas", "600000", "--fees", "1500umesh"}, "--home", l.nodeHome())
+	ids := l.jobIDs(t, res.TxHash)
+	require.Len(t, ids, 1, "EventInferenceRequested in tx %s", res.TxHash)
+	return ids[0]
+}
+
+// jobIDs are the job ids of the EventInferenceRequested events of a tx.
+func (l *localnet) jobIDs(t *testing.T, hash string) []string {
+	t.Helper()
 	var tx struct {
 		Events []struct {
 			Type       string `json:"type"`
@@ -48,18 +56,18 @@ func (l *localnet) request(t *testing.T, model, input string) string {
 			} `json:"attributes"`
 		} `json:"events"`
 	}
-	l.cli.RunJSON(t, &tx, "q", "tx", res.TxHash, "--home", l.nodeHome(), "-o", "json")
+	l.cli.RunJSON(t, &tx, "q", "tx", hash, "--home", l.nodeHome(), "-o", "json")
+	var ids []string
 	for _, ev := range tx.Events {
 		if ev.Type == "mesh.inference.v1.EventInferenceRequested" {
 			for _, a := range ev.Attributes {
 				if a.Key == "job_id" {
-					return strings.Trim(a.Value, `"`)
+					ids = append(ids, strings.Trim(a.Value, `"`))
 				}
 			}
 		}
 	}
-	t.Fatalf("no EventInferenceRequested in tx %s", res.TxHash)
-	return ""
+	return ids
 }
 
 func (l *localnet) waitJobEnded(t *testing.T, id string) jobView {
@@ -68,7 +76,8 @@ func (l *localnet) waitJobEnded(t *testing.T, id string) jobView {
 	waitFor(t, "job "+id+" to end", 2*time.Minute, func() (bool, string) {
 		j = jobView{}
 		l.cli.RunJSON(t, &j, "q", "inference", "job", id, "--home", l.nodeHome(), "-o", "json")
-		return j.Job.Status != "JOB_STATUS_COMMITTING" && j.Job.Status != "JOB_STATUS_REVEALING", j.Job.Status
+		s := j.Job.Status
+		return s != "JOB_STATUS_COMMITTING" && s != "JOB_STATUS_REVEALING" && s != "JOB_STATUS_QUEUED", s
 	})
 	return j
 }
