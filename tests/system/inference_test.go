@@ -14,12 +14,13 @@ import (
 // jobView is the part of `meshd q inference job` the tests read.
 type jobView struct {
 	Job struct {
-		ID            string `json:"id"`
-		Status        string `json:"status"`
-		Result        string `json:"result"` // base64
-		CreatedHeight string `json:"created_height"`
-		EndedHeight   string `json:"ended_height"`
-		Fee           struct {
+		ID             string `json:"id"`
+		Status         string `json:"status"`
+		Result         string `json:"result"` // base64
+		CreatedHeight  string `json:"created_height"`
+		AssignedHeight string `json:"assigned_height"`
+		EndedHeight    string `json:"ended_height"`
+		Fee            struct {
 			Amount string `json:"amount"`
 		} `json:"fee"`
 		Refunded struct {
