@@ -18,11 +18,12 @@ import (
 // workerRecord is the part of `meshd q compute worker` the liveness tests read.
 type workerRecord struct {
 	Worker struct {
-		Status        string `json:"status"`
-		Passed        string `json:"passed"`
-		Missed        string `json:"missed"`
-		VerifiedUnits int64  `json:"verified_units"`
-		JailedUntil   string `json:"jailed_until"`
+		Status        string   `json:"status"`
+		Passed        string   `json:"passed"`
+		Missed        string   `json:"missed"`
+		VerifiedUnits int64    `json:"verified_units"`
+		JailedUntil   string   `json:"jailed_until"`
+		MissedEpochs  []string `json:"missed_epochs"`
 	} `json:"worker"`
 }
 
@@ -54,6 +55,22 @@ func (l *localnet) waitAllPassed(t *testing.T, workers []string) {
 		}
 		return true, ""
 	})
+}
+
+// workerLogLines are the workers' log lines about skipped or failed epochs.
+func workerLogLines(l *localnet) string {
+	var out []string
+	for i := 1; i <= 3; i++ {
+		bz, _ := os.ReadFile(filepath.Join(l.home, fmt.Sprintf("worker-%d.log", i)))
+		for _, line := range strings.Split(string(bz), "\n") {
+			if strings.Contains(line, "skipping epoch") || strings.Contains(line, "not passed") ||
+				strings.Contains(line, "epoch closed") || strings.Contains(line, "commit not included") ||
+				strings.Contains(line, "reveal window closed") {
+				out = append(out, fmt.Sprintf("worker-%d: %s", i, line))
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func atoi(s string) int64 { n, _ := strconv.ParseInt(orZero(s), 10, 64); return n }
@@ -100,6 +117,13 @@ func TestLivenessAfterChainHalt(t *testing.T) {
 	// Let the catch-up finish and two live epochs settle.
 	time.Sleep(3 * epoch)
 	log := readFile(t, filepath.Join(l.home, "meshd.log"))
+	var skippedLines []string
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, "compute epoch skipped") {
+			skippedLines = append(skippedLines, line)
+		}
+	}
+	t.Logf("node: %s", strings.Join(skippedLines, "\n"))
 	skipped := strings.Count(log, "compute epoch skipped: catching up after a chain halt")
 	require.GreaterOrEqual(t, skipped, 3, "catch-up epochs skipped")
 	t.Logf("LIVENESS %d catch-up epochs skipped", skipped)
@@ -107,7 +131,7 @@ func TestLivenessAfterChainHalt(t *testing.T) {
 		now := l.workerRecord(t, w)
 		t.Logf("after the halt %s: %+v", w, now.Worker)
 		require.Equal(t, "WORKER_STATUS_ACTIVE", now.Worker.Status, "%s jailed after the halt", w)
-		require.Equal(t, atoi(before[w].Worker.Missed), atoi(now.Worker.Missed), "%s: no miss charged for the halt", w)
+		require.Equal(t, atoi(before[w].Worker.Missed), atoi(now.Worker.Missed), "%s: no miss charged for the halt\n%s", w, workerLogLines(l))
 		require.Greater(t, atoi(now.Worker.Passed), atoi(before[w].Worker.Passed), "%s passes epochs after the restart", w)
 	}
 	require.NotContains(t, log, "poc-withheld", "no withheld-reveal slash")

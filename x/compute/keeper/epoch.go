@@ -85,11 +85,29 @@ func (h Hooks) BeforeEpochStart(ctx context.Context, identifier string, number i
 	}
 	if behind {
 		// No worker can commit to an epoch that is over before its first
-		// block: it is not challenged, and the current epoch stays open.
+		// block: it is not challenged, and the current epoch stays open,
+		// cut short (the halt fell inside it: a worker that was proving
+		// when the chain stopped may not make the rest of its window).
+		if err := h.k.cutShortCurrent(ctx); err != nil {
+			return err
+		}
 		h.k.Logger(ctx).Info("compute epoch skipped: catching up after a chain halt", "epoch", number)
 		return emit(ctx, &types.EventEpochSkipped{Epoch: number, Reason: types.SkipCatchUp})
 	}
 	return h.k.StartEpoch(ctx, number)
+}
+
+// cutShortCurrent marks the current epoch, if unsettled, cut short.
+func (k Keeper) cutShortCurrent(ctx context.Context) error {
+	cur, err := k.Epoch.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) || (err == nil && (cur.Settled || cur.CutShort)) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cur.CutShort = true
+	return k.Epoch.Set(ctx, cur)
 }
 
 // catchingUp reports whether the epoch x/epochs just started under

@@ -19,6 +19,10 @@ func TestEpochsAfterAHaltChargeNoMiss(t *testing.T) {
 	p, q := &prover{addr: addr("work", 1)}, &prover{addr: addr("work", 2)}
 	f.register(addr("prov", 1), p.addr, 1)
 	f.register(addr("prov", 2), q.addr, 1)
+	// slow was still proving the open epoch when the chain stopped, and
+	// does not make the rest of its commit window after the restart.
+	slow := &prover{addr: addr("work", 3)}
+	f.register(addr("prov", 3), slow.addr, 1)
 	f.advanceTo(f.currentEpoch().RevealEnd + 1)
 	f.block(true, nil)
 	open := f.currentEpoch()
@@ -49,6 +53,10 @@ func TestEpochsAfterAHaltChargeNoMiss(t *testing.T) {
 	}
 	// 19 catch-up epochs skipped; the 20th is live (it ends lag < 30 s from now).
 	require.Equal(t, missed-1, skipped)
+	halted, err := f.k.Settling.Get(f.ctx, open.Number)
+	if err == nil {
+		require.True(t, halted.CutShort, "the epoch open at the halt")
+	}
 	live := f.currentEpoch()
 	require.Equal(t, open.Number+missed, live.Number)
 
@@ -60,11 +68,12 @@ func TestEpochsAfterAHaltChargeNoMiss(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, cut.CutShort)
 	f.block(false, func() {
-		require.NoError(t, p.commit(f))
-		require.NoError(t, q.commit(f))
+		for _, w := range []*prover{p, q, slow} {
+			require.NoError(t, w.commit(f))
+		}
 	})
 	f.at(next.CommitEnd+1, func() {
-		for _, w := range []*prover{p, q} {
+		for _, w := range []*prover{p, q, slow} {
 			out, err := w.reveal(f)
 			require.NoError(t, err)
 			require.Equal(t, types.PROOF_OUTCOME_PASS, out)
@@ -73,6 +82,8 @@ func TestEpochsAfterAHaltChargeNoMiss(t *testing.T) {
 	f.advanceTo(next.RevealEnd + 2)
 
 	require.Empty(t, f.pool.slashes)
+	require.Zero(t, f.worker(slow.addr).Missed, "no miss for the epoch the halt fell in")
+	require.Equal(t, uint64(1), f.worker(slow.addr).Passed)
 	for _, w := range []*prover{p, q} {
 		rec := f.worker(w.addr)
 		require.Equal(t, types.WORKER_STATUS_ACTIVE, rec.Status)
