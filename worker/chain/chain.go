@@ -8,6 +8,8 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
@@ -60,6 +62,8 @@ type Inference interface {
 	CommitResult(ctx context.Context, jobID uint64, commitment []byte, timeoutHeight int64) (string, error)
 	// RevealResult broadcasts MsgRevealResult with an inline output, like CommitResult.
 	RevealResult(ctx context.Context, jobID uint64, output, outputDigest, salt []byte, timeoutHeight int64) (string, error)
+	// Broadcast signs msgs into one tx and broadcasts it, like CommitResult.
+	Broadcast(ctx context.Context, timeoutHeight int64, msgs ...sdk.Msg) (string, error)
 	// TxResult reports whether a tx is in a block and how it ended.
 	TxResult(ctx context.Context, hash string) (TxResult, error)
 }

@@ -14,7 +14,10 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/llmesh/mesh/worker/backends"
+	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/worker/health"
 	"github.com/llmesh/mesh/worker/state"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
@@ -114,19 +117,8 @@ func (l *Loop) commitPhase(ctx context.Context, height int64, j *inferencetypes.
 			return "committing", err
 		}
 	}
-	hash, err := l.chain.CommitResult(ctx, j.Id, rec.Commitment, j.CommitEnd)
-	if errors.Is(err, inferencetypes.ErrAlreadyCommitted) {
-		l.log.Info("commitment already on chain", "job", j.Id)
-		return "committing", nil
-	}
-	if err != nil {
-		return "committing", l.txErr("commit", err)
-	}
-	rec.CommitTx, rec.CommitHeight = hash, height
-	if err := l.cfg.Store.Save(rec); err != nil {
-		return "committing", l.fail(err)
-	}
-	l.log.Info("commit broadcast", "job", j.Id, "tx", hash, "model", j.ModelId, "output_bytes", len(rec.Output))
+	l.batch = append(l.batch, pendingTx{what: "commit", rec: rec, height: height, timeout: j.CommitEnd,
+		msg: &inferencetypes.MsgCommitResult{Worker: l.chain.Address(), JobId: j.Id, Commitment: rec.Commitment}})
 	return "committing", nil
 }
 
@@ -149,20 +141,86 @@ func (l *Loop) revealPhase(ctx context.Context, height int64, j *inferencetypes.
 			return "revealing", err
 		}
 	}
-	hash, err := l.chain.RevealResult(ctx, j.Id, rec.Output, rec.OutputDigest, rec.Salt, j.Deadline)
-	if errors.Is(err, inferencetypes.ErrAlreadyRevealed) {
-		l.log.Info("reveal already on chain", "job", j.Id)
-		return "revealing", nil
-	}
-	if err != nil {
-		return "revealing", l.txErr("reveal", err)
-	}
-	rec.RevealTx, rec.RevealHeight = hash, height
-	if err := l.cfg.Store.Save(rec); err != nil {
-		return "revealing", l.fail(err)
-	}
-	l.log.Info("reveal broadcast", "job", j.Id, "tx", hash)
+	l.batch = append(l.batch, pendingTx{what: "reveal", rec: rec, height: height, timeout: j.Deadline,
+		msg: &inferencetypes.MsgRevealResult{Worker: l.chain.Address(), JobId: j.Id,
+			Output: rec.Output, OutputDigest: rec.OutputDigest, Salt: rec.Salt}})
 	return "revealing", nil
+}
+
+// pendingTx is a commit or reveal a Step will broadcast.
+type pendingTx struct {
+	what    string // "commit" or "reveal"
+	rec     state.JobRecord
+	height  int64
+	timeout int64
+	msg     sdk.Msg
+}
+
+// flush broadcasts the Step's commits and reveals in one tx (a worker with
+// many concurrent jobs would otherwise spend a block on its tx round trips).
+// If the chain refuses the batch, each message is sent alone, so one job's
+// problem does not hold up the others.
+func (l *Loop) flush(ctx context.Context) error {
+	batch := l.batch
+	l.batch = nil
+	if len(batch) > 1 {
+		msgs := make([]sdk.Msg, len(batch))
+		timeout := batch[0].timeout
+		for i, p := range batch {
+			msgs[i], timeout = p.msg, min(timeout, p.timeout)
+		}
+		hash, err := l.chain.Broadcast(ctx, timeout, msgs...)
+		if err == nil {
+			var errs []error
+			for _, p := range batch {
+				errs = append(errs, l.sent(p, hash))
+			}
+			return errors.Join(errs...)
+		}
+		if chain.Unreachable(err) {
+			return l.nodeErr("broadcast", err)
+		}
+		l.log.Warn("batched tx refused, sending its messages one by one", "messages", len(msgs), "err", err)
+	}
+	var errs []error
+	for _, p := range batch {
+		hash, err := l.chain.Broadcast(ctx, p.timeout, p.msg)
+		switch {
+		case p.what == "commit" && errors.Is(err, inferencetypes.ErrAlreadyCommitted):
+			l.log.Info("commitment already on chain", "job", p.rec.JobID)
+		case p.what == "reveal" && errors.Is(err, inferencetypes.ErrAlreadyRevealed):
+			l.log.Info("reveal already on chain", "job", p.rec.JobID)
+		case chain.Unreachable(err):
+			return errors.Join(append(errs, l.nodeErr(p.what, err))...)
+		case err != nil:
+			// This job's problem: it waits ResendAfter blocks, the others go on.
+			l.refusedAt[p.rec.JobID] = p.height
+			l.fail(err)
+			l.log.Warn("tx refused", "job", p.rec.JobID, "what", p.what, "err", err, "retry_after_blocks", l.cfg.ResendAfter)
+		default:
+			errs = append(errs, l.sent(p, hash))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// sent records that p's message left in tx hash.
+func (l *Loop) sent(p pendingTx, hash string) error {
+	rec := p.rec
+	if p.what == "commit" {
+		rec.CommitTx, rec.CommitHeight = hash, p.height
+	} else {
+		rec.RevealTx, rec.RevealHeight = hash, p.height
+	}
+	if err := l.cfg.Store.Save(rec); err != nil {
+		return l.fail(err)
+	}
+	if p.what == "commit" {
+		l.log.Info("commit broadcast", "job", rec.JobID, "tx", hash, "output_bytes", len(rec.Output))
+	} else {
+		l.log.Info("reveal broadcast", "job", rec.JobID, "tx", hash)
+	}
+	return nil
 }
 
 // checkPending looks up a tx whose effect has not shown after ResendAfter

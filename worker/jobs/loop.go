@@ -11,6 +11,10 @@
 //	                                      (timeout_height = deadline)
 //	gone from the open jobs            → Query/Job: once it has ended, count and delete the record
 //
+// The commits and reveals of one poll leave in one tx (each message alone
+// if the chain refuses the batch), so a worker with many concurrent jobs
+// does not spend blocks on tx round trips.
+//
 // The record, with the salt, is fsynced before the commit is broadcast, so
 // a restarted worker reveals from disk; without it the commitment could
 // never be opened. Inference runs beside the loop (bounded by
@@ -80,6 +84,8 @@ type Loop struct {
 	// refusedAt is the height at which the chain last refused a job's
 	// commit or reveal; the job's next try waits ResendAfter blocks.
 	refusedAt map[uint64]int64
+	// batch holds the commits and reveals of the Step under way (see flush).
+	batch []pendingTx
 
 	// mu guards what the inference goroutines share with the loop.
 	mu       sync.Mutex
@@ -229,6 +235,9 @@ func (l *Loop) Step(ctx context.Context) error {
 			snaps = append(snaps, health.JobSnapshot{ID: j.Id, Model: j.ModelId, Status: statusName(j.Status), Phase: phase,
 				CommitEnd: j.CommitEnd, Deadline: j.Deadline})
 		}
+	}
+	if err := l.flush(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	if err := l.prune(ctx, ids); err != nil {
 		errs = append(errs, err)

@@ -404,8 +404,13 @@ func TestRefusedTxWaitsWithoutStoppingOtherJobs(t *testing.T) {
 	e := newEnv(t)
 	first, second := e.addJob(proposal), e.addJob("Fix typos in the governance documentation")
 	e.step() // both outputs ready
+	reject := func() *sdk.TxResponse { return &sdk.TxResponse{Codespace: "sdk", Code: 13, RawLog: "insufficient fees"} }
 	e.node.Do(func(n *chaintest.Node) {
-		n.RejectNext = &sdk.TxResponse{Codespace: "sdk", Code: 13, RawLog: "insufficient fees"}
+		// The batch of both commits is refused, then the first commit alone.
+		n.RejectNext = reject()
+		n.BeforeBroadcast = func(n *chaintest.Node) {
+			n.BeforeBroadcast = func(n *chaintest.Node) { n.RejectNext = reject() }
+		}
 	})
 	e.step() // the first commit is refused, the second goes through
 	require.Empty(t, e.ours(first).Commitment)
@@ -417,6 +422,20 @@ func TestRefusedTxWaitsWithoutStoppingOtherJobs(t *testing.T) {
 	e.node.SetHeight(4)
 	e.step()
 	require.Len(t, e.ours(first).Commitment, 32)
+}
+
+// The commits (and the reveals) of one poll leave in one tx: a worker with
+// many concurrent jobs does not spend blocks on tx round trips.
+func TestOneTxPerStepForManyJobs(t *testing.T) {
+	e := newEnv(t)
+	ids := []uint64{e.addJob(proposal), e.addJob("Fix typos in the governance documentation"), e.addJob("Raise the input limit")}
+	e.step() // outputs ready
+	before := e.node.Broadcasts
+	e.step() // three commits
+	require.Equal(t, before+1, e.node.Broadcasts, "one tx for the three commits")
+	for _, id := range ids {
+		require.Len(t, e.ours(id).Commitment, 32)
+	}
 }
 
 // A checkpoint x/training registered (runtime int8-embedded, its own id,
