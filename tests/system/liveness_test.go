@@ -139,7 +139,7 @@ func TestLivenessAfterChainHalt(t *testing.T) {
 
 // A burst of requests larger than the network's free slots is queued, not
 // refused: every job ends FINALIZED, and the blocks from the burst to the
-// last job are compared with jobs × redundancy ÷ slots × one job's latency.
+// last job are within 1.2× of jobs × redundancy ÷ slots × one job's latency.
 func TestBurstIsQueuedNotRefused(t *testing.T) {
 	requireSystemTests(t)
 	const (
@@ -214,9 +214,7 @@ func TestBurstIsQueuedNotRefused(t *testing.T) {
 	ideal := float64(jobs*redundancy) / float64(slots) * float64(latency)
 	t.Logf("BURST %d jobs × r%d on %d slots: %d blocks from burst to last job (ideal %.1f = %d×%d/%d × %d-block latency; ratio %.2f)",
 		jobs, redundancy, slots, took, ideal, jobs, redundancy, slots, latency, float64(took)/ideal)
-	// The target is 1.2×; measured 1.20–1.27× on 2 cores (README,
-	// Performance): a worker sends one tx per job commit and reveal, so ten
-	// concurrent jobs cost it about a block more than one. The assertion
-	// guards the queue (a refusal or a stall is far beyond it), not the target.
-	require.LessOrEqual(t, float64(took), 1.5*ideal, "blocks within 1.5× of the ideal")
+	// Measured 1.07–1.12× on 2 cores (README, Performance); 1.20–1.27×
+	// before the worker batched its commits and reveals into one tx per poll.
+	require.LessOrEqual(t, float64(took), 1.2*ideal, "blocks within 1.2× of the ideal")
 }
