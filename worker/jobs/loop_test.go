@@ -404,7 +404,9 @@ func TestRefusedTxWaitsWithoutStoppingOtherJobs(t *testing.T) {
 	e := newEnv(t)
 	first, second := e.addJob(proposal), e.addJob("Fix typos in the governance documentation")
 	e.step() // both outputs ready
-	reject := func() *sdk.TxResponse { return &sdk.TxResponse{Codespace: "sdk", Code: 13, RawLog: "insufficient fees"} }
+	reject := func() *sdk.TxResponse {
+		return &sdk.TxResponse{Codespace: "sdk", Code: 13, RawLog: "insufficient fees"}
+	}
 	e.node.Do(func(n *chaintest.Node) {
 		// The batch of both commits is refused, then the first commit alone.
 		n.RejectNext = reject()
