@@ -57,12 +57,9 @@ type Inference interface {
 	Job(ctx context.Context, id uint64) (inferencetypes.Job, error)
 	// Model returns a registered model.
 	Model(ctx context.Context, id string) (inferencetypes.Model, error)
-	// CommitResult broadcasts MsgCommitResult and returns the tx hash once
-	// CheckTx accepted it. The tx expires after timeoutHeight when it is > 0.
-	CommitResult(ctx context.Context, jobID uint64, commitment []byte, timeoutHeight int64) (string, error)
-	// RevealResult broadcasts MsgRevealResult with an inline output, like CommitResult.
-	RevealResult(ctx context.Context, jobID uint64, output, outputDigest, salt []byte, timeoutHeight int64) (string, error)
-	// Broadcast signs msgs into one tx and broadcasts it, like CommitResult.
+	// Broadcast signs msgs (MsgCommitResult, MsgRevealResult) into one tx
+	// and returns its hash once CheckTx accepted it. The tx expires after
+	// timeoutHeight when it is > 0.
 	Broadcast(ctx context.Context, timeoutHeight int64, msgs ...sdk.Msg) (string, error)
 	// TxResult reports whether a tx is in a block and how it ended.
 	TxResult(ctx context.Context, hash string) (TxResult, error)

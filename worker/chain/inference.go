@@ -59,14 +59,3 @@ func (c *Client) Model(ctx context.Context, id string) (inferencetypes.Model, er
 	}
 	return res.Model, nil
 }
-
-// CommitResult implements Inference.
-func (c *Client) CommitResult(ctx context.Context, jobID uint64, commitment []byte, timeoutHeight int64) (string, error) {
-	return c.Broadcast(ctx, timeoutHeight, &inferencetypes.MsgCommitResult{Worker: c.addr, JobId: jobID, Commitment: commitment})
-}
-
-// RevealResult implements Inference.
-func (c *Client) RevealResult(ctx context.Context, jobID uint64, output, outputDigest, salt []byte, timeoutHeight int64) (string, error) {
-	return c.Broadcast(ctx, timeoutHeight, &inferencetypes.MsgRevealResult{Worker: c.addr, JobId: jobID,
-		Output: output, OutputDigest: outputDigest, Salt: salt})
-}

@@ -77,7 +77,8 @@ func TestCommitAndRevealResult(t *testing.T) {
 	pre = append(append(append(pre, addr...), digest[:]...), salt...)
 	commitment := sha256.Sum256(pre)
 
-	_, err = c.CommitResult(ctx, id, commitment[:], 10)
+	commit := &inferencetypes.MsgCommitResult{Worker: c.Address(), JobId: id, Commitment: commitment[:]}
+	_, err = c.Broadcast(ctx, 10, commit)
 	require.NoError(t, err)
 	var tx authsigning.Tx
 	n.Do(func(n *chaintest.Node) { tx = n.LastTx.(authsigning.Tx) })
@@ -86,14 +87,14 @@ func TestCommitAndRevealResult(t *testing.T) {
 	j := n.Job(id)
 	require.Equal(t, inferencetypes.JOB_STATUS_REVEALING, j.Status, "the only worker committed")
 
-	_, err = c.CommitResult(ctx, id, commitment[:], 0)
+	_, err = c.Broadcast(ctx, 0, commit)
 	require.ErrorIs(t, err, inferencetypes.ErrAlreadyCommitted)
 
 	// A reveal that does not open the commitment fails in simulation.
-	_, err = c.RevealResult(ctx, id, []byte("43"), nil, salt, 20)
+	_, err = c.Broadcast(ctx, 20, &inferencetypes.MsgRevealResult{Worker: c.Address(), JobId: id, Output: []byte("43"), Salt: salt})
 	require.ErrorIs(t, err, inferencetypes.ErrCommitmentMismatch)
 
-	_, err = c.RevealResult(ctx, id, output, digest[:], salt, 20)
+	_, err = c.Broadcast(ctx, 20, &inferencetypes.MsgRevealResult{Worker: c.Address(), JobId: id, Output: output, OutputDigest: digest[:], Salt: salt})
 	require.NoError(t, err)
 	j = n.Job(id)
 	require.Equal(t, inferencetypes.JOB_STATUS_FINALIZED, j.Status)

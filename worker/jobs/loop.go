@@ -222,13 +222,7 @@ func (l *Loop) Step(ctx context.Context) error {
 		j := &open[i]
 		ids[j.Id] = true
 		phase, err := l.handle(ctx, height, j)
-		var refused *refusedError
-		switch {
-		case errors.As(err, &refused):
-			// This job's problem: it waits ResendAfter blocks, the others go on.
-			l.refusedAt[j.Id] = height
-			l.log.Warn("tx refused", "job", j.Id, "err", err, "retry_after_blocks", l.cfg.ResendAfter)
-		case err != nil:
+		if err != nil {
 			errs = append(errs, fmt.Errorf("job %d: %w", j.Id, err))
 		}
 		if phase != "" && len(snaps) < health.MaxJobsShown {
@@ -270,22 +264,6 @@ func (l *Loop) fail(err error) error {
 	l.st.SetError(err)
 	return err
 }
-
-// txErr records a broadcast failure: an unreachable node counts as a node
-// error (the loop backs off), a tx the chain refused is a *refusedError (the
-// job waits).
-func (l *Loop) txErr(what string, err error) error {
-	if chain.Unreachable(err) {
-		return l.nodeErr(what, err)
-	}
-	return l.fail(&refusedError{fmt.Errorf("%s: %w", what, err)})
-}
-
-// refusedError is a commit or reveal the chain refused (in simulation or
-// CheckTx).
-type refusedError struct{ error }
-
-func (e *refusedError) Unwrap() error { return e.error }
 
 // refusedRecently reports whether the job's last tx was refused less than
 // ResendAfter blocks ago.
