@@ -35,9 +35,22 @@ func queueBatch(ctx context.Context, q collections.KeySet[collections.Pair[int64
 	if err != nil {
 		return nil, err
 	}
+	return firstKeys[collections.Pair[int64, uint64]](iter, int(limit))
+}
+
+// keyIterator is what the iterators of collections' Map and KeySet share.
+type keyIterator[K any] interface {
+	Valid() bool
+	Next()
+	Key() (K, error)
+	Close() error
+}
+
+// firstKeys reads up to limit keys from iter, in order, and closes it.
+func firstKeys[K any](iter keyIterator[K], limit int) ([]K, error) {
 	defer iter.Close()
-	var out []collections.Pair[int64, uint64]
-	for ; iter.Valid() && uint32(len(out)) < limit; iter.Next() {
+	var out []K
+	for ; iter.Valid() && len(out) < limit; iter.Next() {
 		key, err := iter.Key()
 		if err != nil {
 			return nil, err

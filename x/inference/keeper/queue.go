@@ -94,16 +94,7 @@ func (k Keeper) queuedModels(ctx context.Context, limit int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer iter.Close()
-	var out []string
-	for ; iter.Valid() && len(out) < limit; iter.Next() {
-		id, err := iter.Key()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, nil
+	return firstKeys[string](iter, limit)
 }
 
 // assignModelQueue assigns model's queued jobs in order while enough
@@ -168,16 +159,7 @@ func (k Keeper) queueHead(ctx context.Context, model string, limit int) ([]colle
 	if err != nil {
 		return nil, err
 	}
-	defer iter.Close()
-	var out []collections.Pair[string, uint64]
-	for ; iter.Valid() && len(out) < limit; iter.Next() {
-		key, err := iter.Key()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, key)
-	}
-	return out, nil
+	return firstKeys[collections.Pair[string, uint64]](iter, limit)
 }
 
 // takeSlots uses one slot of each assigned worker and drops the full ones.
