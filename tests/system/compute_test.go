@@ -17,10 +17,14 @@ import (
 // workerView is the part of `meshd q compute worker` the tests read.
 type workerView struct {
 	Worker struct {
-		Status          string `json:"status"`
-		Passed          string `json:"passed"`
-		LastPassedEpoch string `json:"last_passed_epoch"`
-		Frauds          string `json:"frauds"`
+		Status          string   `json:"status"`
+		Passed          string   `json:"passed"`
+		LastPassedEpoch string   `json:"last_passed_epoch"`
+		Frauds          string   `json:"frauds"`
+		Missed          string   `json:"missed"`
+		VerifiedUnits   int64    `json:"verified_units"`
+		JailedUntil     string   `json:"jailed_until"`
+		MissedEpochs    []string `json:"missed_epochs"`
 	} `json:"worker"`
 }
 

@@ -15,18 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// workerRecord is the part of `meshd q compute worker` the liveness tests read.
-type workerRecord struct {
-	Worker struct {
-		Status        string   `json:"status"`
-		Passed        string   `json:"passed"`
-		Missed        string   `json:"missed"`
-		VerifiedUnits int64    `json:"verified_units"`
-		JailedUntil   string   `json:"jailed_until"`
-		MissedEpochs  []string `json:"missed_epochs"`
-	} `json:"worker"`
-}
-
 func (l *localnet) workerAddrs(t *testing.T) []string {
 	t.Helper()
 	var out []string
@@ -36,20 +24,13 @@ func (l *localnet) workerAddrs(t *testing.T) []string {
 	return out
 }
 
-func (l *localnet) workerRecord(t *testing.T, addr string) workerRecord {
-	t.Helper()
-	var w workerRecord
-	l.cli.RunJSON(t, &w, "q", "compute", "worker", addr, "--home", l.nodeHome(), "-o", "json")
-	return w
-}
-
 // waitAllPassed waits until every worker has passed an epoch (so it has
 // verified units: its full job capacity).
 func (l *localnet) waitAllPassed(t *testing.T, workers []string) {
 	t.Helper()
 	waitFor(t, "every worker to pass a proof-of-compute epoch", 3*time.Minute, func() (bool, string) {
 		for _, w := range workers {
-			if r := l.workerRecord(t, w); orZero(r.Worker.Passed) == "0" || r.Worker.VerifiedUnits == 0 {
+			if r := l.worker(t, w); r.passed() == 0 || r.Worker.VerifiedUnits == 0 {
 				return false, fmt.Sprintf("%s: %+v\n%s", w, r.Worker, tail(filepath.Join(l.home, "worker-1.log"), 10))
 			}
 		}
@@ -93,9 +74,9 @@ func TestLivenessAfterChainHalt(t *testing.T) {
 	l.mustRun(t, "start")
 	workers := l.workerAddrs(t)
 	l.waitAllPassed(t, workers)
-	before := map[string]workerRecord{}
+	before := map[string]workerView{}
 	for _, w := range workers {
-		before[w] = l.workerRecord(t, w)
+		before[w] = l.worker(t, w)
 		t.Logf("before the halt %s: %+v", w, before[w].Worker)
 	}
 
@@ -128,11 +109,11 @@ func TestLivenessAfterChainHalt(t *testing.T) {
 	require.GreaterOrEqual(t, skipped, 3, "catch-up epochs skipped")
 	t.Logf("LIVENESS %d catch-up epochs skipped", skipped)
 	for _, w := range workers {
-		now := l.workerRecord(t, w)
+		now := l.worker(t, w)
 		t.Logf("after the halt %s: %+v", w, now.Worker)
 		require.Equal(t, "WORKER_STATUS_ACTIVE", now.Worker.Status, "%s jailed after the halt", w)
 		require.Equal(t, atoi(before[w].Worker.Missed), atoi(now.Worker.Missed), "%s: no miss charged for the halt\n%s", w, workerLogLines(l))
-		require.Greater(t, atoi(now.Worker.Passed), atoi(before[w].Worker.Passed), "%s passes epochs after the restart", w)
+		require.Greater(t, now.passed(), before[w].passed(), "%s passes epochs after the restart", w)
 	}
 	require.NotContains(t, log, "poc-withheld", "no withheld-reveal slash")
 }
