@@ -57,6 +57,9 @@ type Config struct {
 	// reference code before committing (a wrong row is slashed as fraud); 4 when 0,
 	// none when negative.
 	SpotCheckRows int
+	// Now is the clock the block-time and proof-time estimates read;
+	// time.Now when nil (tests pin it).
+	Now func() time.Time
 }
 
 // Scheduler runs the proof-of-compute loop of one worker.
@@ -109,6 +112,9 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	return &Scheduler{cfg: cfg, chain: cfg.Chain, log: cfg.Logger, m: cfg.Metrics, st: cfg.Status, once: map[onceKey]bool{}}, nil
 }
@@ -204,11 +210,11 @@ func (s *Scheduler) Step(ctx context.Context) error {
 }
 
 func (s *Scheduler) observe(height, epoch int64) {
-	s.clock.observe(height, time.Now())
+	s.clock.observe(height, s.cfg.Now())
 	s.m.Height.Set(float64(height))
 	s.m.CurrentEpoch.Set(float64(epoch))
 	s.st.Update(func(sn *health.Snapshot) {
-		sn.LastHeight, sn.CurrentEpoch, sn.LastPoll = height, epoch, time.Now().UTC()
+		sn.LastHeight, sn.CurrentEpoch, sn.LastPoll = height, epoch, s.cfg.Now().UTC()
 	})
 }
 
@@ -325,7 +331,7 @@ func (s *Scheduler) prove(ctx context.Context, ch *computetypes.QueryChallengeRe
 	}
 	s.phase("proving")
 	s.log.Info("proving", "epoch", ch.Epoch, "m", d.M, "n", d.N, "p", d.P, "backend", s.cfg.Backend.Name())
-	start := time.Now()
+	start := s.cfg.Now()
 	rows, err := s.cfg.Backend.ProvePoC(ctx, ch.Seed, d)
 	if err != nil {
 		return state.Record{}, fmt.Errorf("prove epoch %d: %w", ch.Epoch, err)
@@ -337,7 +343,7 @@ func (s *Scheduler) prove(ctx context.Context, ch *computetypes.QueryChallengeRe
 	if err != nil {
 		return state.Record{}, err
 	}
-	took := time.Since(start)
+	took := s.cfg.Now().Sub(start)
 	s.m.ProveDuration.Observe(took.Seconds())
 	s.lastProve = proveSample{d: d, took: took}
 	rec := state.Record{Epoch: ch.Epoch, M: ch.M, N: ch.N, P: ch.P, Root: tree.Root()}

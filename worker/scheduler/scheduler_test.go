@@ -240,6 +240,9 @@ type harness struct {
 	s     *Scheduler
 }
 
+// pinned is the scheduler's clock in these tests (see newHarness).
+var pinned = time.Now()
+
 func newHarness(t *testing.T, dir string, f *fakeChain) *harness {
 	store, err := state.Open(dir)
 	require.NoError(t, err)
@@ -249,7 +252,10 @@ func newHarness(t *testing.T, dir string, f *fakeChain) *harness {
 	f.store = store
 	h := &harness{f: f, be: &countingBackend{PoC: cpu.Backend{}}, store: store, m: health.NewMetrics(), st: health.NewStatus(worker, "cpu")}
 	h.s, err = New(Config{Chain: f, Backend: h.be, Store: store, Metrics: h.m, Status: h.st,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), PollInterval: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), PollInterval: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+		// A pinned clock: heights jump within microseconds here, which would
+		// otherwise make the worker skip epochs as too short to prove in.
+		Now: func() time.Time { return pinned }})
 	require.NoError(t, err)
 	return h
 }
@@ -377,7 +383,7 @@ func TestSkipsEpochItCannotMake(t *testing.T) {
 	require.Equal(t, 0, h.f.commits)
 
 	// Next epoch, but the last proof says it cannot finish in the window.
-	h.s.clock = blockClock{height: 30, at: time.Now(), perBlock: time.Millisecond}
+	h.s.clock = blockClock{height: 30, at: pinned, perBlock: time.Millisecond}
 	h.s.lastProve = proveSample{d: poc.Dims{M: 1, N: 1, P: 1}, took: time.Millisecond}
 	h.f.set(func(f *fakeChain) { f.epoch, f.height, f.commitEnd, f.revealEnd = 6, 30, 35, 40 })
 	h.step(t)
