@@ -16,6 +16,7 @@ import (
 	query "github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/llmesh/mesh/worker/chain"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	trainingtypes "github.com/llmesh/mesh/x/training/types"
 )
 
@@ -264,22 +265,8 @@ func (n *Node) endPhase(task *trainingtypes.Task, r *trainingtypes.Round, h int6
 		}
 		r.Phase = trainingtypes.ROUND_PHASE_AGGREGATE
 	case trainingtypes.ROUND_PHASE_AGGREGATE:
-		q := int(trainingtypes.Quorum(uint32(len(r.Aggregates))))
-		best, bestN := -1, 0
-		for i, a := range r.Aggregates {
-			if len(a.Digest) == 0 {
-				continue
-			}
-			c := 0
-			for _, b := range r.Aggregates {
-				if bytes.Equal(a.Digest, b.Digest) {
-					c++
-				}
-			}
-			if c > bestN {
-				best, bestN = i, c
-			}
-		}
+		q := int(inferencetypes.Quorum(uint32(len(r.Aggregates))))
+		best, bestN := inferencetypes.Plurality(r.Aggregates, func(a trainingtypes.Aggregate) []byte { return a.Digest })
 		if best < 0 || bestN < q {
 			n.endRound(task, r, trainingtypes.ROUND_PHASE_FAILED, h)
 			return

@@ -58,21 +58,7 @@ func countVotes(job types.Job) tally {
 	if job.Mode == types.CONSENSUS_MODE_MEDIAN {
 		return countMedian(job, t, q)
 	}
-	best, bestN := -1, 0
-	for i, a := range job.Assignments {
-		if len(a.OutputDigest) == 0 {
-			continue
-		}
-		n := 0
-		for _, b := range job.Assignments {
-			if bytes.Equal(a.OutputDigest, b.OutputDigest) {
-				n++
-			}
-		}
-		if n > bestN {
-			best, bestN = i, n
-		}
-	}
+	best, bestN := types.Plurality(job.Assignments, func(a types.Assignment) []byte { return a.OutputDigest })
 	if best < 0 || bestN < q {
 		return t
 	}

@@ -1,6 +1,7 @@
 package types
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"math/bits"
@@ -51,6 +52,29 @@ func Digest(b []byte) []byte {
 // more than r/2, so at most one group of answers can reach it.
 func Quorum(r uint32) uint32 {
 	return (2*r + 2) / 3
+}
+
+// Plurality returns the index of the first item whose digest the most items
+// share, and how many share it; (-1, 0) when every digest is empty. It is the
+// vote of x/inference's EXACT jobs and of x/training's aggregators.
+func Plurality[T any](items []T, digest func(T) []byte) (best, count int) {
+	best = -1
+	for i, a := range items {
+		d := digest(a)
+		if len(d) == 0 {
+			continue
+		}
+		n := 0
+		for _, b := range items {
+			if bytes.Equal(d, digest(b)) {
+				n++
+			}
+		}
+		if n > count {
+			best, count = i, n
+		}
+	}
+	return best, count
 }
 
 // StartHeight is when the job's workers were drawn (its assigned height;

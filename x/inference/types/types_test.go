@@ -42,6 +42,24 @@ func TestQuorum(t *testing.T) {
 	}
 }
 
+func TestPlurality(t *testing.T) {
+	id := func(b []byte) []byte { return b }
+	a, b := []byte("a"), []byte("b")
+	for _, c := range []struct {
+		in          [][]byte
+		best, count int
+	}{
+		{nil, -1, 0},
+		{[][]byte{nil, {}}, -1, 0},
+		{[][]byte{nil, a, b, b}, 2, 2},
+		{[][]byte{a, b, a, b}, 0, 2}, // a tie goes to the first
+		{[][]byte{nil, b, nil, nil}, 1, 1},
+	} {
+		best, count := types.Plurality(c.in, id)
+		require.Equal(t, []int{c.best, c.count}, []int{best, count}, "%q", c.in)
+	}
+}
+
 func TestParseMedianOutput(t *testing.T) {
 	for in, want := range map[string]int64{"0": 0, "42": 42, "-7": -7, "007": 7,
 		"9223372036854775807": 1<<63 - 1, "-9223372036854775808": -1 << 63} {

@@ -15,6 +15,7 @@ import (
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/internal/cachectx"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 	"github.com/llmesh/mesh/x/training/types"
@@ -338,22 +339,8 @@ func (k Keeper) emptyRound(ctx context.Context, params types.Params, task *types
 // finalize ends an aggregate phase: FINALIZED with payouts when a quorum of
 // aggregators agreed on a digest, else FAILED.
 func (k Keeper) finalize(ctx context.Context, params types.Params, task *types.Task, round *types.Round) error {
-	q := int(types.Quorum(uint32(len(round.Aggregates))))
-	best, bestN := -1, 0
-	for i, a := range round.Aggregates {
-		if len(a.Digest) == 0 {
-			continue
-		}
-		n := 0
-		for _, b := range round.Aggregates {
-			if bytes.Equal(a.Digest, b.Digest) {
-				n++
-			}
-		}
-		if n > bestN {
-			best, bestN = i, n
-		}
-	}
+	q := int(inferencetypes.Quorum(uint32(len(round.Aggregates))))
+	best, bestN := inferencetypes.Plurality(round.Aggregates, func(a types.Aggregate) []byte { return a.Digest })
 	if best < 0 || bestN < q {
 		// Nobody is judged on a split vote, but an aggregator that did not
 		// submit at all failed its job.

@@ -80,6 +80,3 @@ func (p Params) Validate() error {
 	}
 	return nil
 }
-
-// Quorum is ⌈2r/3⌉ agreeing aggregators out of r.
-func Quorum(r uint32) uint32 { return (2*r + 2) / 3 }
