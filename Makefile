@@ -16,7 +16,7 @@ LDFLAGS := -X github.com/cosmos/cosmos-sdk/version.Name=meshd \
 UNIT_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v -e /tests/system -e /tests/ibc -e /tests/integration)
 
 .DEFAULT_GOAL := help
-.PHONY: help build install test test-unit test-integration test-system bench lint proto-gen \
+.PHONY: help build install test test-unit test-integration test-system bench lint proto-gen mocks \
         localnet localnet-stop localnet-reset localnet-status clean
 
 help: ## list the targets
@@ -47,6 +47,9 @@ bench: ## block execution: meshd vs wasmd's app, same SDK version, one run
 
 proto-gen: ## regenerate Go code from proto/ (buf from npm, plugins from the Go proxy)
 	./scripts/protocgen.sh
+
+mocks: ## regenerate the gomock mocks of every module's expected_keepers.go (x/<m>/testutil/)
+	go generate ./x/...
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
