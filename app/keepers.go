@@ -247,9 +247,9 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 	epochsKeeper := epochskeeper.NewKeeper(runtime.NewKVStoreService(keys[epochstypes.StoreKey]), cdc)
 	app.EpochsKeeper = &epochsKeeper
 	app.ComputeKeeper = computekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[computetypes.StoreKey]),
-		accCodec, app.PoolKeeper, app.RewardsKeeper, app.EpochsKeeper, dao)
+		app.AccountKeeper, app.PoolKeeper, app.RewardsKeeper, app.EpochsKeeper, dao)
 	app.InferenceKeeper = inferencekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[inferencetypes.StoreKey]),
-		accCodec, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, app.RewardsKeeper, dao)
+		app.AccountKeeper, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, app.RewardsKeeper, dao)
 	app.TrainingKeeper = trainingkeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[trainingtypes.StoreKey]),
 		app.AccountKeeper, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, app.InferenceKeeper, app.RewardsKeeper, dao)
 	app.DaoKeeper = daokeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[daotypes.StoreKey]),

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/mock/gomock"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
@@ -26,6 +27,7 @@ import (
 	"github.com/llmesh/mesh/x/compute"
 	"github.com/llmesh/mesh/x/compute/keeper"
 	"github.com/llmesh/mesh/x/compute/poc"
+	computetestutil "github.com/llmesh/mesh/x/compute/testutil"
 	"github.com/llmesh/mesh/x/compute/types"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
@@ -199,6 +201,7 @@ type fixture struct {
 	ac        address.Codec
 	authority string
 	epoch     int64
+	ak        types.AccountKeeper
 }
 
 func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
@@ -213,9 +216,11 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 	authority, err := ac.BytesToString(sdk.AccAddress(bytes.Repeat([]byte{0xaa}, 20)))
 	require.NoError(t, err)
 	pool, rewards, epochs := newFakePool(), &fakeRewards{key: rkey}, &fakeEpochs{}
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), ac, pool, rewards, epochs, authority)
+	ak := computetestutil.NewMockAccountKeeper(gomock.NewController(t))
+	ak.EXPECT().AddressCodec().Return(ac).AnyTimes()
+	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), ak, pool, rewards, epochs, authority)
 	f := &fixture{t: t, key: key, k: k, msg: keeper.NewMsgServerImpl(k), q: keeper.NewQueryServerImpl(k),
-		pool: pool, rewards: rewards, epochs: epochs, ac: ac, authority: authority}
+		ak: ak, pool: pool, rewards: rewards, epochs: epochs, ac: ac, authority: authority}
 	f.ctx = ctx.WithChainID(testChainID).WithBlockHeight(1).WithHeaderHash(headerHash(1))
 	params := types.DefaultParams()
 	if mutate != nil {

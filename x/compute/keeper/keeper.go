@@ -63,9 +63,10 @@ type Keeper struct {
 
 // NewKeeper returns the x/compute keeper. rewards may be nil: no points are
 // recorded. epochs may be nil: every epoch x/epochs starts is challenged.
-func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec,
+func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak types.AccountKeeper,
 	pool types.PoolKeeper, rewards types.RewardsKeeper, epochs types.EpochsKeeper, authority string,
 ) Keeper {
+	addressCodec := ak.AddressCodec()
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid x/compute authority %q: %w", authority, err))
 	}

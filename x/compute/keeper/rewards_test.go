@@ -146,7 +146,7 @@ func TestPointsFailureKeepsPass(t *testing.T) {
 func TestNilRewardsKeeper(t *testing.T) {
 	f := newFixture(t, smallParams)
 	enc := moduletestutil.MakeTestEncodingConfig(compute.AppModule{})
-	f.k = keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(f.key), f.ac, f.pool, nil, f.epochs, f.authority)
+	f.k = keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(f.key), f.ak, f.pool, nil, f.epochs, f.authority)
 	f.msg, f.q = keeper.NewMsgServerImpl(f.k), keeper.NewQueryServerImpl(f.k)
 	honest := &prover{addr: addr("work", 1)}
 	e := startedEpoch(t, f, honest)

@@ -5,6 +5,7 @@ package types
 import (
 	"context"
 
+	"cosmossdk.io/core/address"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -12,6 +13,12 @@ import (
 
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
+
+// AccountKeeper is what x/compute needs from x/auth.
+type AccountKeeper interface {
+	// AddressCodec converts bech32 strings in messages and state to address bytes.
+	AddressCodec() address.Codec
+}
 
 // PoolKeeper is what x/compute needs from x/pool.
 type PoolKeeper interface {

@@ -159,9 +159,9 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 		ak, map[string]bool{}, authority, log.NewNopLogger())
 	pk := poolkeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[pooltypes.StoreKey]), ak, bk, authority)
 	// x/compute records no PoC points here: these tests run no PoC epoch.
-	ck := computekeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[computetypes.StoreKey]), ac, pk, nil, nil, authority)
+	ck := computekeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[computetypes.StoreKey]), ak, pk, nil, nil, authority)
 	rewards := &fakeRewards{key: keys[fakeRewardsStoreKey]}
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[types.StoreKey]), ac, bk, ck, pk, rewards, authority)
+	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[types.StoreKey]), ak, bk, ck, pk, rewards, authority)
 
 	f := &fixture{
 		t: t, cms: cms, keys: keys, enc: enc, ac: ac, ak: ak, bk: bk, pool: pk, compute: ck, rewards: rewards, k: k,

@@ -78,10 +78,11 @@ type Keeper struct {
 // "inference" module account with the Burner permission and the
 // "inference_protocol" account without permissions. rewards may be nil: no
 // points are recorded.
-func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, addressCodec address.Codec,
+func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak types.AccountKeeper,
 	bank types.BankKeeper, compute types.ComputeKeeper, pool types.PoolKeeper, rewards types.RewardsKeeper,
 	authority string,
 ) Keeper {
+	addressCodec := ak.AddressCodec()
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid x/inference authority %q: %w", authority, err))
 	}

@@ -5,6 +5,7 @@ package types
 import (
 	"context"
 
+	"cosmossdk.io/core/address"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -12,6 +13,12 @@ import (
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
+
+// AccountKeeper is what x/inference needs from x/auth.
+type AccountKeeper interface {
+	// AddressCodec converts bech32 strings in messages and state to address bytes.
+	AddressCodec() address.Codec
+}
 
 // BankKeeper is what x/inference needs from x/bank.
 type BankKeeper interface {
