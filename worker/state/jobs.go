@@ -69,12 +69,12 @@ func (j *JobStore) Save(rec JobRecord) error {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = time.Now().UTC()
 	}
-	return j.s.putEnvelope(jobName(rec.JobID), rec)
+	return atomicfile.WriteRecord(j.s.dir, jobName(rec.JobID), rec)
 }
 
 // Get returns job id's record, found=false when there is none.
 func (j *JobStore) Get(id uint64) (rec JobRecord, found bool, err error) {
-	found, err = j.s.getEnvelope(jobName(id), fmt.Sprintf("job %d record", id), &rec)
+	found, err = atomicfile.ReadRecord(j.s.dir, jobName(id), ErrCorrupt, fmt.Sprintf("job %d record", id), &rec)
 	if err != nil || !found {
 		return JobRecord{}, false, err
 	}

@@ -18,7 +18,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -71,11 +70,6 @@ type Record struct {
 
 // Dims returns the challenge shape.
 func (r Record) Dims() poc.Dims { return poc.Dims{M: int(r.M), N: int(r.N), P: int(r.P)} }
-
-type envelope struct {
-	Record json.RawMessage `json:"record"`
-	SHA256 []byte          `json:"sha256"`
-}
 
 // Store is a directory of records.
 type Store struct {
@@ -141,12 +135,12 @@ func (s *Store) Save(rec Record, rows [][]byte) error {
 
 // Update rewrites the record (tx hashes, outcome) atomically.
 func (s *Store) Update(rec Record) error {
-	return s.putEnvelope(epochName(rec.Epoch)+recordExt, rec)
+	return atomicfile.WriteRecord(s.dir, epochName(rec.Epoch)+recordExt, rec)
 }
 
 // Get returns the record of epoch, found=false when there is none.
 func (s *Store) Get(epoch int64) (rec Record, found bool, err error) {
-	found, err = s.getEnvelope(epochName(epoch)+recordExt, fmt.Sprintf("epoch %d record", epoch), &rec)
+	found, err = atomicfile.ReadRecord(s.dir, epochName(epoch)+recordExt, ErrCorrupt, fmt.Sprintf("epoch %d record", epoch), &rec)
 	if err != nil || !found {
 		return Record{}, false, err
 	}
@@ -154,51 +148,6 @@ func (s *Store) Get(epoch int64) (rec Record, found bool, err error) {
 		return Record{}, false, fmt.Errorf("%w: epoch %d record body", ErrCorrupt, epoch)
 	}
 	return rec, true, nil
-}
-
-// putEnvelope writes v as JSON in an envelope with its SHA-256, atomically.
-func (s *Store) putEnvelope(name string, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(body)
-	env, err := json.MarshalIndent(envelope{Record: body, SHA256: sum[:]}, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(s.dir, name, 0o600, func(w io.Writer) error {
-		_, err := w.Write(env)
-		return err
-	})
-}
-
-// getEnvelope reads what putEnvelope wrote into v; found=false when the
-// file does not exist, ErrCorrupt (naming it what) when it fails its checks.
-func (s *Store) getEnvelope(name, what string, v any) (found bool, err error) {
-	raw, err := os.ReadFile(filepath.Join(s.dir, name))
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	var env envelope
-	if err := json.Unmarshal(raw, &env); err != nil {
-		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, what, err)
-	}
-	// The file is indented for people; the checksum is over the compact body.
-	var body bytes.Buffer
-	if err := json.Compact(&body, env.Record); err != nil {
-		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, what, err)
-	}
-	if sum := sha256.Sum256(body.Bytes()); !bytes.Equal(sum[:], env.SHA256) {
-		return false, fmt.Errorf("%w: %s checksum", ErrCorrupt, what)
-	}
-	if err := json.Unmarshal(env.Record, v); err != nil {
-		return false, fmt.Errorf("%w: %s body", ErrCorrupt, what)
-	}
-	return true, nil
 }
 
 // Rows loads and checks the rows of rec.

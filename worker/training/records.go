@@ -1,12 +1,8 @@
 package training
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -126,7 +122,7 @@ func (r *Records) SaveUpdate(rec UpdateRecord) error {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = time.Now().UTC()
 	}
-	return r.put(roundName(updatePrefix, rec.TaskID, rec.Round), rec)
+	return atomicfile.WriteRecord(r.dir, roundName(updatePrefix, rec.TaskID, rec.Round), rec)
 }
 
 // Update returns the update record of a round; found is false when there is none.
@@ -143,7 +139,7 @@ func (r *Records) SaveAggregate(rec AggregateRecord) error {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = time.Now().UTC()
 	}
-	return r.put(roundName(aggregatePrefix, rec.TaskID, rec.Round), rec)
+	return atomicfile.WriteRecord(r.dir, roundName(aggregatePrefix, rec.TaskID, rec.Round), rec)
 }
 
 // Aggregate returns the aggregate record of a round.
@@ -162,7 +158,7 @@ func (r *Records) SaveJoin(rec JoinRecord) error {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = time.Now().UTC()
 	}
-	return r.put(joinName(rec.TaskID), rec)
+	return atomicfile.WriteRecord(r.dir, joinName(rec.TaskID), rec)
 }
 
 // Join returns the join record of a task.
@@ -241,49 +237,7 @@ func parseRecordName(name string) (task uint64, round uint32, ok bool) {
 	return 0, 0, false
 }
 
-type envelope struct {
-	Record json.RawMessage `json:"record"`
-	SHA256 []byte          `json:"sha256"`
-}
-
-func (r *Records) put(name string, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(body)
-	env, err := json.MarshalIndent(envelope{Record: body, SHA256: sum[:]}, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(r.dir, name, 0o600, func(w io.Writer) error {
-		_, err := w.Write(env)
-		return err
-	})
-}
-
+// get reads the record in file name into v.
 func (r *Records) get(name string, v any) (bool, error) {
-	raw, err := os.ReadFile(filepath.Join(r.dir, name))
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	var env envelope
-	if err := json.Unmarshal(raw, &env); err != nil {
-		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, name, err)
-	}
-	// The file is indented for people; the checksum is over the compact body.
-	var body bytes.Buffer
-	if err := json.Compact(&body, env.Record); err != nil {
-		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, name, err)
-	}
-	if sum := sha256.Sum256(body.Bytes()); !bytes.Equal(sum[:], env.SHA256) {
-		return false, fmt.Errorf("%w: %s checksum", ErrCorrupt, name)
-	}
-	if err := json.Unmarshal(env.Record, v); err != nil {
-		return false, fmt.Errorf("%w: %s body", ErrCorrupt, name)
-	}
-	return true, nil
+	return atomicfile.ReadRecord(r.dir, name, ErrCorrupt, name, v)
 }

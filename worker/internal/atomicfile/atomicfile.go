@@ -1,6 +1,7 @@
 // Package atomicfile writes files so that a crash never leaves a partial one
 // under its final name: the worker's proofs, job records, training records
-// and blobs all go through it.
+// and blobs all go through it. Every checksummed JSON record is written and
+// read by WriteRecord and ReadRecord.
 package atomicfile
 
 import (

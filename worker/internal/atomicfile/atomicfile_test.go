@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -38,4 +39,33 @@ func TestWrite(t *testing.T) {
 	entries, err = os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
+}
+
+// A record file is the indented envelope the worker has always written, so
+// records from before a restart or an upgrade still load; damage wraps the
+// caller's error.
+func TestRecord(t *testing.T) {
+	const file = "{\n  \"record\": {\n    \"epoch\": 7\n  },\n  \"sha256\": \"1b3ucgBZqpT4ijU/+wMmQOfSz8FMGh4Z69JN9Uhrzmc=\"\n}"
+	type rec struct {
+		Epoch int `json:"epoch"`
+	}
+	dir, corrupt := t.TempDir(), errors.New("corrupt")
+	require.NoError(t, atomicfile.WriteRecord(dir, "r.json", rec{Epoch: 7}))
+	b, err := os.ReadFile(filepath.Join(dir, "r.json"))
+	require.NoError(t, err)
+	require.Equal(t, file, string(b))
+
+	var got rec
+	found, err := atomicfile.ReadRecord(dir, "r.json", corrupt, "r", &got)
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, 7, got.Epoch)
+	found, err = atomicfile.ReadRecord(dir, "none.json", corrupt, "none", &got)
+	require.NoError(t, err)
+	require.False(t, found)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "r.json"), []byte(strings.Replace(file, "7", "8", 1)), 0o600))
+	_, err = atomicfile.ReadRecord(dir, "r.json", corrupt, "r", &got)
+	require.ErrorIs(t, err, corrupt)
+	require.EqualError(t, err, "corrupt: r checksum")
 }
