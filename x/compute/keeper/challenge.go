@@ -46,7 +46,7 @@ func (k Keeper) IsEligible(ctx context.Context, w types.Worker, epoch int64) (bo
 	if w.Status != types.WORKER_STATUS_ACTIVE || w.RegisteredEpoch >= epoch {
 		return false, nil
 	}
-	provider, err := k.addressCodec.StringToBytes(w.Provider)
+	provider, err := k.addrBytes(w.Provider)
 	if err != nil {
 		return false, err
 	}

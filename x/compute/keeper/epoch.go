@@ -15,6 +15,7 @@ import (
 	epochstypes "github.com/cosmos/cosmos-sdk/x/epochs/types"
 
 	"github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // Seed purposes.
@@ -92,7 +93,7 @@ func (h Hooks) BeforeEpochStart(ctx context.Context, identifier string, number i
 			return err
 		}
 		h.k.Logger(ctx).Info("compute epoch skipped: catching up after a chain halt", "epoch", number)
-		return emit(ctx, &types.EventEpochSkipped{Epoch: number, Reason: types.SkipCatchUp})
+		return kit.Emit(ctx, &types.EventEpochSkipped{Epoch: number, Reason: types.SkipCatchUp})
 	}
 	return h.k.StartEpoch(ctx, number)
 }
@@ -153,7 +154,7 @@ func (k Keeper) StartEpoch(ctx context.Context, number int64) error {
 		if n >= types.MaxSettlingEpochs {
 			reason := fmt.Sprintf("%d earlier epochs still settling", n)
 			k.Logger(ctx).Error("compute epoch skipped", "epoch", number, "reason", reason)
-			return emit(ctx, &types.EventEpochSkipped{Epoch: number, Reason: reason})
+			return kit.Emit(ctx, &types.EventEpochSkipped{Epoch: number, Reason: reason})
 		}
 		// Workers follow the newest epoch: one whose commit window had not
 		// closed charges no miss to those that did not commit.
@@ -178,7 +179,7 @@ func (k Keeper) StartEpoch(ctx context.Context, number int64) error {
 	if err := k.Epoch.Set(ctx, e); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventEpochStarted{
+	return kit.Emit(ctx, &types.EventEpochStarted{
 		Epoch: number, Seed: hex.EncodeToString(e.Seed), CommitEnd: e.CommitEnd, RevealEnd: e.RevealEnd,
 	})
 }
@@ -203,7 +204,7 @@ func (k Keeper) openEpoch(ctx context.Context, number int64) (types.EpochInfo, e
 	}
 	e, err := k.Settling.Get(ctx, number)
 	if err != nil {
-		return e, notFound(err, types.ErrWrongEpoch, fmt.Sprintf("epoch %d", number))
+		return e, kit.NotFound(err, types.ErrWrongEpoch, fmt.Sprintf("epoch %d", number))
 	}
 	return e, nil
 }

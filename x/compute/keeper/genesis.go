@@ -24,11 +24,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		return err
 	}
 	for _, w := range gs.Workers {
-		addr, err := k.addressCodec.StringToBytes(w.Address)
+		addr, err := k.addrBytes(w.Address)
 		if err != nil {
 			return fmt.Errorf("worker %s: %w", w.Address, err)
 		}
-		provider, err := k.addressCodec.StringToBytes(w.Provider)
+		provider, err := k.addrBytes(w.Provider)
 		if err != nil {
 			return fmt.Errorf("worker %s provider: %w", w.Address, err)
 		}
@@ -47,11 +47,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, a := range gs.Authorizations {
-		provider, err := k.addressCodec.StringToBytes(a.Provider)
+		provider, err := k.addrBytes(a.Provider)
 		if err != nil {
 			return fmt.Errorf("authorization provider: %w", err)
 		}
-		worker, err := k.addressCodec.StringToBytes(a.Worker)
+		worker, err := k.addrBytes(a.Worker)
 		if err != nil {
 			return fmt.Errorf("authorization worker: %w", err)
 		}
@@ -70,7 +70,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, c := range gs.Commitments {
-		worker, err := k.addressCodec.StringToBytes(c.Worker)
+		worker, err := k.addrBytes(c.Worker)
 		if err != nil {
 			return fmt.Errorf("commitment worker: %w", err)
 		}
@@ -79,7 +79,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, t := range gs.Tombstones {
-		addr, err := k.addressCodec.StringToBytes(t.Address)
+		addr, err := k.addrBytes(t.Address)
 		if err != nil {
 			return fmt.Errorf("tombstone: %w", err)
 		}
@@ -104,7 +104,7 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if err := k.Authorizations.Walk(ctx, nil, func(key collections.Pair[sdk.AccAddress, sdk.AccAddress]) (bool, error) {
-		gs.Authorizations = append(gs.Authorizations, types.Authorization{Provider: k.addr(key.K1()), Worker: k.addr(key.K2())})
+		gs.Authorizations = append(gs.Authorizations, types.Authorization{Provider: k.addrString(key.K1()), Worker: k.addrString(key.K2())})
 		return false, nil
 	}); err != nil {
 		return nil, err

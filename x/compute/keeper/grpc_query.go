@@ -36,7 +36,7 @@ func (q queryServer) Worker(ctx context.Context, req *types.QueryWorkerRequest) 
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	addr, err := q.k.addressCodec.StringToBytes(req.Address)
+	addr, err := q.k.addrBytes(req.Address)
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "address: %v", err)
 	}
@@ -71,7 +71,7 @@ func (q queryServer) Workers(ctx context.Context, req *types.QueryWorkersRequest
 		return &types.QueryWorkersResponse{Workers: workers, Pagination: page}, nil
 	}
 
-	provider, err := q.k.addressCodec.StringToBytes(req.Provider)
+	provider, err := q.k.addrBytes(req.Provider)
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "provider: %v", err)
 	}
@@ -97,7 +97,7 @@ func (q queryServer) Challenge(ctx context.Context, req *types.QueryChallengeReq
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	addr, err := q.k.addressCodec.StringToBytes(req.Worker)
+	addr, err := q.k.addrBytes(req.Worker)
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "worker: %v", err)
 	}

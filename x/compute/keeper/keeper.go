@@ -5,21 +5,18 @@ package keeper
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	"github.com/cosmos/gogoproto/proto"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
-	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // Keeper of x/compute.
@@ -108,37 +105,21 @@ func (k Keeper) GetAuthority() string { return k.authority }
 func (k Keeper) AddressCodec() address.Codec { return k.addressCodec }
 
 // Logger returns the module logger.
-func (k Keeper) Logger(ctx context.Context) log.Logger {
-	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
-}
+func (k Keeper) Logger(ctx context.Context) log.Logger { return kit.Logger(ctx, types.ModuleName) }
 
 // GetWorker returns a worker, or types.ErrWorkerNotFound.
 func (k Keeper) GetWorker(ctx context.Context, worker sdk.AccAddress) (types.Worker, error) {
 	w, err := k.Workers.Get(ctx, worker)
 	if err != nil {
-		return w, notFound(err, types.ErrWorkerNotFound, k.addr(worker))
+		return w, kit.NotFound(err, types.ErrWorkerNotFound, k.addrString(worker))
 	}
 	return w, nil
 }
 
-// addr renders an address with the chain's codec (for errors and events).
-func (k Keeper) addr(a sdk.AccAddress) string {
-	s, err := k.addressCodec.BytesToString(a)
-	if err != nil {
-		return fmt.Sprintf("%X", []byte(a))
-	}
-	return s
-}
+// addrString renders an address with the chain's codec (for state, errors and events).
+func (k Keeper) addrString(a sdk.AccAddress) string { return kit.AddrString(k.addressCodec, a) }
 
-// notFound maps collections.ErrNotFound to a registered error.
-func notFound(err error, nf *errorsmod.Error, what string) error {
-	if errors.Is(err, collections.ErrNotFound) {
-		return errorsmod.Wrap(nf, what)
-	}
-	return err
-}
-
-// emit emits a typed event on the SDK context.
-func emit(ctx context.Context, ev proto.Message) error {
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+// addrBytes decodes an address with the chain's codec, or fails with types.ErrInvalidAddress.
+func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
+	return kit.AddrBytes(k.addressCodec, s, types.ErrInvalidAddress)
 }

@@ -9,6 +9,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 type msgServer struct{ k Keeper }
@@ -32,7 +33,7 @@ func (s msgServer) AuthorizeWorker(ctx context.Context, msg *types.MsgAuthorizeW
 	if err := s.k.AuthorizeWorker(ctx, provider, worker); err != nil {
 		return nil, err
 	}
-	return &types.MsgAuthorizeWorkerResponse{}, emit(ctx, &types.EventWorkerAuthorized{Provider: msg.Provider, Worker: msg.Worker})
+	return &types.MsgAuthorizeWorkerResponse{}, kit.Emit(ctx, &types.EventWorkerAuthorized{Provider: msg.Provider, Worker: msg.Worker})
 }
 
 // RegisterWorker registers the signing worker under its provider.
@@ -48,7 +49,7 @@ func (s msgServer) RegisterWorker(ctx context.Context, msg *types.MsgRegisterWor
 	if err := s.k.RegisterWorker(ctx, worker, provider, msg.Spec, msg.Models, msg.Endpoint); err != nil {
 		return nil, err
 	}
-	return &types.MsgRegisterWorkerResponse{}, emit(ctx, &types.EventWorkerRegistered{
+	return &types.MsgRegisterWorkerResponse{}, kit.Emit(ctx, &types.EventWorkerRegistered{
 		Worker: msg.Worker, Provider: msg.Provider, ComputeUnits: msg.Spec.ComputeUnits,
 	})
 }
@@ -62,7 +63,7 @@ func (s msgServer) UpdateWorker(ctx context.Context, msg *types.MsgUpdateWorker)
 	if err := s.k.UpdateWorker(ctx, worker, msg.Spec, msg.Models, msg.Endpoint); err != nil {
 		return nil, err
 	}
-	return &types.MsgUpdateWorkerResponse{}, emit(ctx, &types.EventWorkerUpdated{Worker: msg.Worker, ComputeUnits: msg.Spec.ComputeUnits})
+	return &types.MsgUpdateWorkerResponse{}, kit.Emit(ctx, &types.EventWorkerUpdated{Worker: msg.Worker, ComputeUnits: msg.Spec.ComputeUnits})
 }
 
 // DeregisterWorker removes a worker (signed by the worker or its provider).
@@ -79,7 +80,7 @@ func (s msgServer) DeregisterWorker(ctx context.Context, msg *types.MsgDeregiste
 	if err != nil {
 		return nil, err
 	}
-	return &types.MsgDeregisterWorkerResponse{}, emit(ctx, &types.EventWorkerDeregistered{Worker: msg.Worker, Provider: s.k.addr(provider)})
+	return &types.MsgDeregisterWorkerResponse{}, kit.Emit(ctx, &types.EventWorkerDeregistered{Worker: msg.Worker, Provider: s.k.addrString(provider)})
 }
 
 // UnjailWorker reactivates a jailed worker (signed by the worker or its provider).
@@ -95,7 +96,7 @@ func (s msgServer) UnjailWorker(ctx context.Context, msg *types.MsgUnjailWorker)
 	if err := s.k.UnjailWorker(ctx, signer, worker); err != nil {
 		return nil, err
 	}
-	return &types.MsgUnjailWorkerResponse{}, emit(ctx, &types.EventWorkerUnjailed{Worker: msg.Worker})
+	return &types.MsgUnjailWorkerResponse{}, kit.Emit(ctx, &types.EventWorkerUnjailed{Worker: msg.Worker})
 }
 
 // CommitPoC commits the signing worker's Merkle root.
@@ -107,7 +108,7 @@ func (s msgServer) CommitPoC(ctx context.Context, msg *types.MsgCommitPoC) (*typ
 	if _, err := s.k.CommitPoC(ctx, worker, msg.Epoch, msg.Root); err != nil {
 		return nil, err
 	}
-	return &types.MsgCommitPoCResponse{}, emit(ctx, &types.EventPoCCommitted{Worker: msg.Worker, Epoch: msg.Epoch, Root: hex.EncodeToString(msg.Root)})
+	return &types.MsgCommitPoCResponse{}, kit.Emit(ctx, &types.EventPoCCommitted{Worker: msg.Worker, Epoch: msg.Epoch, Root: hex.EncodeToString(msg.Root)})
 }
 
 // RevealPoC reveals the signing worker's sampled rows; the keeper emits the
@@ -135,7 +136,7 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if err := s.k.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
 	}
-	return &types.MsgUpdateParamsResponse{}, emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority})
+	return &types.MsgUpdateParamsResponse{}, kit.Emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority})
 }
 
 func (s msgServer) address(bech string, field string) (sdk.AccAddress, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/llmesh/mesh/x/compute/poc"
 	"github.com/llmesh/mesh/x/compute/types"
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -51,7 +52,7 @@ func (k Keeper) RevealPoC(ctx context.Context, worker sdk.AccAddress, epoch int6
 	key := collections.Join(epoch, worker)
 	c, err := k.Commitments.Get(ctx, key)
 	if err != nil {
-		return 0, notFound(err, types.ErrNoCommitment, w.Address)
+		return 0, kit.NotFound(err, types.ErrNoCommitment, w.Address)
 	}
 	if c.Outcome != types.PROOF_OUTCOME_UNSPECIFIED {
 		return 0, errorsmod.Wrapf(types.ErrAlreadyRevealed, "%s in epoch %d: %s", w.Address, epoch, c.Outcome)
@@ -103,7 +104,7 @@ func (k Keeper) recordPass(ctx context.Context, params types.Params, e types.Epo
 	if err := k.Workers.Set(ctx, addr, w); err != nil {
 		return err
 	}
-	if err := emit(ctx, &types.EventPoCResult{
+	if err := kit.Emit(ctx, &types.EventPoCResult{
 		Worker: w.Address, Epoch: c.Epoch, Outcome: c.Outcome, VerifiedUnits: w.VerifiedUnits, ReputationBps: w.ReputationBps,
 	}); err != nil {
 		return err
@@ -122,7 +123,7 @@ func (k Keeper) addPoCPoints(ctx context.Context, w types.Worker, epoch int64) {
 	}
 	points := mulSaturating(uint64(w.VerifiedUnits), types.RewardPointsPerUnit)
 	err := cachectx.Run(ctx, func(cc sdk.Context) error {
-		provider, err := k.addressCodec.StringToBytes(w.Provider)
+		provider, err := k.addrBytes(w.Provider)
 		if err != nil {
 			return err
 		}
@@ -162,13 +163,13 @@ func (k Keeper) recordFraud(ctx context.Context, params types.Params, addr sdk.A
 	if err := k.Workers.Set(ctx, addr, w); err != nil {
 		return err
 	}
-	if err := emit(ctx, &types.EventPoCResult{
+	if err := kit.Emit(ctx, &types.EventPoCResult{
 		Worker: w.Address, Epoch: c.Epoch, Outcome: c.Outcome, ReputationBps: w.ReputationBps,
 	}); err != nil {
 		return err
 	}
 
-	provider, err := k.addressCodec.StringToBytes(w.Provider)
+	provider, err := k.addrBytes(w.Provider)
 	if err != nil {
 		return err
 	}

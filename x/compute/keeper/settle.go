@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // Settlement runs in EndBlock from the reveal_end block of an epoch on (every
@@ -55,7 +56,7 @@ func (k Keeper) settleEpoch(ctx sdk.Context, params types.Params, e types.EpochI
 	// Collect the batch first and close the iterator: settling writes workers.
 	var rng collections.Ranger[sdk.AccAddress]
 	if e.SettleCursor != "" {
-		start, err := k.addressCodec.StringToBytes(e.SettleCursor)
+		start, err := k.addrBytes(e.SettleCursor)
 		if err != nil {
 			return 0, fmt.Errorf("epoch %d settle cursor: %w", e.Number, err)
 		}
@@ -80,7 +81,7 @@ func (k Keeper) settleEpoch(ctx sdk.Context, params types.Params, e types.EpochI
 	}
 
 	if next != nil {
-		e.SettleCursor = k.addr(next)
+		e.SettleCursor = k.addrString(next)
 		return uint32(len(kvs)), k.saveEpoch(ctx, e)
 	}
 	e.Settled, e.SettleCursor = true, ""
@@ -112,7 +113,7 @@ func (k Keeper) settleOne(ctx sdk.Context, params types.Params, e types.EpochInf
 		return
 	}
 	k.Logger(ctx).Error("compute settlement failed; worker skipped", "worker", w.Address, "epoch", e.Number, "err", err)
-	if err := emit(ctx, &types.EventSettlementFailed{Worker: w.Address, Epoch: e.Number, Error: err.Error()}); err != nil {
+	if err := kit.Emit(ctx, &types.EventSettlementFailed{Worker: w.Address, Epoch: e.Number, Error: err.Error()}); err != nil {
 		k.Logger(ctx).Error("emit settlement failure", "err", err)
 	}
 }
@@ -153,7 +154,7 @@ func (k Keeper) settleWorker(ctx context.Context, params types.Params, e types.E
 	w.VerifiedUnits = 0
 	w.MissedEpochs = appendWindow(w.MissedEpochs, e.Number, params.MissedWindow)
 	w.ReputationBps = NextReputation(w.ReputationBps, params.ReputationAlphaBps, 0)
-	if err := emit(ctx, &types.EventPoCResult{
+	if err := kit.Emit(ctx, &types.EventPoCResult{
 		Worker: w.Address, Epoch: e.Number, Outcome: types.PROOF_OUTCOME_MISS, ReputationBps: w.ReputationBps,
 	}); err != nil {
 		return err
@@ -235,7 +236,7 @@ func (k Keeper) slashWithheld(ctx context.Context, params types.Params, w types.
 	if !params.WithholdSlashFraction.IsPositive() {
 		return
 	}
-	provider, err := k.addressCodec.StringToBytes(w.Provider)
+	provider, err := k.addrBytes(w.Provider)
 	if err != nil {
 		k.Logger(ctx).Error("withheld reveal: bad provider address", "worker", w.Address, "err", err)
 		return

@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // Worker lifecycle: a provider authorises a worker account, the worker
@@ -28,7 +29,7 @@ func (k Keeper) AuthorizeWorker(ctx context.Context, provider, worker sdk.AccAdd
 		return err
 	}
 	if exists {
-		return errorsmod.Wrap(types.ErrWorkerExists, k.addr(worker))
+		return errorsmod.Wrap(types.ErrWorkerExists, k.addrString(worker))
 	}
 	return k.Authorizations.Set(ctx, collections.Join(provider, worker))
 }
@@ -49,7 +50,7 @@ func (k Keeper) RegisterWorker(ctx context.Context, worker, provider sdk.AccAddr
 		return err
 	}
 	if exists {
-		return errorsmod.Wrap(types.ErrWorkerExists, k.addr(worker))
+		return errorsmod.Wrap(types.ErrWorkerExists, k.addrString(worker))
 	}
 	auth := collections.Join(provider, worker)
 	authorized, err := k.Authorizations.Has(ctx, auth)
@@ -57,7 +58,7 @@ func (k Keeper) RegisterWorker(ctx context.Context, worker, provider sdk.AccAddr
 		return err
 	}
 	if !authorized {
-		return errorsmod.Wrapf(types.ErrUnauthorized, "worker %s is not authorised by provider %s", k.addr(worker), k.addr(provider))
+		return errorsmod.Wrapf(types.ErrUnauthorized, "worker %s is not authorised by provider %s", k.addrString(worker), k.addrString(provider))
 	}
 	if err := k.requirePool(ctx, provider); err != nil {
 		return err
@@ -67,7 +68,7 @@ func (k Keeper) RegisterWorker(ctx context.Context, worker, provider sdk.AccAddr
 		return err
 	}
 	if count >= params.MaxWorkersPerProvider {
-		return errorsmod.Wrapf(types.ErrTooManyWorkers, "provider %s has %d workers", k.addr(provider), count)
+		return errorsmod.Wrapf(types.ErrTooManyWorkers, "provider %s has %d workers", k.addrString(provider), count)
 	}
 	total, err := k.providerUnits(ctx, provider)
 	if err != nil {
@@ -83,8 +84,8 @@ func (k Keeper) RegisterWorker(ctx context.Context, worker, provider sdk.AccAddr
 	}
 
 	w := types.Worker{
-		Address:       k.addr(worker),
-		Provider:      k.addr(provider),
+		Address:       k.addrString(worker),
+		Provider:      k.addrString(provider),
 		Spec:          spec,
 		Models:        models,
 		Endpoint:      endpoint,
@@ -134,7 +135,7 @@ func (k Keeper) UpdateWorker(ctx context.Context, worker sdk.AccAddress, spec ty
 	if err != nil {
 		return err
 	}
-	provider, err := k.addressCodec.StringToBytes(w.Provider)
+	provider, err := k.addrBytes(w.Provider)
 	if err != nil {
 		return err
 	}
@@ -245,7 +246,7 @@ func (k Keeper) UnjailWorker(ctx context.Context, signer, worker sdk.AccAddress)
 func (k Keeper) jail(ctx context.Context, params types.Params, w *types.Worker, reason string) error {
 	w.Status = types.WORKER_STATUS_JAILED
 	w.JailedUntil = sdk.UnwrapSDKContext(ctx).BlockHeight() + params.JailBlocks
-	return emit(ctx, &types.EventWorkerJailed{Worker: w.Address, Until: w.JailedUntil, Reason: reason})
+	return kit.Emit(ctx, &types.EventWorkerJailed{Worker: w.Address, Until: w.JailedUntil, Reason: reason})
 }
 
 // workerForSigner loads a worker and checks that signer is it or its provider.
@@ -254,12 +255,12 @@ func (k Keeper) workerForSigner(ctx context.Context, signer, worker sdk.AccAddre
 	if err != nil {
 		return w, nil, err
 	}
-	provider, err := k.addressCodec.StringToBytes(w.Provider)
+	provider, err := k.addrBytes(w.Provider)
 	if err != nil {
 		return w, nil, err
 	}
 	if !signer.Equals(worker) && !signer.Equals(sdk.AccAddress(provider)) {
-		return w, nil, errorsmod.Wrapf(types.ErrUnauthorized, "%s is neither worker %s nor its provider", k.addr(signer), w.Address)
+		return w, nil, errorsmod.Wrapf(types.ErrUnauthorized, "%s is neither worker %s nor its provider", k.addrString(signer), w.Address)
 	}
 	return w, provider, nil
 }
@@ -271,7 +272,7 @@ func (k Keeper) requirePool(ctx context.Context, provider sdk.AccAddress) error 
 		return err
 	}
 	if !has {
-		return errorsmod.Wrap(types.ErrNoPool, k.addr(provider))
+		return errorsmod.Wrap(types.ErrNoPool, k.addrString(provider))
 	}
 	return nil
 }
