@@ -11,11 +11,11 @@ import (
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
-		k.logger(ctx).Error("read params in EndBlocker", "err", err)
+		k.Logger(ctx).Error("read params in EndBlocker", "err", err)
 		return nil
 	}
 	if _, err := k.CompleteMatureUnbondings(ctx, params.MaxUnbondingsPerBlock); err != nil {
-		k.logger(ctx).Error("complete matured unbondings", "err", err)
+		k.Logger(ctx).Error("complete matured unbondings", "err", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -50,13 +51,9 @@ func (k Keeper) Delegate(ctx context.Context, delegator, provider sdk.AccAddress
 	if found {
 		settle(pool, &del)
 	} else {
-		delStr, err := k.addrString(delegator)
-		if err != nil {
-			return math.LegacyDec{}, err
-		}
 		del = types.Delegation{
 			Provider:           pool.Provider,
-			Delegator:          delStr,
+			Delegator:          k.addrString(delegator),
 			Shares:             math.LegacyZeroDec(),
 			RewardPerSharePaid: cloneDecCoins(pool.RewardPerShare),
 			PendingRewards:     sdk.DecCoins{},
@@ -136,12 +133,12 @@ func (k Keeper) Undelegate(ctx context.Context, delegator, provider sdk.AccAddre
 			if err := k.bk.SendCoinsFromModuleToAccount(ctx, types.ModuleName, delegator, paid); err != nil {
 				return types.UnbondingEntry{}, err
 			}
-			if err := emit(ctx, &types.EventRewardsClaimed{Provider: del.Provider, Delegator: del.Delegator, Amount: paid.String()}); err != nil {
+			if err := kit.Emit(ctx, &types.EventRewardsClaimed{Provider: del.Provider, Delegator: del.Delegator, Amount: paid.String()}); err != nil {
 				return types.UnbondingEntry{}, err
 			}
 		}
 		if !change.IsZero() {
-			k.logger(ctx).Debug("closing delegation leaves reward dust in the module account", "dust", change.String())
+			k.Logger(ctx).Debug("closing delegation leaves reward dust in the module account", "dust", change.String())
 		}
 		if err := k.removeDelegation(ctx, provider, delegator); err != nil {
 			return types.UnbondingEntry{}, err

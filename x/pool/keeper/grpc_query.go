@@ -7,7 +7,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"cosmossdk.io/collections"
-	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
@@ -42,7 +41,7 @@ func (q Querier) Pool(ctx context.Context, req *types.QueryPoolRequest) (*types.
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	provider, err := q.queryAddr("provider", req.Provider)
+	provider, err := q.addrBytes(req.Provider)
 	if err != nil {
 		return nil, err
 	}
@@ -84,11 +83,11 @@ func (q Querier) Delegation(ctx context.Context, req *types.QueryDelegationReque
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	provider, err := q.queryAddr("provider", req.Provider)
+	provider, err := q.addrBytes(req.Provider)
 	if err != nil {
 		return nil, err
 	}
-	delegator, err := q.queryAddr("delegator", req.Delegator)
+	delegator, err := q.addrBytes(req.Delegator)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +111,7 @@ func (q Querier) DelegatorDelegations(ctx context.Context, req *types.QueryDeleg
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	delegator, err := q.queryAddr("delegator", req.Delegator)
+	delegator, err := q.addrBytes(req.Delegator)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +131,7 @@ func (q Querier) Unbondings(ctx context.Context, req *types.QueryUnbondingsReque
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	delegator, err := q.queryAddr("delegator", req.Delegator)
+	delegator, err := q.addrBytes(req.Delegator)
 	if err != nil {
 		return nil, err
 	}
@@ -148,15 +147,4 @@ func (q Querier) Unbondings(ctx context.Context, req *types.QueryUnbondingsReque
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	return &types.QueryUnbondingsResponse{Unbondings: entries, Pagination: page}, nil
-}
-
-func (q Querier) queryAddr(field, s string) (sdk.AccAddress, error) {
-	if s == "" {
-		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%s is empty", field)
-	}
-	addr, err := q.addrBytes(s)
-	if err != nil {
-		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%s %q: %s", field, s, err)
-	}
-	return addr, nil
 }

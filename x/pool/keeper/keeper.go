@@ -11,12 +11,11 @@ import (
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
 
-	"github.com/cosmos/gogoproto/proto"
-
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -153,27 +152,13 @@ func (k Keeper) GetAuthority() string { return k.authority }
 // AddressCodec returns the account address codec.
 func (k Keeper) AddressCodec() address.Codec { return k.ak.AddressCodec() }
 
-func (k Keeper) logger(ctx context.Context) log.Logger {
-	return sdk.UnwrapSDKContext(ctx).Logger().With(log.ModuleKey, "x/"+types.ModuleName)
-}
+// Logger returns the module's logger.
+func (k Keeper) Logger(ctx context.Context) log.Logger { return kit.Logger(ctx, types.ModuleName) }
 
-// addrString encodes address bytes with the chain's codec.
-func (k Keeper) addrString(addr sdk.AccAddress) (string, error) {
-	return k.ak.AddressCodec().BytesToString(addr)
-}
+func (k Keeper) addrString(a sdk.AccAddress) string { return kit.AddrString(k.ak.AddressCodec(), a) }
 
-// addrBytes decodes a bech32 address with the chain's codec.
 func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
-	bz, err := k.ak.AddressCodec().StringToBytes(s)
-	if err != nil {
-		return nil, err
-	}
-	return bz, nil
-}
-
-// emit emits a typed proto event.
-func emit(ctx context.Context, ev proto.Message) error {
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+	return kit.AddrBytes(k.ak.AddressCodec(), s, types.ErrInvalidAddress)
 }
 
 type hooksHolder struct{ h types.PoolHooks }
@@ -196,6 +181,6 @@ func (k Keeper) beforeSharesChange(ctx context.Context, provider sdk.AccAddress)
 	}
 	err := cachectx.Run(ctx, func(cc sdk.Context) error { return k.hooks.h.BeforeSharesChange(cc, provider) })
 	if err != nil {
-		k.logger(ctx).Error("x/pool: before-shares-change hook failed", "provider", provider.String(), "err", err)
+		k.Logger(ctx).Error("before-shares-change hook failed", "provider", k.addrString(provider), "err", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -36,7 +37,7 @@ func (s msgServer) CreatePool(ctx context.Context, msg *types.MsgCreatePool) (*t
 	if err != nil {
 		return nil, err
 	}
-	if err := emit(ctx, &types.EventPoolCreated{
+	if err := kit.Emit(ctx, &types.EventPoolCreated{
 		Provider:       msg.Provider,
 		SelfBond:       msg.SelfBond.String(),
 		CommissionRate: msg.CommissionRate.String(),
@@ -59,7 +60,7 @@ func (s msgServer) Delegate(ctx context.Context, msg *types.MsgDelegate) (*types
 	if err != nil {
 		return nil, err
 	}
-	if err := emit(ctx, &types.EventDelegated{
+	if err := kit.Emit(ctx, &types.EventDelegated{
 		Provider:  msg.Provider,
 		Delegator: msg.Delegator,
 		Amount:    msg.Amount.String(),
@@ -83,7 +84,7 @@ func (s msgServer) Undelegate(ctx context.Context, msg *types.MsgUndelegate) (*t
 	if err != nil {
 		return nil, err
 	}
-	if err := emit(ctx, &types.EventUndelegated{
+	if err := kit.Emit(ctx, &types.EventUndelegated{
 		Provider:       msg.Provider,
 		Delegator:      msg.Delegator,
 		Amount:         msg.Amount.String(),
@@ -112,7 +113,7 @@ func (s msgServer) Unjail(ctx context.Context, msg *types.MsgUnjail) (*types.Msg
 	if err := s.Keeper.Unjail(ctx, provider); err != nil {
 		return nil, err
 	}
-	if err := emit(ctx, &types.EventUnjailed{Provider: msg.Provider}); err != nil {
+	if err := kit.Emit(ctx, &types.EventUnjailed{Provider: msg.Provider}); err != nil {
 		return nil, err
 	}
 	return &types.MsgUnjailResponse{}, nil
@@ -131,7 +132,7 @@ func (s msgServer) Claim(ctx context.Context, msg *types.MsgClaim) (*types.MsgCl
 	if err != nil {
 		return nil, err
 	}
-	if err := emit(ctx, &types.EventRewardsClaimed{
+	if err := kit.Emit(ctx, &types.EventRewardsClaimed{
 		Provider:  msg.Provider,
 		Delegator: msg.Delegator,
 		Amount:    paid.String(),
@@ -152,7 +153,7 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if err := s.SetParams(ctx, msg.Params); err != nil {
 		return nil, err
 	}
-	if err := emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority}); err != nil {
+	if err := kit.Emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority}); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil

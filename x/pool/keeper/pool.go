@@ -10,16 +10,17 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
 // GetPool returns the provider's pool, or ErrPoolNotFound.
 func (k Keeper) GetPool(ctx context.Context, provider sdk.AccAddress) (types.Pool, error) {
 	pool, err := k.Pools.Get(ctx, provider)
-	if errors.Is(err, collections.ErrNotFound) {
-		return types.Pool{}, errorsmod.Wrapf(types.ErrPoolNotFound, "provider %s", provider)
+	if err != nil {
+		return types.Pool{}, kit.NotFound(err, types.ErrPoolNotFound, "provider "+k.addrString(provider))
 	}
-	return pool, err
+	return pool, nil
 }
 
 // HasPool reports whether the provider has created a pool.
@@ -84,7 +85,7 @@ func (k Keeper) Jail(ctx context.Context, provider sdk.AccAddress, until int64) 
 	if err := k.Pools.Set(ctx, provider, pool); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventJailed{Provider: pool.Provider, Until: pool.JailedUntil})
+	return kit.Emit(ctx, &types.EventJailed{Provider: pool.Provider, Until: pool.JailedUntil})
 }
 
 // CreatePool opens the provider's pool with its self-bond at an exchange rate
@@ -111,10 +112,7 @@ func (k Keeper) CreatePool(ctx context.Context, provider sdk.AccAddress, selfBon
 	} else if has {
 		return math.LegacyDec{}, errorsmod.Wrapf(types.ErrPoolExists, "provider %s", provider)
 	}
-	providerStr, err := k.addrString(provider)
-	if err != nil {
-		return math.LegacyDec{}, err
-	}
+	providerStr := k.addrString(provider)
 
 	// Funds first: if the provider cannot pay, nothing was written.
 	if err := k.bk.SendCoinsFromAccountToModule(ctx, provider, types.ModuleName, sdk.NewCoins(selfBond)); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -57,7 +58,7 @@ func (k Keeper) AddRewards(ctx context.Context, fromModule string, provider sdk.
 	if err := k.Pools.Set(ctx, provider, pool); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventRewardsAdded{Provider: pool.Provider, Amount: amt.String(), Commission: commission.String()})
+	return kit.Emit(ctx, &types.EventRewardsAdded{Provider: pool.Provider, Amount: amt.String(), Commission: commission.String()})
 }
 
 // Claim pays the delegator's settled rewards in whole coins, plus the pool's

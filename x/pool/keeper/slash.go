@@ -9,6 +9,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -92,7 +93,7 @@ func (k Keeper) Slash(ctx context.Context, provider sdk.AccAddress, fraction mat
 			return math.Int{}, err
 		}
 	}
-	return total, emit(ctx, &types.EventSlashed{
+	return total, kit.Emit(ctx, &types.EventSlashed{
 		Provider:         pool.Provider,
 		Fraction:         fraction.String(),
 		Reason:           reason,

@@ -11,6 +11,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -136,9 +137,9 @@ func (k Keeper) completeUnbonding(ctx sdk.Context, params types.Params, key coll
 	if err != nil {
 		// A queue key without its entry is an orphan: drop it so it cannot
 		// take a slot in every later block.
-		k.logger(ctx).Error("unbonding queue key without entry; removed", "id", id, "err", err)
+		k.Logger(ctx).Error("unbonding queue key without entry; removed", "id", id, "err", err)
 		if err := k.UnbondingQueue.Remove(ctx, key); err != nil {
-			k.logger(ctx).Error("remove orphan unbonding queue key", "id", id, "err", err)
+			k.Logger(ctx).Error("remove orphan unbonding queue key", "id", id, "err", err)
 		}
 		return
 	}
@@ -146,13 +147,13 @@ func (k Keeper) completeUnbonding(ctx sdk.Context, params types.Params, key coll
 	cacheCtx, write := ctx.CacheContext()
 	if payErr := k.payUnbonding(cacheCtx, params, entry); payErr != nil {
 		retryAt := ctx.BlockTime().Add(UnbondingRetryDelay)
-		k.logger(ctx).Error("unbonding payout failed; retrying later", "id", id, "delegator", entry.Delegator,
+		k.Logger(ctx).Error("unbonding payout failed; retrying later", "id", id, "delegator", entry.Delegator,
 			"retry_at", retryAt, "err", payErr)
 		if err := k.requeueUnbonding(ctx, entry, retryAt); err != nil {
-			k.logger(ctx).Error("requeue unbonding", "id", id, "err", err)
+			k.Logger(ctx).Error("requeue unbonding", "id", id, "err", err)
 		}
-		if err := emit(ctx, &types.EventUnbondingFailed{UnbondingId: id, Error: payErr.Error()}); err != nil {
-			k.logger(ctx).Error("emit EventUnbondingFailed", "id", id, "err", err)
+		if err := kit.Emit(ctx, &types.EventUnbondingFailed{UnbondingId: id, Error: payErr.Error()}); err != nil {
+			k.Logger(ctx).Error("emit EventUnbondingFailed", "id", id, "err", err)
 		}
 		return
 	}
@@ -173,7 +174,7 @@ func (k Keeper) payUnbonding(ctx context.Context, params types.Params, entry typ
 			return err
 		}
 	}
-	return emit(ctx, &types.EventUnbondingCompleted{UnbondingId: entry.Id, Delegator: entry.Delegator, Amount: paid.String()})
+	return kit.Emit(ctx, &types.EventUnbondingCompleted{UnbondingId: entry.Id, Delegator: entry.Delegator, Amount: paid.String()})
 }
 
 // requeueUnbonding moves an entry to a new completion time.
