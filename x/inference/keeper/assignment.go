@@ -124,7 +124,7 @@ func distinctProviders(cands []candidate) int {
 
 // providerInfo reads a provider's eligibility and self-stake from x/pool.
 func (k Keeper) providerInfo(ctx context.Context, provider string) (providerInfo, error) {
-	bz, err := k.addressCodec.StringToBytes(provider)
+	bz, err := k.addrBytes(provider)
 	if err != nil {
 		return providerInfo{}, nil // a malformed provider is simply not eligible
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // RegisterCandidateModel registers a model produced by another module (a
@@ -16,5 +17,5 @@ func (k Keeper) RegisterCandidateModel(ctx context.Context, m types.Model) error
 	if err := k.RegisterModel(ctx, m); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventModelRegistered{ModelId: m.Id, Status: m.Status})
+	return kit.Emit(ctx, &types.EventModelRegistered{ModelId: m.Id, Status: m.Status})
 }

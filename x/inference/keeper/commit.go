@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // CommitResult records worker's commitment for a job:
@@ -50,7 +51,7 @@ func (k Keeper) CommitResult(ctx context.Context, worker sdk.AccAddress, jobID u
 	if err := k.Jobs.Set(ctx, jobID, job); err != nil {
 		return job, err
 	}
-	return job, emit(ctx, &types.EventResultCommitted{JobId: jobID, Worker: a.Worker})
+	return job, kit.Emit(ctx, &types.EventResultCommitted{JobId: jobID, Worker: a.Worker})
 }
 
 // openReveals moves a COMMITTING job (not saved) to REVEALING and takes it
@@ -64,7 +65,7 @@ func (k Keeper) openReveals(ctx context.Context, job *types.Job) error {
 
 // assignment returns worker's assignment in job, or ErrNotAssigned.
 func (k Keeper) assignment(job *types.Job, worker sdk.AccAddress) (*types.Assignment, error) {
-	bech := k.addr(worker)
+	bech := k.addrString(worker)
 	for i := range job.Assignments {
 		if job.Assignments[i].Worker == bech {
 			return &job.Assignments[i], nil

@@ -165,7 +165,7 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 
 	f := &fixture{
 		t: t, cms: cms, keys: keys, enc: enc, ac: ac, ak: ak, bk: bk, pool: pk, compute: ck, rewards: rewards, k: k,
-		msg: keeper.NewMsgServerImpl(k), q: keeper.NewQueryServerImpl(k), authority: authority,
+		msg: keeper.NewMsgServerImpl(k), q: keeper.NewQuerier(k), authority: authority,
 	}
 	f.ctx = sdk.NewContext(cms, cmtproto.Header{ChainID: chainID}, false, log.NewNopLogger()).
 		WithChainID(chainID).WithBlockHeight(1).WithHeaderHash(headerHash(1)).WithEventManager(sdk.NewEventManager())

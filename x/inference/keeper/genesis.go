@@ -34,7 +34,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, s := range gs.WorkerStats {
-		addr, err := k.addressCodec.StringToBytes(s.Worker)
+		addr, err := k.addrBytes(s.Worker)
 		if err != nil {
 			return fmt.Errorf("worker stats %s: %w", s.Worker, err)
 		}
@@ -46,14 +46,14 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 }
 
 func (k Keeper) importJob(ctx context.Context, params types.Params, j types.Job) error {
-	requester, err := k.addressCodec.StringToBytes(j.Requester)
+	requester, err := k.addrBytes(j.Requester)
 	if err != nil {
 		return err
 	}
 	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
 		return err
 	}
-	if err := k.JobsByRequester.Set(ctx, collections.Join(sdk.AccAddress(requester), j.Id)); err != nil {
+	if err := k.JobsByRequester.Set(ctx, collections.Join(requester, j.Id)); err != nil {
 		return err
 	}
 	if err := k.JobsByStatus.Set(ctx, collections.Join(int32(j.Status), j.Id)); err != nil {
@@ -61,15 +61,15 @@ func (k Keeper) importJob(ctx context.Context, params types.Params, j types.Job)
 	}
 	open := types.IsOpen(j.Status)
 	for _, a := range j.Assignments {
-		w, err := k.addressCodec.StringToBytes(a.Worker)
+		w, err := k.addrBytes(a.Worker)
 		if err != nil {
 			return err
 		}
-		if err := k.JobsByWorker.Set(ctx, collections.Join(sdk.AccAddress(w), j.Id)); err != nil {
+		if err := k.JobsByWorker.Set(ctx, collections.Join(w, j.Id)); err != nil {
 			return err
 		}
 		if open {
-			if err := k.OpenJobsByWorker.Set(ctx, collections.Join(sdk.AccAddress(w), j.Id)); err != nil {
+			if err := k.OpenJobsByWorker.Set(ctx, collections.Join(w, j.Id)); err != nil {
 				return err
 			}
 		}

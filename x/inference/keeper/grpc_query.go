@@ -15,16 +15,17 @@ import (
 	"github.com/llmesh/mesh/x/inference/types"
 )
 
-type queryServer struct{ k Keeper }
+// Querier is the x/inference query server.
+type Querier struct{ Keeper }
 
-var _ types.QueryServer = queryServer{}
+var _ types.QueryServer = Querier{}
 
-// NewQueryServerImpl returns the x/inference query server.
-func NewQueryServerImpl(k Keeper) types.QueryServer { return queryServer{k} }
+// NewQuerier returns the x/inference query server.
+func NewQuerier(k Keeper) Querier { return Querier{Keeper: k} }
 
 // Params returns the module params.
-func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
-	params, err := q.k.Params.Get(ctx)
+func (q Querier) Params(ctx context.Context, _ *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
+	params, err := q.Keeper.Params.Get(ctx)
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
@@ -32,11 +33,11 @@ func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*
 }
 
 // Model returns one model.
-func (q queryServer) Model(ctx context.Context, req *types.QueryModelRequest) (*types.QueryModelResponse, error) {
+func (q Querier) Model(ctx context.Context, req *types.QueryModelRequest) (*types.QueryModelResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	m, err := q.k.Models.Get(ctx, req.Id)
+	m, err := q.Keeper.Models.Get(ctx, req.Id)
 	if errors.Is(err, collections.ErrNotFound) {
 		return nil, status.Errorf(codes.NotFound, "model %q not found", req.Id)
 	}
@@ -47,11 +48,11 @@ func (q queryServer) Model(ctx context.Context, req *types.QueryModelRequest) (*
 }
 
 // Models lists the registered models by id.
-func (q queryServer) Models(ctx context.Context, req *types.QueryModelsRequest) (*types.QueryModelsResponse, error) {
+func (q Querier) Models(ctx context.Context, req *types.QueryModelsRequest) (*types.QueryModelsResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	models, page, err := query.CollectionPaginate(ctx, q.k.Models, req.Pagination,
+	models, page, err := query.CollectionPaginate(ctx, q.Keeper.Models, req.Pagination,
 		func(_ string, m types.Model) (types.Model, error) { return m, nil })
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
@@ -60,11 +61,11 @@ func (q queryServer) Models(ctx context.Context, req *types.QueryModelsRequest) 
 }
 
 // Job returns one job with its assignments, commitments, reveals, result and payouts.
-func (q queryServer) Job(ctx context.Context, req *types.QueryJobRequest) (*types.QueryJobResponse, error) {
+func (q Querier) Job(ctx context.Context, req *types.QueryJobRequest) (*types.QueryJobResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	j, err := q.k.Jobs.Get(ctx, req.Id)
+	j, err := q.Keeper.Jobs.Get(ctx, req.Id)
 	if errors.Is(err, collections.ErrNotFound) {
 		return nil, status.Errorf(codes.NotFound, "job %d not found (or pruned)", req.Id)
 	}
@@ -77,7 +78,7 @@ func (q queryServer) Job(ctx context.Context, req *types.QueryJobRequest) (*type
 // Jobs lists jobs in id order, by requester, by worker or by status (at
 // most one of them), optionally open ones only. With a worker, open_only
 // reads the worker's queue index directly.
-func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*types.QueryJobsResponse, error) {
+func (q Querier) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*types.QueryJobsResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
@@ -97,11 +98,11 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 	byPair := func(set collections.KeySet[collections.Pair[sdk.AccAddress, uint64]], who sdk.AccAddress) ([]types.Job, *query.PageResponse, error) {
 		return query.CollectionFilteredPaginate(ctx, set, req.Pagination,
 			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (bool, error) {
-				j, err := q.k.Jobs.Get(ctx, key.K2())
+				j, err := q.Keeper.Jobs.Get(ctx, key.K2())
 				return err == nil && keep(j), ignoreNotFound(err)
 			},
 			func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Job, error) {
-				return q.k.Jobs.Get(ctx, key.K2())
+				return q.Keeper.Jobs.Get(ctx, key.K2())
 			},
 			query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](who))
 	}
@@ -113,32 +114,32 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 	)
 	switch {
 	case req.Requester != "":
-		addr, aerr := q.k.addressCodec.StringToBytes(req.Requester)
+		addr, aerr := q.addressCodec.StringToBytes(req.Requester)
 		if aerr != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "requester: %v", aerr)
 		}
-		jobs, page, err = byPair(q.k.JobsByRequester, addr)
+		jobs, page, err = byPair(q.JobsByRequester, addr)
 	case req.Worker != "":
-		addr, aerr := q.k.addressCodec.StringToBytes(req.Worker)
+		addr, aerr := q.addressCodec.StringToBytes(req.Worker)
 		if aerr != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "worker: %v", aerr)
 		}
-		set := q.k.JobsByWorker
+		set := q.JobsByWorker
 		if req.OpenOnly {
-			set = q.k.OpenJobsByWorker
+			set = q.OpenJobsByWorker
 		}
 		jobs, page, err = byPair(set, addr)
 	case req.Status != types.JOB_STATUS_UNSPECIFIED:
-		jobs, page, err = query.CollectionFilteredPaginate(ctx, q.k.JobsByStatus, req.Pagination,
+		jobs, page, err = query.CollectionFilteredPaginate(ctx, q.JobsByStatus, req.Pagination,
 			func(key collections.Pair[int32, uint64], _ collections.NoValue) (bool, error) {
 				return !req.OpenOnly || types.IsOpen(types.JobStatus(key.K1())), nil
 			},
 			func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Job, error) {
-				return q.k.Jobs.Get(ctx, key.K2())
+				return q.Keeper.Jobs.Get(ctx, key.K2())
 			},
 			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.Status)))
 	default:
-		jobs, page, err = query.CollectionFilteredPaginate(ctx, q.k.Jobs, req.Pagination,
+		jobs, page, err = query.CollectionFilteredPaginate(ctx, q.Keeper.Jobs, req.Pagination,
 			func(_ uint64, j types.Job) (bool, error) { return keep(j), nil },
 			func(_ uint64, j types.Job) (types.Job, error) { return j, nil })
 	}
@@ -150,15 +151,15 @@ func (q queryServer) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*ty
 
 // WorkerStats returns a worker's record (empty for a worker never assigned),
 // its agreement rate and the median latency of its recent agreed jobs.
-func (q queryServer) WorkerStats(ctx context.Context, req *types.QueryWorkerStatsRequest) (*types.QueryWorkerStatsResponse, error) {
+func (q Querier) WorkerStats(ctx context.Context, req *types.QueryWorkerStatsRequest) (*types.QueryWorkerStatsResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	addr, err := q.k.addressCodec.StringToBytes(req.Worker)
+	addr, err := q.addressCodec.StringToBytes(req.Worker)
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "worker: %v", err)
 	}
-	s, err := q.k.getStats(ctx, addr)
+	s, err := q.getStats(ctx, addr)
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // CallbackGasLimit bounds the gas of one job-end callback. The callback of a
@@ -80,7 +81,7 @@ func (k Keeper) runCallback(ctx context.Context, job types.Job) {
 		return
 	}
 	k.Logger(ctx).Error("inference job callback failed", "job", job.Id, "callback", job.Callback, "err", err)
-	if err := emit(ctx, &types.EventJobCallbackFailed{JobId: job.Id, Callback: job.Callback, Error: err.Error()}); err != nil {
+	if err := kit.Emit(ctx, &types.EventJobCallbackFailed{JobId: job.Id, Callback: job.Callback, Error: err.Error()}); err != nil {
 		k.Logger(ctx).Error("emit callback failure", "err", err)
 	}
 }

@@ -5,21 +5,18 @@ package keeper
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	"github.com/cosmos/gogoproto/proto"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
-	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // Keeper of x/inference. Every escrowed fee sits in the "inference" module
@@ -133,46 +130,21 @@ func (k Keeper) GetAuthority() string { return k.authority }
 func (k Keeper) AddressCodec() address.Codec { return k.addressCodec }
 
 // Logger returns the module logger.
-func (k Keeper) Logger(ctx context.Context) log.Logger {
-	return sdk.UnwrapSDKContext(ctx).Logger().With(log.ModuleKey, "x/"+types.ModuleName)
-}
+func (k Keeper) Logger(ctx context.Context) log.Logger { return kit.Logger(ctx, types.ModuleName) }
 
 // GetJob returns a job, or types.ErrJobNotFound.
 func (k Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
 	j, err := k.Jobs.Get(ctx, id)
 	if err != nil {
-		return j, notFound(err, types.ErrJobNotFound, fmt.Sprintf("job %d", id))
+		return j, kit.NotFound(err, types.ErrJobNotFound, fmt.Sprintf("job %d", id))
 	}
 	return j, nil
 }
 
-// addr renders an address with the chain's codec (for state, errors and events).
-func (k Keeper) addr(a sdk.AccAddress) string {
-	s, err := k.addressCodec.BytesToString(a)
-	if err != nil {
-		return fmt.Sprintf("%X", []byte(a))
-	}
-	return s
-}
+// addrString renders an address with the chain's codec (for state, errors and events).
+func (k Keeper) addrString(a sdk.AccAddress) string { return kit.AddrString(k.addressCodec, a) }
 
-// addrBytes decodes an address stored by this module.
+// addrBytes decodes an address with the chain's codec (types.ErrInvalidAddress).
 func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
-	bz, err := k.addressCodec.StringToBytes(s)
-	if err != nil {
-		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%q: %v", s, err)
-	}
-	return bz, nil
-}
-
-// notFound maps collections.ErrNotFound to a registered error.
-func notFound(err error, nf *errorsmod.Error, what string) error {
-	if errors.Is(err, collections.ErrNotFound) {
-		return errorsmod.Wrap(nf, what)
-	}
-	return err
-}
-
-// emit emits a typed event on the SDK context.
-func emit(ctx context.Context, ev proto.Message) error {
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+	return kit.AddrBytes(k.addressCodec, s, types.ErrInvalidAddress)
 }

@@ -6,6 +6,7 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // Models are registered and changed only by the authority (MsgRegisterModel,
@@ -17,7 +18,7 @@ import (
 func (k Keeper) GetModel(ctx context.Context, id string) (types.Model, error) {
 	m, err := k.Models.Get(ctx, id)
 	if err != nil {
-		return m, notFound(err, types.ErrModelNotFound, id)
+		return m, kit.NotFound(err, types.ErrModelNotFound, id)
 	}
 	return m, nil
 }

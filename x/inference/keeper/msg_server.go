@@ -6,16 +6,17 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
-type msgServer struct{ k Keeper }
+type msgServer struct{ Keeper }
 
 var _ types.MsgServer = msgServer{}
 
 // NewMsgServerImpl returns the x/inference Msg server. Signers are enforced
 // by the cosmos.msg.v1.signer options: a worker's messages are signed by the
 // worker itself, so it can only commit and reveal for itself.
-func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{k} }
+func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{Keeper: k} }
 
 // Job events (request, assignment, commit, reveal, settlement) are emitted
 // by the keeper, so that a module calling it directly (x/dao) gets them too,
@@ -23,14 +24,14 @@ func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{k} }
 
 // RequestInference escrows max_fee and assigns workers to a new job.
 func (s msgServer) RequestInference(ctx context.Context, msg *types.MsgRequestInference) (*types.MsgRequestInferenceResponse, error) {
-	if err := msg.Validate(s.k.addressCodec); err != nil {
+	if err := msg.Validate(s.addressCodec); err != nil {
 		return nil, err
 	}
-	requester, err := s.k.addrBytes(msg.Requester)
+	requester, err := s.addrBytes(msg.Requester)
 	if err != nil {
 		return nil, err
 	}
-	job, err := s.k.RequestInference(ctx, requester, msg)
+	job, err := s.Keeper.RequestInference(ctx, requester, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -43,14 +44,14 @@ func (s msgServer) RequestInference(ctx context.Context, msg *types.MsgRequestIn
 
 // CommitResult records the signing worker's commitment.
 func (s msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult) (*types.MsgCommitResultResponse, error) {
-	if err := msg.Validate(s.k.addressCodec); err != nil {
+	if err := msg.Validate(s.addressCodec); err != nil {
 		return nil, err
 	}
-	worker, err := s.k.addrBytes(msg.Worker)
+	worker, err := s.addrBytes(msg.Worker)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.k.CommitResult(ctx, worker, msg.JobId, msg.Commitment); err != nil {
+	if _, err := s.Keeper.CommitResult(ctx, worker, msg.JobId, msg.Commitment); err != nil {
 		return nil, err
 	}
 	return &types.MsgCommitResultResponse{}, nil
@@ -59,14 +60,14 @@ func (s msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 // RevealResult records the signing worker's answer (and settles the job on
 // the last reveal).
 func (s msgServer) RevealResult(ctx context.Context, msg *types.MsgRevealResult) (*types.MsgRevealResultResponse, error) {
-	if err := msg.Validate(s.k.addressCodec); err != nil {
+	if err := msg.Validate(s.addressCodec); err != nil {
 		return nil, err
 	}
-	worker, err := s.k.addrBytes(msg.Worker)
+	worker, err := s.addrBytes(msg.Worker)
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := s.k.RevealResult(ctx, worker, msg); err != nil {
+	if _, _, err := s.Keeper.RevealResult(ctx, worker, msg); err != nil {
 		return nil, err
 	}
 	return &types.MsgRevealResultResponse{}, nil
@@ -77,13 +78,13 @@ func (s msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterMode
 	if err := s.checkAuthority(msg.Authority); err != nil {
 		return nil, err
 	}
-	if err := msg.Validate(s.k.addressCodec); err != nil {
+	if err := msg.Validate(s.addressCodec); err != nil {
 		return nil, err
 	}
-	if err := s.k.RegisterModel(ctx, msg.Model); err != nil {
+	if err := s.Keeper.RegisterModel(ctx, msg.Model); err != nil {
 		return nil, err
 	}
-	return &types.MsgRegisterModelResponse{}, emit(ctx, &types.EventModelRegistered{ModelId: msg.Model.Id, Status: msg.Model.Status})
+	return &types.MsgRegisterModelResponse{}, kit.Emit(ctx, &types.EventModelRegistered{ModelId: msg.Model.Id, Status: msg.Model.Status})
 }
 
 // UpdateModel replaces a model (authority only).
@@ -91,13 +92,13 @@ func (s msgServer) UpdateModel(ctx context.Context, msg *types.MsgUpdateModel) (
 	if err := s.checkAuthority(msg.Authority); err != nil {
 		return nil, err
 	}
-	if err := msg.Validate(s.k.addressCodec); err != nil {
+	if err := msg.Validate(s.addressCodec); err != nil {
 		return nil, err
 	}
-	if err := s.k.UpdateModel(ctx, msg.Model); err != nil {
+	if err := s.Keeper.UpdateModel(ctx, msg.Model); err != nil {
 		return nil, err
 	}
-	return &types.MsgUpdateModelResponse{}, emit(ctx, &types.EventModelRegistered{ModelId: msg.Model.Id, Status: msg.Model.Status})
+	return &types.MsgUpdateModelResponse{}, kit.Emit(ctx, &types.EventModelRegistered{ModelId: msg.Model.Id, Status: msg.Model.Status})
 }
 
 // UpdateParams replaces the params (authority only).
@@ -105,18 +106,18 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if err := s.checkAuthority(msg.Authority); err != nil {
 		return nil, err
 	}
-	if err := msg.Validate(s.k.addressCodec); err != nil {
+	if err := msg.Validate(s.addressCodec); err != nil {
 		return nil, err
 	}
-	if err := s.k.Params.Set(ctx, msg.Params); err != nil {
+	if err := s.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
 	}
-	return &types.MsgUpdateParamsResponse{}, emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority})
+	return &types.MsgUpdateParamsResponse{}, kit.Emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority})
 }
 
 func (s msgServer) checkAuthority(authority string) error {
-	if authority != s.k.authority {
-		return errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", s.k.authority, authority)
+	if authority != s.authority {
+		return errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", s.authority, authority)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // The wait queue: when every eligible worker of a model is at its job cap,
@@ -42,7 +43,7 @@ func (k Keeper) joinQueue(ctx context.Context, job *types.Job, before uint32) er
 	if err := k.QueueLength.Set(ctx, job.ModelId, before+1); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventJobQueued{JobId: job.Id, ModelId: job.ModelId, QueueLength: before + 1})
+	return kit.Emit(ctx, &types.EventJobQueued{JobId: job.Id, ModelId: job.ModelId, QueueLength: before + 1})
 }
 
 // leaveQueue takes a QUEUED job out of its model's queue (assigned or ended).

@@ -12,6 +12,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // RequestInference checks a request against the params and the model,
@@ -34,8 +35,8 @@ func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, 
 	if err := msg.Validate(k.addressCodec); err != nil {
 		return types.Job{}, err
 	}
-	if msg.Requester != k.addr(requester) {
-		return types.Job{}, errorsmod.Wrapf(types.ErrInvalidAddress, "requester %s does not match %s", msg.Requester, k.addr(requester))
+	if msg.Requester != k.addrString(requester) {
+		return types.Job{}, errorsmod.Wrapf(types.ErrInvalidAddress, "requester %s does not match %s", msg.Requester, k.addrString(requester))
 	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -113,7 +114,7 @@ func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, 
 	zero := sdk.NewCoin(msg.MaxFee.Denom, math.ZeroInt())
 	job := types.Job{
 		Id:            id,
-		Requester:     k.addr(requester),
+		Requester:     k.addrString(requester),
 		ModelId:       model.Id,
 		Input:         bytes.Clone(msg.Input),
 		InputDigest:   bytes.Clone(msg.InputDigest),
@@ -143,7 +144,7 @@ func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, 
 	if err := k.DeadlineQueue.Set(ctx, collections.Join(job.Deadline, id)); err != nil {
 		return types.Job{}, err
 	}
-	if err := emit(ctx, &types.EventInferenceRequested{
+	if err := kit.Emit(ctx, &types.EventInferenceRequested{
 		JobId: id, Requester: job.Requester, ModelId: job.ModelId, MaxFee: job.MaxFee.String(), Deadline: job.Deadline,
 	}); err != nil {
 		return types.Job{}, err
@@ -171,7 +172,7 @@ func (k Keeper) assign(ctx context.Context, params types.Params, job *types.Job,
 	zero := sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
 	job.Assignments = job.Assignments[:0]
 	for _, w := range workers {
-		job.Assignments = append(job.Assignments, types.Assignment{Worker: k.addr(w), Provider: providerOf[string(w)], Paid: zero})
+		job.Assignments = append(job.Assignments, types.Assignment{Worker: k.addrString(w), Provider: providerOf[string(w)], Paid: zero})
 		if err := k.JobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
 			return nil, err
 		}
@@ -194,7 +195,7 @@ func (k Keeper) assign(ctx context.Context, params types.Params, job *types.Job,
 		return nil, err
 	}
 	for _, a := range job.Assignments {
-		if err := emit(ctx, &types.EventJobAssigned{JobId: job.Id, Worker: a.Worker}); err != nil {
+		if err := kit.Emit(ctx, &types.EventJobAssigned{JobId: job.Id, Worker: a.Worker}); err != nil {
 			return nil, err
 		}
 	}

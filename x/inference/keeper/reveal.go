@@ -13,6 +13,7 @@ import (
 
 	"github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // RevealResult records worker's answer: its output inline (at most
@@ -72,7 +73,7 @@ func (k Keeper) RevealResult(ctx context.Context, worker sdk.AccAddress, msg *ty
 	if err := k.Jobs.Set(ctx, job.Id, job); err != nil {
 		return job, false, err
 	}
-	if err := emit(ctx, &types.EventResultRevealed{JobId: job.Id, Worker: a.Worker, OutputDigest: hex.EncodeToString(digest)}); err != nil {
+	if err := kit.Emit(ctx, &types.EventResultRevealed{JobId: job.Id, Worker: a.Worker, OutputDigest: hex.EncodeToString(digest)}); err != nil {
 		return job, false, err
 	}
 	if countRevealed(job) < countCommitted(job) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -363,7 +364,7 @@ func (k Keeper) penalize(ctx context.Context, params types.Params, jobID uint64,
 			k.Logger(ctx).Error("inference: outlier not slashed", "job", jobID, "worker", a.Worker, "err", err)
 		}
 	}
-	if err := emit(ctx, &types.EventWorkerPenalized{JobId: jobID, Worker: a.Worker, Reason: reason, Slashed: slashed.String()}); err != nil {
+	if err := kit.Emit(ctx, &types.EventWorkerPenalized{JobId: jobID, Worker: a.Worker, Reason: reason, Slashed: slashed.String()}); err != nil {
 		k.Logger(ctx).Error("emit penalty", "err", err)
 	}
 }
@@ -415,7 +416,7 @@ func (k Keeper) finish(ctx context.Context, params types.Params, job *types.Job,
 	if err := k.Jobs.Set(ctx, job.Id, *job); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventJobSettled{
+	return kit.Emit(ctx, &types.EventJobSettled{
 		JobId:        job.Id,
 		Status:       status,
 		ResultDigest: hex.EncodeToString(job.ResultDigest),
@@ -438,7 +439,7 @@ func coinString(c sdk.Coin, denom string) string {
 // settlementFailed logs a settlement attempt that was rolled back.
 func (k Keeper) settlementFailed(ctx context.Context, jobID uint64, err error) {
 	k.Logger(ctx).Error("inference settlement failed; retried at the deadline", "job", jobID, "err", err)
-	if err := emit(ctx, &types.EventJobSettlementFailed{JobId: jobID, Error: err.Error()}); err != nil {
+	if err := kit.Emit(ctx, &types.EventJobSettlementFailed{JobId: jobID, Error: err.Error()}); err != nil {
 		k.Logger(ctx).Error("emit settlement failure", "err", err)
 	}
 }

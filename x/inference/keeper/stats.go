@@ -19,7 +19,7 @@ import (
 func (k Keeper) getStats(ctx context.Context, worker sdk.AccAddress) (types.WorkerStats, error) {
 	s, err := k.WorkerStats.Get(ctx, worker)
 	if errors.Is(err, collections.ErrNotFound) {
-		return types.WorkerStats{Worker: k.addr(worker)}, nil
+		return types.WorkerStats{Worker: k.addrString(worker)}, nil
 	}
 	return s, err
 }
