@@ -25,18 +25,18 @@ import (
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	defer func() {
 		if r := recover(); r != nil {
-			k.logger(ctx).Error("x/training end blocker panicked", "panic", r)
+			k.Logger(ctx).Error("x/training end blocker panicked", "panic", r)
 		}
 	}()
 	params, err := k.Params.Get(ctx)
 	if err != nil {
-		k.logger(ctx).Error("x/training end blocker: params", "err", err)
+		k.Logger(ctx).Error("x/training end blocker: params", "err", err)
 		return nil
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	due, err := k.dueDeadlines(ctx, h, params.MaxRoundsPerBlock)
 	if err != nil {
-		k.logger(ctx).Error("x/training end blocker: deadlines", "err", err)
+		k.Logger(ctx).Error("x/training end blocker: deadlines", "err", err)
 		return nil
 	}
 	for _, key := range due {
@@ -49,9 +49,9 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		if err == nil {
 			continue
 		}
-		k.logger(ctx).Error("x/training: round skipped", "task", key.K2(), "height", key.K1(), "err", err)
+		k.Logger(ctx).Error("x/training: round skipped", "task", key.K2(), "height", key.K1(), "err", err)
 		if err := k.RoundDeadlines.Remove(ctx, key); err != nil {
-			k.logger(ctx).Error("x/training: drop skipped round deadline", "task", key.K2(), "err", err)
+			k.Logger(ctx).Error("x/training: drop skipped round deadline", "task", key.K2(), "err", err)
 		}
 	}
 	return nil

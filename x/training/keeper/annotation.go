@@ -11,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 	"github.com/llmesh/mesh/x/training/types"
 )
@@ -35,10 +36,7 @@ func (k Keeper) Annotate(ctx context.Context, msg *types.MsgAnnotate) (final boo
 	if err != nil {
 		return false, "", err
 	}
-	annotatorStr, err := k.addrString(annotator)
-	if err != nil {
-		return false, "", errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
-	}
+	annotatorStr := k.addrString(annotator)
 	item, err := k.Items.Get(ctx, msg.ItemId)
 	if errors.Is(err, collections.ErrNotFound) {
 		return false, "", errorsmod.Wrapf(types.ErrItemNotFound, "item %d", msg.ItemId)
@@ -83,7 +81,7 @@ func (k Keeper) Annotate(ctx context.Context, msg *types.MsgAnnotate) (final boo
 		return false, "", err
 	}
 	item.Annotations++
-	if err := emit(ctx, &types.EventAnnotated{ItemId: item.Id, Annotator: annotatorStr, Label: msg.Label}); err != nil {
+	if err := kit.Emit(ctx, &types.EventAnnotated{ItemId: item.Id, Annotator: annotatorStr, Label: msg.Label}); err != nil {
 		return false, "", err
 	}
 	// ≥ rather than ==: if governance lowers annotators_per_item, an item
@@ -194,7 +192,7 @@ func (k Keeper) finalizeItem(ctx context.Context, params types.Params, item *typ
 	if err := k.Items.Set(ctx, item.Id, *item); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventItemFinalized{
+	return kit.Emit(ctx, &types.EventItemFinalized{
 		ItemId: item.Id, Status: item.Status, Label: item.Label, Agreed: agreed, Slashed: slashed,
 	})
 }
@@ -205,11 +203,7 @@ func (k Keeper) annotatorStats(ctx context.Context, annotator sdk.AccAddress) (t
 	if !errors.Is(err, collections.ErrNotFound) {
 		return stats, err
 	}
-	s, err := k.addrString(annotator)
-	if err != nil {
-		return types.AnnotatorStats{}, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
-	}
-	return types.AnnotatorStats{Annotator: s}, nil
+	return types.AnnotatorStats{Annotator: k.addrString(annotator)}, nil
 }
 
 // addDataPoints credits an agreeing annotator data_points_per_label
@@ -224,7 +218,7 @@ func (k Keeper) addDataPoints(ctx context.Context, params types.Params, annotato
 		return err
 	})
 	if err != nil {
-		k.logger(ctx).Error("data points not recorded", "annotator", annotatorStr, "item", itemID,
+		k.Logger(ctx).Error("data points not recorded", "annotator", annotatorStr, "item", itemID,
 			"points", params.DataPointsPerLabel, "err", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/training/types"
 )
 
@@ -38,7 +39,7 @@ func (k Keeper) RegisterDataset(ctx context.Context, msg *types.MsgRegisterDatas
 	if err := k.Datasets.Set(ctx, id, ds); err != nil {
 		return 0, err
 	}
-	return id, emit(ctx, &types.EventDatasetRegistered{DatasetId: id, Owner: owner, Name: msg.Name})
+	return id, kit.Emit(ctx, &types.EventDatasetRegistered{DatasetId: id, Owner: owner, Name: msg.Name})
 }
 
 // ContributeItem adds an item to a dataset and returns its id. An inline
@@ -103,7 +104,7 @@ func (k Keeper) ContributeItem(ctx context.Context, msg *types.MsgContributeItem
 	if err := k.Datasets.Set(ctx, ds.Id, ds); err != nil {
 		return 0, err
 	}
-	return id, emit(ctx, &types.EventItemContributed{
+	return id, kit.Emit(ctx, &types.EventItemContributed{
 		ItemId: id, DatasetId: ds.Id, Contributor: contributor, Digest: hex.EncodeToString(digest),
 	})
 }
@@ -124,9 +125,5 @@ func (k Keeper) canonicalAddr(s string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, err := k.addrString(bz)
-	if err != nil {
-		return "", errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
-	}
-	return out, nil
+	return k.addrString(bz), nil
 }

@@ -166,7 +166,7 @@ func (k Keeper) genesisKeyAddr(field, s string) (sdk.AccAddress, error) {
 	if err != nil {
 		return nil, err
 	}
-	if canonical, err := k.addrString(addr); err != nil || canonical != s {
+	if k.addrString(addr) != s {
 		return nil, errorsmod.Wrapf(types.ErrInvalidGenesis, "%s %q is not in canonical form", field, s)
 	}
 	return addr, nil
@@ -231,10 +231,7 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if err := k.TaskWorkers.Walk(ctx, nil, func(key collections.Pair[uint64, sdk.AccAddress]) (bool, error) {
-		worker, err := k.addrString(key.K2())
-		if err != nil {
-			return true, err
-		}
+		worker := k.addrString(key.K2())
 		gs.TaskWorkers = append(gs.TaskWorkers, types.TaskWorker{TaskId: key.K1(), Worker: worker})
 		return false, nil
 	}); err != nil {

@@ -166,10 +166,7 @@ func (q Querier) Task(ctx context.Context, req *types.QueryTaskRequest) (*types.
 	}
 	workers := make([]string, 0, len(keys))
 	for _, key := range keys {
-		w, err := q.addrString(key.K2())
-		if err != nil {
-			return nil, err
-		}
+		w := q.addrString(key.K2())
 		workers = append(workers, w)
 	}
 	return &types.QueryTaskResponse{Task: task, Workers: workers}, nil

@@ -17,6 +17,7 @@ import (
 
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 	"github.com/llmesh/mesh/x/training/types"
 )
@@ -132,7 +133,7 @@ func (k Keeper) RevealUpdate(ctx context.Context, msg *types.MsgRevealUpdate) er
 	if err := k.Rounds.Set(ctx, collections.Join(task.Id, round.Number), round); err != nil {
 		return err
 	}
-	if err := emit(ctx, &types.EventUpdateRevealed{TaskId: task.Id, Round: round.Number, Worker: worker, Samples: msg.Samples, Loss: msg.Loss}); err != nil {
+	if err := kit.Emit(ctx, &types.EventUpdateRevealed{TaskId: task.Id, Round: round.Number, Worker: worker, Samples: msg.Samples, Loss: msg.Loss}); err != nil {
 		return err
 	}
 	committed := countUpdates(round, func(u types.Update) bool { return len(u.Commitment) != 0 })
@@ -191,10 +192,7 @@ func (k Keeper) roundOf(ctx context.Context, workerStr string, taskID uint64, n 
 	if err != nil {
 		return types.Task{}, types.Round{}, "", err
 	}
-	worker, err := k.addrString(addr)
-	if err != nil {
-		return types.Task{}, types.Round{}, "", err
-	}
+	worker := k.addrString(addr)
 	task, err := k.getTask(ctx, taskID)
 	if err != nil {
 		return task, types.Round{}, "", err
@@ -254,7 +252,7 @@ func (k Keeper) advanceNow(ctx context.Context, taskID uint64) {
 		return k.advanceRound(cc, params, &task, &round)
 	})
 	if err != nil {
-		k.logger(ctx).Error("training: round left to its deadline", "task", taskID, "err", err)
+		k.Logger(ctx).Error("training: round left to its deadline", "task", taskID, "err", err)
 	}
 }
 
@@ -445,7 +443,7 @@ func (k Keeper) pay(ctx context.Context, taskID uint64, worker, provider string,
 		return k.pool.AddRewards(cc, types.ModuleName, addr, sdk.NewCoins(share))
 	})
 	if err != nil {
-		k.logger(ctx).Error("training: share not paid", "task", taskID, "worker", worker, "provider", provider, "err", err)
+		k.Logger(ctx).Error("training: share not paid", "task", taskID, "worker", worker, "provider", provider, "err", err)
 		return false
 	}
 	return true
@@ -466,7 +464,7 @@ func (k Keeper) slashAggregator(ctx context.Context, params types.Params, taskID
 		return err
 	})
 	if err != nil {
-		k.logger(ctx).Error("training: aggregator not slashed", "task", taskID, "round", round.Number, "worker", a.Worker, "err", err)
+		k.Logger(ctx).Error("training: aggregator not slashed", "task", taskID, "round", round.Number, "worker", a.Worker, "err", err)
 	}
 }
 
@@ -494,7 +492,7 @@ func (k Keeper) addTrainingPoints(ctx context.Context, params types.Params, task
 			return err
 		})
 		if err != nil {
-			k.logger(ctx).Error("training: points not recorded", "task", taskID, "round", round.Number, "worker", u.Worker, "err", err)
+			k.Logger(ctx).Error("training: points not recorded", "task", taskID, "round", round.Number, "worker", u.Worker, "err", err)
 		}
 	}
 }
@@ -511,7 +509,7 @@ func (k Keeper) recordOutcome(ctx context.Context, taskID uint64, worker string,
 		return err
 	})
 	if err != nil {
-		k.logger(ctx).Error("training: reputation not updated", "task", taskID, "worker", worker, "err", err)
+		k.Logger(ctx).Error("training: reputation not updated", "task", taskID, "worker", worker, "err", err)
 	}
 }
 
@@ -533,7 +531,7 @@ func (k Keeper) saveEndedRound(ctx context.Context, task *types.Task, round *typ
 	if round.Phase == types.ROUND_PHASE_FINALIZED {
 		ev.CheckpointDigest, ev.EvalLoss = hex.EncodeToString(round.CheckpointDigest), round.EvalLoss
 	}
-	return emit(ctx, ev)
+	return kit.Emit(ctx, ev)
 }
 
 // samplesCap is 2 × the lower median of the revealed updates' sample counts

@@ -19,6 +19,7 @@ import (
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/training/types"
 )
 
@@ -41,10 +42,7 @@ func (k Keeper) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (uint6
 		return 0, err
 	}
 	// State and events hold the canonical spelling (genesis compares strings).
-	creatorStr, err := k.addrString(creator)
-	if err != nil {
-		return 0, err
-	}
+	creatorStr := k.addrString(creator)
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return 0, err
@@ -112,7 +110,7 @@ func (k Keeper) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (uint6
 	if err := k.Tasks.Set(ctx, id, task); err != nil {
 		return 0, err
 	}
-	return id, emit(ctx, &types.EventTaskCreated{TaskId: id, Creator: creatorStr, BaseModelId: model.Id, Budget: msg.Budget.String()})
+	return id, kit.Emit(ctx, &types.EventTaskCreated{TaskId: id, Creator: creatorStr, BaseModelId: model.Id, Budget: msg.Budget.String()})
 }
 
 // JoinTask enters a worker in an OPEN or RUNNING task's draws: it must be
@@ -127,10 +125,7 @@ func (k Keeper) JoinTask(ctx context.Context, msg *types.MsgJoinTask) error {
 	if err != nil {
 		return err
 	}
-	workerStr, err := k.addrString(worker)
-	if err != nil {
-		return err
-	}
+	workerStr := k.addrString(worker)
 	task, err := k.getTask(ctx, msg.TaskId)
 	if err != nil {
 		return err
@@ -174,7 +169,7 @@ func (k Keeper) JoinTask(ctx context.Context, msg *types.MsgJoinTask) error {
 		return err
 	}
 	task.Workers++
-	if err := emit(ctx, &types.EventTaskJoined{TaskId: task.Id, Worker: workerStr}); err != nil {
+	if err := kit.Emit(ctx, &types.EventTaskJoined{TaskId: task.Id, Worker: workerStr}); err != nil {
 		return err
 	}
 	if task.Status == types.TASK_STATUS_OPEN && task.Workers >= max(task.ParticipantsPerRound, task.AggregatorsPerRound) {
@@ -222,7 +217,7 @@ func (k Keeper) endTask(ctx context.Context, task *types.Task) error {
 			return err
 		})
 		if err != nil {
-			k.logger(ctx).Error("training: candidate model not registered", "task", task.Id, "err", err)
+			k.Logger(ctx).Error("training: candidate model not registered", "task", task.Id, "err", err)
 		} else {
 			task.CandidateModelId = id
 		}
@@ -237,7 +232,7 @@ func (k Keeper) endTask(ctx context.Context, task *types.Task) error {
 			return err
 		}
 	}
-	return emit(ctx, &types.EventTaskEnded{TaskId: task.Id, Status: task.Status, CandidateModelId: task.CandidateModelId, Refunded: left.String()})
+	return kit.Emit(ctx, &types.EventTaskEnded{TaskId: task.Id, Status: task.Status, CandidateModelId: task.CandidateModelId, Refunded: left.String()})
 }
 
 // anyRoundFinalized reports whether one of the task's rounds FINALIZED,
@@ -321,7 +316,7 @@ func (k Keeper) startRounds(ctx context.Context, params types.Params, task *type
 			StartHeight: sdk.UnwrapSDKContext(ctx).BlockHeight(), Budget: roundBudget(task, n),
 		}
 		task.CurrentRound = n
-		if err := emit(ctx, &types.EventRoundStarted{TaskId: task.Id, Round: n}); err != nil {
+		if err := kit.Emit(ctx, &types.EventRoundStarted{TaskId: task.Id, Round: n}); err != nil {
 			return err
 		}
 		if err := k.saveEndedRound(ctx, task, &round, math.ZeroInt()); err != nil {
@@ -375,10 +370,7 @@ func (k Keeper) roundCandidates(ctx context.Context, taskID uint64) ([]roundCand
 		if !ok {
 			continue
 		}
-		worker, err := k.addrString(addr)
-		if err != nil {
-			return nil, err
-		}
+		worker := k.addrString(addr)
 		out = append(out, roundCandidate{addr: addr, worker: worker, provider: w.Provider})
 	}
 	return out, nil
@@ -441,5 +433,5 @@ func (k Keeper) openRound(ctx context.Context, params types.Params, task *types.
 		return err
 	}
 	task.CurrentRound = n
-	return emit(ctx, ev)
+	return kit.Emit(ctx, ev)
 }
