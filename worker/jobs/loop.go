@@ -30,11 +30,9 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/worker/health"
+	"github.com/llmesh/mesh/worker/internal/poll"
 	"github.com/llmesh/mesh/worker/state"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
@@ -159,36 +157,8 @@ func New(cfg Config) (*Loop, error) {
 func (l *Loop) Run(ctx context.Context) error {
 	l.log.Info("job loop started", "worker", l.chain.Address(), "state", l.cfg.Store.Dir(), "models", l.cfg.Models)
 	defer l.wg.Wait()
-	wait := l.cfg.PollInterval
-	for {
-		err := l.Step(ctx)
-		switch {
-		case ctx.Err() != nil:
-			l.log.Info("job loop stopped")
-			return ctx.Err()
-		case status.Code(err) == codes.Unimplemented:
-			if !l.once[onceKey{0, "unimplemented"}] {
-				l.once[onceKey{0, "unimplemented"}] = true
-				l.log.Warn("the node does not serve x/inference; polling it slowly", "every", l.cfg.MaxBackoff, "err", err)
-			}
-			wait = l.cfg.MaxBackoff
-		case err != nil:
-			l.log.Warn("job step failed", "err", err, "retry_in", wait)
-			wait = min(2*wait, l.cfg.MaxBackoff)
-		default:
-			wait = l.cfg.PollInterval
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			l.log.Info("job loop stopped")
-			return ctx.Err()
-		case <-l.wake: // an output is ready to commit
-			t.Stop()
-		case <-t.C:
-		}
-	}
+	return poll.Run(ctx, poll.Config{Name: "job loop", Logger: l.log, Interval: l.cfg.PollInterval, MaxBackoff: l.cfg.MaxBackoff,
+		Module: "inference", Wake: l.wake}, l.Step)
 }
 
 // Wait blocks until the inferences started so far are done (for tests).

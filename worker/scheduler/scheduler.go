@@ -30,6 +30,7 @@ import (
 	"github.com/llmesh/mesh/worker/backends"
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/worker/health"
+	"github.com/llmesh/mesh/worker/internal/poll"
 	"github.com/llmesh/mesh/worker/state"
 	"github.com/llmesh/mesh/x/compute/poc"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
@@ -123,28 +124,7 @@ func New(cfg Config) (*Scheduler, error) {
 // exponential backoff; Run only returns ctx's error.
 func (s *Scheduler) Run(ctx context.Context) error {
 	s.log.Info("scheduler started", "worker", s.chain.Address(), "backend", s.cfg.Backend.Name(), "state", s.cfg.Store.Dir())
-	wait := s.cfg.PollInterval
-	for {
-		err := s.Step(ctx)
-		switch {
-		case ctx.Err() != nil:
-			s.log.Info("scheduler stopped")
-			return ctx.Err()
-		case err != nil:
-			s.log.Warn("step failed", "err", err, "retry_in", wait)
-			wait = min(2*wait, s.cfg.MaxBackoff)
-		default:
-			wait = s.cfg.PollInterval
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			s.log.Info("scheduler stopped")
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
+	return poll.Run(ctx, poll.Config{Name: "scheduler", Logger: s.log, Interval: s.cfg.PollInterval, MaxBackoff: s.cfg.MaxBackoff}, s.Step)
 }
 
 // nodeErr counts and records a failed call to the node.

@@ -43,6 +43,7 @@ import (
 	"github.com/llmesh/mesh/worker/backends/embedded/federated"
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/worker/health"
+	"github.com/llmesh/mesh/worker/internal/poll"
 	trainingtypes "github.com/llmesh/mesh/x/training/types"
 )
 
@@ -199,32 +200,8 @@ func New(cfg Config) (*Loop, error) {
 func (l *Loop) Run(ctx context.Context) error {
 	l.log.Info("training loop started", "worker", l.chain.Address(), "auto", l.cfg.Auto, "tasks", l.cfg.Tasks,
 		"blob_url", l.cfg.BlobURL, "blobs", l.cfg.Blobs.Dir(), "records", l.cfg.Records.Dir())
-	wait := l.cfg.PollInterval
-	for {
-		err := l.Step(ctx)
-		switch {
-		case ctx.Err() != nil:
-			l.log.Info("training loop stopped")
-			return ctx.Err()
-		case status.Code(err) == codes.Unimplemented:
-			l.logOnce(slog.LevelWarn, onceKey{what: "unimplemented"}, "the node does not serve x/training; polling it slowly",
-				"every", l.cfg.MaxBackoff, "err", err)
-			wait = l.cfg.MaxBackoff
-		case err != nil:
-			l.log.Warn("training step failed", "err", err, "retry_in", wait)
-			wait = min(2*wait, l.cfg.MaxBackoff)
-		default:
-			wait = l.cfg.PollInterval
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			l.log.Info("training loop stopped")
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
+	return poll.Run(ctx, poll.Config{Name: "training loop", Logger: l.log, Interval: l.cfg.PollInterval, MaxBackoff: l.cfg.MaxBackoff,
+		Module: "training"}, l.Step)
 }
 
 // Step does one block's work: nothing when the height has not moved since
