@@ -10,6 +10,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
 	"github.com/llmesh/mesh/x/rewards/types"
 )
@@ -97,14 +98,7 @@ func (k Keeper) scan(ctx context.Context, account sdk.AccAddress, maxEpochs uint
 // closed epochs — a second claim gets it), and ErrInsufficientFund should
 // claimed ever exceed what an epoch reserved.
 func (k Keeper) Claim(ctx context.Context, claimant, account sdk.AccAddress) (*types.MsgClaimRewardsResponse, error) {
-	claimantStr, err := k.addrString(claimant)
-	if err != nil {
-		return nil, err
-	}
-	accountStr, err := k.addrString(account)
-	if err != nil {
-		return nil, err
-	}
+	claimantStr, accountStr := k.addrString(claimant), k.addrString(account)
 	hasPool, err := k.pool.HasPool(ctx, account)
 	if err != nil {
 		return nil, err
@@ -129,7 +123,7 @@ func (k Keeper) Claim(ctx context.Context, claimant, account sdk.AccAddress) (*t
 			return nil, err
 		}
 	}
-	return resp, emit(ctx, &types.EventRewardsClaimed{
+	return resp, kit.Emit(ctx, &types.EventRewardsClaimed{
 		Claimant: claimantStr, Account: accountStr, Amount: e.amount.String(), Epochs: e.epochs,
 		FirstEpoch: e.first, LastEpoch: e.last, ToPool: hasPool, Withdrawn: resp.Withdrawn.String(), More: e.more,
 	})
@@ -205,12 +199,8 @@ func (h poolHooks) BeforeSharesChange(ctx context.Context, provider sdk.AccAddre
 	if err != nil || e.epochs == 0 {
 		return err
 	}
-	accountStr, err := h.k.addrString(provider)
-	if err != nil {
-		return err
-	}
-	return emit(ctx, &types.EventRewardsClaimed{
-		Account: accountStr, Amount: e.amount.String(), Epochs: e.epochs,
+	return kit.Emit(ctx, &types.EventRewardsClaimed{
+		Account: h.k.addrString(provider), Amount: e.amount.String(), Epochs: e.epochs,
 		FirstEpoch: e.first, LastEpoch: e.last, ToPool: true, Withdrawn: sdk.NewCoins().String(), More: e.more,
 	})
 }

@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -43,7 +44,7 @@ func (h Hooks) AfterEpochEnd(ctx context.Context, identifier string, _ int64) er
 		return nil
 	}
 	if err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error { _, err := h.k.CloseEpoch(cc); return err }); err != nil {
-		h.k.logger(ctx).Error("reward epoch not closed", "err", err)
+		h.k.Logger(ctx).Error("reward epoch not closed", "err", err)
 	}
 	return nil
 }
@@ -128,14 +129,14 @@ func (k Keeper) CloseEpoch(ctx context.Context) (types.EpochSummary, error) {
 	}
 
 	for _, c := range summary.Categories {
-		if err := emit(ctx, &types.EventCategoryRate{
+		if err := kit.Emit(ctx, &types.EventCategoryRate{
 			Epoch: epoch, Category: c.Category, Points: c.Points.String(),
 			Allocated: c.Allocated.String(), Rate: c.Rate.String(), Reserved: c.Reserved.String(),
 		}); err != nil {
 			return types.EpochSummary{}, err
 		}
 	}
-	return summary, emit(ctx, &types.EventEpochClosed{
+	return summary, kit.Emit(ctx, &types.EventEpochClosed{
 		Epoch: epoch, Pot: pot.String(), Reserved: reservedAll.String(), Carried: carried.String(), Categories: uint32(len(summary.Categories)),
 	})
 }

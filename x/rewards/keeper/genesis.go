@@ -92,21 +92,13 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if err := k.Points.Walk(ctx, nil, func(key collections.Triple[sdk.AccAddress, uint64, string], points uint64) (bool, error) {
-		account, err := k.addrString(key.K1())
-		if err != nil {
-			return true, err
-		}
-		gs.Points = append(gs.Points, types.PointsRecord{Account: account, Epoch: key.K2(), Category: key.K3(), Points: points})
+		gs.Points = append(gs.Points, types.PointsRecord{Account: k.addrString(key.K1()), Epoch: key.K2(), Category: key.K3(), Points: points})
 		return false, nil
 	}); err != nil {
 		return nil, err
 	}
 	if err := k.Contributors.Walk(ctx, nil, func(key collections.Pair[string, sdk.AccAddress], index uint64) (bool, error) {
-		account, err := k.addrString(key.K2())
-		if err != nil {
-			return true, err
-		}
-		gs.Contributors = append(gs.Contributors, types.Contributor{Category: key.K1(), Account: account, Index: index})
+		gs.Contributors = append(gs.Contributors, types.Contributor{Category: key.K1(), Account: k.addrString(key.K2()), Index: index})
 		return false, nil
 	}); err != nil {
 		return nil, err

@@ -7,13 +7,12 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
-	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
-	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -130,22 +129,11 @@ func (k Keeper) Pot(ctx context.Context) (pot, owed sdk.Coins, err error) {
 	return pot, owed, nil
 }
 
-func (k Keeper) logger(ctx context.Context) log.Logger {
-	return sdk.UnwrapSDKContext(ctx).Logger().With(log.ModuleKey, "x/"+types.ModuleName)
-}
+// Logger returns the module's logger.
+func (k Keeper) Logger(ctx context.Context) log.Logger { return kit.Logger(ctx, types.ModuleName) }
 
-func (k Keeper) addrString(addr sdk.AccAddress) (string, error) {
-	return k.ak.AddressCodec().BytesToString(addr)
-}
+func (k Keeper) addrString(a sdk.AccAddress) string { return kit.AddrString(k.ak.AddressCodec(), a) }
 
 func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
-	bz, err := k.ak.AddressCodec().StringToBytes(s)
-	if err != nil {
-		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%q: %v", s, err)
-	}
-	return bz, nil
-}
-
-func emit(ctx context.Context, ev proto.Message) error {
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+	return kit.AddrBytes(k.ak.AddressCodec(), s, types.ErrInvalidAddress)
 }

@@ -12,6 +12,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -32,10 +33,7 @@ func (k Keeper) AddPoints(ctx context.Context, category string, account sdk.AccA
 	if len(account) == 0 {
 		return 0, errorsmod.Wrap(types.ErrInvalidAddress, "empty account")
 	}
-	accStr, err := k.addrString(account)
-	if err != nil {
-		return 0, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
-	}
+	accStr := k.addrString(account)
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return 0, err
@@ -129,7 +127,7 @@ func (k Keeper) AddPoints(ctx context.Context, category string, account sdk.AccA
 	if err := k.Epochs.Set(ctx, epoch, summary); err != nil {
 		return 0, err
 	}
-	return credited, emit(ctx, &types.EventPointsAdded{
+	return credited, kit.Emit(ctx, &types.EventPointsAdded{
 		Category: category, Account: accStr, Epoch: epoch, BasePoints: points, Points: credited, Bonuses: strings.Join(bonuses, ","),
 	})
 }

@@ -9,6 +9,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -19,7 +20,7 @@ import (
 // logged.
 func (k Keeper) BeginBlocker(ctx context.Context) error {
 	if err := cachectx.RunRecoverOutOfGas(ctx, k.splitBlockRewards); err != nil {
-		k.logger(ctx).Error("block reward split skipped", "err", err)
+		k.Logger(ctx).Error("block reward split skipped", "err", err)
 	}
 	return nil
 }
@@ -55,7 +56,7 @@ func (k Keeper) splitBlockRewards(ctx sdk.Context) error {
 	if collected.IsZero() && protocol.IsZero() {
 		return nil
 	}
-	return emit(ctx, &types.EventBlockRewardSplit{
+	return kit.Emit(ctx, &types.EventBlockRewardSplit{
 		Collected:    collected.String(),
 		Compute:      compute.String(),
 		Treasury:     treasury.String(),
