@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 
+	errorsmod "cosmossdk.io/errors"
+
 	"github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/internal/kit"
 )
@@ -14,6 +16,9 @@ import (
 // id) and emits the same EventModelRegistered.
 func (k Keeper) RegisterCandidateModel(ctx context.Context, m types.Model) error {
 	m.Status = types.MODEL_STATUS_CANDIDATE
+	if err := types.ValidateModel(m); err != nil {
+		return errorsmod.Wrap(types.ErrInvalidModel, err.Error())
+	}
 	if err := k.RegisterModel(ctx, m); err != nil {
 		return err
 	}

@@ -20,9 +20,6 @@ import (
 // commit_end. The last assigned worker to commit opens the reveal phase at
 // once; otherwise the EndBlocker of commit_end does.
 func (k Keeper) CommitResult(ctx context.Context, worker sdk.AccAddress, jobID uint64, commitment []byte) (types.Job, error) {
-	if len(commitment) != types.CommitmentLength {
-		return types.Job{}, errorsmod.Wrapf(types.ErrInvalidCommitment, "%d bytes, want %d", len(commitment), types.CommitmentLength)
-	}
 	job, err := k.GetJob(ctx, jobID)
 	if err != nil {
 		return job, err

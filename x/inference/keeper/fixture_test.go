@@ -418,6 +418,15 @@ func (f *fixture) requireRejected(want error, fn func() error, what ...string) {
 	require.Len(f.t, f.ctx.EventManager().Events(), events, "events emitted by a rejected message %v", what)
 }
 
+// deliver runs msg as a transaction does: ValidateBasic (CheckTx), then the handler.
+func deliver[M sdk.HasValidateBasic, R any](ctx context.Context, handle func(context.Context, M) (R, error), msg M) error {
+	if err := msg.ValidateBasic(); err != nil {
+		return err
+	}
+	_, err := handle(ctx, msg)
+	return err
+}
+
 // events returns the typed events of one proto type emitted in this block.
 func (f *fixture) events(typ string) []sdk.Event {
 	var out []sdk.Event

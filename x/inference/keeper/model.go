@@ -23,11 +23,8 @@ func (k Keeper) GetModel(ctx context.Context, id string) (types.Model, error) {
 	return m, nil
 }
 
-// RegisterModel adds a new model.
+// RegisterModel adds a new model, checked by ValidateBasic of its message.
 func (k Keeper) RegisterModel(ctx context.Context, m types.Model) error {
-	if err := types.ValidateModel(m); err != nil {
-		return errorsmod.Wrap(types.ErrInvalidModel, err.Error())
-	}
 	exists, err := k.Models.Has(ctx, m.Id)
 	if err != nil {
 		return err
@@ -39,11 +36,8 @@ func (k Keeper) RegisterModel(ctx context.Context, m types.Model) error {
 }
 
 // UpdateModel replaces a registered model (same id), e.g. to change its
-// status, price or weights.
+// status, price or weights; the model is checked by ValidateBasic.
 func (k Keeper) UpdateModel(ctx context.Context, m types.Model) error {
-	if err := types.ValidateModel(m); err != nil {
-		return errorsmod.Wrap(types.ErrInvalidModel, err.Error())
-	}
 	if _, err := k.GetModel(ctx, m.Id); err != nil {
 		return err
 	}

@@ -24,9 +24,6 @@ func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{Keeper: k} }
 
 // RequestInference escrows max_fee and assigns workers to a new job.
 func (s msgServer) RequestInference(ctx context.Context, msg *types.MsgRequestInference) (*types.MsgRequestInferenceResponse, error) {
-	if err := msg.Validate(s.addressCodec); err != nil {
-		return nil, err
-	}
 	requester, err := s.addrBytes(msg.Requester)
 	if err != nil {
 		return nil, err
@@ -44,9 +41,6 @@ func (s msgServer) RequestInference(ctx context.Context, msg *types.MsgRequestIn
 
 // CommitResult records the signing worker's commitment.
 func (s msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult) (*types.MsgCommitResultResponse, error) {
-	if err := msg.Validate(s.addressCodec); err != nil {
-		return nil, err
-	}
 	worker, err := s.addrBytes(msg.Worker)
 	if err != nil {
 		return nil, err
@@ -60,9 +54,6 @@ func (s msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 // RevealResult records the signing worker's answer (and settles the job on
 // the last reveal).
 func (s msgServer) RevealResult(ctx context.Context, msg *types.MsgRevealResult) (*types.MsgRevealResultResponse, error) {
-	if err := msg.Validate(s.addressCodec); err != nil {
-		return nil, err
-	}
 	worker, err := s.addrBytes(msg.Worker)
 	if err != nil {
 		return nil, err
@@ -78,9 +69,6 @@ func (s msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterMode
 	if err := s.checkAuthority(msg.Authority); err != nil {
 		return nil, err
 	}
-	if err := msg.Validate(s.addressCodec); err != nil {
-		return nil, err
-	}
 	if err := s.Keeper.RegisterModel(ctx, msg.Model); err != nil {
 		return nil, err
 	}
@@ -92,9 +80,6 @@ func (s msgServer) UpdateModel(ctx context.Context, msg *types.MsgUpdateModel) (
 	if err := s.checkAuthority(msg.Authority); err != nil {
 		return nil, err
 	}
-	if err := msg.Validate(s.addressCodec); err != nil {
-		return nil, err
-	}
 	if err := s.Keeper.UpdateModel(ctx, msg.Model); err != nil {
 		return nil, err
 	}
@@ -104,9 +89,6 @@ func (s msgServer) UpdateModel(ctx context.Context, msg *types.MsgUpdateModel) (
 // UpdateParams replaces the params (authority only).
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
 	if err := s.checkAuthority(msg.Authority); err != nil {
-		return nil, err
-	}
-	if err := msg.Validate(s.addressCodec); err != nil {
 		return nil, err
 	}
 	if err := s.Params.Set(ctx, msg.Params); err != nil {

@@ -115,8 +115,7 @@ func TestAuthorityMessages(t *testing.T) {
 	bad := m
 	bad.Runtime = "docker:x"
 	f.requireRejected(types.ErrInvalidModel, func() error {
-		_, err := f.msg.RegisterModel(f.ctx, &types.MsgRegisterModel{Authority: f.authority, Model: bad})
-		return err
+		return deliver(f.ctx, f.msg.RegisterModel, &types.MsgRegisterModel{Authority: f.authority, Model: bad})
 	})
 	_, err := f.msg.RegisterModel(f.ctx, &types.MsgRegisterModel{Authority: f.authority, Model: m})
 	require.NoError(t, err)
@@ -145,8 +144,7 @@ func TestAuthorityMessages(t *testing.T) {
 	p := types.DefaultParams()
 	p.FeeBurnBps = 9500
 	f.requireRejected(types.ErrInvalidParams, func() error {
-		_, err := f.msg.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: f.authority, Params: p})
-		return err
+		return deliver(f.ctx, f.msg.UpdateParams, &types.MsgUpdateParams{Authority: f.authority, Params: p})
 	})
 	f.requireRejected(types.ErrInvalidAuthority, func() error {
 		_, err := f.msg.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: stranger, Params: types.DefaultParams()})

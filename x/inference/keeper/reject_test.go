@@ -59,10 +59,7 @@ func TestRequestRejected(t *testing.T) {
 	for _, tc := range cases {
 		msg := f.requestMsg(requester)
 		tc.mutate(msg)
-		f.requireRejected(tc.want, func() error {
-			_, err := f.msg.RequestInference(f.ctx, msg)
-			return err
-		}, tc.name)
+		f.requireRejected(tc.want, func() error { return deliver(f.ctx, f.msg.RequestInference, msg) }, tc.name)
 	}
 
 	// The same request, well formed, goes through (a long deadline and a URI input too).
@@ -89,10 +86,10 @@ func TestCommitRevealRejected(t *testing.T) {
 	})
 	ws := f.assigned(jobID)
 	commit := func(m *types.MsgCommitResult) func() error {
-		return func() error { _, err := f.msg.CommitResult(f.ctx, m); return err }
+		return func() error { return deliver(f.ctx, f.msg.CommitResult, m) }
 	}
 	reveal := func(m *types.MsgRevealResult) func() error {
-		return func() error { _, err := f.msg.RevealResult(f.ctx, m); return err }
+		return func() error { return deliver(f.ctx, f.msg.RevealResult, m) }
 	}
 
 	f.next()

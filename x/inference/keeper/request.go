@@ -27,14 +27,11 @@ import (
 // umesh or in fee_denoms. The fee charged if the job is finalized is
 // price × r, fixed now; the rest of max_fee is refunded when the job ends.
 //
-// Other modules (x/dao) may call it directly: it runs the message's
-// stateless checks itself and emits EventInferenceRequested, then one
-// EventJobAssigned per worker or EventJobQueued.
+// Other modules (x/dao) may call it directly, with a message that passed
+// ValidateBasic (the keeper does not repeat it). It emits
+// EventInferenceRequested, then one EventJobAssigned per worker or EventJobQueued.
 func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, msg *types.MsgRequestInference) (types.Job, error) {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	if err := msg.Validate(k.addressCodec); err != nil {
-		return types.Job{}, err
-	}
 	if msg.Requester != k.addrString(requester) {
 		return types.Job{}, errorsmod.Wrapf(types.ErrInvalidAddress, "requester %s does not match %s", msg.Requester, k.addrString(requester))
 	}

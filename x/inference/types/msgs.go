@@ -3,7 +3,6 @@ package types
 import (
 	"bytes"
 
-	"cosmossdk.io/core/address"
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -11,24 +10,25 @@ import (
 	"github.com/llmesh/mesh/x/internal/validate"
 )
 
-// Stateless checks of every Msg. The msg server runs them first, with the
-// chain's address codec, so a malformed message fails before any state is
-// read. Checks that need params or state (sizes against the params, model,
-// fee denom, callback registry) are done by the keeper.
+// Stateless checks of every Msg. baseapp runs ValidateBasic in CheckTx, so a
+// malformed message is refused before it reaches a block; a module that
+// builds a Msg itself (x/dao) runs it before calling the keeper. Checks that
+// need params or state (sizes against the params, model, fee denom, callback
+// registry) are done by the keeper.
 
 var (
-	_ sdk.Msg = &MsgRequestInference{}
-	_ sdk.Msg = &MsgCommitResult{}
-	_ sdk.Msg = &MsgRevealResult{}
-	_ sdk.Msg = &MsgRegisterModel{}
-	_ sdk.Msg = &MsgUpdateModel{}
-	_ sdk.Msg = &MsgUpdateParams{}
+	_ sdk.HasValidateBasic = &MsgRequestInference{}
+	_ sdk.HasValidateBasic = &MsgCommitResult{}
+	_ sdk.HasValidateBasic = &MsgRevealResult{}
+	_ sdk.HasValidateBasic = &MsgRegisterModel{}
+	_ sdk.HasValidateBasic = &MsgUpdateModel{}
+	_ sdk.HasValidateBasic = &MsgUpdateParams{}
 )
 
-// Validate checks the requester, model id, input form, fee, mode, tolerance,
+// ValidateBasic checks the requester, model id, input form, fee, mode, tolerance,
 // deadline and callback name.
-func (m *MsgRequestInference) Validate(ac address.Codec) error {
-	if err := validateMsgAddress(ac, "requester", m.Requester); err != nil {
+func (m *MsgRequestInference) ValidateBasic() error {
+	if err := validateMsgAddress("requester", m.Requester); err != nil {
 		return err
 	}
 	if err := ValidateModelID(m.ModelId); err != nil {
@@ -85,9 +85,9 @@ func ValidateInputForm(input, digest []byte, uri string) error {
 	return nil
 }
 
-// Validate checks the worker and the commitment length.
-func (m *MsgCommitResult) Validate(ac address.Codec) error {
-	if err := validateMsgAddress(ac, "worker", m.Worker); err != nil {
+// ValidateBasic checks the worker and the commitment length.
+func (m *MsgCommitResult) ValidateBasic() error {
+	if err := validateMsgAddress("worker", m.Worker); err != nil {
 		return err
 	}
 	if len(m.Commitment) != CommitmentLength {
@@ -96,12 +96,12 @@ func (m *MsgCommitResult) Validate(ac address.Codec) error {
 	return nil
 }
 
-// Validate checks the worker, the salt and the output form: inline when
+// ValidateBasic checks the worker, the salt and the output form: inline when
 // output_uri is empty (any length up to the bound, even empty; output_digest,
 // if given, must be its SHA-256), or by URI: no inline bytes, a 32-byte
 // output_digest and the output_uri.
-func (m *MsgRevealResult) Validate(ac address.Codec) error {
-	if err := validateMsgAddress(ac, "worker", m.Worker); err != nil {
+func (m *MsgRevealResult) ValidateBasic() error {
+	if err := validateMsgAddress("worker", m.Worker); err != nil {
 		return err
 	}
 	if len(m.Salt) < MinSaltLength || len(m.Salt) > MaxSaltLength {
@@ -137,31 +137,25 @@ func (m *MsgRevealResult) RevealedDigest() []byte {
 	return m.OutputDigest
 }
 
-// Validate checks the authority address and the model.
-func (m *MsgRegisterModel) Validate(ac address.Codec) error {
-	if err := validateMsgAddress(ac, "authority", m.Authority); err != nil {
+// ValidateBasic checks the authority address and the model.
+func (m *MsgRegisterModel) ValidateBasic() error { return validateModelMsg(m.Authority, m.Model) }
+
+// ValidateBasic checks the authority address and the model.
+func (m *MsgUpdateModel) ValidateBasic() error { return validateModelMsg(m.Authority, m.Model) }
+
+func validateModelMsg(authority string, model Model) error {
+	if err := validateMsgAddress("authority", authority); err != nil {
 		return err
 	}
-	if err := ValidateModel(m.Model); err != nil {
+	if err := ValidateModel(model); err != nil {
 		return errorsmod.Wrap(ErrInvalidModel, err.Error())
 	}
 	return nil
 }
 
-// Validate checks the authority address and the model.
-func (m *MsgUpdateModel) Validate(ac address.Codec) error {
-	if err := validateMsgAddress(ac, "authority", m.Authority); err != nil {
-		return err
-	}
-	if err := ValidateModel(m.Model); err != nil {
-		return errorsmod.Wrap(ErrInvalidModel, err.Error())
-	}
-	return nil
-}
-
-// Validate checks the authority address and the params.
-func (m *MsgUpdateParams) Validate(ac address.Codec) error {
-	if err := validateMsgAddress(ac, "authority", m.Authority); err != nil {
+// ValidateBasic checks the authority address and the params.
+func (m *MsgUpdateParams) ValidateBasic() error {
+	if err := validateMsgAddress("authority", m.Authority); err != nil {
 		return err
 	}
 	if err := m.Params.Validate(); err != nil {
@@ -170,9 +164,9 @@ func (m *MsgUpdateParams) Validate(ac address.Codec) error {
 	return nil
 }
 
-func validateMsgAddress(ac address.Codec, field, s string) error {
-	if _, err := ac.StringToBytes(s); err != nil {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s %q: %v", field, s, err)
+func validateMsgAddress(field, s string) error {
+	if err := validate.Address(s); err != nil {
+		return errorsmod.Wrapf(ErrInvalidAddress, "%s: %v", field, err)
 	}
 	return nil
 }

@@ -164,7 +164,7 @@ func TestMsgValidate(t *testing.T) {
 		{Worker: worker, JobId: 1, OutputDigest: types.Digest(nil), Salt: salt},
 	}
 	for i, m := range ok {
-		require.NoError(t, m.Validate(ac), "case %d", i)
+		require.NoError(t, m.ValidateBasic(), "case %d", i)
 	}
 	require.Equal(t, types.Digest(nil), ok[3].RevealedDigest())
 	require.Equal(t, types.Digest([]byte("big")), ok[2].RevealedDigest())
@@ -178,10 +178,10 @@ func TestMsgValidate(t *testing.T) {
 		{Worker: "nope", JobId: 1, Output: []byte("4"), Salt: salt},
 	}
 	for i, m := range bad {
-		require.Error(t, m.Validate(ac), "case %d", i)
+		require.Error(t, m.ValidateBasic(), "case %d", i)
 	}
-	require.ErrorIs(t, (&types.MsgCommitResult{Worker: worker, Commitment: []byte{1}}).Validate(ac), types.ErrInvalidCommitment)
-	require.NoError(t, (&types.MsgCommitResult{Worker: worker, Commitment: make([]byte, 32)}).Validate(ac))
-	require.ErrorIs(t, (&types.MsgUpdateParams{Authority: worker}).Validate(ac), types.ErrInvalidParams)
-	require.NoError(t, (&types.MsgUpdateParams{Authority: worker, Params: types.DefaultParams()}).Validate(ac))
+	require.ErrorIs(t, (&types.MsgCommitResult{Worker: worker, Commitment: []byte{1}}).ValidateBasic(), types.ErrInvalidCommitment)
+	require.NoError(t, (&types.MsgCommitResult{Worker: worker, Commitment: make([]byte, 32)}).ValidateBasic())
+	require.ErrorIs(t, (&types.MsgUpdateParams{Authority: worker}).ValidateBasic(), types.ErrInvalidParams)
+	require.NoError(t, (&types.MsgUpdateParams{Authority: worker, Params: types.DefaultParams()}).ValidateBasic())
 }
