@@ -79,10 +79,7 @@ type Store struct {
 // Open opens (creating) the store in dir and removes temporary files left
 // by a crash in the middle of a write.
 func Open(dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	if err := atomicfile.RemoveTemps(dir); err != nil {
+	if err := atomicfile.OpenDir(dir); err != nil {
 		return nil, err
 	}
 	return &Store{dir: dir}, nil

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -30,10 +29,7 @@ type BlobStore struct {
 // OpenBlobs opens (creating) a blob store in dir and removes the temporary
 // files a crash left.
 func OpenBlobs(dir string) (*BlobStore, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	if err := atomicfile.RemoveTemps(dir); err != nil {
+	if err := atomicfile.OpenDir(dir); err != nil {
 		return nil, err
 	}
 	return &BlobStore{dir: dir}, nil
@@ -49,10 +45,7 @@ func (s *BlobStore) Put(data []byte) ([32]byte, error) {
 	if _, ok, err := s.Get(sum[:]); err == nil && ok {
 		return sum, nil
 	}
-	return sum, atomicfile.Write(s.dir, name, 0o644, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
+	return sum, atomicfile.WriteBytes(s.dir, name, 0o644, data)
 }
 
 // Get returns the blob with SHA-256 digest. found is false when there is

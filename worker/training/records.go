@@ -94,10 +94,7 @@ type Records struct {
 
 // OpenRecords opens (creating) the records directory.
 func OpenRecords(dir string) (*Records, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	if err := atomicfile.RemoveTemps(dir); err != nil {
+	if err := atomicfile.OpenDir(dir); err != nil {
 		return nil, err
 	}
 	return &Records{dir: dir}, nil

@@ -13,7 +13,7 @@ import (
 )
 
 // TmpMarker is in the name of every temporary file Write creates;
-// RemoveTemps deletes the ones a crash left behind.
+// OpenDir deletes the ones a crash left behind.
 const TmpMarker = ".tmp-"
 
 // Write writes dir/name through a temporary file in dir that is filled by
@@ -56,8 +56,12 @@ func WriteBytes(dir, name string, perm os.FileMode, data []byte) error {
 	})
 }
 
-// RemoveTemps deletes the temporary files a crash left in dir.
-func RemoveTemps(dir string) error {
+// OpenDir creates dir (mode 0700) when it is missing and deletes the
+// temporary files a crash left in it.
+func OpenDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err

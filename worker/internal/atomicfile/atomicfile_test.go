@@ -14,7 +14,7 @@ import (
 )
 
 // A write lands whole with its mode; a failing one leaves neither the file
-// nor a temporary; RemoveTemps cleans what a crash left.
+// nor a temporary; OpenDir cleans what a crash left.
 func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, atomicfile.WriteBytes(dir, "a", 0o644, []byte("hello")))
@@ -35,7 +35,7 @@ func TestWrite(t *testing.T) {
 	require.Len(t, entries, 1, "only a")
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "c"+atomicfile.TmpMarker+"123"), []byte("x"), 0o600))
-	require.NoError(t, atomicfile.RemoveTemps(dir))
+	require.NoError(t, atomicfile.OpenDir(dir))
 	entries, err = os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
