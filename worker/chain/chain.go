@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	errorsmod "cosmossdk.io/errors"
@@ -72,6 +73,24 @@ type TxResult struct {
 	Height int64
 	// Err is nil for a successful tx, else a *TxError.
 	Err error
+}
+
+// LogResend logs, before a tx whose effect has not shown is broadcast
+// again, what became of it: r is TxResult's answer for hash, where the
+// query the effect should show in ("in the job"; empty for none).
+func (r TxResult) LogResend(log *slog.Logger, what, where, hash string, args ...any) {
+	args = append(args, "tx", hash)
+	switch {
+	case !r.Found:
+		log.Warn(what+" not in a block yet, broadcasting again", args...)
+	case r.Err != nil:
+		log.Warn(what+" failed in its block, broadcasting again", append(args, "err", r.Err)...)
+	default:
+		if where != "" {
+			where += " "
+		}
+		log.Warn(what+" included but not visible "+where+"yet, broadcasting again", append(args, "height", r.Height)...)
+	}
 }
 
 // TxError is a tx rejected by CheckTx or failed in its block, with the ABCI

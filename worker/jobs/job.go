@@ -230,14 +230,7 @@ func (l *Loop) checkPending(ctx context.Context, job uint64, what, hash string) 
 	if err != nil {
 		return l.nodeErr("tx result", err)
 	}
-	switch {
-	case !res.Found:
-		l.log.Warn(what+" not in a block yet, broadcasting again", "job", job, "tx", hash)
-	case res.Err != nil:
-		l.log.Warn(what+" failed in its block, broadcasting again", "job", job, "tx", hash, "err", res.Err)
-	default:
-		l.log.Warn(what+" included but not visible in the job yet, broadcasting again", "job", job, "tx", hash, "height", res.Height)
-	}
+	res.LogResend(l.log, what, "in the job", hash, "job", job)
 	return nil
 }
 

@@ -291,14 +291,7 @@ func (s *Scheduler) checkPending(ctx context.Context, epoch int64, what, hash st
 	if err != nil {
 		return s.nodeErr("tx result", err)
 	}
-	switch {
-	case !res.Found:
-		s.log.Warn(what+" not in a block yet, broadcasting again", "epoch", epoch, "tx", hash)
-	case res.Err != nil:
-		s.log.Warn(what+" failed in its block, broadcasting again", "epoch", epoch, "tx", hash, "err", res.Err)
-	default:
-		s.log.Warn(what+" included but not visible in the challenge yet, broadcasting again", "epoch", epoch, "tx", hash, "height", res.Height)
-	}
+	res.LogResend(s.log, what, "in the challenge", hash, "epoch", epoch)
 	return nil
 }
 

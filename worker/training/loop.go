@@ -518,15 +518,9 @@ func (l *Loop) logOnce(level slog.Level, k onceKey, msg string, args ...any) {
 // blocks, before it is sent again, and logs why.
 func (l *Loop) checkPending(ctx context.Context, what, hash string, args ...any) {
 	res, err := l.chain.TxResult(ctx, hash)
-	args = append(args, "tx", hash)
-	switch {
-	case err != nil:
-		l.log.Warn(what+" tx lookup failed, broadcasting again", append(args, "err", err)...)
-	case !res.Found:
-		l.log.Warn(what+" not in a block yet, broadcasting again", args...)
-	case res.Err != nil:
-		l.log.Warn(what+" failed in its block, broadcasting again", append(args, "err", res.Err)...)
-	default:
-		l.log.Warn(what+" included but not visible yet, broadcasting again", append(args, "height", res.Height)...)
+	if err != nil {
+		l.log.Warn(what+" tx lookup failed, broadcasting again", append(args, "tx", hash, "err", err)...)
+		return
 	}
+	res.LogResend(l.log, what, "", hash, args...)
 }
