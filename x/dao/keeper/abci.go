@@ -11,6 +11,7 @@ import (
 
 	"github.com/llmesh/mesh/x/dao/types"
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // EndBlocker ends the voting of the proposals whose voting_end has come
@@ -32,12 +33,12 @@ import (
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	defer func() {
 		if r := recover(); r != nil {
-			k.logger(ctx).Error("x/dao end blocker panicked", "panic", r)
+			k.Logger(ctx).Error("x/dao end blocker panicked", "panic", r)
 		}
 	}()
 	params, err := k.Params.Get(ctx)
 	if err != nil {
-		k.logger(ctx).Error("x/dao end blocker: params", "err", err)
+		k.Logger(ctx).Error("x/dao end blocker: params", "err", err)
 		return nil
 	}
 	budget := int(params.MaxProposalsPerBlock)
@@ -45,7 +46,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 
 	ended, err := dueKeys(ctx, k.VotingQueue, now, budget)
 	if err != nil {
-		k.logger(ctx).Error("x/dao end blocker: voting queue", "err", err)
+		k.Logger(ctx).Error("x/dao end blocker: voting queue", "err", err)
 		return nil
 	}
 	for _, key := range ended {
@@ -57,7 +58,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	}
 	expired, err := dueKeys(ctx, k.ExecutionQueue, now, budget)
 	if err != nil {
-		k.logger(ctx).Error("x/dao end blocker: execution queue", "err", err)
+		k.Logger(ctx).Error("x/dao end blocker: execution queue", "err", err)
 		return nil
 	}
 	for _, key := range expired {
@@ -109,12 +110,12 @@ func (k Keeper) processQueued(ctx context.Context, queue collections.KeySet[coll
 	if err == nil {
 		return
 	}
-	k.logger(ctx).Error("x/dao: proposal skipped", "proposal", id, "queue", name, "err", err)
+	k.Logger(ctx).Error("x/dao: proposal skipped", "proposal", id, "queue", name, "err", err)
 	if err := queue.Remove(ctx, key); err != nil {
-		k.logger(ctx).Error("x/dao: drop skipped proposal from its queue", "proposal", id, "queue", name, "err", err)
+		k.Logger(ctx).Error("x/dao: drop skipped proposal from its queue", "proposal", id, "queue", name, "err", err)
 	}
-	if err := emit(ctx, &types.EventProposalSkipped{ProposalId: id, Queue: name, Error: err.Error()}); err != nil {
-		k.logger(ctx).Error("x/dao: emit skipped proposal", "proposal", id, "err", err)
+	if err := kit.Emit(ctx, &types.EventProposalSkipped{ProposalId: id, Queue: name, Error: err.Error()}); err != nil {
+		k.Logger(ctx).Error("x/dao: emit skipped proposal", "proposal", id, "err", err)
 	}
 }
 

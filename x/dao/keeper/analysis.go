@@ -14,6 +14,7 @@ import (
 	"github.com/llmesh/mesh/x/dao/types"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/internal/cachectx"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // MaxAnalysisInputBytes caps the text sent for analysis: the title, a blank
@@ -47,10 +48,7 @@ func (k Keeper) requestAnalysis(ctx context.Context, params types.Params, p type
 		return types.Analysis{}
 	}
 	treasury := k.TreasuryAddress()
-	requester, err := k.addrString(treasury)
-	if err != nil {
-		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: StableError(err)}
-	}
+	requester := k.addrString(treasury)
 	proposer, err := k.addrBytes(p.Proposer)
 	if err != nil {
 		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: StableError(err)}
@@ -75,7 +73,7 @@ func (k Keeper) requestAnalysis(ctx context.Context, params types.Params, p type
 		return err
 	})
 	if err != nil {
-		k.logger(ctx).Info("proposal analysis unavailable", "proposal", p.Id, "model", params.AnalysisModel, "err", err)
+		k.Logger(ctx).Info("proposal analysis unavailable", "proposal", p.Id, "model", params.AnalysisModel, "err", err)
 		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: StableError(err)}
 	}
 	return types.Analysis{Status: types.ANALYSIS_STATUS_PENDING, JobId: job.Id, Model: params.AnalysisModel}
@@ -153,5 +151,5 @@ func (k Keeper) afterJobEnded(ctx context.Context, job inferencetypes.Job) error
 	if err := k.Proposals.Set(ctx, id, p); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventAnalysis{ProposalId: id, Status: a.Status, Label: a.Label, Score: a.Score})
+	return kit.Emit(ctx, &types.EventAnalysis{ProposalId: id, Status: a.Status, Label: a.Label, Score: a.Score})
 }

@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/dao/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // DelegateVotes makes delegate vote with delegator's own power, replacing any
@@ -27,14 +28,8 @@ func (k Keeper) DelegateVotes(ctx context.Context, delegator, delegate sdk.AccAd
 	if delegator.Equals(delegate) {
 		return errorsmod.Wrap(types.ErrSelfDelegation, delegator.String())
 	}
-	delegatorStr, err := k.addrString(delegator)
-	if err != nil {
-		return errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
-	}
-	delegateStr, err := k.addrString(delegate)
-	if err != nil {
-		return errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
-	}
+	delegatorStr := k.addrString(delegator)
+	delegateStr := k.addrString(delegate)
 	previous, hasPrevious, err := k.currentDelegate(ctx, delegator)
 	if err != nil {
 		return err
@@ -52,9 +47,7 @@ func (k Keeper) DelegateVotes(ctx context.Context, delegator, delegate sdk.AccAd
 	}
 	previousStr := ""
 	if hasPrevious {
-		if previousStr, err = k.addrString(previous); err != nil {
-			return err
-		}
+		previousStr = k.addrString(previous)
 		if err := k.addDelegatedPower(ctx, previous, own.Neg()); err != nil {
 			return err
 		}
@@ -74,7 +67,7 @@ func (k Keeper) DelegateVotes(ctx context.Context, delegator, delegate sdk.AccAd
 	if err := k.DelegationHistory.Set(ctx, collections.Join(delegator, currentBlock(ctx)), []byte(delegate)); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventDelegated{Delegator: delegatorStr, Delegate: delegateStr, Previous: previousStr})
+	return kit.Emit(ctx, &types.EventDelegated{Delegator: delegatorStr, Delegate: delegateStr, Previous: previousStr})
 }
 
 // UndelegateVotes revokes delegator's delegation: its own power leaves its
@@ -87,14 +80,8 @@ func (k Keeper) UndelegateVotes(ctx context.Context, delegator sdk.AccAddress) e
 	if !found {
 		return errorsmod.Wrapf(types.ErrNoDelegation, "%s", delegator)
 	}
-	delegatorStr, err := k.addrString(delegator)
-	if err != nil {
-		return err
-	}
-	previousStr, err := k.addrString(previous)
-	if err != nil {
-		return err
-	}
+	delegatorStr := k.addrString(delegator)
+	previousStr := k.addrString(previous)
 	own, err := k.OwnPowerNow(ctx, delegator)
 	if err != nil {
 		return err
@@ -112,7 +99,7 @@ func (k Keeper) UndelegateVotes(ctx context.Context, delegator sdk.AccAddress) e
 	if err := k.DelegationHistory.Set(ctx, collections.Join(delegator, currentBlock(ctx)), []byte{}); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventDelegated{Delegator: delegatorStr, Delegate: "", Previous: previousStr})
+	return kit.Emit(ctx, &types.EventDelegated{Delegator: delegatorStr, Delegate: "", Previous: previousStr})
 }
 
 // currentDelegate is delegator's delegate in force, if any.

@@ -88,7 +88,7 @@ func (k Keeper) runMessages(ctx sdk.Context, p types.Proposal) error {
 		}
 		res, err := safeHandle(cacheCtx, handler, msg)
 		if err != nil {
-			k.logger(ctx).Info("x/dao: proposal message failed", "proposal", p.Id, "message", i, "err", err)
+			k.Logger(ctx).Info("x/dao: proposal message failed", "proposal", p.Id, "message", i, "err", err)
 			return fmt.Errorf("message %d (%s): %s", i, url, StableError(err))
 		}
 		if res != nil {

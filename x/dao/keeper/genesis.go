@@ -167,14 +167,8 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if err := k.Delegations.Walk(ctx, nil, func(delegator sdk.AccAddress, delegate []byte) (bool, error) {
-		d, err := k.addrString(delegator)
-		if err != nil {
-			return true, err
-		}
-		to, err := k.addrString(delegate)
-		if err != nil {
-			return true, err
-		}
+		d := k.addrString(delegator)
+		to := k.addrString(delegate)
 		gs.Delegations = append(gs.Delegations, types.Delegation{Delegator: d, Delegate: to})
 		return false, nil
 	}); err != nil {
@@ -205,15 +199,10 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if err := k.DelegationHistory.Walk(ctx, nil, func(key collections.Pair[sdk.AccAddress, int64], delegate []byte) (bool, error) {
-		account, err := k.addrString(key.K1())
-		if err != nil {
-			return true, err
-		}
+		account := k.addrString(key.K1())
 		to := ""
 		if len(delegate) > 0 {
-			if to, err = k.addrString(delegate); err != nil {
-				return true, err
-			}
+			to = k.addrString(delegate)
 		}
 		// Power is unused here; zero rather than nil so that the state
 		// survives a JSON round trip unchanged.
@@ -223,10 +212,7 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if err := k.Overrides.Walk(ctx, nil, func(key collections.Pair[uint64, sdk.AccAddress], power math.Int) (bool, error) {
-		delegate, err := k.addrString(key.K2())
-		if err != nil {
-			return true, err
-		}
+		delegate := k.addrString(key.K2())
 		gs.Overrides = append(gs.Overrides, types.Override{ProposalId: key.K1(), Delegate: delegate, Power: power})
 		return false, nil
 	}); err != nil {
@@ -245,10 +231,7 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 func (k Keeper) exportPower(ctx context.Context, m collections.Map[collections.Pair[sdk.AccAddress, int64], math.Int]) ([]types.Checkpoint, error) {
 	var out []types.Checkpoint
 	err := m.Walk(ctx, nil, func(key collections.Pair[sdk.AccAddress, int64], power math.Int) (bool, error) {
-		account, err := k.addrString(key.K1())
-		if err != nil {
-			return true, err
-		}
+		account := k.addrString(key.K1())
 		out = append(out, types.Checkpoint{Account: account, Height: key.K2(), Power: power})
 		return false, nil
 	})

@@ -113,9 +113,6 @@ func (q Querier) Treasury(ctx context.Context, req *types.QueryTreasuryRequest) 
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
 	treasury := q.TreasuryAddress()
-	addr, err := q.addrString(treasury)
-	if err != nil {
-		return nil, err
-	}
+	addr := q.addrString(treasury)
 	return &types.QueryTreasuryResponse{Address: addr, Balance: q.bank.GetAllBalances(ctx, treasury)}, nil
 }

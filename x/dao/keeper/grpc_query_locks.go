@@ -72,7 +72,7 @@ func (q Querier) Delegation(ctx context.Context, req *types.QueryDelegationReque
 	}
 	delegators, page, err := query.CollectionPaginate(ctx, q.DelegatorsByDelegate, req.Pagination,
 		func(key collections.Pair[sdk.AccAddress, sdk.AccAddress], _ collections.NoValue) (string, error) {
-			return q.addrString(key.K2())
+			return q.addrString(key.K2()), nil
 		},
 		query.WithCollectionPaginationPairPrefix[sdk.AccAddress, sdk.AccAddress](account))
 	if err != nil {
@@ -145,5 +145,5 @@ func (q Querier) bech32OrEmpty(addr sdk.AccAddress, present bool) (string, error
 	if !present {
 		return "", nil
 	}
-	return q.addrString(addr)
+	return q.addrString(addr), nil
 }

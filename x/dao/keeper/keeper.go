@@ -13,12 +13,12 @@ import (
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
 	"cosmossdk.io/math"
-	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/dao/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // Keeper of x/dao.
@@ -197,24 +197,13 @@ func currentBlock(ctx context.Context) int64 { return sdk.UnwrapSDKContext(ctx).
 // ---------------------------------------------------------------------------
 // Helpers
 
-func (k Keeper) logger(ctx context.Context) log.Logger {
-	return sdk.UnwrapSDKContext(ctx).Logger().With(log.ModuleKey, "x/"+types.ModuleName)
-}
+// Logger returns the module's logger.
+func (k Keeper) Logger(ctx context.Context) log.Logger { return kit.Logger(ctx, types.ModuleName) }
 
-func (k Keeper) addrString(addr sdk.AccAddress) (string, error) {
-	return k.ak.AddressCodec().BytesToString(addr)
-}
+func (k Keeper) addrString(a sdk.AccAddress) string { return kit.AddrString(k.ak.AddressCodec(), a) }
 
 func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
-	bz, err := k.ak.AddressCodec().StringToBytes(s)
-	if err != nil {
-		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "%q: %v", s, err)
-	}
-	return bz, nil
-}
-
-func emit(ctx context.Context, ev proto.Message) error {
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+	return kit.AddrBytes(k.ak.AddressCodec(), s, types.ErrInvalidAddress)
 }
 
 // StableError is the text of err that x/dao stores in state (a failed

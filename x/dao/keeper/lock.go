@@ -12,6 +12,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/dao/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // Lock escrows amount from owner for d and returns the lock and its power now.
@@ -42,10 +43,7 @@ func (k Keeper) Lock(ctx context.Context, owner sdk.AccAddress, amount sdk.Coin,
 	if owner.Equals(k.ak.GetModuleAddress(types.ModuleName)) || owner.Equals(k.ak.GetModuleAddress(types.EscrowAccount)) {
 		return types.Lock{}, math.Int{}, errorsmod.Wrap(types.ErrInvalidAddress, "the DAO's own accounts cannot lock")
 	}
-	ownerStr, err := k.addrString(owner)
-	if err != nil {
-		return types.Lock{}, math.Int{}, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
-	}
+	ownerStr := k.addrString(owner)
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	now := sdkCtx.BlockTime()
 
@@ -141,7 +139,7 @@ func (k Keeper) Unlock(ctx context.Context, owner sdk.AccAddress) (sdk.Coin, err
 	if err := k.setOwnPower(ctx, owner, math.ZeroInt()); err != nil {
 		return sdk.Coin{}, err
 	}
-	return coin, emit(ctx, &types.EventUnlocked{Owner: lock.Owner, Amount: coin.String()})
+	return coin, kit.Emit(ctx, &types.EventUnlocked{Owner: lock.Owner, Amount: coin.String()})
 }
 
 // OwnPowerNow is account's own power now, counting this block's changes:
@@ -158,10 +156,7 @@ func (k Keeper) DelegatedPowerNow(ctx context.Context, account sdk.AccAddress) (
 // getLock is owner's lock or ErrLockNotFound.
 func (k Keeper) getLock(ctx context.Context, owner sdk.AccAddress) (types.Lock, error) {
 	lock, err := k.Locks.Get(ctx, owner)
-	if errors.Is(err, collections.ErrNotFound) {
-		return types.Lock{}, errorsmod.Wrapf(types.ErrLockNotFound, "%s", owner)
-	}
-	return lock, err
+	return lock, kit.NotFound(err, types.ErrLockNotFound, owner.String())
 }
 
 // saveLock stores lock, checkpoints its power and emits EventLocked.
@@ -173,7 +168,7 @@ func (k Keeper) saveLock(ctx context.Context, params types.Params, owner sdk.Acc
 	if err := k.setOwnPower(ctx, owner, power); err != nil {
 		return types.Lock{}, math.Int{}, err
 	}
-	err := emit(ctx, &types.EventLocked{
+	err := kit.Emit(ctx, &types.EventLocked{
 		Owner:  lock.Owner,
 		Amount: sdk.NewCoin(params.LockDenom, lock.Amount).String(),
 		End:    lock.End.UTC().Format(time.RFC3339),
@@ -241,7 +236,7 @@ func (k Keeper) addDelegatedPower(ctx context.Context, delegate sdk.AccAddress, 
 // than returned so that tokens can always leave escrow.
 func (k Keeper) nonNegative(ctx context.Context, what string, x math.Int) math.Int {
 	if x.IsNegative() {
-		k.logger(ctx).Error("negative power sum floored at zero", "what", what, "value", x.String())
+		k.Logger(ctx).Error("negative power sum floored at zero", "what", what, "value", x.String())
 		return math.ZeroInt()
 	}
 	return x

@@ -6,6 +6,7 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/llmesh/mesh/x/dao/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 type msgServer struct {
@@ -168,7 +169,7 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if err := s.SetParams(ctx, msg.Params); err != nil {
 		return nil, err
 	}
-	if err := emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority}); err != nil {
+	if err := kit.Emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority}); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil

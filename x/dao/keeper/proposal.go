@@ -3,6 +3,7 @@ package keeper
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"time"
 
 	"cosmossdk.io/collections"
@@ -12,6 +13,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/dao/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // SubmitProposal checks msg, escrows its deposit and opens the proposal for
@@ -104,7 +106,7 @@ func (k Keeper) SubmitProposal(ctx context.Context, msg *types.MsgSubmitProposal
 	if err := k.VotingQueue.Set(ctx, collections.Join(p.VotingEnd, id)); err != nil {
 		return 0, err
 	}
-	return id, emit(ctx, &types.EventProposalSubmitted{
+	return id, kit.Emit(ctx, &types.EventProposalSubmitted{
 		ProposalId:    id,
 		Proposer:      msg.Proposer,
 		VotingEnd:     p.VotingEnd.UTC().Format(time.RFC3339),
@@ -132,8 +134,7 @@ func (k Keeper) checkMessages(anys []*codectypes.Any, signer sdk.AccAddress) ([]
 			return nil, errorsmod.Wrapf(types.ErrInvalidProposal, "message %d (%s): signers: %v", i, url, err)
 		}
 		if len(signers) != 1 || !bytes.Equal(signers[0], signer) {
-			want, _ := k.addrString(signer)
-			return nil, errorsmod.Wrapf(types.ErrInvalidProposal, "message %d (%s): its only signer must be the DAO module account %s", i, url, want)
+			return nil, errorsmod.Wrapf(types.ErrInvalidProposal, "message %d (%s): its only signer must be the DAO module account %s", i, url, k.addrString(signer))
 		}
 		if k.router == nil || k.router.Handler(msg) == nil {
 			return nil, errorsmod.Wrapf(types.ErrInvalidProposal, "message %d (%s): no handler", i, url)
@@ -158,11 +159,5 @@ func (k Keeper) unpackMsg(a *codectypes.Any) (sdk.Msg, error) {
 // GetProposal returns proposal id.
 func (k Keeper) GetProposal(ctx context.Context, id uint64) (types.Proposal, error) {
 	p, err := k.Proposals.Get(ctx, id)
-	if err != nil {
-		if errorsmod.IsOf(err, collections.ErrNotFound) {
-			return types.Proposal{}, errorsmod.Wrapf(types.ErrProposalNotFound, "%d", id)
-		}
-		return types.Proposal{}, err
-	}
-	return p, nil
+	return p, kit.NotFound(err, types.ErrProposalNotFound, fmt.Sprint(id))
 }

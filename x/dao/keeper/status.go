@@ -6,6 +6,7 @@ import (
 	"cosmossdk.io/collections"
 
 	"github.com/llmesh/mesh/x/dao/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // setStatus moves p to status and saves it: it leaves the voting queue when
@@ -49,5 +50,5 @@ func (k Keeper) setStatus(ctx context.Context, p *types.Proposal, status types.P
 	if err := k.Proposals.Set(ctx, p.Id, *p); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventProposalStatus{ProposalId: p.Id, Status: status, Result: result})
+	return kit.Emit(ctx, &types.EventProposalStatus{ProposalId: p.Id, Status: status, Result: result})
 }

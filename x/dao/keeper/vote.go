@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"cosmossdk.io/collections"
@@ -12,6 +13,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/dao/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // CastVote records voter's vote on proposal id and returns it.
@@ -35,16 +37,10 @@ func (k Keeper) CastVote(ctx context.Context, voter sdk.AccAddress, id uint64, o
 	if _, ok := types.VoteOption_name[int32(option)]; !ok || option == types.VOTE_OPTION_UNSPECIFIED {
 		return types.Vote{}, errorsmod.Wrapf(types.ErrInvalidVote, "%d", option)
 	}
-	voterStr, err := k.addrString(voter)
-	if err != nil {
-		return types.Vote{}, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
-	}
+	voterStr := k.addrString(voter)
 	p, err := k.Proposals.Get(ctx, id)
-	if errors.Is(err, collections.ErrNotFound) {
-		return types.Vote{}, errorsmod.Wrapf(types.ErrProposalNotFound, "%d", id)
-	}
 	if err != nil {
-		return types.Vote{}, err
+		return types.Vote{}, kit.NotFound(err, types.ErrProposalNotFound, fmt.Sprint(id))
 	}
 	now := sdk.UnwrapSDKContext(ctx).BlockTime()
 	inTimelock := false
@@ -110,7 +106,7 @@ func (k Keeper) CastVote(ctx context.Context, voter sdk.AccAddress, id uint64, o
 	if err := k.Proposals.Set(ctx, id, p); err != nil {
 		return types.Vote{}, err
 	}
-	if err := emit(ctx, &types.EventVoted{ProposalId: id, Voter: voterStr, Option: option, Power: power.String()}); err != nil {
+	if err := kit.Emit(ctx, &types.EventVoted{ProposalId: id, Voter: voterStr, Option: option, Power: power.String()}); err != nil {
 		return types.Vote{}, err
 	}
 	if inTimelock && p.Tally.Vetoed(p.VetoThresholdBps) {

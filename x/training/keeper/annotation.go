@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"cosmossdk.io/collections"
@@ -38,11 +39,8 @@ func (k Keeper) Annotate(ctx context.Context, msg *types.MsgAnnotate) (final boo
 	}
 	annotatorStr := k.addrString(annotator)
 	item, err := k.Items.Get(ctx, msg.ItemId)
-	if errors.Is(err, collections.ErrNotFound) {
-		return false, "", errorsmod.Wrapf(types.ErrItemNotFound, "item %d", msg.ItemId)
-	}
 	if err != nil {
-		return false, "", err
+		return false, "", kit.NotFound(err, types.ErrItemNotFound, fmt.Sprintf("item %d", msg.ItemId))
 	}
 	if item.Status != types.ITEM_STATUS_OPEN {
 		return false, "", errorsmod.Wrapf(types.ErrItemFinal, "item %d is %s", item.Id, item.Status)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -112,10 +113,7 @@ func (k Keeper) ContributeItem(ctx context.Context, msg *types.MsgContributeItem
 // loadDataset returns a dataset or ErrDatasetNotFound.
 func (k Keeper) loadDataset(ctx context.Context, id uint64) (types.Dataset, error) {
 	ds, err := k.Datasets.Get(ctx, id)
-	if errors.Is(err, collections.ErrNotFound) {
-		return types.Dataset{}, errorsmod.Wrapf(types.ErrDatasetNotFound, "dataset %d", id)
-	}
-	return ds, err
+	return ds, kit.NotFound(err, types.ErrDatasetNotFound, fmt.Sprintf("dataset %d", id))
 }
 
 // canonicalAddr returns the canonical (lower-case bech32) form of an address,

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"errors"
+	"fmt"
 	"math/bits"
 	"slices"
 
@@ -202,10 +202,7 @@ func (k Keeper) roundOf(ctx context.Context, workerStr string, taskID uint64, n 
 			"task %d is %s at round %d: round %d is closed or in the future", task.Id, task.Status, task.CurrentRound, n)
 	}
 	round, err := k.Rounds.Get(ctx, collections.Join(taskID, n))
-	if errors.Is(err, collections.ErrNotFound) {
-		return task, round, "", errorsmod.Wrapf(types.ErrRoundNotFound, "task %d round %d", taskID, n)
-	}
-	return task, round, worker, err
+	return task, round, worker, kit.NotFound(err, types.ErrRoundNotFound, fmt.Sprintf("task %d round %d", taskID, n))
 }
 
 // participant returns worker's update slot in round, or nil.

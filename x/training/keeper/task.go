@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -184,10 +183,7 @@ func (k Keeper) JoinTask(ctx context.Context, msg *types.MsgJoinTask) error {
 // getTask returns a task, or ErrTaskNotFound.
 func (k Keeper) getTask(ctx context.Context, id uint64) (types.Task, error) {
 	t, err := k.Tasks.Get(ctx, id)
-	if errors.Is(err, collections.ErrNotFound) {
-		return t, errorsmod.Wrapf(types.ErrTaskNotFound, "task %d", id)
-	}
-	return t, err
+	return t, kit.NotFound(err, types.ErrTaskNotFound, fmt.Sprintf("task %d", id))
 }
 
 // poolEligible reports whether provider's pool may back a task's worker.
