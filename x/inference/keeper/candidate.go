@@ -6,21 +6,17 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/llmesh/mesh/x/inference/types"
-	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // RegisterCandidateModel registers a model produced by another module (a
 // finished x/training task) as a CANDIDATE: it serves no request until the
 // authority (x/dao) promotes it with MsgUpdateModel. It applies the checks of
 // MsgRegisterModel (types.ErrInvalidModel, types.ErrModelExists for a taken
-// id) and emits the same EventModelRegistered.
+// id) and, through RegisterModel, emits the same EventModelRegistered.
 func (k Keeper) RegisterCandidateModel(ctx context.Context, m types.Model) error {
 	m.Status = types.MODEL_STATUS_CANDIDATE
 	if err := types.ValidateModel(m); err != nil {
 		return errorsmod.Wrap(types.ErrInvalidModel, err.Error())
 	}
-	if err := k.RegisterModel(ctx, m); err != nil {
-		return err
-	}
-	return kit.Emit(ctx, &types.EventModelRegistered{ModelId: m.Id, Status: m.Status})
+	return k.RegisterModel(ctx, m)
 }

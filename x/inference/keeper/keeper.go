@@ -132,6 +132,15 @@ func (k Keeper) AddressCodec() address.Codec { return k.addressCodec }
 // Logger returns the module logger.
 func (k Keeper) Logger(ctx context.Context) log.Logger { return kit.Logger(ctx, types.ModuleName) }
 
+// SetParams stores params, checked by MsgUpdateParams.ValidateBasic, and
+// emits EventParamsUpdated.
+func (k Keeper) SetParams(ctx context.Context, p types.Params) error {
+	if err := k.Params.Set(ctx, p); err != nil {
+		return err
+	}
+	return kit.Emit(ctx, &types.EventParamsUpdated{Authority: k.authority})
+}
+
 // GetJob returns a job, or types.ErrJobNotFound.
 func (k Keeper) GetJob(ctx context.Context, id uint64) (types.Job, error) {
 	j, err := k.Jobs.Get(ctx, id)

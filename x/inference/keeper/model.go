@@ -32,7 +32,7 @@ func (k Keeper) RegisterModel(ctx context.Context, m types.Model) error {
 	if exists {
 		return errorsmod.Wrap(types.ErrModelExists, m.Id)
 	}
-	return k.Models.Set(ctx, m.Id, m)
+	return k.setModel(ctx, m)
 }
 
 // UpdateModel replaces a registered model (same id), e.g. to change its
@@ -41,5 +41,14 @@ func (k Keeper) UpdateModel(ctx context.Context, m types.Model) error {
 	if _, err := k.GetModel(ctx, m.Id); err != nil {
 		return err
 	}
-	return k.Models.Set(ctx, m.Id, m)
+	return k.setModel(ctx, m)
+}
+
+// setModel stores m and emits EventModelRegistered (for an update too: the
+// module has no EventModelUpdated).
+func (k Keeper) setModel(ctx context.Context, m types.Model) error {
+	if err := k.Models.Set(ctx, m.Id, m); err != nil {
+		return err
+	}
+	return kit.Emit(ctx, &types.EventModelRegistered{ModelId: m.Id, Status: m.Status})
 }

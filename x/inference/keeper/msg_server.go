@@ -6,7 +6,6 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	"github.com/llmesh/mesh/x/inference/types"
-	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 type msgServer struct{ Keeper }
@@ -18,9 +17,8 @@ var _ types.MsgServer = msgServer{}
 // worker itself, so it can only commit and reveal for itself.
 func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{Keeper: k} }
 
-// Job events (request, assignment, commit, reveal, settlement) are emitted
-// by the keeper, so that a module calling it directly (x/dao) gets them too,
-// in the order things happen.
+// Events are emitted by the keeper, so that a module calling it directly
+// (x/dao, x/training) gets them too, in the order things happen.
 
 // RequestInference escrows max_fee and assigns workers to a new job.
 func (s msgServer) RequestInference(ctx context.Context, msg *types.MsgRequestInference) (*types.MsgRequestInferenceResponse, error) {
@@ -72,7 +70,7 @@ func (s msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterMode
 	if err := s.Keeper.RegisterModel(ctx, msg.Model); err != nil {
 		return nil, err
 	}
-	return &types.MsgRegisterModelResponse{}, kit.Emit(ctx, &types.EventModelRegistered{ModelId: msg.Model.Id, Status: msg.Model.Status})
+	return &types.MsgRegisterModelResponse{}, nil
 }
 
 // UpdateModel replaces a model (authority only).
@@ -83,7 +81,7 @@ func (s msgServer) UpdateModel(ctx context.Context, msg *types.MsgUpdateModel) (
 	if err := s.Keeper.UpdateModel(ctx, msg.Model); err != nil {
 		return nil, err
 	}
-	return &types.MsgUpdateModelResponse{}, kit.Emit(ctx, &types.EventModelRegistered{ModelId: msg.Model.Id, Status: msg.Model.Status})
+	return &types.MsgUpdateModelResponse{}, nil
 }
 
 // UpdateParams replaces the params (authority only).
@@ -91,10 +89,10 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if err := s.checkAuthority(msg.Authority); err != nil {
 		return nil, err
 	}
-	if err := s.Params.Set(ctx, msg.Params); err != nil {
+	if err := s.SetParams(ctx, msg.Params); err != nil {
 		return nil, err
 	}
-	return &types.MsgUpdateParamsResponse{}, kit.Emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority})
+	return &types.MsgUpdateParamsResponse{}, nil
 }
 
 func (s msgServer) checkAuthority(authority string) error {
