@@ -103,7 +103,7 @@ func TestProofOfComputeEpochs(t *testing.T) {
 	}
 	testutil.RequireTxsOK(t, f.NextBlock(t, txs...))
 
-	q := computekeeper.NewQueryServerImpl(f.App.ComputeKeeper)
+	q := computekeeper.NewQuerier(f.App.ComputeKeeper)
 	outcomes := map[string][]computetypes.ProofOutcome{}
 	const blocks = 10 * 12 // twelve epochs
 	for b := 0; b < blocks; b++ {

@@ -83,7 +83,7 @@ func TestRewardsOnTheFullApp(t *testing.T) {
 
 	daoStart := f.App.BankKeeper.GetAllBalances(f.Ctx(), daoAddr)
 	rewardsStart := f.App.BankKeeper.GetAllBalances(f.Ctx(), rewardsAddr)
-	cq := computekeeper.NewQueryServerImpl(f.App.ComputeKeeper)
+	cq := computekeeper.NewQuerier(f.App.ComputeKeeper)
 	rq := rewardskeeper.NewQuerier(f.App.RewardsKeeper)
 	senders := f.Accounts[4:]
 	var minted, fees, collected, toRewards, toTreasury, toValidators sdk.Coins

@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -10,6 +11,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // CommitPoC stores worker's Merkle root for epoch. The worker must be
@@ -51,5 +53,8 @@ func (k Keeper) CommitPoC(ctx context.Context, worker sdk.AccAddress, epoch int6
 		return types.Commitment{}, err
 	}
 	c := types.Commitment{Worker: w.Address, Epoch: epoch, Root: root, Rows: m, Height: height}
-	return c, k.Commitments.Set(ctx, key, c)
+	if err := k.Commitments.Set(ctx, key, c); err != nil {
+		return c, err
+	}
+	return c, kit.Emit(ctx, &types.EventPoCCommitted{Worker: w.Address, Epoch: epoch, Root: hex.EncodeToString(root)})
 }

@@ -219,7 +219,7 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 	ak := computetestutil.NewMockAccountKeeper(gomock.NewController(t))
 	ak.EXPECT().AddressCodec().Return(ac).AnyTimes()
 	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), ak, pool, rewards, epochs, authority)
-	f := &fixture{t: t, key: key, k: k, msg: keeper.NewMsgServerImpl(k), q: keeper.NewQueryServerImpl(k),
+	f := &fixture{t: t, key: key, k: k, msg: keeper.NewMsgServerImpl(k), q: keeper.NewQuerier(k),
 		ak: ak, pool: pool, rewards: rewards, epochs: epochs, ac: ac, authority: authority}
 	f.ctx = ctx.WithChainID(testChainID).WithBlockHeight(1).WithHeaderHash(headerHash(1))
 	params := types.DefaultParams()

@@ -15,16 +15,17 @@ import (
 	"github.com/llmesh/mesh/x/compute/types"
 )
 
-type queryServer struct{ k Keeper }
+// Querier is the x/compute query server.
+type Querier struct{ Keeper }
 
-var _ types.QueryServer = queryServer{}
+var _ types.QueryServer = Querier{}
 
-// NewQueryServerImpl returns the x/compute query server.
-func NewQueryServerImpl(k Keeper) types.QueryServer { return queryServer{k} }
+// NewQuerier returns the x/compute query server.
+func NewQuerier(k Keeper) Querier { return Querier{Keeper: k} }
 
 // Params returns the module params.
-func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
-	params, err := q.k.Params.Get(ctx)
+func (q Querier) Params(ctx context.Context, _ *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
+	params, err := q.Keeper.Params.Get(ctx)
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
@@ -32,15 +33,15 @@ func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*
 }
 
 // Worker returns one worker.
-func (q queryServer) Worker(ctx context.Context, req *types.QueryWorkerRequest) (*types.QueryWorkerResponse, error) {
+func (q Querier) Worker(ctx context.Context, req *types.QueryWorkerRequest) (*types.QueryWorkerResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	addr, err := q.k.addrBytes(req.Address)
+	addr, err := q.addrBytes(req.Address)
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "address: %v", err)
 	}
-	w, err := q.k.Workers.Get(ctx, addr)
+	w, err := q.Keeper.Workers.Get(ctx, addr)
 	if errors.Is(err, collections.ErrNotFound) {
 		return nil, status.Errorf(codes.NotFound, "worker %s not found", req.Address)
 	}
@@ -51,7 +52,7 @@ func (q queryServer) Worker(ctx context.Context, req *types.QueryWorkerRequest) 
 }
 
 // Workers lists workers, by provider (through the provider index) and/or status.
-func (q queryServer) Workers(ctx context.Context, req *types.QueryWorkersRequest) (*types.QueryWorkersResponse, error) {
+func (q Querier) Workers(ctx context.Context, req *types.QueryWorkersRequest) (*types.QueryWorkersResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
@@ -62,7 +63,7 @@ func (q queryServer) Workers(ctx context.Context, req *types.QueryWorkersRequest
 		return req.Status == types.WORKER_STATUS_UNSPECIFIED || w.Status == req.Status
 	}
 	if req.Provider == "" {
-		workers, page, err := query.CollectionFilteredPaginate(ctx, q.k.Workers, req.Pagination,
+		workers, page, err := query.CollectionFilteredPaginate(ctx, q.Keeper.Workers, req.Pagination,
 			func(_ sdk.AccAddress, w types.Worker) (bool, error) { return keep(w), nil },
 			func(_ sdk.AccAddress, w types.Worker) (types.Worker, error) { return w, nil })
 		if err != nil {
@@ -71,17 +72,17 @@ func (q queryServer) Workers(ctx context.Context, req *types.QueryWorkersRequest
 		return &types.QueryWorkersResponse{Workers: workers, Pagination: page}, nil
 	}
 
-	provider, err := q.k.addrBytes(req.Provider)
+	provider, err := q.addrBytes(req.Provider)
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "provider: %v", err)
 	}
-	workers, page, err := query.CollectionFilteredPaginate(ctx, q.k.WorkersByProvider, req.Pagination,
+	workers, page, err := query.CollectionFilteredPaginate(ctx, q.WorkersByProvider, req.Pagination,
 		func(key collections.Pair[sdk.AccAddress, sdk.AccAddress], _ collections.NoValue) (bool, error) {
-			w, err := q.k.Workers.Get(ctx, key.K2())
+			w, err := q.Keeper.Workers.Get(ctx, key.K2())
 			return err == nil && keep(w), err
 		},
 		func(key collections.Pair[sdk.AccAddress, sdk.AccAddress], _ collections.NoValue) (types.Worker, error) {
-			return q.k.Workers.Get(ctx, key.K2())
+			return q.Keeper.Workers.Get(ctx, key.K2())
 		},
 		query.WithCollectionPaginationPairPrefix[sdk.AccAddress, sdk.AccAddress](provider))
 	if err != nil {
@@ -93,22 +94,22 @@ func (q queryServer) Workers(ctx context.Context, req *types.QueryWorkersRequest
 // Challenge describes a worker's challenge in the current epoch (or a
 // settling one): seed, shape, windows, its commitment and, once the sample
 // seed is drawn, the rows it must reveal.
-func (q queryServer) Challenge(ctx context.Context, req *types.QueryChallengeRequest) (*types.QueryChallengeResponse, error) {
+func (q Querier) Challenge(ctx context.Context, req *types.QueryChallengeRequest) (*types.QueryChallengeResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	addr, err := q.k.addrBytes(req.Worker)
+	addr, err := q.addrBytes(req.Worker)
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "worker: %v", err)
 	}
-	w, err := q.k.Workers.Get(ctx, addr)
+	w, err := q.Keeper.Workers.Get(ctx, addr)
 	if errors.Is(err, collections.ErrNotFound) {
 		return nil, status.Errorf(codes.NotFound, "worker %s not found", req.Worker)
 	}
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	e, err := q.k.Epoch.Get(ctx)
+	e, err := q.Keeper.Epoch.Get(ctx)
 	if errors.Is(err, collections.ErrNotFound) {
 		return nil, status.Error(codes.NotFound, "no compute epoch has started")
 	}
@@ -116,11 +117,11 @@ func (q queryServer) Challenge(ctx context.Context, req *types.QueryChallengeReq
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	if req.Epoch != 0 && req.Epoch != e.Number {
-		if e, err = q.k.Settling.Get(ctx, req.Epoch); err != nil {
+		if e, err = q.Settling.Get(ctx, req.Epoch); err != nil {
 			return nil, status.Errorf(codes.NotFound, "epoch %d is neither current nor settling", req.Epoch)
 		}
 	}
-	eligible, err := q.k.IsEligible(ctx, w, e.Number)
+	eligible, err := q.IsEligible(ctx, w, e.Number)
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
@@ -128,7 +129,7 @@ func (q queryServer) Challenge(ctx context.Context, req *types.QueryChallengeReq
 		Epoch: e.Number, Seed: ChallengeSeed(e, addr), N: e.PocDim, P: e.PocCols,
 		CommitEnd: e.CommitEnd, RevealEnd: e.RevealEnd, Eligible: eligible,
 	}
-	c, err := q.k.Commitments.Get(ctx, collections.Join(e.Number, sdk.AccAddress(addr)))
+	c, err := q.Commitments.Get(ctx, collections.Join(e.Number, sdk.AccAddress(addr)))
 	switch {
 	case err == nil:
 		res.Commitment, res.M = &c, c.Rows
@@ -145,8 +146,8 @@ func (q queryServer) Challenge(ctx context.Context, req *types.QueryChallengeReq
 }
 
 // Epoch returns the current compute epoch and the query height.
-func (q queryServer) Epoch(ctx context.Context, _ *types.QueryEpochRequest) (*types.QueryEpochResponse, error) {
-	e, err := q.k.Epoch.Get(ctx)
+func (q Querier) Epoch(ctx context.Context, _ *types.QueryEpochRequest) (*types.QueryEpochResponse, error) {
+	e, err := q.Keeper.Epoch.Get(ctx)
 	if err != nil && !errors.Is(err, collections.ErrNotFound) {
 		return nil, status.Error(codes.Internal, err.Error())
 	}

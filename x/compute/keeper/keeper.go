@@ -10,6 +10,7 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -103,6 +104,21 @@ func (k Keeper) GetAuthority() string { return k.authority }
 
 // AddressCodec returns the account address codec.
 func (k Keeper) AddressCodec() address.Codec { return k.addressCodec }
+
+// UpdateParams replaces the params on behalf of authority, which must be the
+// module authority (MsgUpdateParams.ValidateBasic has checked the params).
+func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Params) error {
+	if authority != k.authority {
+		return errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", k.authority, authority)
+	}
+	if err := p.Validate(); err != nil {
+		return errorsmod.Wrap(types.ErrInvalidParams, err.Error())
+	}
+	if err := k.Params.Set(ctx, p); err != nil {
+		return err
+	}
+	return kit.Emit(ctx, &types.EventParamsUpdated{Authority: authority})
+}
 
 // Logger returns the module logger.
 func (k Keeper) Logger(ctx context.Context) log.Logger { return kit.Logger(ctx, types.ModuleName) }

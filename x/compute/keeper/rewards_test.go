@@ -147,7 +147,7 @@ func TestNilRewardsKeeper(t *testing.T) {
 	f := newFixture(t, smallParams)
 	enc := moduletestutil.MakeTestEncodingConfig(compute.AppModule{})
 	f.k = keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(f.key), f.ak, f.pool, nil, f.epochs, f.authority)
-	f.msg, f.q = keeper.NewMsgServerImpl(f.k), keeper.NewQueryServerImpl(f.k)
+	f.msg, f.q = keeper.NewMsgServerImpl(f.k), keeper.NewQuerier(f.k)
 	honest := &prover{addr: addr("work", 1)}
 	e := startedEpoch(t, f, honest)
 	f.block(false, func() { require.NoError(t, honest.commit(f)) })

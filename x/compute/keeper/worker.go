@@ -31,7 +31,10 @@ func (k Keeper) AuthorizeWorker(ctx context.Context, provider, worker sdk.AccAdd
 	if exists {
 		return errorsmod.Wrap(types.ErrWorkerExists, k.addrString(worker))
 	}
-	return k.Authorizations.Set(ctx, collections.Join(provider, worker))
+	if err := k.Authorizations.Set(ctx, collections.Join(provider, worker)); err != nil {
+		return err
+	}
+	return kit.Emit(ctx, &types.EventWorkerAuthorized{Provider: k.addrString(provider), Worker: k.addrString(worker)})
 }
 
 // RegisterWorker registers worker under provider, which must have authorised
@@ -117,7 +120,10 @@ func (k Keeper) RegisterWorker(ctx context.Context, worker, provider sdk.AccAddr
 	if err := k.Authorizations.Remove(ctx, auth); err != nil {
 		return err
 	}
-	return k.setProviderUnits(ctx, provider, total)
+	if err := k.setProviderUnits(ctx, provider, total); err != nil {
+		return err
+	}
+	return kit.Emit(ctx, &types.EventWorkerRegistered{Worker: w.Address, Provider: w.Provider, ComputeUnits: spec.ComputeUnits})
 }
 
 // UpdateWorker replaces a worker's spec, models and endpoint. More units need
@@ -156,10 +162,12 @@ func (k Keeper) UpdateWorker(ctx context.Context, worker sdk.AccAddress, spec ty
 	if err := k.Workers.Set(ctx, worker, w); err != nil {
 		return err
 	}
-	if newUnits == oldUnits {
-		return nil
+	if newUnits != oldUnits {
+		if err := k.setProviderUnits(ctx, provider, total); err != nil {
+			return err
+		}
 	}
-	return k.setProviderUnits(ctx, provider, total)
+	return kit.Emit(ctx, &types.EventWorkerUpdated{Worker: w.Address, ComputeUnits: spec.ComputeUnits})
 }
 
 // DeregisterWorker removes a worker on behalf of signer (the worker or its
@@ -209,7 +217,10 @@ func (k Keeper) DeregisterWorker(ctx context.Context, signer, worker sdk.AccAddr
 	if err := k.WorkersByProvider.Remove(ctx, collections.Join(provider, worker)); err != nil {
 		return nil, err
 	}
-	return provider, k.setProviderUnits(ctx, provider, subFloor(total, uint64(w.Spec.ComputeUnits)))
+	if err := k.setProviderUnits(ctx, provider, subFloor(total, uint64(w.Spec.ComputeUnits))); err != nil {
+		return nil, err
+	}
+	return provider, kit.Emit(ctx, &types.EventWorkerDeregistered{Worker: w.Address, Provider: w.Provider})
 }
 
 // UnjailWorker reactivates a jailed worker on behalf of signer (the worker or
@@ -239,7 +250,10 @@ func (k Keeper) UnjailWorker(ctx context.Context, signer, worker sdk.AccAddress)
 		return err
 	}
 	w.Status, w.JailedUntil, w.RegisteredEpoch, w.MissedEpochs = types.WORKER_STATUS_ACTIVE, 0, epoch, nil
-	return k.Workers.Set(ctx, worker, w)
+	if err := k.Workers.Set(ctx, worker, w); err != nil {
+		return err
+	}
+	return kit.Emit(ctx, &types.EventWorkerUnjailed{Worker: w.Address})
 }
 
 // jail jails w (not saved) for jail_blocks and emits EventWorkerJailed.
