@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"time"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -69,7 +70,12 @@ func (k Keeper) Delegate(ctx context.Context, delegator, provider sdk.AccAddress
 	if err := k.Pools.Set(ctx, provider, pool); err != nil {
 		return math.LegacyDec{}, err
 	}
-	return shares, k.setDelegation(ctx, provider, delegator, del)
+	if err := k.setDelegation(ctx, provider, delegator, del); err != nil {
+		return math.LegacyDec{}, err
+	}
+	return shares, kit.Emit(ctx, &types.EventDelegated{
+		Provider: pool.Provider, Delegator: del.Delegator, Amount: amount.String(), Shares: shares.String(),
+	})
 }
 
 // Undelegate starts unbonding amount tokens from the delegation. The shares
@@ -85,71 +91,102 @@ func (k Keeper) Undelegate(ctx context.Context, delegator, provider sdk.AccAddre
 	if err != nil {
 		return types.UnbondingEntry{}, err
 	}
-	if err := checkBondCoin(params, amount); err != nil {
-		return types.UnbondingEntry{}, err
-	}
-	k.beforeSharesChange(ctx, provider)
-	pool, err := k.GetPool(ctx, provider)
+	pool, del, err := k.undelegation(ctx, params, delegator, provider, amount)
 	if err != nil {
 		return types.UnbondingEntry{}, err
 	}
-	del, found, err := k.getDelegation(ctx, provider, delegator)
-	if err != nil {
-		return types.UnbondingEntry{}, err
-	}
-	if !found {
-		return types.UnbondingEntry{}, errorsmod.Wrapf(types.ErrDelegationNotFound, "delegator %s in pool %s", delegator, pool.Provider)
-	}
-	if value := tokensFromShares(pool, del.Shares); amount.Amount.GT(value) {
-		return types.UnbondingEntry{}, errorsmod.Wrapf(types.ErrInsufficientStake, "%s > %s%s", amount, value, params.BondDenom)
-	}
-	n, err := k.countUnbondings(ctx, delegator, provider, params.MaxUnbondingEntries)
-	if err != nil {
-		return types.UnbondingEntry{}, err
-	}
-	if n >= params.MaxUnbondingEntries {
-		return types.UnbondingEntry{}, errorsmod.Wrapf(types.ErrMaxUnbondingEntries, "%d entries", n)
-	}
-
-	// amount ≤ value implies tokens > 0, so the division is defined, and the
-	// rounded-up shares never exceed the delegation's (capped anyway).
-	shares := math.LegacyMinDec(sharesForWithdrawal(pool, amount.Amount), del.Shares)
-	after := pool
-	after.Tokens = pool.Tokens.Sub(amount.Amount)
-	after.Shares = pool.Shares.Sub(shares)
-	if rest := del.Shares.Sub(shares); rest.IsPositive() && tokensFromShares(after, rest).IsZero() {
-		after.Shares = after.Shares.Sub(rest)
-		shares = del.Shares
-	}
+	shares, after := sharesToBurn(pool, del.Shares, amount.Amount)
 	if !shares.IsPositive() {
 		return types.UnbondingEntry{}, errorsmod.Wrapf(types.ErrZeroShares, "%s", amount)
 	}
 
 	settle(pool, &del)
 	del.Shares = del.Shares.Sub(shares)
-	if del.Shares.IsZero() {
-		paid, change := del.PendingRewards.TruncateDecimal()
-		if !paid.IsZero() {
-			if err := k.bk.SendCoinsFromModuleToAccount(ctx, types.ModuleName, delegator, paid); err != nil {
-				return types.UnbondingEntry{}, err
-			}
-			if err := kit.Emit(ctx, &types.EventRewardsClaimed{Provider: del.Provider, Delegator: del.Delegator, Amount: paid.String()}); err != nil {
-				return types.UnbondingEntry{}, err
-			}
-		}
-		if !change.IsZero() {
-			k.Logger(ctx).Debug("closing delegation leaves reward dust in the module account", "dust", change.String())
-		}
-		if err := k.removeDelegation(ctx, provider, delegator); err != nil {
-			return types.UnbondingEntry{}, err
-		}
-	} else if err := k.setDelegation(ctx, provider, delegator, del); err != nil {
+	if err := k.setOrCloseDelegation(ctx, provider, delegator, del); err != nil {
 		return types.UnbondingEntry{}, err
 	}
 	if err := k.Pools.Set(ctx, provider, after); err != nil {
 		return types.UnbondingEntry{}, err
 	}
-	return k.createUnbonding(ctx, params, provider, delegator, del.Provider, del.Delegator, amount.Amount)
+	entry, err := k.createUnbonding(ctx, params, provider, delegator, del.Provider, del.Delegator, amount.Amount)
+	if err != nil {
+		return types.UnbondingEntry{}, err
+	}
+	return entry, kit.Emit(ctx, &types.EventUndelegated{
+		Provider: entry.Provider, Delegator: entry.Delegator, Amount: amount.String(),
+		UnbondingId: entry.Id, CompletionTime: entry.CompletionTime.Format(time.RFC3339Nano),
+	})
+}
+
+// undelegation runs the hook, then returns the pool and the delegation that
+// amount unbonds from, checking the coin, the delegation's token value and
+// the max_unbonding_entries cap.
+func (k Keeper) undelegation(ctx context.Context, params types.Params, delegator, provider sdk.AccAddress, amount sdk.Coin,
+) (types.Pool, types.Delegation, error) {
+	if err := checkBondCoin(params, amount); err != nil {
+		return types.Pool{}, types.Delegation{}, err
+	}
+	k.beforeSharesChange(ctx, provider)
+	pool, err := k.GetPool(ctx, provider)
+	if err != nil {
+		return types.Pool{}, types.Delegation{}, err
+	}
+	del, found, err := k.getDelegation(ctx, provider, delegator)
+	if err != nil {
+		return types.Pool{}, types.Delegation{}, err
+	}
+	if !found {
+		return types.Pool{}, types.Delegation{}, errorsmod.Wrapf(types.ErrDelegationNotFound, "delegator %s in pool %s", delegator, pool.Provider)
+	}
+	if value := tokensFromShares(pool, del.Shares); amount.Amount.GT(value) {
+		return types.Pool{}, types.Delegation{}, errorsmod.Wrapf(types.ErrInsufficientStake, "%s > %s%s", amount, value, params.BondDenom)
+	}
+	n, err := k.countUnbondings(ctx, delegator, provider, params.MaxUnbondingEntries)
+	if err != nil {
+		return types.Pool{}, types.Delegation{}, err
+	}
+	if n >= params.MaxUnbondingEntries {
+		return types.Pool{}, types.Delegation{}, errorsmod.Wrapf(types.ErrMaxUnbondingEntries, "%d entries", n)
+	}
+	return pool, del, nil
+}
+
+// sharesToBurn returns the shares that unbonding amount burns out of held,
+// and the pool after it. amount ≤ the value of held implies tokens > 0, so
+// the division is defined, and the rounded-up shares never exceed held
+// (capped anyway). If the shares left would be worth less than one token,
+// all of held is burned.
+func sharesToBurn(pool types.Pool, held math.LegacyDec, amount math.Int) (math.LegacyDec, types.Pool) {
+	shares := math.LegacyMinDec(sharesForWithdrawal(pool, amount), held)
+	after := pool
+	after.Tokens = pool.Tokens.Sub(amount)
+	after.Shares = pool.Shares.Sub(shares)
+	if rest := held.Sub(shares); rest.IsPositive() && tokensFromShares(after, rest).IsZero() {
+		after.Shares = after.Shares.Sub(rest)
+		shares = held
+	}
+	return shares, after
+}
+
+// setOrCloseDelegation writes a settled delegation; one without shares is
+// removed, its settled rewards paid in whole coins.
+func (k Keeper) setOrCloseDelegation(ctx context.Context, provider, delegator sdk.AccAddress, del types.Delegation) error {
+	if !del.Shares.IsZero() {
+		return k.setDelegation(ctx, provider, delegator, del)
+	}
+	paid, change := del.PendingRewards.TruncateDecimal()
+	if !paid.IsZero() {
+		if err := k.bk.SendCoinsFromModuleToAccount(ctx, types.ModuleName, delegator, paid); err != nil {
+			return err
+		}
+		if err := kit.Emit(ctx, &types.EventRewardsClaimed{Provider: del.Provider, Delegator: del.Delegator, Amount: paid.String()}); err != nil {
+			return err
+		}
+	}
+	if !change.IsZero() {
+		k.Logger(ctx).Debug("closing delegation leaves reward dust in the module account", "dust", change.String())
+	}
+	return k.removeDelegation(ctx, provider, delegator)
 }
 
 // GetDelegation returns the delegation of delegator in provider's pool.

@@ -128,6 +128,18 @@ func (k Keeper) SetParams(ctx context.Context, p types.Params) error {
 	return k.Params.Set(ctx, p)
 }
 
+// UpdateParams is MsgUpdateParams: the authority only, then SetParams and
+// EventParamsUpdated.
+func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Params) error {
+	if authority != k.authority {
+		return errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", k.authority, authority)
+	}
+	if err := k.SetParams(ctx, p); err != nil {
+		return err
+	}
+	return kit.Emit(ctx, &types.EventParamsUpdated{Authority: authority})
+}
+
 func (k Keeper) noPools(ctx context.Context) (bool, error) {
 	it, err := k.Pools.Iterate(ctx, nil)
 	if err != nil {

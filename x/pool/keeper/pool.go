@@ -138,7 +138,10 @@ func (k Keeper) CreatePool(ctx context.Context, provider sdk.AccAddress, selfBon
 		RewardPerSharePaid: sdk.DecCoins{},
 		PendingRewards:     sdk.DecCoins{},
 	}
-	return shares, k.setDelegation(ctx, provider, provider, del)
+	if err := k.setDelegation(ctx, provider, provider, del); err != nil {
+		return math.LegacyDec{}, err
+	}
+	return shares, kit.Emit(ctx, &types.EventPoolCreated{Provider: providerStr, SelfBond: selfBond.String(), CommissionRate: rate.String()})
 }
 
 // Unjail lifts the provider's jail once the jail height is reached and the
@@ -167,7 +170,10 @@ func (k Keeper) Unjail(ctx context.Context, provider sdk.AccAddress) error {
 	}
 	pool.Jailed = false
 	pool.JailedUntil = 0
-	return k.Pools.Set(ctx, provider, pool)
+	if err := k.Pools.Set(ctx, provider, pool); err != nil {
+		return err
+	}
+	return kit.Emit(ctx, &types.EventUnjailed{Provider: pool.Provider})
 }
 
 func (k Keeper) selfStake(ctx context.Context, pool types.Pool, provider sdk.AccAddress) (math.Int, error) {

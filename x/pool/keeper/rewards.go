@@ -105,7 +105,7 @@ func (k Keeper) Claim(ctx context.Context, delegator, provider sdk.AccAddress) (
 			return nil, err
 		}
 	}
-	return paid, nil
+	return paid, kit.Emit(ctx, &types.EventRewardsClaimed{Provider: pool.Provider, Delegator: k.addrString(delegator), Amount: paid.String()})
 }
 
 // PendingRewards is what Claim would pay now (whole coins), commission

@@ -103,14 +103,14 @@ func TestParamsValidate(t *testing.T) {
 	require.NoError(t, zero.Validate())
 }
 
-func TestMsgValidate(t *testing.T) {
-	ac := addressCodec()
+// TestMsgValidateBasic: the stateless checks CheckTx runs.
+func TestMsgValidateBasic(t *testing.T) {
 	good := sdk.NewInt64Coin("umesh", 1)
-	require.NoError(t, (&types.MsgDelegate{Delegator: alice, Provider: prov, Amount: good}).Validate(ac))
-	require.ErrorIs(t, (&types.MsgDelegate{Delegator: alice, Provider: prov}).Validate(ac), types.ErrInvalidDenom)
-	require.ErrorIs(t, (&types.MsgUndelegate{Delegator: alice, Provider: "", Amount: good}).Validate(ac), types.ErrInvalidAddress)
-	require.ErrorIs(t, (&types.MsgCreatePool{Provider: prov, SelfBond: good}).Validate(ac), types.ErrInvalidCommission)
-	require.NoError(t, (&types.MsgUnjail{Provider: prov}).Validate(ac))
-	require.ErrorIs(t, (&types.MsgClaim{Delegator: alice, Provider: "bad"}).Validate(ac), types.ErrInvalidAddress)
-	require.ErrorIs(t, (&types.MsgUpdateParams{Authority: alice}).Validate(ac), types.ErrInvalidParams)
+	require.NoError(t, (&types.MsgDelegate{Delegator: alice, Provider: prov, Amount: good}).ValidateBasic())
+	require.ErrorIs(t, (&types.MsgDelegate{Delegator: alice, Provider: prov}).ValidateBasic(), types.ErrInvalidDenom)
+	require.ErrorIs(t, (&types.MsgUndelegate{Delegator: alice, Provider: "", Amount: good}).ValidateBasic(), types.ErrInvalidAddress)
+	require.ErrorIs(t, (&types.MsgCreatePool{Provider: prov, SelfBond: good}).ValidateBasic(), types.ErrInvalidCommission)
+	require.NoError(t, (&types.MsgUnjail{Provider: prov}).ValidateBasic())
+	require.ErrorIs(t, (&types.MsgClaim{Delegator: alice, Provider: "bad"}).ValidateBasic(), types.ErrInvalidAddress)
+	require.ErrorIs(t, (&types.MsgUpdateParams{Authority: alice}).ValidateBasic(), types.ErrInvalidParams)
 }

@@ -1,30 +1,30 @@
 package types
 
 import (
-	"cosmossdk.io/core/address"
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/internal/validate"
 )
 
-// Stateless checks of every Msg. The msg server runs them first, with the
-// chain's address codec, so a bad input fails before any state is read.
-// Checks that need params (bond denom, minimums, max commission) are done by
-// the keeper.
+// Stateless checks of every Msg. baseapp runs them in CheckTx, so a
+// malformed message is refused before it reaches a block. Checks that need
+// params (bond denom, minimums, max commission) are done by the keeper.
 
 var (
-	_ sdk.Msg = &MsgCreatePool{}
-	_ sdk.Msg = &MsgDelegate{}
-	_ sdk.Msg = &MsgUndelegate{}
-	_ sdk.Msg = &MsgUnjail{}
-	_ sdk.Msg = &MsgClaim{}
-	_ sdk.Msg = &MsgUpdateParams{}
+	_ sdk.HasValidateBasic = &MsgCreatePool{}
+	_ sdk.HasValidateBasic = &MsgDelegate{}
+	_ sdk.HasValidateBasic = &MsgUndelegate{}
+	_ sdk.HasValidateBasic = &MsgUnjail{}
+	_ sdk.HasValidateBasic = &MsgClaim{}
+	_ sdk.HasValidateBasic = &MsgUpdateParams{}
 )
 
-// Validate checks the provider address, the self-bond coin and the commission range.
-func (m *MsgCreatePool) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "provider", m.Provider); err != nil {
+// ValidateBasic checks the provider address, the self-bond coin and the commission range.
+func (m *MsgCreatePool) ValidateBasic() error {
+	if err := validateAddress("provider", m.Provider); err != nil {
 		return err
 	}
 	if err := ValidatePositiveCoin(m.SelfBond); err != nil {
@@ -33,44 +33,44 @@ func (m *MsgCreatePool) Validate(ac address.Codec) error {
 	return ValidateCommissionRate(m.CommissionRate)
 }
 
-// Validate checks both addresses and the amount.
-func (m *MsgDelegate) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "delegator", m.Delegator); err != nil {
+// ValidateBasic checks both addresses and the amount.
+func (m *MsgDelegate) ValidateBasic() error {
+	if err := validateAddress("delegator", m.Delegator); err != nil {
 		return err
 	}
-	if err := validateAddress(ac, "provider", m.Provider); err != nil {
-		return err
-	}
-	return ValidatePositiveCoin(m.Amount)
-}
-
-// Validate checks both addresses and the amount.
-func (m *MsgUndelegate) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "delegator", m.Delegator); err != nil {
-		return err
-	}
-	if err := validateAddress(ac, "provider", m.Provider); err != nil {
+	if err := validateAddress("provider", m.Provider); err != nil {
 		return err
 	}
 	return ValidatePositiveCoin(m.Amount)
 }
 
-// Validate checks the provider address.
-func (m *MsgUnjail) Validate(ac address.Codec) error {
-	return validateAddress(ac, "provider", m.Provider)
-}
-
-// Validate checks both addresses.
-func (m *MsgClaim) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "delegator", m.Delegator); err != nil {
+// ValidateBasic checks both addresses and the amount.
+func (m *MsgUndelegate) ValidateBasic() error {
+	if err := validateAddress("delegator", m.Delegator); err != nil {
 		return err
 	}
-	return validateAddress(ac, "provider", m.Provider)
+	if err := validateAddress("provider", m.Provider); err != nil {
+		return err
+	}
+	return ValidatePositiveCoin(m.Amount)
 }
 
-// Validate checks the authority address and the params.
-func (m *MsgUpdateParams) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "authority", m.Authority); err != nil {
+// ValidateBasic checks the provider address.
+func (m *MsgUnjail) ValidateBasic() error {
+	return validateAddress("provider", m.Provider)
+}
+
+// ValidateBasic checks both addresses.
+func (m *MsgClaim) ValidateBasic() error {
+	if err := validateAddress("delegator", m.Delegator); err != nil {
+		return err
+	}
+	return validateAddress("provider", m.Provider)
+}
+
+// ValidateBasic checks the authority address and the params.
+func (m *MsgUpdateParams) ValidateBasic() error {
+	if err := validateAddress("authority", m.Authority); err != nil {
 		return err
 	}
 	if err := m.Params.Validate(); err != nil {
@@ -102,12 +102,9 @@ func ValidateCommissionRate(rate math.LegacyDec) error {
 	return nil
 }
 
-func validateAddress(ac address.Codec, field, addr string) error {
-	if addr == "" {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s is empty", field)
-	}
-	if _, err := ac.StringToBytes(addr); err != nil {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s %q: %s", field, addr, err)
+func validateAddress(field, addr string) error {
+	if err := validate.Address(addr); err != nil {
+		return errorsmod.Wrapf(ErrInvalidAddress, "%s: %v", field, err)
 	}
 	return nil
 }
