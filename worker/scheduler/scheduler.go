@@ -90,12 +90,6 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.Chain == nil || cfg.Backend == nil || cfg.Store == nil {
 		return nil, errors.New("scheduler: chain, backend and store are required")
 	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = time.Second
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = 30 * time.Second
-	}
 	if cfg.ResendAfter <= 0 {
 		cfg.ResendAfter = 3
 	}

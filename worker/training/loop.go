@@ -147,12 +147,6 @@ func New(cfg Config) (*Loop, error) {
 	if cfg.Fetcher == nil {
 		cfg.Fetcher = &Fetcher{Store: cfg.Blobs}
 	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = time.Second
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = 30 * time.Second
-	}
 	if cfg.ResendAfter <= 0 {
 		cfg.ResendAfter = 3
 	}

@@ -16,8 +16,9 @@ type Config struct {
 	// Name is the loop's name in its logs ("<Name> stopped").
 	Name   string
 	Logger *slog.Logger
-	// Interval is the wait after a step that went well; MaxBackoff caps the
-	// wait after failed steps, which doubles from Interval.
+	// Interval is the wait after a step that went well (1s when 0);
+	// MaxBackoff caps the wait after failed steps, which doubles from
+	// Interval (30s when 0).
 	Interval, MaxBackoff time.Duration
 	// Module, when set, is the chain module the steps query: a step that
 	// fails with codes.Unimplemented (the node does not serve it) is
@@ -30,6 +31,12 @@ type Config struct {
 // Run calls step until ctx is done. A step's error is logged and the next
 // step waits longer; Run only returns ctx's error.
 func Run(ctx context.Context, cfg Config, step func(context.Context) error) error {
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 30 * time.Second
+	}
 	wait, warned := cfg.Interval, false
 	for {
 		err := step(ctx)
