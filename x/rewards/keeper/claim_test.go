@@ -193,7 +193,8 @@ func TestClaimPool(t *testing.T) {
 }
 
 // TestClaimMsgServer: MsgClaimRewards with an empty account claims for the
-// claimant; bad addresses are ErrInvalidAddress.
+// claimant; bad addresses are ErrInvalidAddress, from ValidateBasic and the
+// msg server alike.
 func TestClaimMsgServer(t *testing.T) {
 	f := newFixture(t, withParams(noEarly))
 	a := addr("a", 1)
@@ -205,6 +206,7 @@ func TestClaimMsgServer(t *testing.T) {
 		{Claimant: "cosmos1invalid"},
 		{Claimant: f.bech(a), Account: "nope"},
 	} {
+		require.ErrorIs(t, msg.ValidateBasic(), types.ErrInvalidAddress, msg) // refused in CheckTx
 		f.requireRejected(types.ErrInvalidAddress, func() error { _, err := f.msg.ClaimRewards(f.ctx, msg); return err }, msg)
 	}
 	f.requireRejected(types.ErrUnauthorized, func() error {

@@ -3,9 +3,6 @@ package keeper
 import (
 	"context"
 
-	errorsmod "cosmossdk.io/errors"
-
-	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -15,16 +12,15 @@ type msgServer struct {
 
 var _ types.MsgServer = msgServer{}
 
-// NewMsgServerImpl returns the x/rewards Msg service.
+// NewMsgServerImpl returns the x/rewards Msg service. Each handler decodes
+// the addresses and calls one keeper method, which checks state and emits
+// the event; ValidateBasic has already run in CheckTx.
 func NewMsgServerImpl(k Keeper) types.MsgServer {
 	return msgServer{Keeper: k}
 }
 
-// ClaimRewards implements types.MsgServer.
+// ClaimRewards implements types.MsgServer; an empty account is the claimant.
 func (s msgServer) ClaimRewards(ctx context.Context, msg *types.MsgClaimRewards) (*types.MsgClaimRewardsResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	claimant, err := s.addrBytes(msg.Claimant)
 	if err != nil {
 		return nil, err
@@ -38,18 +34,9 @@ func (s msgServer) ClaimRewards(ctx context.Context, msg *types.MsgClaimRewards)
 	return s.Claim(ctx, claimant, account)
 }
 
-// UpdateParams implements types.MsgServer: authority check, Validate, set, event.
+// UpdateParams implements types.MsgServer.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if msg.Authority != s.authority {
-		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", s.authority, msg.Authority)
-	}
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
-	if err := s.SetParams(ctx, msg.Params); err != nil {
-		return nil, err
-	}
-	if err := kit.Emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority}); err != nil {
+	if err := s.Keeper.UpdateParams(ctx, msg.Authority, msg.Params); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil

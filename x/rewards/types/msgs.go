@@ -1,42 +1,42 @@
 package types
 
 import (
-	"cosmossdk.io/core/address"
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/internal/validate"
 )
 
+// Stateless checks of every Msg. baseapp runs them in CheckTx, so a
+// malformed message is refused before it reaches a block.
 var (
-	_ sdk.Msg = &MsgClaimRewards{}
-	_ sdk.Msg = &MsgUpdateParams{}
+	_ sdk.HasValidateBasic = &MsgClaimRewards{}
+	_ sdk.HasValidateBasic = &MsgUpdateParams{}
 )
 
-// Validate checks the claimant and the optional account.
-func (m *MsgClaimRewards) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "claimant", m.Claimant); err != nil {
+// ValidateBasic checks the claimant and the optional account.
+func (m *MsgClaimRewards) ValidateBasic() error {
+	if err := validateAddress("claimant", m.Claimant); err != nil {
 		return err
 	}
 	if m.Account != "" {
-		return validateAddress(ac, "account", m.Account)
+		return validateAddress("account", m.Account)
 	}
 	return nil
 }
 
-// Validate checks the authority address and the params.
-func (m *MsgUpdateParams) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "authority", m.Authority); err != nil {
+// ValidateBasic checks the authority address and the params.
+func (m *MsgUpdateParams) ValidateBasic() error {
+	if err := validateAddress("authority", m.Authority); err != nil {
 		return err
 	}
 	return m.Params.Validate()
 }
 
-func validateAddress(ac address.Codec, field, addr string) error {
-	if addr == "" {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s is empty", field)
-	}
-	if _, err := ac.StringToBytes(addr); err != nil {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s %q: %v", field, addr, err)
+func validateAddress(field, addr string) error {
+	if err := validate.Address(addr); err != nil {
+		return errorsmod.Wrapf(ErrInvalidAddress, "%s: %v", field, err)
 	}
 	return nil
 }
