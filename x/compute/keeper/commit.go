@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 
 	"cosmossdk.io/collections"
@@ -16,11 +15,9 @@ import (
 
 // CommitPoC stores worker's Merkle root for epoch. The worker must be
 // eligible, the epoch open and its commit window running, and the worker may
-// commit once. m is fixed here from the worker's current units.
+// commit once. m is fixed here from the worker's current units; the root's
+// length is checked by MsgCommitPoC.ValidateBasic.
 func (k Keeper) CommitPoC(ctx context.Context, worker sdk.AccAddress, epoch int64, root []byte) (types.Commitment, error) {
-	if len(root) != sha256.Size {
-		return types.Commitment{}, errorsmod.Wrapf(types.ErrInvalidRoot, "%d bytes, want %d", len(root), sha256.Size)
-	}
 	w, err := k.GetWorker(ctx, worker)
 	if err != nil {
 		return types.Commitment{}, err

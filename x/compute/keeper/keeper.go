@@ -111,9 +111,6 @@ func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Para
 	if authority != k.authority {
 		return errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", k.authority, authority)
 	}
-	if err := p.Validate(); err != nil {
-		return errorsmod.Wrap(types.ErrInvalidParams, err.Error())
-	}
 	if err := k.Params.Set(ctx, p); err != nil {
 		return err
 	}

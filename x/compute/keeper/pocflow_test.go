@@ -82,7 +82,7 @@ func TestCommitRejects(t *testing.T) {
 		}
 	}
 	f.requireRejected(types.ErrWorkerNotFound, commit(addr("nobody", 1), e.Number, root))
-	f.requireRejected(types.ErrInvalidRoot, commit(honest.addr, e.Number, root[:31]))
+	f.requireRejected(types.ErrInvalidRoot, (&types.MsgCommitPoC{Worker: f.bech(honest.addr), Epoch: e.Number, Root: root[:31]}).ValidateBasic)
 	f.requireRejected(types.ErrWrongEpoch, commit(honest.addr, e.Number+1, root))
 	f.requireRejected(types.ErrWrongEpoch, commit(honest.addr, e.Number-1, root)) // settled and gone
 	f.requireRejected(types.ErrNotEligible, commit(late, e.Number, root))

@@ -39,14 +39,14 @@ func (k Keeper) AuthorizeWorker(ctx context.Context, provider, worker sdk.AccAdd
 
 // RegisterWorker registers worker under provider, which must have authorised
 // it and must hold the self-stake for its new total of units. The
-// authorization is consumed.
+// authorization is consumed. The claims passed MsgRegisterWorker.ValidateBasic.
 func (k Keeper) RegisterWorker(ctx context.Context, worker, provider sdk.AccAddress, spec types.HardwareSpec, models []string, endpoint string) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	if err := types.ValidateClaims(params, spec, models, endpoint); err != nil {
-		return errorsmod.Wrap(types.ErrInvalidSpec, err.Error())
+	if err := params.ValidateClaimBounds(spec, models); err != nil {
+		return err
 	}
 	exists, err := k.Workers.Has(ctx, worker)
 	if err != nil {
@@ -128,14 +128,15 @@ func (k Keeper) RegisterWorker(ctx context.Context, worker, provider sdk.AccAddr
 
 // UpdateWorker replaces a worker's spec, models and endpoint. More units need
 // the provider's self-stake for the new total; fewer units never do (a
-// provider must always be able to shrink its exposure).
+// provider must always be able to shrink its exposure). The claims passed
+// MsgUpdateWorker.ValidateBasic.
 func (k Keeper) UpdateWorker(ctx context.Context, worker sdk.AccAddress, spec types.HardwareSpec, models []string, endpoint string) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	if err := types.ValidateClaims(params, spec, models, endpoint); err != nil {
-		return errorsmod.Wrap(types.ErrInvalidSpec, err.Error())
+	if err := params.ValidateClaimBounds(spec, models); err != nil {
+		return err
 	}
 	w, err := k.GetWorker(ctx, worker)
 	if err != nil {

@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -72,16 +73,14 @@ func TestRegisterWorkerRejects(t *testing.T) {
 		_, err := f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: f.bech(addr("nopool", 1)), Worker: f.bech(w)})
 		return err
 	})
-	f.requireRejected(types.ErrInvalidAddress, func() error {
-		_, err := f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: "cosmos1xyz", Worker: f.bech(w)})
-		return err
-	})
+	f.requireRejected(types.ErrInvalidAddress, (&types.MsgAuthorizeWorker{Provider: "cosmos1xyz", Worker: f.bech(w)}).ValidateBasic)
 
 	_, err = f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: f.bech(prov), Worker: f.bech(w)})
 	require.NoError(t, err)
-	bad := []func(m *types.MsgRegisterWorker){
+	// Malformed claims are refused by ValidateBasic (CheckTx), claims beyond
+	// the params' bounds by the keeper.
+	malformed := []func(m *types.MsgRegisterWorker){
 		func(m *types.MsgRegisterWorker) { m.Spec.ComputeUnits = 0 },
-		func(m *types.MsgRegisterWorker) { m.Spec.ComputeUnits = 1001 },
 		func(m *types.MsgRegisterWorker) { m.Spec.GpuModel = "" },
 		func(m *types.MsgRegisterWorker) { m.Spec.GpuModel = string(make([]byte, 65)) },
 		func(m *types.MsgRegisterWorker) { m.Models = []string{"m1", "m1"} },
@@ -90,9 +89,18 @@ func TestRegisterWorkerRejects(t *testing.T) {
 		func(m *types.MsgRegisterWorker) { m.Models = make([]string, 17) },
 		func(m *types.MsgRegisterWorker) { m.Endpoint = "http://" + string(make([]byte, 250)) },
 	}
-	for _, mut := range bad {
+	for _, mut := range malformed {
 		m := registerMsg(f, prov, w, 1)
 		mut(m)
+		f.requireRejected(types.ErrInvalidSpec, m.ValidateBasic)
+	}
+	for _, mut := range []func(m *types.MsgRegisterWorker){
+		func(m *types.MsgRegisterWorker) { m.Spec.ComputeUnits = 1001 },
+		func(m *types.MsgRegisterWorker) { m.Models = strings.Fields("a b c d e f g h i j k l m n o p q") },
+	} {
+		m := registerMsg(f, prov, w, 1)
+		mut(m)
+		require.NoError(t, m.ValidateBasic())
 		f.requireRejected(types.ErrInvalidSpec, func() error {
 			_, err := f.msg.RegisterWorker(f.ctx, m)
 			return err
@@ -235,10 +243,7 @@ func TestUpdateParams(t *testing.T) {
 	})
 	bad := p
 	bad.SampleRows = 0
-	f.requireRejected(types.ErrInvalidParams, func() error {
-		_, err := f.msg.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: f.authority, Params: bad})
-		return err
-	})
+	f.requireRejected(types.ErrInvalidParams, (&types.MsgUpdateParams{Authority: f.authority, Params: bad}).ValidateBasic)
 	_, err := f.msg.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: f.authority, Params: p})
 	require.NoError(t, err)
 	require.Equal(t, uint32(16), f.params().SampleRows)

@@ -60,10 +60,9 @@ func TestParamsValidate(t *testing.T) {
 }
 
 func TestValidateClaims(t *testing.T) {
-	p := types.DefaultParams()
 	spec := types.HardwareSpec{GpuModel: "RTX 4090", VramGb: 24, Int8Tops: 660, ComputeUnits: 1}
-	require.NoError(t, types.ValidateClaims(p, spec, []string{"llama-3-8b-int8"}, "https://w.example:8443/v1"))
-	require.NoError(t, types.ValidateClaims(p, spec, nil, ""))
-	require.Error(t, types.ValidateClaims(p, spec, []string{"a\x00b"}, ""))
-	require.Error(t, types.ValidateClaims(p, spec, nil, "http://x y"))
+	require.NoError(t, types.ValidateClaims(spec, []string{"llama-3-8b-int8"}, "https://w.example:8443/v1"))
+	require.NoError(t, types.ValidateClaims(spec, nil, ""))
+	require.Error(t, types.ValidateClaims(spec, []string{"a\x00b"}, ""))
+	require.Error(t, types.ValidateClaims(spec, nil, "http://x y"))
 }

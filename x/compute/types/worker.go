@@ -1,8 +1,9 @@
 package types
 
 import (
-	"fmt"
 	"slices"
+
+	errorsmod "cosmossdk.io/errors"
 
 	"github.com/llmesh/mesh/x/internal/validate"
 )
@@ -20,28 +21,39 @@ const (
 	MaxGPUModelLength = 64
 )
 
-// ValidateClaims checks what a worker claims at registration or update
-// against the params: units, spec strings, models and endpoint.
-func ValidateClaims(p Params, spec HardwareSpec, models []string, endpoint string) error {
-	if spec.ComputeUnits == 0 || spec.ComputeUnits > p.MaxUnitsPerWorker {
-		return fmt.Errorf("compute_units %d must be in 1..%d", spec.ComputeUnits, p.MaxUnitsPerWorker)
+// ValidateClaims checks what a worker claims at registration or update:
+// units, spec strings, models and endpoint. Models are checked for duplicates
+// after sorting: their number is bounded by the params only in the keeper
+// (ValidateClaimBounds), after this has run in CheckTx.
+func ValidateClaims(spec HardwareSpec, models []string, endpoint string) error {
+	if spec.ComputeUnits == 0 {
+		return errorsmod.Wrap(ErrInvalidSpec, "compute_units must be positive")
 	}
 	if spec.GpuModel == "" || len(spec.GpuModel) > MaxGPUModelLength || !validate.Printable(spec.GpuModel, true) {
-		return fmt.Errorf("gpu_model must be 1..%d printable characters", MaxGPUModelLength)
+		return errorsmod.Wrapf(ErrInvalidSpec, "gpu_model must be 1..%d printable characters", MaxGPUModelLength)
 	}
-	if len(models) > int(p.MaxModelsPerWorker) {
-		return fmt.Errorf("%d models, at most %d", len(models), p.MaxModelsPerWorker)
-	}
-	for i, m := range models {
+	for _, m := range models {
 		if err := validate.ModelID(m); err != nil {
-			return err
+			return errorsmod.Wrap(ErrInvalidSpec, err.Error())
 		}
-		if slices.Contains(models[:i], m) {
-			return fmt.Errorf("model id %q listed twice", m)
-		}
+	}
+	sorted := slices.Sorted(slices.Values(models))
+	if i := validate.FirstDuplicate(sorted); i >= 0 {
+		return errorsmod.Wrapf(ErrInvalidSpec, "model id %q listed twice", sorted[i])
 	}
 	if len(endpoint) > MaxEndpointLength || !validate.Printable(endpoint, false) {
-		return fmt.Errorf("endpoint must be at most %d printable characters without spaces", MaxEndpointLength)
+		return errorsmod.Wrapf(ErrInvalidSpec, "endpoint must be at most %d printable characters without spaces", MaxEndpointLength)
+	}
+	return nil
+}
+
+// ValidateClaimBounds checks a worker's units and number of models against the params.
+func (p Params) ValidateClaimBounds(spec HardwareSpec, models []string) error {
+	if spec.ComputeUnits > p.MaxUnitsPerWorker {
+		return errorsmod.Wrapf(ErrInvalidSpec, "compute_units %d must be in 1..%d", spec.ComputeUnits, p.MaxUnitsPerWorker)
+	}
+	if len(models) > int(p.MaxModelsPerWorker) {
+		return errorsmod.Wrapf(ErrInvalidSpec, "%d models, at most %d", len(models), p.MaxModelsPerWorker)
 	}
 	return nil
 }
