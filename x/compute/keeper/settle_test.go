@@ -176,3 +176,39 @@ func TestSettlementSkipsFailingWorker(t *testing.T) {
 	require.Equal(t, uint64(1), f.worker(good).Missed)
 	require.Zero(t, f.worker(bad).Missed)
 }
+
+// Committing and then withholding the reveal is a miss AND a slash of the
+// provider's pool; verified capacity drops to zero.
+func TestWithheldRevealIsSlashed(t *testing.T) {
+	f := newFixture(t, smallParams)
+	f.block(true, nil)
+	prov, w := addr("prov", 1), addr("work", 1)
+	f.register(prov, w, 2)
+	f.advanceTo(f.currentEpoch().RevealEnd + 1)
+	f.block(true, nil) // epoch 2: pass, to earn verified units
+	p := &prover{addr: w}
+	require.NoError(t, p.commit(f))
+	f.advanceTo(f.currentEpoch().CommitEnd + 1)
+	out, err := p.reveal(f)
+	require.NoError(t, err)
+	require.Equal(t, types.PROOF_OUTCOME_PASS, out)
+	require.EqualValues(t, 2, f.worker(w).VerifiedUnits)
+
+	f.advanceTo(f.currentEpoch().RevealEnd + 1)
+	f.block(true, nil) // epoch 3: commit, never reveal
+	require.NoError(t, p.commit(f))
+	commitHeight := f.height()
+	e := f.currentEpoch()
+	f.advanceTo(e.RevealEnd + 1)
+	require.True(t, f.currentEpoch().Settled)
+
+	ww := f.worker(w)
+	require.EqualValues(t, 1, ww.Missed)
+	require.Zero(t, ww.VerifiedUnits)
+	require.Len(t, f.pool.slashes, 1)
+	s := f.pool.slashes[0]
+	require.Equal(t, string(prov), s.provider)
+	require.Equal(t, "poc-withheld", s.reason)
+	require.Equal(t, commitHeight, s.height)
+	require.True(t, f.params().WithholdSlashFraction.Equal(s.fraction))
+}

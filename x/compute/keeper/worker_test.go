@@ -189,6 +189,63 @@ func TestUpdateAndDeregisterWorker(t *testing.T) {
 	require.Equal(t, uint64(2), f.pool.units[string(prov2)], "nothing mirrored to a missing pool")
 }
 
+// Lowering units caps verified capacity.
+func TestUpdateWorkerCapsVerifiedUnits(t *testing.T) {
+	f := newFixture(t, smallParams)
+	prov, w := addr("prov", 1), addr("work", 1)
+	f.register(prov, w, 4)
+	ww := f.worker(w)
+	ww.VerifiedUnits = 4
+	require.NoError(t, f.k.Workers.Set(f.ctx, w, ww))
+	_, err := f.msg.UpdateWorker(f.ctx, &types.MsgUpdateWorker{Worker: f.bech(w), Spec: types.HardwareSpec{GpuModel: "H100", ComputeUnits: 1}, Models: []string{"m1"}})
+	require.NoError(t, err)
+	require.EqualValues(t, 1, f.worker(w).VerifiedUnits)
+}
+
+// Deregistering is no way out: not while jailed, not while a commitment
+// waits for its reveal; and coming back restores the record.
+func TestDeregisterCannotLaunderHistory(t *testing.T) {
+	f := newFixture(t, smallParams)
+	f.block(true, nil)
+	prov, w := addr("prov", 1), addr("work", 1)
+	f.register(prov, w, 1)
+	f.advanceTo(f.currentEpoch().RevealEnd + 1)
+	f.block(true, nil) // epoch 2: w is challenged
+
+	// Commit, then try to leave before revealing.
+	p := &prover{addr: w}
+	require.NoError(t, p.commit(f))
+	f.requireRejected(types.ErrCommitmentPending, func() error {
+		_, err := f.msg.DeregisterWorker(f.ctx, &types.MsgDeregisterWorker{Signer: f.bech(prov), Worker: f.bech(w)})
+		return err
+	})
+
+	// Jailed: cannot leave either.
+	jailed := f.worker(w)
+	jailed.Status, jailed.JailedUntil = types.WORKER_STATUS_JAILED, f.height()+100
+	require.NoError(t, f.k.Workers.Set(f.ctx, w, jailed))
+	f.requireRejected(types.ErrStillJailed, func() error {
+		_, err := f.msg.DeregisterWorker(f.ctx, &types.MsgDeregisterWorker{Signer: f.bech(w), Worker: f.bech(w)})
+		return err
+	})
+
+	// Active again with a poor record, no pending commitment: it may leave,
+	// but re-registering keeps the record (reputation never resets upward).
+	jailed.Status, jailed.JailedUntil, jailed.ReputationBps, jailed.Missed, jailed.Frauds = types.WORKER_STATUS_ACTIVE, 0, 1200, 4, 1
+	require.NoError(t, f.k.Workers.Set(f.ctx, w, jailed))
+	require.NoError(t, f.k.Commitments.Remove(f.ctx, collectionsJoinEpoch(p.epoch, w)))
+	_, err := f.msg.DeregisterWorker(f.ctx, &types.MsgDeregisterWorker{Signer: f.bech(w), Worker: f.bech(w)})
+	require.NoError(t, err)
+	f.register(prov, w, 1)
+	back := f.worker(w)
+	require.EqualValues(t, 1200, back.ReputationBps)
+	require.EqualValues(t, 4, back.Missed)
+	require.EqualValues(t, 1, back.Frauds)
+	has, err := f.k.Tombstones.Has(f.ctx, w)
+	require.NoError(t, err)
+	require.False(t, has, "the tombstone is consumed on re-registration")
+}
+
 func TestUnjailWorker(t *testing.T) {
 	f := newFixture(t, smallParams)
 	prov, w := addr("prov", 1), addr("work", 1)
