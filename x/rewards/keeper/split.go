@@ -1,29 +1,15 @@
 package keeper
 
 import (
-	"context"
 	"math/big"
 
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/llmesh/mesh/x/internal/cachectx"
 	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/rewards/types"
 )
-
-// BeginBlocker splits the fee collector's coins — this block's inflation
-// (x/mint runs first) and the previous block's fees — before x/distribution
-// pays validators what is left, and sweeps x/inference's protocol fees into
-// the pot. It never fails the block: an error leaves state untouched and is
-// logged.
-func (k Keeper) BeginBlocker(ctx context.Context) error {
-	if err := cachectx.RunRecoverOutOfGas(ctx, k.splitBlockRewards); err != nil {
-		k.Logger(ctx).Error("block reward split skipped", "err", err)
-	}
-	return nil
-}
 
 // splitBlockRewards moves ⌊coins × compute_share_bps / 10000⌋ of each denom
 // to x/rewards and ⌊coins × treasury_share_bps / 10000⌋ to the treasury;
