@@ -26,9 +26,6 @@ import (
 // The stake is escrowed after every check, so a failed transfer (too few
 // funds) leaves nothing written.
 func (k Keeper) Annotate(ctx context.Context, msg *types.MsgAnnotate) (final bool, label string, err error) {
-	if err := msg.Validate(k.ak.AddressCodec()); err != nil {
-		return false, "", err
-	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return false, "", err

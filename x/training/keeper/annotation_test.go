@@ -65,8 +65,8 @@ func TestAnnotateRejected(t *testing.T) {
 		"no account":      {types.MsgAnnotate{Annotator: f.bech(dfAddr("nobody")), ItemId: item, Label: "cat"}, sdkerrors.ErrInsufficientFunds},
 	} {
 		msg := tc.msg
-		f.requireRejected(tc.want, func() error { _, err := f.msg.Annotate(f.ctx, &msg); return err }, name)
-		f.requireRejected(tc.want, func() error { _, _, err := f.k.Annotate(f.ctx, &msg); return err }, name+" (keeper)")
+		f.requireRejected(tc.want, validated(&msg, func() error { _, err := f.msg.Annotate(f.ctx, &msg); return err }), name)
+		f.requireRejected(tc.want, validated(&msg, func() error { _, _, err := f.k.Annotate(f.ctx, &msg); return err }), name+" (keeper)")
 	}
 	require.Equal(t, int64(dfStake-1), f.balance(poor))
 	require.Equal(t, int64(dfStake), f.escrow(), "alice's stake on the open item")

@@ -262,6 +262,17 @@ func (f *dataFixture) requireRejected(want error, fn func() error, what ...any) 
 	require.Len(f.t, f.ctx.EventManager().Events(), events, "events emitted by a rejected call %v", what)
 }
 
+// validated runs call as a transaction runs its message: ValidateBasic
+// first (baseapp, in CheckTx), then the handler.
+func validated(msg sdk.HasValidateBasic, call func() error) func() error {
+	return func() error {
+		if err := msg.ValidateBasic(); err != nil {
+			return err
+		}
+		return call()
+	}
+}
+
 // dfEvents decodes the events of type T emitted so far in this block.
 func dfEvents[T any, PT interface {
 	*T

@@ -18,9 +18,6 @@ import (
 // Ids come from NextDatasetID, which InitGenesis sets to next_dataset_id
 // (≥ 1), so the first dataset is 1.
 func (k Keeper) RegisterDataset(ctx context.Context, msg *types.MsgRegisterDataset) (uint64, error) {
-	if err := msg.Validate(k.ak.AddressCodec()); err != nil {
-		return 0, err
-	}
 	owner, err := k.canonicalAddr(msg.Owner)
 	if err != nil {
 		return 0, err
@@ -47,9 +44,6 @@ func (k Keeper) RegisterDataset(ctx context.Context, msg *types.MsgRegisterDatas
 // item's digest is the SHA-256 of its data; a digest appears at most once in
 // a dataset, inline or by URI. The item is OPEN for annotation.
 func (k Keeper) ContributeItem(ctx context.Context, msg *types.MsgContributeItem) (uint64, error) {
-	if err := msg.Validate(k.ak.AddressCodec()); err != nil {
-		return 0, err
-	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return 0, err

@@ -68,8 +68,8 @@ func TestRegisterDatasetRejected(t *testing.T) {
 	} {
 		msg := valid()
 		tc.edit(msg)
-		f.requireRejected(tc.want, func() error { _, err := f.msg.RegisterDataset(f.ctx, msg); return err }, name)
-		f.requireRejected(tc.want, func() error { _, err := f.k.RegisterDataset(f.ctx, msg); return err }, name+" (keeper)")
+		f.requireRejected(tc.want, validated(msg, func() error { _, err := f.msg.RegisterDataset(f.ctx, msg); return err }), name)
+		f.requireRejected(tc.want, validated(msg, func() error { _, err := f.k.RegisterDataset(f.ctx, msg); return err }), name+" (keeper)")
 	}
 	// The bounds themselves are accepted.
 	msg := valid()
@@ -170,8 +170,8 @@ func TestContributeItemRejected(t *testing.T) {
 		"uri, as uri":      {types.MsgContributeItem{Contributor: bob, DatasetId: ds, Digest: uriDigest, Uri: "https://other"}, types.ErrDuplicateItem},
 	} {
 		msg := tc.msg
-		f.requireRejected(tc.want, func() error { _, err := f.msg.ContributeItem(f.ctx, &msg); return err }, name)
-		f.requireRejected(tc.want, func() error { _, err := f.k.ContributeItem(f.ctx, &msg); return err }, name+" (keeper)")
+		f.requireRejected(tc.want, validated(&msg, func() error { _, err := f.msg.ContributeItem(f.ctx, &msg); return err }), name)
+		f.requireRejected(tc.want, validated(&msg, func() error { _, err := f.k.ContributeItem(f.ctx, &msg); return err }), name+" (keeper)")
 	}
 	// max_inline_item_bytes itself is accepted.
 	f.contribute(dfAddr("bob"), ds, strings.Repeat("z", 100))

@@ -7,6 +7,7 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -110,6 +111,17 @@ func (k Keeper) SetParams(ctx context.Context, p types.Params) error {
 		return err
 	}
 	return k.Params.Set(ctx, p)
+}
+
+// UpdateParams is MsgUpdateParams: the authority check, SetParams, the event.
+func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Params) error {
+	if authority != k.authority {
+		return errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", k.authority, authority)
+	}
+	if err := k.SetParams(ctx, p); err != nil {
+		return err
+	}
+	return kit.Emit(ctx, &types.EventParamsUpdated{Authority: authority})
 }
 
 // Logger returns the module's logger.

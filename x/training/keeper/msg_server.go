@@ -3,9 +3,6 @@ package keeper
 import (
 	"context"
 
-	errorsmod "cosmossdk.io/errors"
-
-	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/training/types"
 )
 
@@ -15,17 +12,15 @@ type msgServer struct {
 
 var _ types.MsgServer = msgServer{}
 
-// NewMsgServerImpl returns the x/training Msg service. Each handler validates
-// its message and calls the keeper, which emits the events.
+// NewMsgServerImpl returns the x/training Msg service. Each handler calls
+// the keeper, which checks state and emits the events; baseapp has run the
+// message's ValidateBasic.
 func NewMsgServerImpl(k Keeper) types.MsgServer {
 	return msgServer{Keeper: k}
 }
 
 // RegisterDataset implements types.MsgServer.
 func (s msgServer) RegisterDataset(ctx context.Context, msg *types.MsgRegisterDataset) (*types.MsgRegisterDatasetResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	id, err := s.Keeper.RegisterDataset(ctx, msg)
 	if err != nil {
 		return nil, err
@@ -35,9 +30,6 @@ func (s msgServer) RegisterDataset(ctx context.Context, msg *types.MsgRegisterDa
 
 // ContributeItem implements types.MsgServer.
 func (s msgServer) ContributeItem(ctx context.Context, msg *types.MsgContributeItem) (*types.MsgContributeItemResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	id, err := s.Keeper.ContributeItem(ctx, msg)
 	if err != nil {
 		return nil, err
@@ -47,9 +39,6 @@ func (s msgServer) ContributeItem(ctx context.Context, msg *types.MsgContributeI
 
 // Annotate implements types.MsgServer.
 func (s msgServer) Annotate(ctx context.Context, msg *types.MsgAnnotate) (*types.MsgAnnotateResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	final, label, err := s.Keeper.Annotate(ctx, msg)
 	if err != nil {
 		return nil, err
@@ -59,9 +48,6 @@ func (s msgServer) Annotate(ctx context.Context, msg *types.MsgAnnotate) (*types
 
 // CreateTask implements types.MsgServer.
 func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*types.MsgCreateTaskResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	id, err := s.Keeper.CreateTask(ctx, msg)
 	if err != nil {
 		return nil, err
@@ -71,9 +57,6 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 
 // JoinTask implements types.MsgServer.
 func (s msgServer) JoinTask(ctx context.Context, msg *types.MsgJoinTask) (*types.MsgJoinTaskResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	if err := s.Keeper.JoinTask(ctx, msg); err != nil {
 		return nil, err
 	}
@@ -82,9 +65,6 @@ func (s msgServer) JoinTask(ctx context.Context, msg *types.MsgJoinTask) (*types
 
 // CommitUpdate implements types.MsgServer.
 func (s msgServer) CommitUpdate(ctx context.Context, msg *types.MsgCommitUpdate) (*types.MsgCommitUpdateResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	if err := s.Keeper.CommitUpdate(ctx, msg); err != nil {
 		return nil, err
 	}
@@ -93,9 +73,6 @@ func (s msgServer) CommitUpdate(ctx context.Context, msg *types.MsgCommitUpdate)
 
 // RevealUpdate implements types.MsgServer.
 func (s msgServer) RevealUpdate(ctx context.Context, msg *types.MsgRevealUpdate) (*types.MsgRevealUpdateResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	if err := s.Keeper.RevealUpdate(ctx, msg); err != nil {
 		return nil, err
 	}
@@ -104,25 +81,15 @@ func (s msgServer) RevealUpdate(ctx context.Context, msg *types.MsgRevealUpdate)
 
 // SubmitAggregate implements types.MsgServer.
 func (s msgServer) SubmitAggregate(ctx context.Context, msg *types.MsgSubmitAggregate) (*types.MsgSubmitAggregateResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	if err := s.Keeper.SubmitAggregate(ctx, msg); err != nil {
 		return nil, err
 	}
 	return &types.MsgSubmitAggregateResponse{}, nil
 }
 
-// UpdateParams implements types.MsgServer: authority check, Validate, set, event.
+// UpdateParams implements types.MsgServer.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if msg.Authority != s.authority {
-		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", s.authority, msg.Authority)
-	}
-	// SetParams runs Params.Validate before it stores them.
-	if err := s.SetParams(ctx, msg.Params); err != nil {
-		return nil, err
-	}
-	if err := kit.Emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority}); err != nil {
+	if err := s.Keeper.UpdateParams(ctx, msg.Authority, msg.Params); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil

@@ -57,9 +57,6 @@ import (
 // (types.UpdateCommitment). The last participant to commit opens the
 // reveal phase at once, for reveal_blocks from now.
 func (k Keeper) CommitUpdate(ctx context.Context, msg *types.MsgCommitUpdate) error {
-	if err := msg.Validate(k.ak.AddressCodec()); err != nil {
-		return err
-	}
 	task, round, worker, err := k.roundOf(ctx, msg.Worker, msg.TaskId, msg.Round)
 	if err != nil {
 		return err
@@ -100,9 +97,6 @@ func (k Keeper) CommitUpdate(ctx context.Context, msg *types.MsgCommitUpdate) er
 // revealed, the reveal phase ends at once (a failure there is logged and
 // left to the deadline; the reveal stands).
 func (k Keeper) RevealUpdate(ctx context.Context, msg *types.MsgRevealUpdate) error {
-	if err := msg.Validate(k.ak.AddressCodec()); err != nil {
-		return err
-	}
 	task, round, worker, err := k.roundOf(ctx, msg.Worker, msg.TaskId, msg.Round)
 	if err != nil {
 		return err
@@ -147,9 +141,6 @@ func (k Keeper) RevealUpdate(ctx context.Context, msg *types.MsgRevealUpdate) er
 // held-out loss. The last aggregator to submit finalizes the round at once
 // (a failure there is logged and left to the deadline; the submission stands).
 func (k Keeper) SubmitAggregate(ctx context.Context, msg *types.MsgSubmitAggregate) error {
-	if err := msg.Validate(k.ak.AddressCodec()); err != nil {
-		return err
-	}
 	task, round, worker, err := k.roundOf(ctx, msg.Worker, msg.TaskId, msg.Round)
 	if err != nil {
 		return err

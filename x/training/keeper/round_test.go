@@ -93,7 +93,7 @@ func TestCommitRejected(t *testing.T) {
 	f.requireRejected(types.ErrWrongPhase, commit(ws[0], 2), "future round")
 	f.requireRejected(types.ErrNotParticipant, commit(ws[3], 1))
 	f.requireRejected(types.ErrTaskNotFound, func() error { return f.k.CommitUpdate(f.ctx, f.commitMsg(ws[0], 9, 1, u)) })
-	f.requireRejected(types.ErrInvalidUpdate, commit(ws[0], 0))
+	f.requireRejected(types.ErrInvalidUpdate, func() error { return f.commitMsg(ws[0], id, 0, tfUpdate(ws[0], 0, 10)).ValidateBasic() })
 	f.commit(ws[0], id, 1, u)
 	f.requireRejected(types.ErrAlreadyCommitted, commit(ws[0], 1), "second commit")
 	f.requireRejected(types.ErrAlreadyCommitted, func() error {

@@ -33,9 +33,6 @@ import (
 // CreateTask checks msg, escrows its budget and opens the task. Nothing is
 // written when it fails.
 func (k Keeper) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (uint64, error) {
-	if err := msg.Validate(k.ak.AddressCodec()); err != nil {
-		return 0, err
-	}
 	creator, err := k.addrBytes(msg.Creator)
 	if err != nil {
 		return 0, err
@@ -117,9 +114,6 @@ func (k Keeper) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (uint6
 // provider pool. The join that brings an OPEN task to max(participants,
 // aggregators) workers starts its first round.
 func (k Keeper) JoinTask(ctx context.Context, msg *types.MsgJoinTask) error {
-	if err := msg.Validate(k.ak.AddressCodec()); err != nil {
-		return err
-	}
 	worker, err := k.addrBytes(msg.Worker)
 	if err != nil {
 		return err

@@ -73,7 +73,7 @@ func TestCreateTaskRejected(t *testing.T) {
 	for _, tc := range cases {
 		msg := f.createMsg(2, 2, 3)
 		tc.mutate(msg)
-		f.requireRejected(tc.want, func() error { _, err := f.k.CreateTask(f.ctx, msg); return err }, tc.name)
+		f.requireRejected(tc.want, validated(msg, func() error { _, err := f.k.CreateTask(f.ctx, msg); return err }), tc.name)
 	}
 	require.Equal(t, int64(tfBudget-1), f.balance(poor))
 	require.Equal(t, int64(0), f.escrow())
@@ -106,31 +106,31 @@ func TestMsgCreateTaskValidate(t *testing.T) {
 	for name, mutate := range cases {
 		msg := f.createMsg(2, 2, 3)
 		mutate(msg)
-		require.ErrorIs(t, msg.Validate(f.ac), types.ErrInvalidTask, name)
+		require.ErrorIs(t, msg.ValidateBasic(), types.ErrInvalidTask, name)
 	}
 	msg := f.createMsg(2, 2, 3)
 	msg.Hyperparams = ""
-	require.NoError(t, msg.Validate(f.ac))
+	require.NoError(t, msg.ValidateBasic())
 	msg.Hyperparams = `"` + strings.Repeat("x", 1022) + `"`
-	require.NoError(t, msg.Validate(f.ac))
+	require.NoError(t, msg.ValidateBasic())
 }
 
 func TestMsgRoundValidate(t *testing.T) {
 	f := newTaskFixture(t)
 	w := f.addWorker("a")
 	u := tfUpdate(w, 1, 10)
-	require.NoError(t, f.commitMsg(w, 1, 1, u).Validate(f.ac))
-	require.NoError(t, f.revealMsg(w, 1, 1, u).Validate(f.ac))
-	require.NoError(t, f.aggregateMsg(w, 1, 1, u.digest, 1).Validate(f.ac))
+	require.NoError(t, f.commitMsg(w, 1, 1, u).ValidateBasic())
+	require.NoError(t, f.revealMsg(w, 1, 1, u).ValidateBasic())
+	require.NoError(t, f.aggregateMsg(w, 1, 1, u.digest, 1).ValidateBasic())
 
 	c := f.commitMsg(w, 1, 1, u)
 	c.Commitment = c.Commitment[:31]
-	require.ErrorIs(t, c.Validate(f.ac), types.ErrInvalidUpdate)
+	require.ErrorIs(t, c.ValidateBasic(), types.ErrInvalidUpdate)
 	c = f.commitMsg(w, 1, 0, u)
-	require.ErrorIs(t, c.Validate(f.ac), types.ErrInvalidUpdate)
+	require.ErrorIs(t, c.ValidateBasic(), types.ErrInvalidUpdate)
 	c = f.commitMsg(w, 1, 1, u)
 	c.Worker = ""
-	require.ErrorIs(t, c.Validate(f.ac), types.ErrInvalidAddress)
+	require.ErrorIs(t, c.ValidateBasic(), types.ErrInvalidAddress)
 
 	for name, mutate := range map[string]func(*types.MsgRevealUpdate){
 		"short digest": func(m *types.MsgRevealUpdate) { m.Digest = m.Digest[:31] },
@@ -143,14 +143,14 @@ func TestMsgRoundValidate(t *testing.T) {
 	} {
 		m := f.revealMsg(w, 1, 1, u)
 		mutate(m)
-		require.ErrorIs(t, m.Validate(f.ac), types.ErrInvalidUpdate, name)
+		require.ErrorIs(t, m.ValidateBasic(), types.ErrInvalidUpdate, name)
 	}
 	a := f.aggregateMsg(w, 1, 1, u.digest, 1)
 	a.Digest = nil
-	require.ErrorIs(t, a.Validate(f.ac), types.ErrInvalidUpdate)
+	require.ErrorIs(t, a.ValidateBasic(), types.ErrInvalidUpdate)
 	a = f.aggregateMsg(w, 1, 1, u.digest, 1)
 	a.Uri = "bad\nuri"
-	require.ErrorIs(t, a.Validate(f.ac), types.ErrInvalidUpdate)
+	require.ErrorIs(t, a.ValidateBasic(), types.ErrInvalidUpdate)
 }
 
 // TestUpdateCommitmentLayout pins the commitment's byte layout.

@@ -18,8 +18,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"cosmossdk.io/core/address"
-
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/tx"
@@ -72,7 +70,7 @@ meshd tx training contribute 1 scan-0001.png --uri https://data.example/scan-000
 				return fmt.Errorf("contributor (--%s): %w", flags.FlagFrom, err)
 			}
 			uri, _ := cmd.Flags().GetString(FlagURI)
-			msg, err := buildContribute(ac, contributor, args[0], args[1], uri)
+			msg, err := buildContribute(contributor, args[0], args[1], uri)
 			if err != nil {
 				return err
 			}
@@ -94,7 +92,7 @@ meshd tx training contribute 1 scan-0001.png --uri https://data.example/scan-000
 // MsgContributeItem for dataset: the file's bytes as inline data, or, with
 // a uri, the file's SHA-256 and the uri. The message is checked as the chain
 // checks it before it reads params.
-func buildContribute(ac address.Codec, contributor, dataset, path, uri string) (*types.MsgContributeItem, error) {
+func buildContribute(contributor, dataset, path, uri string) (*types.MsgContributeItem, error) {
 	datasetID, err := parseID("dataset", dataset)
 	if err != nil {
 		return nil, err
@@ -117,7 +115,7 @@ func buildContribute(ac address.Codec, contributor, dataset, path, uri string) (
 		}
 		msg.Data = bz
 	}
-	if err := msg.Validate(ac); err != nil {
+	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
 	return msg, nil
@@ -162,7 +160,7 @@ max_aggregators ("meshd q training params").`,
 			if err != nil {
 				return fmt.Errorf("creator (--%s): %w", flags.FlagFrom, err)
 			}
-			msg, err := buildCreateTask(ac, creator, args[0])
+			msg, err := buildCreateTask(creator, args[0])
 			if err != nil {
 				return err
 			}
@@ -195,7 +193,7 @@ var aggregations = map[string]types.Aggregation{
 
 // buildCreateTask reads the task file at path and returns creator's
 // MsgCreateTask, checked as the chain checks it before it reads params.
-func buildCreateTask(ac address.Codec, creator, path string) (*types.MsgCreateTask, error) {
+func buildCreateTask(creator, path string) (*types.MsgCreateTask, error) {
 	bz, err := readFile("task", path)
 	if err != nil {
 		return nil, err
@@ -237,7 +235,7 @@ func buildCreateTask(ac address.Codec, creator, path string) (*types.MsgCreateTa
 		Hyperparams:          hyperparams,
 		Budget:               budget,
 	}
-	if err := msg.Validate(ac); err != nil {
+	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
 	return msg, nil

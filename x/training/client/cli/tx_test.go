@@ -43,27 +43,26 @@ func alice(t *testing.T, enc moduletestutil.TestEncodingConfig) string {
 
 func TestBuildContribute(t *testing.T) {
 	enc := testEncoding()
-	ac := enc.InterfaceRegistry.SigningContext().AddressCodec()
 	from := alice(t, enc)
 	content := []byte("the cat sat on the mat\n")
 	sum := sha256.Sum256(content)
 	path := writeFile(t, "item.txt", content)
 
 	// Inline: the file's bytes, no digest (the chain computes it), no URI.
-	msg, err := buildContribute(ac, from, "3", path, "")
+	msg, err := buildContribute(from, "3", path, "")
 	require.NoError(t, err)
 	require.Equal(t, &types.MsgContributeItem{Contributor: from, DatasetId: 3, Data: content}, msg)
 
 	// --uri: only the file's SHA-256 and the URI.
-	msg, err = buildContribute(ac, from, "3", path, "https://data.example/item.txt")
+	msg, err = buildContribute(from, "3", path, "https://data.example/item.txt")
 	require.NoError(t, err)
 	require.Equal(t, &types.MsgContributeItem{Contributor: from, DatasetId: 3, Digest: sum[:], Uri: "https://data.example/item.txt"}, msg)
 
 	// A file too large for any chain's inline limit is fine by URI.
 	big := writeFile(t, "big.bin", bytes.Repeat([]byte{7}, types.MaxInlineBound+1))
-	_, err = buildContribute(ac, from, "3", big, "")
+	_, err = buildContribute(from, "3", big, "")
 	require.ErrorContains(t, err, "more than any chain takes inline (65536; max_inline_item_bytes may be lower): store it elsewhere and give --uri")
-	msg, err = buildContribute(ac, from, "3", big, "ipfs://bafybig")
+	msg, err = buildContribute(from, "3", big, "ipfs://bafybig")
 	require.NoError(t, err)
 	require.Len(t, msg.Digest, 32)
 	require.Empty(t, msg.Data)
@@ -78,11 +77,11 @@ func TestBuildContribute(t *testing.T) {
 		{"uri with spaces", "3", path, "https://x/a b", "uri: want 1 to 512 printable characters without spaces"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := buildContribute(ac, from, tc.dataset, tc.path, tc.uri)
+			_, err := buildContribute(from, tc.dataset, tc.path, tc.uri)
 			require.ErrorContains(t, err, tc.wantErr)
 		})
 	}
-	_, err = buildContribute(ac, "", "3", path, "")
+	_, err = buildContribute("", "3", path, "")
 	require.ErrorIs(t, err, types.ErrInvalidAddress)
 }
 
@@ -103,10 +102,9 @@ const taskJSON = `{
 
 func TestBuildCreateTask(t *testing.T) {
 	enc := testEncoding()
-	ac := enc.InterfaceRegistry.SigningContext().AddressCodec()
 	from := alice(t, enc)
 
-	msg, err := buildCreateTask(ac, from, writeFile(t, "task.json", []byte(taskJSON)))
+	msg, err := buildCreateTask(from, writeFile(t, "task.json", []byte(taskJSON)))
 	require.NoError(t, err)
 	require.Equal(t, &types.MsgCreateTask{
 		Creator: from, BaseModelId: "mesh-embedded-v1", DatasetIds: []uint64{1, 4},
@@ -121,7 +119,7 @@ func TestBuildCreateTask(t *testing.T) {
 		"trimmed-mean": types.AGGREGATION_TRIMMED_MEAN,
 	} {
 		content := strings.Replace(taskJSON, `"trimmed_mean"`, `"`+word+`"`, 1)
-		msg, err := buildCreateTask(ac, from, writeFile(t, "task.json", []byte(content)))
+		msg, err := buildCreateTask(from, writeFile(t, "task.json", []byte(content)))
 		require.NoError(t, err, word)
 		require.Equal(t, want, msg.Aggregation, word)
 	}
@@ -139,7 +137,7 @@ func TestBuildCreateTask(t *testing.T) {
   }`, "null", 1),
 	} {
 		require.NotEqual(t, taskJSON, content)
-		msg, err := buildCreateTask(ac, from, writeFile(t, "task.json", []byte(content)))
+		msg, err := buildCreateTask(from, writeFile(t, "task.json", []byte(content)))
 		require.NoError(t, err)
 		require.Empty(t, msg.Hyperparams)
 	}
@@ -176,11 +174,11 @@ func TestBuildCreateTask(t *testing.T) {
 			if tc.content != "" {
 				path = writeFile(t, "task.json", []byte(tc.content))
 			}
-			_, err := buildCreateTask(ac, from, path)
+			_, err := buildCreateTask(from, path)
 			require.ErrorContains(t, err, tc.wantErr)
 		})
 	}
-	_, err = buildCreateTask(ac, from, filepath.Join(t.TempDir(), "gone.json"))
+	_, err = buildCreateTask(from, filepath.Join(t.TempDir(), "gone.json"))
 	require.ErrorContains(t, err, `gone.json" does not exist`)
 }
 
