@@ -164,23 +164,12 @@ func (l *Loop) commit(ctx context.Context, height int64, task *trainingtypes.Tas
 	if rec.CommitTx != "" && height-rec.CommitHeight < l.cfg.ResendAfter || l.refusedRecently(key, height) {
 		return nil
 	}
-	if rec.CommitTx != "" {
-		l.checkPending(ctx, "commit", rec.CommitTx, "task", task.Id, "round", round.Number)
-	}
-	hash, err := l.chain.CommitUpdate(ctx, task.Id, round.Number, rec.Commitment, round.CommitEnd)
-	if errors.Is(err, trainingtypes.ErrAlreadyCommitted) {
-		l.log.Info("commitment already on chain", "task", task.Id, "round", round.Number)
-		return nil
-	}
-	if err != nil {
-		return l.txErr(key, height, err)
-	}
-	rec.CommitTx, rec.CommitHeight = hash, height
-	if err := l.cfg.Records.SaveUpdate(rec); err != nil {
-		return l.fail(err)
-	}
-	l.log.Info("commit broadcast", "task", task.Id, "round", round.Number, "tx", hash)
-	return nil
+	return l.send(ctx, height, key, rec.CommitTx, trainingtypes.ErrAlreadyCommitted, func() (string, error) {
+		return l.chain.CommitUpdate(ctx, task.Id, round.Number, rec.Commitment, round.CommitEnd)
+	}, func(hash string) error {
+		rec.CommitTx, rec.CommitHeight = hash, height
+		return l.cfg.Records.SaveUpdate(rec)
+	})
 }
 
 // reveal broadcasts MsgRevealUpdate from the record, once its blob is
@@ -209,24 +198,13 @@ func (l *Loop) reveal(ctx context.Context, height int64, task *trainingtypes.Tas
 		}
 		l.log.Warn("update blob rebuilt", "task", task.Id, "round", round.Number)
 	}
-	if rec.RevealTx != "" {
-		l.checkPending(ctx, "reveal", rec.RevealTx, "task", task.Id, "round", round.Number)
-	}
-	hash, err := l.chain.RevealUpdate(ctx, trainingtypes.MsgRevealUpdate{TaskId: task.Id, Round: round.Number,
-		Digest: rec.Digest, Samples: rec.Samples, Loss: rec.Loss, Uri: rec.URI, Salt: rec.Salt}, round.RevealEnd)
-	if errors.Is(err, trainingtypes.ErrAlreadyRevealed) {
-		l.log.Info("reveal already on chain", "task", task.Id, "round", round.Number)
-		return nil
-	}
-	if err != nil {
-		return l.txErr(key, height, err)
-	}
-	rec.RevealTx, rec.RevealHeight = hash, height
-	if err := l.cfg.Records.SaveUpdate(rec); err != nil {
-		return l.fail(err)
-	}
-	l.log.Info("reveal broadcast", "task", task.Id, "round", round.Number, "tx", hash, "uri", rec.URI)
-	return nil
+	return l.send(ctx, height, key, rec.RevealTx, trainingtypes.ErrAlreadyRevealed, func() (string, error) {
+		return l.chain.RevealUpdate(ctx, trainingtypes.MsgRevealUpdate{TaskId: task.Id, Round: round.Number,
+			Digest: rec.Digest, Samples: rec.Samples, Loss: rec.Loss, Uri: rec.URI, Salt: rec.Salt}, round.RevealEnd)
+	}, func(hash string) error {
+		rec.RevealTx, rec.RevealHeight = hash, height
+		return l.cfg.Records.SaveUpdate(rec)
+	}, "uri", rec.URI)
 }
 
 // settle accounts for an ended round (the one before the current, or a
@@ -267,7 +245,7 @@ func (l *Loop) aggregator(ctx context.Context, height int64, task *trainingtypes
 		return nil
 	}
 	a := round.Aggregates[idx]
-	key := onceKey{task: task.Id, round: round.Number, what: "submit"}
+	key := onceKey{task: task.Id, round: round.Number, what: "aggregate"}
 	rec, found, err := l.cfg.Records.Aggregate(task.Id, round.Number)
 	if err != nil {
 		l.logOnce(slog.LevelError, withWhat(key, "aggregate-unreadable"), "aggregate record unreadable", "task", task.Id,
@@ -312,24 +290,13 @@ func (l *Loop) aggregator(ctx context.Context, height int64, task *trainingtypes
 	if rec.SubmitTx != "" && height-rec.SubmitHeight < l.cfg.ResendAfter || l.refusedRecently(key, height) {
 		return nil
 	}
-	if rec.SubmitTx != "" {
-		l.checkPending(ctx, "aggregate", rec.SubmitTx, "task", task.Id, "round", round.Number)
-	}
-	hash, err := l.chain.SubmitAggregate(ctx, trainingtypes.MsgSubmitAggregate{TaskId: task.Id, Round: round.Number,
-		Digest: rec.Digest, Uri: rec.URI, EvalLoss: rec.EvalLoss}, round.AggregateEnd)
-	if errors.Is(err, trainingtypes.ErrAlreadySubmitted) {
-		l.log.Info("aggregate already on chain", "task", task.Id, "round", round.Number)
-		return nil
-	}
-	if err != nil {
-		return l.txErr(key, height, err)
-	}
-	rec.SubmitTx, rec.SubmitHeight = hash, height
-	if err := l.cfg.Records.SaveAggregate(rec); err != nil {
-		return l.fail(err)
-	}
-	l.log.Info("aggregate broadcast", "task", task.Id, "round", round.Number, "tx", hash, "digest", hex.EncodeToString(rec.Digest))
-	return nil
+	return l.send(ctx, height, key, rec.SubmitTx, trainingtypes.ErrAlreadySubmitted, func() (string, error) {
+		return l.chain.SubmitAggregate(ctx, trainingtypes.MsgSubmitAggregate{TaskId: task.Id, Round: round.Number,
+			Digest: rec.Digest, Uri: rec.URI, EvalLoss: rec.EvalLoss}, round.AggregateEnd)
+	}, func(hash string) error {
+		rec.SubmitTx, rec.SubmitHeight = hash, height
+		return l.cfg.Records.SaveAggregate(rec)
+	}, "digest", hex.EncodeToString(rec.Digest))
 }
 
 // aggregate fetches every revealed update, applies the task's rule,
@@ -437,6 +404,29 @@ func samplesCap(round *trainingtypes.Round) uint64 {
 		return m
 	}
 	return 2 * m
+}
+
+// send broadcasts a round's tx (key.what) after looking up the last one,
+// prev, when there was one, and saves the new tx's hash with save; already
+// is the chain's error for an effect that is on chain already.
+func (l *Loop) send(ctx context.Context, height int64, key onceKey, prev string, already error,
+	broadcast func() (string, error), save func(hash string) error, args ...any) error {
+	if prev != "" {
+		l.checkPending(ctx, key.what, prev, "task", key.task, "round", key.round)
+	}
+	hash, err := broadcast()
+	if errors.Is(err, already) {
+		l.log.Info(key.what+" already on chain", "task", key.task, "round", key.round)
+		return nil
+	}
+	if err != nil {
+		return l.txErr(key, height, err)
+	}
+	if err := save(hash); err != nil {
+		return l.fail(err)
+	}
+	l.log.Info(key.what+" broadcast", append([]any{"task", key.task, "round", key.round, "tx", hash}, args...)...)
+	return nil
 }
 
 // txErr handles a broadcast failure: an unreachable node is the loop's
