@@ -116,10 +116,7 @@ func roundName(prefix string, task uint64, round uint32) string {
 
 // SaveUpdate writes rec.
 func (r *Records) SaveUpdate(rec UpdateRecord) error {
-	if rec.CreatedAt.IsZero() {
-		rec.CreatedAt = time.Now().UTC()
-	}
-	return atomicfile.WriteRecord(r.dir, roundName(updatePrefix, rec.TaskID, rec.Round), rec)
+	return r.put(roundName(updatePrefix, rec.TaskID, rec.Round), &rec, &rec.CreatedAt)
 }
 
 // Update returns the update record of a round; found is false when there is none.
@@ -133,10 +130,7 @@ func (r *Records) Update(task uint64, round uint32) (rec UpdateRecord, found boo
 
 // SaveAggregate writes rec.
 func (r *Records) SaveAggregate(rec AggregateRecord) error {
-	if rec.CreatedAt.IsZero() {
-		rec.CreatedAt = time.Now().UTC()
-	}
-	return atomicfile.WriteRecord(r.dir, roundName(aggregatePrefix, rec.TaskID, rec.Round), rec)
+	return r.put(roundName(aggregatePrefix, rec.TaskID, rec.Round), &rec, &rec.CreatedAt)
 }
 
 // Aggregate returns the aggregate record of a round.
@@ -152,10 +146,7 @@ func joinName(task uint64) string { return joinPrefix + strconv.FormatUint(task,
 
 // SaveJoin writes rec.
 func (r *Records) SaveJoin(rec JoinRecord) error {
-	if rec.CreatedAt.IsZero() {
-		rec.CreatedAt = time.Now().UTC()
-	}
-	return atomicfile.WriteRecord(r.dir, joinName(rec.TaskID), rec)
+	return r.put(joinName(rec.TaskID), &rec, &rec.CreatedAt)
 }
 
 // Join returns the join record of a task.
@@ -232,6 +223,14 @@ func parseRecordName(name string) (task uint64, round uint32, ok bool) {
 		return t, uint32(n), err1 == nil && err2 == nil && n > 0
 	}
 	return 0, 0, false
+}
+
+// put writes rec to file name, with created set to now when it is zero.
+func (r *Records) put(name string, rec any, created *time.Time) error {
+	if created.IsZero() {
+		*created = time.Now().UTC()
+	}
+	return atomicfile.WriteRecord(r.dir, name, rec)
 }
 
 // get reads the record in file name into v.
