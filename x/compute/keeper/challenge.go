@@ -43,12 +43,17 @@ func SampleIndices(e types.EpochInfo, worker sdk.AccAddress, m uint32) []uint32 
 // registered (or unjailed) before the epoch, and its provider's pool eligible.
 // Ineligible workers are neither challenged nor counted as missing.
 func (k Keeper) IsEligible(ctx context.Context, w types.Worker, epoch int64) (bool, error) {
-	if w.Status != types.WORKER_STATUS_ACTIVE || w.RegisteredEpoch >= epoch {
-		return false, nil
-	}
 	provider, err := k.addrBytes(w.Provider)
 	if err != nil {
 		return false, err
+	}
+	return k.isEligible(ctx, w, provider, epoch)
+}
+
+// isEligible is IsEligible with w's provider address already decoded.
+func (k Keeper) isEligible(ctx context.Context, w types.Worker, provider sdk.AccAddress, epoch int64) (bool, error) {
+	if w.Status != types.WORKER_STATUS_ACTIVE || w.RegisteredEpoch >= epoch {
+		return false, nil
 	}
 	return k.pool.IsEligible(ctx, provider)
 }

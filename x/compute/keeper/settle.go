@@ -19,7 +19,8 @@ import (
 // per block across all open epochs, oldest epoch first. An eligible worker
 // without a PASS or FRAUD outcome gets a MISS. Each worker is settled in its
 // own cache context: a failure is logged, reported by EventSettlementFailed
-// and skipped.
+// and skipped. A pass decodes each provider address once: a provider's
+// workers, and a worker in several open epochs, share the decode.
 
 // Settle settles what the block's budget allows and prunes commitments of
 // settled epochs (same bound). It returns the number of workers visited.
@@ -33,7 +34,7 @@ func (k Keeper) Settle(ctx context.Context) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	budget := params.MaxSettlementsPerBlock
+	budget, providers := params.MaxSettlementsPerBlock, map[string]sdk.AccAddress{}
 	for _, e := range open {
 		if budget == 0 {
 			break
@@ -41,7 +42,7 @@ func (k Keeper) Settle(ctx context.Context) (uint32, error) {
 		if e.Settled || sdkCtx.BlockHeight() < e.RevealEnd {
 			continue
 		}
-		used, err := k.settleEpoch(sdkCtx, params, e, budget)
+		used, err := k.settleEpoch(sdkCtx, params, providers, e, budget)
 		if err != nil {
 			return params.MaxSettlementsPerBlock - budget, err
 		}
@@ -52,7 +53,7 @@ func (k Keeper) Settle(ctx context.Context) (uint32, error) {
 }
 
 // settleEpoch settles up to budget workers of e and returns how many it visited.
-func (k Keeper) settleEpoch(ctx sdk.Context, params types.Params, e types.EpochInfo, budget uint32) (uint32, error) {
+func (k Keeper) settleEpoch(ctx sdk.Context, params types.Params, providers map[string]sdk.AccAddress, e types.EpochInfo, budget uint32) (uint32, error) {
 	// Collect the batch first and close the iterator: settling writes workers.
 	var rng collections.Ranger[sdk.AccAddress]
 	if e.SettleCursor != "" {
@@ -77,7 +78,7 @@ func (k Keeper) settleEpoch(ctx sdk.Context, params types.Params, e types.EpochI
 		kvs = kvs[:budget]
 	}
 	for _, kv := range kvs {
-		k.settleOne(ctx, params, e, kv.Key, kv.Value)
+		k.settleOne(ctx, params, providers, e, kv.Key, kv.Value)
 	}
 
 	if next != nil {
@@ -98,7 +99,7 @@ func (k Keeper) settleEpoch(ctx sdk.Context, params types.Params, e types.EpochI
 }
 
 // settleOne settles one worker in a cache context, committed only on success.
-func (k Keeper) settleOne(ctx sdk.Context, params types.Params, e types.EpochInfo, addr sdk.AccAddress, w types.Worker) {
+func (k Keeper) settleOne(ctx sdk.Context, params types.Params, providers map[string]sdk.AccAddress, e types.EpochInfo, addr sdk.AccAddress, w types.Worker) {
 	cacheCtx, write := ctx.CacheContext()
 	err := func() (err error) {
 		defer func() {
@@ -106,7 +107,7 @@ func (k Keeper) settleOne(ctx sdk.Context, params types.Params, e types.EpochInf
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
-		return k.settleWorker(cacheCtx, params, e, addr, w)
+		return k.settleWorker(cacheCtx, params, providers, e, addr, w)
 	}()
 	if err == nil {
 		write()
@@ -121,21 +122,22 @@ func (k Keeper) settleOne(ctx sdk.Context, params types.Params, e types.EpochInf
 // settleWorker records a MISS for w in e unless it passed or was caught: a
 // worker that committed and did not reveal misses; one that did not commit
 // misses if it was eligible, unless the epoch was cut short. max_missed misses within missed_window epochs jail it.
-func (k Keeper) settleWorker(ctx context.Context, params types.Params, e types.EpochInfo, addr sdk.AccAddress, w types.Worker) error {
+func (k Keeper) settleWorker(ctx context.Context, params types.Params, providers map[string]sdk.AccAddress, e types.EpochInfo, addr sdk.AccAddress, w types.Worker) error {
 	key := collections.Join(e.Number, addr)
 	c, err := k.Commitments.Get(ctx, key)
 	committed := err == nil
 	if err != nil && !errors.Is(err, collections.ErrNotFound) {
 		return err
 	}
-	if committed && c.Outcome != types.PROOF_OUTCOME_UNSPECIFIED {
+	if (committed && c.Outcome != types.PROOF_OUTCOME_UNSPECIFIED) || (!committed && e.CutShort) {
 		return nil
 	}
+	provider, err := k.providerOf(providers, w)
+	if err != nil {
+		return err
+	}
 	if !committed {
-		if e.CutShort {
-			return nil
-		}
-		eligible, err := k.IsEligible(ctx, w, e.Number)
+		eligible, err := k.isEligible(ctx, w, provider, e.Number)
 		if err != nil || !eligible {
 			return err
 		}
@@ -146,7 +148,7 @@ func (k Keeper) settleWorker(ctx context.Context, params types.Params, e types.E
 		}
 		// Committed and withheld the reveal: slashed like (a share of) fraud,
 		// or withholding would be the free way out of a bad sample.
-		k.slashWithheld(ctx, params, w, c)
+		k.slashWithheld(ctx, params, provider, w, c)
 	}
 
 	w.Missed++
@@ -232,13 +234,8 @@ func collectKV[K, V any](iter collections.Iterator[K, V], n int) ([]collections.
 
 // slashWithheld slashes the provider of a worker that committed in an epoch
 // and never revealed. A failure is logged, never fatal to settlement.
-func (k Keeper) slashWithheld(ctx context.Context, params types.Params, w types.Worker, c types.Commitment) {
+func (k Keeper) slashWithheld(ctx context.Context, params types.Params, provider sdk.AccAddress, w types.Worker, c types.Commitment) {
 	if !params.WithholdSlashFraction.IsPositive() {
-		return
-	}
-	provider, err := k.addrBytes(w.Provider)
-	if err != nil {
-		k.Logger(ctx).Error("withheld reveal: bad provider address", "worker", w.Address, "err", err)
 		return
 	}
 	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
@@ -247,4 +244,16 @@ func (k Keeper) slashWithheld(ctx context.Context, params types.Params, w types.
 		return
 	}
 	write()
+}
+
+// providerOf returns w's provider address, decoded once per settlement pass.
+func (k Keeper) providerOf(providers map[string]sdk.AccAddress, w types.Worker) (sdk.AccAddress, error) {
+	if p, ok := providers[w.Provider]; ok {
+		return p, nil
+	}
+	p, err := k.addrBytes(w.Provider)
+	if err == nil {
+		providers[w.Provider] = p
+	}
+	return p, err
 }
