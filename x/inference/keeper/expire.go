@@ -174,28 +174,34 @@ func (k Keeper) closeCommits(ctx context.Context, params types.Params, key colle
 // ⌈2r/3⌉ commitments: FAILED, full refund; the workers that did not commit
 // are silent and penalised, those that did are not judged.
 func (k Keeper) failUncommitted(ctx context.Context, params types.Params, job types.Job) (types.Job, error) {
-	job.Assignments = append([]types.Assignment(nil), job.Assignments...)
+	ps, err := k.parties(&job)
+	if err != nil {
+		return job, err
+	}
 	if err := k.refund(ctx, &job, job.MaxFee.Amount); err != nil {
 		return job, err
 	}
 	outcomes := make([]workerOutcome, len(job.Assignments))
-	for i := range job.Assignments {
-		if len(job.Assignments[i].Commitment) == 0 {
+	for i, p := range ps {
+		if len(p.Commitment) == 0 {
 			outcomes[i] = outcomeSilent
-			k.penalize(ctx, params, job.Id, &job.Assignments[i], "silent", false)
+			k.penalize(ctx, params, job.Id, p, "silent", false)
 		}
 	}
-	return job, k.finish(ctx, params, &job, types.JOB_STATUS_FAILED, outcomes)
+	return job, k.finish(ctx, params, &job, ps, types.JOB_STATUS_FAILED, outcomes)
 }
 
 // abort ends a job as EXPIRED with a full refund and nothing else: the
 // fallback when its settlement fails.
 func (k Keeper) abort(ctx context.Context, params types.Params, job types.Job) (types.Job, error) {
-	job.Assignments = append([]types.Assignment(nil), job.Assignments...)
+	ps, err := k.parties(&job)
+	if err != nil {
+		return job, err
+	}
 	if err := k.refund(ctx, &job, job.MaxFee.Amount); err != nil {
 		return job, err
 	}
-	return job, k.finish(ctx, params, &job, types.JOB_STATUS_EXPIRED, make([]workerOutcome, len(job.Assignments)))
+	return job, k.finish(ctx, params, &job, ps, types.JOB_STATUS_EXPIRED, make([]workerOutcome, len(job.Assignments)))
 }
 
 // requeue moves a deadline entry that could not be processed to height at.

@@ -133,7 +133,10 @@ func splitWorkerFee(w math.Int, n int, bonusBps uint32) (first, each, dust math.
 // every committed worker revealed (FAILED without a quorum). Run it in a
 // cache context: on error the caller drops every write.
 func (k Keeper) settle(ctx context.Context, params types.Params, job types.Job, atDeadline bool) (types.Job, error) {
-	job.Assignments = slices.Clone(job.Assignments)
+	ps, err := k.parties(&job)
+	if err != nil {
+		return job, err
+	}
 	t := countVotes(job)
 	status := types.JOB_STATUS_FINALIZED
 	if !t.ok {
@@ -144,8 +147,7 @@ func (k Keeper) settle(ctx context.Context, params types.Params, job types.Job, 
 	}
 	refund := job.MaxFee.Amount
 	if t.ok {
-		var err error
-		if refund, err = k.payOut(ctx, params, &job, t); err != nil {
+		if refund, err = k.payOut(ctx, params, &job, ps, t); err != nil {
 			return job, err
 		}
 		job.Result, job.ResultDigest = bytes.Clone(t.result), bytes.Clone(t.digest)
@@ -160,32 +162,31 @@ func (k Keeper) settle(ctx context.Context, params types.Params, job types.Job, 
 	}
 	quality := agreementBps(job, t)
 	outcomes := make([]workerOutcome, len(job.Assignments))
-	for i := range job.Assignments {
-		a := &job.Assignments[i]
+	for i, p := range ps {
 		switch {
 		case t.agreeing[i]:
-			a.Agreed = true
+			p.Agreed = true
 			outcomes[i] = outcomeAgreed
-			k.recordReputation(ctx, job.Id, a.Worker, true)
+			k.recordReputation(ctx, job.Id, p, true)
 			if t.ok {
-				k.addInferencePoints(ctx, &job, a, quality)
+				k.addInferencePoints(ctx, &job, p, quality)
 			}
-		case len(a.OutputDigest) != 0:
+		case len(p.OutputDigest) != 0:
 			outcomes[i] = outcomeRevealed
 			if t.ok {
-				k.penalize(ctx, params, job.Id, a, "outlier", deterministic)
+				k.penalize(ctx, params, job.Id, p, "outlier", deterministic)
 			}
 		default:
 			outcomes[i] = outcomeSilent
-			k.penalize(ctx, params, job.Id, a, "silent", false)
+			k.penalize(ctx, params, job.Id, p, "silent", false)
 		}
 	}
-	return job, k.finish(ctx, params, &job, status, outcomes)
+	return job, k.finish(ctx, params, &job, ps, status, outcomes)
 }
 
 // payOut burns, pays the protocol account and the agreeing workers' pools,
 // and returns what is left of the escrow for the requester.
-func (k Keeper) payOut(ctx context.Context, params types.Params, job *types.Job, t tally) (math.Int, error) {
+func (k Keeper) payOut(ctx context.Context, params types.Params, job *types.Job, ps []party, t tally) (math.Int, error) {
 	denom, fee := job.Fee.Denom, job.Fee.Amount
 	burned := fee.MulRaw(int64(params.FeeBurnBps)).QuoRaw(types.BpsScale)
 	workers := fee.MulRaw(int64(types.BpsScale - params.FeeBurnBps - params.ProtocolFeeBps)).QuoRaw(types.BpsScale)
@@ -205,7 +206,7 @@ func (k Keeper) payOut(ctx context.Context, params types.Params, job *types.Job,
 	protocol = protocol.Add(dust)
 
 	unpaid := math.ZeroInt()
-	for i := range job.Assignments {
+	for i, p := range ps {
 		if !t.agreeing[i] {
 			continue
 		}
@@ -213,13 +214,12 @@ func (k Keeper) payOut(ctx context.Context, params types.Params, job *types.Job,
 		if i == fastest {
 			share = first
 		}
-		a := &job.Assignments[i]
-		if err := k.payWorker(ctx, a, sdk.NewCoin(denom, share)); err != nil {
-			k.Logger(ctx).Error("inference: worker share refunded", "job", job.Id, "worker", a.Worker, "err", err)
+		if err := k.payWorker(ctx, p, sdk.NewCoin(denom, share)); err != nil {
+			k.Logger(ctx).Error("inference: worker share refunded", "job", job.Id, "worker", p.Worker, "err", err)
 			unpaid = unpaid.Add(share)
 			continue
 		}
-		a.Paid = sdk.NewCoin(denom, share)
+		p.Paid = sdk.NewCoin(denom, share)
 	}
 
 	if burned.IsPositive() {
@@ -238,12 +238,12 @@ func (k Keeper) payOut(ctx context.Context, params types.Params, job *types.Job,
 
 // payWorker adds share to the pool of the assignment's provider, in a cache
 // context: a pool gone from x/pool is not paid.
-func (k Keeper) payWorker(ctx context.Context, a *types.Assignment, share sdk.Coin) error {
+func (k Keeper) payWorker(ctx context.Context, p party, share sdk.Coin) error {
 	if !share.IsPositive() {
 		return nil
 	}
 	return cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
-		provider, err := k.providerOf(cc, a)
+		provider, err := k.providerOf(cc, p)
 		if err != nil {
 			return err
 		}
@@ -251,18 +251,43 @@ func (k Keeper) payWorker(ctx context.Context, a *types.Assignment, share sdk.Co
 	})
 }
 
+// party is an assignment of the job being settled with its addresses,
+// decoded once per settlement pass.
+type party struct {
+	*types.Assignment
+	workerAddr   sdk.AccAddress
+	providerAddr sdk.AccAddress // decoded Provider; nil when the assignment records none
+	providerErr  error          // Provider did not decode: the worker is not paid, credited or slashed
+}
+
+// parties gives job its own copy of its assignments, which the pass
+// updates, and pairs them with their decoded addresses. A worker address
+// that does not decode fails the pass: finish could not update its indexes.
+func (k Keeper) parties(job *types.Job) ([]party, error) {
+	job.Assignments = slices.Clone(job.Assignments)
+	ps := make([]party, len(job.Assignments))
+	for i := range job.Assignments {
+		a := &job.Assignments[i]
+		w, err := k.addrBytes(a.Worker)
+		if err != nil {
+			return nil, err
+		}
+		ps[i] = party{Assignment: a, workerAddr: w}
+		if a.Provider != "" {
+			ps[i].providerAddr, ps[i].providerErr = k.addrBytes(a.Provider)
+		}
+	}
+	return ps, nil
+}
+
 // providerOf returns the provider recorded in the assignment (fixed when the
 // worker was drawn) or, for assignments without one, the worker's current
 // provider in x/compute.
-func (k Keeper) providerOf(ctx context.Context, a *types.Assignment) (sdk.AccAddress, error) {
-	if a.Provider != "" {
-		return k.addrBytes(a.Provider)
+func (k Keeper) providerOf(ctx context.Context, p party) (sdk.AccAddress, error) {
+	if p.Provider != "" {
+		return p.providerAddr, p.providerErr
 	}
-	addr, err := k.addrBytes(a.Worker)
-	if err != nil {
-		return nil, err
-	}
-	w, err := k.compute.GetWorker(ctx, addr)
+	w, err := k.compute.GetWorker(ctx, p.workerAddr)
 	if err != nil {
 		return nil, err
 	}
@@ -293,16 +318,16 @@ func agreementBps(job types.Job, t tally) uint32 {
 // from the request to the worker's commit and the job's agreement. It runs
 // in a cache context: if x/rewards fails, its writes are dropped, the
 // failure is logged and the settlement goes on.
-func (k Keeper) addInferencePoints(ctx context.Context, job *types.Job, a *types.Assignment, qualityBps uint32) {
+func (k Keeper) addInferencePoints(ctx context.Context, job *types.Job, p party, qualityBps uint32) {
 	if k.rewards == nil {
 		return
 	}
 	latency := uint64(0)
-	if from := job.StartHeight(); a.CommitHeight > from {
-		latency = uint64(a.CommitHeight - from)
+	if from := job.StartHeight(); p.CommitHeight > from {
+		latency = uint64(p.CommitHeight - from)
 	}
 	err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
-		provider, err := k.providerOf(cc, a)
+		provider, err := k.providerOf(cc, p)
 		if err != nil {
 			return err
 		}
@@ -311,7 +336,7 @@ func (k Keeper) addInferencePoints(ctx context.Context, job *types.Job, a *types
 		return err
 	})
 	if err != nil {
-		k.Logger(ctx).Error("inference: points not recorded", "job", job.Id, "worker", a.Worker, "err", err)
+		k.Logger(ctx).Error("inference: points not recorded", "job", job.Id, "worker", p.Worker, "err", err)
 	}
 }
 
@@ -330,48 +355,44 @@ func (k Keeper) refund(ctx context.Context, job *types.Job, amount math.Int) err
 
 // recordReputation reports a job outcome to x/compute; a failure (e.g. the
 // worker deregistered) is logged and skipped.
-func (k Keeper) recordReputation(ctx context.Context, jobID uint64, worker string, success bool) {
+func (k Keeper) recordReputation(ctx context.Context, jobID uint64, p party, success bool) {
 	err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
-		addr, err := k.addrBytes(worker)
-		if err != nil {
-			return err
-		}
-		_, err = k.compute.RecordJobOutcome(cc, addr, success)
+		_, err := k.compute.RecordJobOutcome(cc, p.workerAddr, success)
 		return err
 	})
 	if err != nil {
-		k.Logger(ctx).Error("inference: reputation not updated", "job", jobID, "worker", worker, "err", err)
+		k.Logger(ctx).Error("inference: reputation not updated", "job", jobID, "worker", p.Worker, "err", err)
 	}
 }
 
 // penalize lowers a worker's reputation and, when slash is set, slashes its
 // provider's pool liar_slash_fraction at the reveal height. Failures are
 // logged and skipped; EventWorkerPenalized reports what was slashed.
-func (k Keeper) penalize(ctx context.Context, params types.Params, jobID uint64, a *types.Assignment, reason string, slash bool) {
-	k.recordReputation(ctx, jobID, a.Worker, false)
+func (k Keeper) penalize(ctx context.Context, params types.Params, jobID uint64, p party, reason string, slash bool) {
+	k.recordReputation(ctx, jobID, p, false)
 	slashed := math.ZeroInt()
 	if slash && params.LiarSlashFraction.IsPositive() {
 		err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
-			provider, err := k.providerOf(cc, a)
+			provider, err := k.providerOf(cc, p)
 			if err != nil {
 				return err
 			}
-			slashed, err = k.pool.Slash(cc, provider, params.LiarSlashFraction, "inference-outlier", a.RevealHeight)
+			slashed, err = k.pool.Slash(cc, provider, params.LiarSlashFraction, "inference-outlier", p.RevealHeight)
 			return err
 		})
 		if err != nil {
 			slashed = math.ZeroInt()
-			k.Logger(ctx).Error("inference: outlier not slashed", "job", jobID, "worker", a.Worker, "err", err)
+			k.Logger(ctx).Error("inference: outlier not slashed", "job", jobID, "worker", p.Worker, "err", err)
 		}
 	}
-	if err := kit.Emit(ctx, &types.EventWorkerPenalized{JobId: jobID, Worker: a.Worker, Reason: reason, Slashed: slashed.String()}); err != nil {
+	if err := kit.Emit(ctx, &types.EventWorkerPenalized{JobId: jobID, Worker: p.Worker, Reason: reason, Slashed: slashed.String()}); err != nil {
 		k.Logger(ctx).Error("emit penalty", "err", err)
 	}
 }
 
 // finish ends a job whose funds are settled: status, end height, indexes,
 // queues, the workers' stats, the saved job and EventJobSettled.
-func (k Keeper) finish(ctx context.Context, params types.Params, job *types.Job, status types.JobStatus, outcomes []workerOutcome) error {
+func (k Keeper) finish(ctx context.Context, params types.Params, job *types.Job, ps []party, status types.JobStatus, outcomes []workerOutcome) error {
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	if err := k.CommitQueue.Remove(ctx, collections.Join(job.CommitEnd, job.Id)); err != nil {
 		return err
@@ -390,22 +411,18 @@ func (k Keeper) finish(ctx context.Context, params types.Params, job *types.Job,
 	job.EndedHeight = h
 	agreeing := []string{}
 	paid := sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
-	for i, a := range job.Assignments {
-		addr, err := k.addrBytes(a.Worker)
-		if err != nil {
+	for i, p := range ps {
+		if err := k.OpenJobsByWorker.Remove(ctx, collections.Join(p.workerAddr, job.Id)); err != nil {
 			return err
 		}
-		if err := k.OpenJobsByWorker.Remove(ctx, collections.Join(addr, job.Id)); err != nil {
+		if err := k.recordEnd(ctx, p.workerAddr, outcomes[i], p.CommitHeight-job.StartHeight()); err != nil {
 			return err
 		}
-		if err := k.recordEnd(ctx, addr, outcomes[i], a.CommitHeight-job.StartHeight()); err != nil {
-			return err
+		if p.Agreed {
+			agreeing = append(agreeing, p.Worker)
 		}
-		if a.Agreed {
-			agreeing = append(agreeing, a.Worker)
-		}
-		if a.Paid.IsValid() && a.Paid.Denom == paid.Denom {
-			paid = paid.Add(a.Paid)
+		if p.Paid.IsValid() && p.Paid.Denom == paid.Denom {
+			paid = paid.Add(p.Paid)
 		}
 	}
 	if params.JobRetentionBlocks > 0 {
