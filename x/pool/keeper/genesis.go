@@ -32,11 +32,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		backed = backed.Add(p.Tokens)
 	}
 	for _, d := range gs.Delegations {
-		provider, err := k.addrBytes(d.Provider)
-		if err != nil {
-			return err
-		}
-		delegator, err := k.addrBytes(d.Delegator)
+		delegator, provider, err := k.addrPair(d.Delegator, d.Provider)
 		if err != nil {
 			return err
 		}
@@ -45,11 +41,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, u := range gs.Unbondings {
-		provider, err := k.addrBytes(u.Provider)
-		if err != nil {
-			return err
-		}
-		delegator, err := k.addrBytes(u.Delegator)
+		delegator, provider, err := k.addrPair(u.Delegator, u.Provider)
 		if err != nil {
 			return err
 		}

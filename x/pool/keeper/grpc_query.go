@@ -83,11 +83,7 @@ func (q Querier) Delegation(ctx context.Context, req *types.QueryDelegationReque
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	provider, err := q.addrBytes(req.Provider)
-	if err != nil {
-		return nil, err
-	}
-	delegator, err := q.addrBytes(req.Delegator)
+	delegator, provider, err := q.addrPair(req.Delegator, req.Provider)
 	if err != nil {
 		return nil, err
 	}

@@ -173,6 +173,15 @@ func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
 	return kit.AddrBytes(k.ak.AddressCodec(), s, types.ErrInvalidAddress)
 }
 
+// addrPair decodes a delegator and a provider address.
+func (k Keeper) addrPair(delegator, provider string) (d, p sdk.AccAddress, err error) {
+	if d, err = k.addrBytes(delegator); err != nil {
+		return nil, nil, err
+	}
+	p, err = k.addrBytes(provider)
+	return d, p, err
+}
+
 type hooksHolder struct{ h types.PoolHooks }
 
 // SetHooks registers the pool hooks (x/rewards). Call it once while wiring

@@ -3,8 +3,6 @@ package keeper
 import (
 	"context"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -36,7 +34,7 @@ func (s msgServer) CreatePool(ctx context.Context, msg *types.MsgCreatePool) (*t
 
 // Delegate implements types.MsgServer.
 func (s msgServer) Delegate(ctx context.Context, msg *types.MsgDelegate) (*types.MsgDelegateResponse, error) {
-	delegator, provider, err := s.pair(msg.Delegator, msg.Provider)
+	delegator, provider, err := s.addrPair(msg.Delegator, msg.Provider)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +47,7 @@ func (s msgServer) Delegate(ctx context.Context, msg *types.MsgDelegate) (*types
 
 // Undelegate implements types.MsgServer.
 func (s msgServer) Undelegate(ctx context.Context, msg *types.MsgUndelegate) (*types.MsgUndelegateResponse, error) {
-	delegator, provider, err := s.pair(msg.Delegator, msg.Provider)
+	delegator, provider, err := s.addrPair(msg.Delegator, msg.Provider)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +73,7 @@ func (s msgServer) Unjail(ctx context.Context, msg *types.MsgUnjail) (*types.Msg
 
 // Claim implements types.MsgServer.
 func (s msgServer) Claim(ctx context.Context, msg *types.MsgClaim) (*types.MsgClaimResponse, error) {
-	delegator, provider, err := s.pair(msg.Delegator, msg.Provider)
+	delegator, provider, err := s.addrPair(msg.Delegator, msg.Provider)
 	if err != nil {
 		return nil, err
 	}
@@ -92,13 +90,4 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil
-}
-
-func (s msgServer) pair(delegator, provider string) (sdk.AccAddress, sdk.AccAddress, error) {
-	d, err := s.addrBytes(delegator)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := s.addrBytes(provider)
-	return d, p, err
 }

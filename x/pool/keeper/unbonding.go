@@ -59,11 +59,7 @@ func (k Keeper) setUnbonding(ctx context.Context, e types.UnbondingEntry, provid
 
 // removeUnbonding deletes an entry and its index entries.
 func (k Keeper) removeUnbonding(ctx context.Context, e types.UnbondingEntry) error {
-	provider, err := k.addrBytes(e.Provider)
-	if err != nil {
-		return err
-	}
-	delegator, err := k.addrBytes(e.Delegator)
+	delegator, provider, err := k.addrPair(e.Delegator, e.Provider)
 	if err != nil {
 		return err
 	}

@@ -35,10 +35,7 @@ func (m *MsgCreatePool) ValidateBasic() error {
 
 // ValidateBasic checks both addresses and the amount.
 func (m *MsgDelegate) ValidateBasic() error {
-	if err := validateAddress("delegator", m.Delegator); err != nil {
-		return err
-	}
-	if err := validateAddress("provider", m.Provider); err != nil {
+	if err := validatePair(m.Delegator, m.Provider); err != nil {
 		return err
 	}
 	return ValidatePositiveCoin(m.Amount)
@@ -46,10 +43,7 @@ func (m *MsgDelegate) ValidateBasic() error {
 
 // ValidateBasic checks both addresses and the amount.
 func (m *MsgUndelegate) ValidateBasic() error {
-	if err := validateAddress("delegator", m.Delegator); err != nil {
-		return err
-	}
-	if err := validateAddress("provider", m.Provider); err != nil {
+	if err := validatePair(m.Delegator, m.Provider); err != nil {
 		return err
 	}
 	return ValidatePositiveCoin(m.Amount)
@@ -62,10 +56,7 @@ func (m *MsgUnjail) ValidateBasic() error {
 
 // ValidateBasic checks both addresses.
 func (m *MsgClaim) ValidateBasic() error {
-	if err := validateAddress("delegator", m.Delegator); err != nil {
-		return err
-	}
-	return validateAddress("provider", m.Provider)
+	return validatePair(m.Delegator, m.Provider)
 }
 
 // ValidateBasic checks the authority address and the params.
@@ -107,4 +98,12 @@ func validateAddress(field, addr string) error {
 		return errorsmod.Wrapf(ErrInvalidAddress, "%s: %v", field, err)
 	}
 	return nil
+}
+
+// validatePair checks a delegator and a provider address.
+func validatePair(delegator, provider string) error {
+	if err := validateAddress("delegator", delegator); err != nil {
+		return err
+	}
+	return validateAddress("provider", provider)
 }
