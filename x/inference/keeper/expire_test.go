@@ -62,11 +62,7 @@ func TestNobodyReveals(t *testing.T) {
 func TestNobodyCommits(t *testing.T) {
 	f := newFixture(t, nil)
 	f.addWorkers(3)
-	requester := addr("requester", 1)
-	f.fund(requester, 3500)
-	var jobID uint64
-	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
-	ws := f.assigned(jobID)
+	requester, jobID, ws := f.requestOne(3500)
 	f.block(func() { f.commitResult(ws[0], jobID, "4") }) // 1 < quorum 2
 	job := f.job(jobID)
 	f.advanceTo(job.CommitEnd)
@@ -84,11 +80,7 @@ func TestNobodyCommits(t *testing.T) {
 func TestTwoOfThreeCommit(t *testing.T) {
 	f := newFixture(t, nil)
 	f.addWorkers(3)
-	requester := addr("requester", 1)
-	f.fund(requester, 3500)
-	var jobID uint64
-	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
-	ws := f.assigned(jobID)
+	requester, jobID, ws := f.requestOne(3500)
 	f.block(func() {
 		f.commitResult(ws[0], jobID, "4")
 		f.commitResult(ws[1], jobID, "4")
@@ -207,10 +199,7 @@ func TestMassExpiry(t *testing.T) {
 func TestPrune(t *testing.T) {
 	f := newFixture(t, func(p *types.Params) { p.JobRetentionBlocks = 5 })
 	f.addWorkers(3)
-	requester := addr("requester", 1)
-	f.fund(requester, 3500)
-	var jobID uint64
-	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
+	requester, jobID, _ := f.requestOne(3500)
 	job := f.job(jobID)
 	f.advanceTo(job.CommitEnd) // nobody commits: FAILED now
 	ended := f.job(jobID).EndedHeight
@@ -237,11 +226,7 @@ func TestPrune(t *testing.T) {
 func TestDeregisteredWorkerStillPaysItsPool(t *testing.T) {
 	f := newFixture(t, nil)
 	f.addWorkers(3)
-	requester := addr("requester", 1)
-	f.fund(requester, 3500)
-	var jobID uint64
-	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
-	ws := f.assigned(jobID)
+	requester, jobID, ws := f.requestOne(3500)
 	f.block(func() {
 		for _, w := range ws {
 			f.commitResult(w, jobID, "4")

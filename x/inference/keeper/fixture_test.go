@@ -418,6 +418,16 @@ func (f *fixture) requireRejected(want error, fn func() error, what ...string) {
 	require.Len(f.t, f.ctx.EventManager().Events(), events, "events emitted by a rejected message %v", what)
 }
 
+// requestOne funds a requester with amount and requests one job of the
+// default request in a block; it returns the requester, the job and its workers.
+func (f *fixture) requestOne(amount int64) (sdk.AccAddress, uint64, []sdk.AccAddress) {
+	requester := addr("requester", 1)
+	f.fund(requester, amount)
+	var jobID uint64
+	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
+	return requester, jobID, f.assigned(jobID)
+}
+
 // deliver runs msg as a transaction does: ValidateBasic (CheckTx), then the handler.
 func deliver[M sdk.HasValidateBasic, R any](ctx context.Context, handle func(context.Context, M) (R, error), msg M) error {
 	if err := msg.ValidateBasic(); err != nil {

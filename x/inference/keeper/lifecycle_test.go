@@ -218,11 +218,7 @@ func TestLiarOneOfThree(t *testing.T) {
 func TestCollusionTrustLimit(t *testing.T) {
 	f := newFixture(t, nil)
 	f.addWorkers(3)
-	requester := addr("requester", 1)
-	f.fund(requester, 3500)
-	var jobID uint64
-	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
-	ws := f.assigned(jobID)
+	_, jobID, ws := f.requestOne(3500)
 	honest := ws[0]
 	honestPool := f.providerOf(honest)
 	tokens0 := f.poolTokens(honestPool)
@@ -290,11 +286,7 @@ func TestMedian(t *testing.T) {
 func TestURIOutputs(t *testing.T) {
 	f := newFixture(t, nil)
 	f.addWorkers(3)
-	requester := addr("requester", 1)
-	f.fund(requester, 3500)
-	var jobID uint64
-	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
-	ws := f.assigned(jobID)
+	_, jobID, ws := f.requestOne(3500)
 	digest := types.Digest([]byte("a 10 MB answer"))
 	f.block(func() {
 		for _, w := range ws {

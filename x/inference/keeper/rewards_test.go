@@ -26,12 +26,8 @@ func answerPoints(provider sdk.AccAddress, latency uint64, qualityBps uint32) po
 func TestAgreedAnswersCreditProviders(t *testing.T) {
 	f := newFixture(t, nil)
 	f.addWorkers(3)
-	requester := addr("requester", 1)
-	f.fund(requester, 3500)
-	var jobID uint64
-	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
+	_, jobID, ws := f.requestOne(3500)
 	created := f.height()
-	ws := f.assigned(jobID)
 	f.block(func() { f.commitResult(ws[1], jobID, "4") }) // latency 1
 	f.block(nil)
 	f.block(func() { // latency 3
@@ -67,11 +63,7 @@ func TestAgreedAnswersCreditProviders(t *testing.T) {
 func TestSilentWorkerNotCredited(t *testing.T) {
 	f := newFixture(t, nil)
 	f.addWorkers(3)
-	requester := addr("requester", 1)
-	f.fund(requester, 7000)
-	var jobID uint64
-	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
-	ws := f.assigned(jobID)
+	requester, jobID, ws := f.requestOne(7000)
 	f.block(func() {
 		for _, w := range ws {
 			f.commitResult(w, jobID, "4")
