@@ -83,29 +83,8 @@ func (k Keeper) CloseEpoch(ctx context.Context) (types.EpochSummary, error) {
 	reservedAll := sdk.NewCoins()
 	for i := range summary.Categories {
 		c := &summary.Categories[i]
-		c.Allocated, c.Rate, c.Reserved, c.Claimed = sdk.NewCoins(), sdk.NewDecCoins(), sdk.NewCoins(), sdk.NewCoins()
 		weight, _ := params.Weight(c.Category) // a category dropped from params while open earns nothing
-		if !c.Points.IsPositive() || weight == 0 {
-			continue
-		}
-		points := c.Points.BigInt()
-		for _, coin := range pot {
-			alloc := math.MinInt(mulDivFloor(coin.Amount, uint64(weight), types.BpsScale), MaxAllocation)
-			if !alloc.IsPositive() {
-				continue
-			}
-			c.Allocated = c.Allocated.Add(sdk.NewCoin(coin.Denom, alloc))
-			scaled := new(big.Int).Mul(alloc.BigInt(), RateScale)
-			scaled.Quo(scaled, points)
-			if scaled.Sign() == 0 {
-				continue // allocated × 10^18 < points: this denom waits in the pot
-			}
-			c.Rate = c.Rate.Add(sdk.NewDecCoinFromDec(coin.Denom, math.LegacyNewDecFromBigIntWithPrec(scaled, math.LegacyPrecision)))
-			reserved := payout(points, scaled)
-			if reserved.IsPositive() {
-				c.Reserved = c.Reserved.Add(sdk.NewCoin(coin.Denom, reserved))
-			}
-		}
+		priceCategory(c, pot, weight)
 		reservedAll = reservedAll.Add(c.Reserved...)
 	}
 	carried, neg := pot.SafeSub(reservedAll...)
@@ -139,6 +118,33 @@ func (k Keeper) CloseEpoch(ctx context.Context) (types.EpochSummary, error) {
 	return summary, kit.Emit(ctx, &types.EventEpochClosed{
 		Epoch: epoch, Pot: pot.String(), Reserved: reservedAll.String(), Carried: carried.String(), Categories: uint32(len(summary.Categories)),
 	})
+}
+
+// priceCategory offers the category ⌊pot × weight / 10000⌋ of each denom
+// (capped at MaxAllocation) and sets its rate and what it reserves; a
+// category without points or weight gets nothing.
+func priceCategory(c *types.CategoryEpoch, pot sdk.Coins, weight uint32) {
+	c.Allocated, c.Rate, c.Reserved, c.Claimed = sdk.NewCoins(), sdk.NewDecCoins(), sdk.NewCoins(), sdk.NewCoins()
+	if !c.Points.IsPositive() || weight == 0 {
+		return
+	}
+	points := c.Points.BigInt()
+	for _, coin := range pot {
+		alloc := math.MinInt(mulDivFloor(coin.Amount, uint64(weight), types.BpsScale), MaxAllocation)
+		if !alloc.IsPositive() {
+			continue
+		}
+		c.Allocated = c.Allocated.Add(sdk.NewCoin(coin.Denom, alloc))
+		scaled := new(big.Int).Mul(alloc.BigInt(), RateScale)
+		scaled.Quo(scaled, points)
+		if scaled.Sign() == 0 {
+			continue // allocated × 10^18 < points: this denom waits in the pot
+		}
+		c.Rate = c.Rate.Add(sdk.NewDecCoinFromDec(coin.Denom, math.LegacyNewDecFromBigIntWithPrec(scaled, math.LegacyPrecision)))
+		if reserved := payout(points, scaled); reserved.IsPositive() {
+			c.Reserved = c.Reserved.Add(sdk.NewCoin(coin.Denom, reserved))
+		}
+	}
 }
 
 // payout is ⌊points × scaled / 10^18⌋: what points earn at a rate.

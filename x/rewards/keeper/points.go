@@ -42,46 +42,14 @@ func (k Keeper) AddPoints(ctx context.Context, category string, account sdk.AccA
 		return 0, errorsmod.Wrapf(types.ErrUnknownCategory, "%q", category)
 	}
 
-	m := types.ApplyOptions(opts)
-	credited := points
-	var bonuses []string
-	apply := func(name string, bps uint32) error {
-		if bps == 0 {
-			return nil
-		}
-		v, ok := withBonus(credited, bps)
-		if !ok {
-			return errorsmod.Wrapf(types.ErrPointsOverflow, "%d points with the %s bonus", credited, name)
-		}
-		credited = v
-		bonuses = append(bonuses, name)
-		return nil
-	}
-	if m.QualityBps != nil && *m.QualityBps >= params.QualityThresholdBps {
-		if err := apply("quality", params.QualityBonusBps); err != nil {
-			return 0, err
-		}
-	}
-	if m.LatencyBlocks != nil && *m.LatencyBlocks <= params.SpeedMaxLatencyBlocks {
-		if err := apply("speed", params.SpeedBonusBps); err != nil {
-			return 0, err
-		}
-	}
 	contributorKey := collections.Join(category, account)
-	index, err := k.Contributors.Get(ctx, contributorKey)
-	newContributor := errors.Is(err, collections.ErrNotFound)
-	if err != nil && !newContributor {
+	index, newContributor, err := k.contributorIndex(ctx, contributorKey)
+	if err != nil {
 		return 0, err
 	}
-	if newContributor {
-		if index, err = k.ContributorCount.Get(ctx, category); err != nil && !errors.Is(err, collections.ErrNotFound) {
-			return 0, err
-		}
-	}
-	if index < params.EarlyContributors {
-		if err := apply("early", params.EarlyBonusBps); err != nil {
-			return 0, err
-		}
+	credited, bonuses, err := withBonuses(params, points, types.ApplyOptions(opts), index < params.EarlyContributors)
+	if err != nil {
+		return 0, err
 	}
 
 	epoch, err := k.CurrentEpoch.Get(ctx)
@@ -115,6 +83,58 @@ func (k Keeper) AddPoints(ctx context.Context, category string, account sdk.AccA
 	if err := k.Points.Set(ctx, key, total); err != nil {
 		return 0, err
 	}
+	addToSummary(&summary, category, credited, newParticipant)
+	if err := k.Epochs.Set(ctx, epoch, summary); err != nil {
+		return 0, err
+	}
+	return credited, kit.Emit(ctx, &types.EventPointsAdded{
+		Category: category, Account: accStr, Epoch: epoch, BasePoints: points, Points: credited, Bonuses: strings.Join(bonuses, ","),
+	})
+}
+
+// contributorIndex returns the account's arrival index in the category, or,
+// for a new contributor, the index it would get.
+func (k Keeper) contributorIndex(ctx context.Context, key collections.Pair[string, sdk.AccAddress]) (uint64, bool, error) {
+	index, err := k.Contributors.Get(ctx, key)
+	if !errors.Is(err, collections.ErrNotFound) {
+		return index, false, err
+	}
+	index, err = k.ContributorCount.Get(ctx, key.K1())
+	if errors.Is(err, collections.ErrNotFound) {
+		return 0, true, nil
+	}
+	return index, true, err
+}
+
+// withBonuses applies the quality, speed and early-contributor multipliers
+// that the measures earn, in that order, each rounding down, and names them.
+func withBonuses(params types.Params, points uint64, m types.Measures, early bool) (uint64, []string, error) {
+	var applied []string
+	for _, b := range []struct {
+		name string
+		on   bool
+		bps  uint32
+	}{
+		{"quality", m.QualityBps != nil && *m.QualityBps >= params.QualityThresholdBps, params.QualityBonusBps},
+		{"speed", m.LatencyBlocks != nil && *m.LatencyBlocks <= params.SpeedMaxLatencyBlocks, params.SpeedBonusBps},
+		{"early", early, params.EarlyBonusBps},
+	} {
+		if !b.on || b.bps == 0 {
+			continue
+		}
+		v, ok := withBonus(points, b.bps)
+		if !ok {
+			return 0, nil, errorsmod.Wrapf(types.ErrPointsOverflow, "%d points with the %s bonus", points, b.name)
+		}
+		points = v
+		applied = append(applied, b.name)
+	}
+	return points, applied, nil
+}
+
+// addToSummary adds credited points (and a participant, if new) to the
+// category's entry in the open epoch's summary.
+func addToSummary(summary *types.EpochSummary, category string, credited uint64, newParticipant bool) {
 	c := summary.Category(category)
 	if c == nil {
 		summary.Categories = append(summary.Categories, types.CategoryEpoch{Category: category, Points: math.ZeroInt()})
@@ -124,12 +144,6 @@ func (k Keeper) AddPoints(ctx context.Context, category string, account sdk.AccA
 	if newParticipant {
 		c.Participants++
 	}
-	if err := k.Epochs.Set(ctx, epoch, summary); err != nil {
-		return 0, err
-	}
-	return credited, kit.Emit(ctx, &types.EventPointsAdded{
-		Category: category, Account: accStr, Epoch: epoch, BasePoints: points, Points: credited, Bonuses: strings.Join(bonuses, ","),
-	})
 }
 
 // withBonus returns ⌊x × (10000 + bps) / 10000⌋ and false on uint64 overflow.
