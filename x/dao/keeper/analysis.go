@@ -48,28 +48,32 @@ func (k Keeper) requestAnalysis(ctx context.Context, params types.Params, p type
 		return types.Analysis{}
 	}
 	treasury := k.TreasuryAddress()
-	requester := k.addrString(treasury)
 	proposer, err := k.addrBytes(p.Proposer)
 	if err != nil {
 		return types.Analysis{Status: types.ANALYSIS_STATUS_UNAVAILABLE, Model: params.AnalysisModel, Error: StableError(err)}
 	}
+	msg := &inferencetypes.MsgRequestInference{
+		Requester:  k.addrString(treasury),
+		ModelId:    params.AnalysisModel,
+		Input:      analysisInput(p.Title, p.Summary),
+		MaxFee:     params.AnalysisMaxFee,
+		Redundancy: params.AnalysisRedundancy,
+		// The label and score are compared byte for byte: the workers
+		// run a deterministic model.
+		Mode:     inferencetypes.CONSENSUS_MODE_EXACT,
+		Callback: types.AnalysisCallback,
+	}
 	var job inferencetypes.Job
 	err = cachectx.Run(ctx, func(cc sdk.Context) error {
+		// Not a transaction: nothing ran the request's stateless checks.
+		if err := msg.ValidateBasic(); err != nil {
+			return err
+		}
 		if err := k.bank.SendCoinsFromAccountToModule(cc, proposer, types.ModuleName, sdk.NewCoins(params.AnalysisMaxFee)); err != nil {
 			return err
 		}
 		var err error
-		job, err = k.inference.RequestInference(cc, treasury, &inferencetypes.MsgRequestInference{
-			Requester:  requester,
-			ModelId:    params.AnalysisModel,
-			Input:      analysisInput(p.Title, p.Summary),
-			MaxFee:     params.AnalysisMaxFee,
-			Redundancy: params.AnalysisRedundancy,
-			// The label and score are compared byte for byte: the workers
-			// run a deterministic model.
-			Mode:     inferencetypes.CONSENSUS_MODE_EXACT,
-			Callback: types.AnalysisCallback,
-		})
+		job, err = k.inference.RequestInference(cc, treasury, msg)
 		return err
 	})
 	if err != nil {

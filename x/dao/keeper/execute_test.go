@@ -154,13 +154,15 @@ func TestExecuteProposalUpdatesParams(t *testing.T) {
 	require.Equal(t, uint32(3000), f.proposal(id).QuorumBps)
 }
 
-// A proposal whose new params are invalid fails at execution and changes nothing.
+// A proposal whose new params the keeper refuses (lock_denom while locks
+// exist) fails at execution and changes nothing. Params failing their
+// ValidateBasic are refused at submission (TestSubmitProposalErrors).
 func TestExecuteProposalInvalidParams(t *testing.T) {
 	f := newFixture(t)
 	alice, _, _ := f.voters()
 	proposer, executor := f.account("proposer"), f.account("executor")
 	bad := f.params
-	bad.VetoThresholdBps = 0
+	bad.LockDenom = "uother"
 	p := f.pass(proposer, alice, &types.MsgUpdateParams{Authority: f.authority, Params: bad})
 	f.at(p.Eta)
 	res, err := f.execute(executor, p.Id)

@@ -139,6 +139,35 @@ func (k Keeper) SetParams(ctx context.Context, p types.Params) error {
 	return k.Params.Set(ctx, p)
 }
 
+// UpdateParams is MsgUpdateParams: the authority check, the lock_denom
+// check, SetParams, the event.
+func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Params) error {
+	if authority != k.authority {
+		return errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", k.authority, authority)
+	}
+	// Locks do not record their denom: Unlock pays lock_denom, so changing
+	// it while locks exist would pay them out of other escrowed tokens.
+	old, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if p.LockDenom != old.LockDenom {
+		it, err := k.Locks.Iterate(ctx, nil)
+		if err != nil {
+			return err
+		}
+		exists := it.Valid()
+		it.Close()
+		if exists {
+			return errorsmod.Wrapf(types.ErrInvalidParams, "lock_denom cannot change from %s while locks exist", old.LockDenom)
+		}
+	}
+	if err := k.SetParams(ctx, p); err != nil {
+		return err
+	}
+	return kit.Emit(ctx, &types.EventParamsUpdated{Authority: authority})
+}
+
 // ---------------------------------------------------------------------------
 // Checkpoints
 

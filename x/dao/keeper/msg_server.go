@@ -3,10 +3,7 @@ package keeper
 import (
 	"context"
 
-	errorsmod "cosmossdk.io/errors"
-
 	"github.com/llmesh/mesh/x/dao/types"
-	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 type msgServer struct {
@@ -15,17 +12,15 @@ type msgServer struct {
 
 var _ types.MsgServer = msgServer{}
 
-// NewMsgServerImpl returns the x/dao Msg service. Each handler checks the
-// message, converts its addresses and calls the keeper, which emits the events.
+// NewMsgServerImpl returns the x/dao Msg service. Each handler converts the
+// message's addresses and calls the keeper, which checks state and emits the
+// events; baseapp has run the message's ValidateBasic.
 func NewMsgServerImpl(k Keeper) types.MsgServer {
 	return msgServer{Keeper: k}
 }
 
 // Lock implements types.MsgServer.
 func (s msgServer) Lock(ctx context.Context, msg *types.MsgLock) (*types.MsgLockResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	owner, err := s.addrBytes(msg.Owner)
 	if err != nil {
 		return nil, err
@@ -39,9 +34,6 @@ func (s msgServer) Lock(ctx context.Context, msg *types.MsgLock) (*types.MsgLock
 
 // ExtendLock implements types.MsgServer.
 func (s msgServer) ExtendLock(ctx context.Context, msg *types.MsgExtendLock) (*types.MsgExtendLockResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	owner, err := s.addrBytes(msg.Owner)
 	if err != nil {
 		return nil, err
@@ -55,9 +47,6 @@ func (s msgServer) ExtendLock(ctx context.Context, msg *types.MsgExtendLock) (*t
 
 // Unlock implements types.MsgServer.
 func (s msgServer) Unlock(ctx context.Context, msg *types.MsgUnlock) (*types.MsgUnlockResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	owner, err := s.addrBytes(msg.Owner)
 	if err != nil {
 		return nil, err
@@ -71,9 +60,6 @@ func (s msgServer) Unlock(ctx context.Context, msg *types.MsgUnlock) (*types.Msg
 
 // DelegateVotes implements types.MsgServer.
 func (s msgServer) DelegateVotes(ctx context.Context, msg *types.MsgDelegateVotes) (*types.MsgDelegateVotesResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	delegator, err := s.addrBytes(msg.Delegator)
 	if err != nil {
 		return nil, err
@@ -90,9 +76,6 @@ func (s msgServer) DelegateVotes(ctx context.Context, msg *types.MsgDelegateVote
 
 // UndelegateVotes implements types.MsgServer.
 func (s msgServer) UndelegateVotes(ctx context.Context, msg *types.MsgUndelegateVotes) (*types.MsgUndelegateVotesResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	delegator, err := s.addrBytes(msg.Delegator)
 	if err != nil {
 		return nil, err
@@ -103,7 +86,7 @@ func (s msgServer) UndelegateVotes(ctx context.Context, msg *types.MsgUndelegate
 	return &types.MsgUndelegateVotesResponse{}, nil
 }
 
-// SubmitProposal implements types.MsgServer; the keeper runs msg.Validate.
+// SubmitProposal implements types.MsgServer.
 func (s msgServer) SubmitProposal(ctx context.Context, msg *types.MsgSubmitProposal) (*types.MsgSubmitProposalResponse, error) {
 	id, err := s.Keeper.SubmitProposal(ctx, msg)
 	if err != nil {
@@ -114,9 +97,6 @@ func (s msgServer) SubmitProposal(ctx context.Context, msg *types.MsgSubmitPropo
 
 // Vote implements types.MsgServer.
 func (s msgServer) Vote(ctx context.Context, msg *types.MsgVote) (*types.MsgVoteResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
 	voter, err := s.addrBytes(msg.Voter)
 	if err != nil {
 		return nil, err
@@ -131,7 +111,7 @@ func (s msgServer) Vote(ctx context.Context, msg *types.MsgVote) (*types.MsgVote
 // ExecuteProposal implements types.MsgServer. A failing proposal message
 // does not fail the transaction: the response says FAILED and why.
 func (s msgServer) ExecuteProposal(ctx context.Context, msg *types.MsgExecuteProposal) (*types.MsgExecuteProposalResponse, error) {
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
+	if _, err := s.addrBytes(msg.Executor); err != nil {
 		return nil, err
 	}
 	status, result, err := s.Keeper.ExecuteProposal(ctx, msg.ProposalId)
@@ -141,35 +121,9 @@ func (s msgServer) ExecuteProposal(ctx context.Context, msg *types.MsgExecutePro
 	return &types.MsgExecuteProposalResponse{Status: status, Result: result}, nil
 }
 
-// UpdateParams implements types.MsgServer: authority check, Validate, set, event.
+// UpdateParams implements types.MsgServer.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if msg.Authority != s.authority {
-		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", s.authority, msg.Authority)
-	}
-	if err := msg.Validate(s.ak.AddressCodec()); err != nil {
-		return nil, err
-	}
-	// Locks do not record their denom: Unlock pays lock_denom, so changing
-	// it while locks exist would pay them out of other escrowed tokens.
-	old, err := s.Keeper.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if msg.Params.LockDenom != old.LockDenom {
-		it, err := s.Locks.Iterate(ctx, nil)
-		if err != nil {
-			return nil, err
-		}
-		exists := it.Valid()
-		it.Close()
-		if exists {
-			return nil, errorsmod.Wrapf(types.ErrInvalidParams, "lock_denom cannot change from %s while locks exist", old.LockDenom)
-		}
-	}
-	if err := s.SetParams(ctx, msg.Params); err != nil {
-		return nil, err
-	}
-	if err := kit.Emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority}); err != nil {
+	if err := s.Keeper.UpdateParams(ctx, msg.Authority, msg.Params); err != nil {
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil

@@ -16,7 +16,7 @@ import (
 	"github.com/llmesh/mesh/x/internal/kit"
 )
 
-// SubmitProposal checks msg, escrows its deposit and opens the proposal for
+// SubmitProposal checks msg against state and params, escrows its deposit and opens the proposal for
 // voting until block time + voting_period; it returns the proposal id.
 //
 // Every message must be a routable sdk.Msg whose only signer is the DAO
@@ -27,9 +27,6 @@ import (
 // analysis job paid by the treasury is opened; its failure does not stop the
 // proposal. Every check comes before the first write.
 func (k Keeper) SubmitProposal(ctx context.Context, msg *types.MsgSubmitProposal) (uint64, error) {
-	if err := msg.Validate(k.ak.AddressCodec()); err != nil {
-		return 0, err
-	}
 	proposer, err := k.addrBytes(msg.Proposer)
 	if err != nil {
 		return 0, err

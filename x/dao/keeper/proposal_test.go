@@ -80,6 +80,8 @@ func TestSubmitProposalErrors(t *testing.T) {
 	byDAO := f.submitMsg(proposer, f.send(grants, 1))
 	byDAO.Proposer = f.authority
 	invalidMsg := f.submitMsg(proposer, &types.MsgUpdateParams{Authority: f.authority, Params: types.Params{}})
+	newDenom := f.params
+	newDenom.LockDenom = "uother"
 
 	for _, tc := range []struct {
 		name string
@@ -98,17 +100,21 @@ func TestSubmitProposalErrors(t *testing.T) {
 		{"empty title", func() *types.MsgSubmitProposal { m := f.submitMsg(proposer, f.send(grants, 1)); m.Title = ""; return m }(), types.ErrInvalidProposal},
 		{"proposer cannot pay", poor, sdkerrors.ErrInsufficientFunds},
 		{"the DAO as proposer", byDAO, types.ErrInvalidProposal},
+		{"invalid params of the DAO", invalidMsg, types.ErrInvalidProposal},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f.requireRejected(tc.want, func() error {
+				if err := tc.msg.ValidateBasic(); err != nil {
+					return err
+				}
 				_, err := f.msg.SubmitProposal(f.ctx, tc.msg)
 				return err
 			}, tc.name)
 		})
 	}
-	// A message of the DAO's own module is checked like any other: signer,
-	// handler; params are checked when it runs.
-	_, err := f.msg.SubmitProposal(f.ctx, invalidMsg)
+	// A message of the DAO's own module is checked like any other: its
+	// ValidateBasic, signer, handler; the keeper's checks run when it does.
+	_, err := f.msg.SubmitProposal(f.ctx, f.submitMsg(proposer, &types.MsgUpdateParams{Authority: f.authority, Params: newDenom}))
 	require.NoError(t, err)
 
 	require.Equal(t, before-deposit, f.balance(proposer))

@@ -1,7 +1,6 @@
 package types
 
 import (
-	"cosmossdk.io/core/address"
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -9,24 +8,24 @@ import (
 	"github.com/llmesh/mesh/x/internal/validate"
 )
 
-// Stateless checks of every Msg; the msg server runs them first. Checks that
-// need params (denom, minimums, durations, deposit) are done by the keeper.
+// Stateless checks of every Msg; baseapp runs them in CheckTx. Checks that
+// need state or params (denom, minimums, durations, deposit) are the keeper's.
 
 var (
-	_ sdk.Msg = &MsgLock{}
-	_ sdk.Msg = &MsgExtendLock{}
-	_ sdk.Msg = &MsgUnlock{}
-	_ sdk.Msg = &MsgDelegateVotes{}
-	_ sdk.Msg = &MsgUndelegateVotes{}
-	_ sdk.Msg = &MsgSubmitProposal{}
-	_ sdk.Msg = &MsgVote{}
-	_ sdk.Msg = &MsgExecuteProposal{}
-	_ sdk.Msg = &MsgUpdateParams{}
+	_ sdk.HasValidateBasic = &MsgLock{}
+	_ sdk.HasValidateBasic = &MsgExtendLock{}
+	_ sdk.HasValidateBasic = &MsgUnlock{}
+	_ sdk.HasValidateBasic = &MsgDelegateVotes{}
+	_ sdk.HasValidateBasic = &MsgUndelegateVotes{}
+	_ sdk.HasValidateBasic = &MsgSubmitProposal{}
+	_ sdk.HasValidateBasic = &MsgVote{}
+	_ sdk.HasValidateBasic = &MsgExecuteProposal{}
+	_ sdk.HasValidateBasic = &MsgUpdateParams{}
 )
 
-// Validate checks the owner, a positive amount and a positive duration.
-func (m *MsgLock) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "owner", m.Owner); err != nil {
+// ValidateBasic checks the owner, a positive amount and a positive duration.
+func (m *MsgLock) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
 		return err
 	}
 	if !m.Amount.IsValid() || !m.Amount.IsPositive() {
@@ -38,9 +37,9 @@ func (m *MsgLock) Validate(ac address.Codec) error {
 	return nil
 }
 
-// Validate checks the owner and a positive duration.
-func (m *MsgExtendLock) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "owner", m.Owner); err != nil {
+// ValidateBasic checks the owner and a positive duration.
+func (m *MsgExtendLock) ValidateBasic() error {
+	if err := validateAddress("owner", m.Owner); err != nil {
 		return err
 	}
 	if m.Duration <= 0 {
@@ -49,15 +48,15 @@ func (m *MsgExtendLock) Validate(ac address.Codec) error {
 	return nil
 }
 
-// Validate checks the owner.
-func (m *MsgUnlock) Validate(ac address.Codec) error { return validateAddress(ac, "owner", m.Owner) }
+// ValidateBasic checks the owner.
+func (m *MsgUnlock) ValidateBasic() error { return validateAddress("owner", m.Owner) }
 
-// Validate checks both addresses and that they differ.
-func (m *MsgDelegateVotes) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "delegator", m.Delegator); err != nil {
+// ValidateBasic checks both addresses and that they differ.
+func (m *MsgDelegateVotes) ValidateBasic() error {
+	if err := validateAddress("delegator", m.Delegator); err != nil {
 		return err
 	}
-	if err := validateAddress(ac, "delegate", m.Delegate); err != nil {
+	if err := validateAddress("delegate", m.Delegate); err != nil {
 		return err
 	}
 	if m.Delegator == m.Delegate {
@@ -66,15 +65,15 @@ func (m *MsgDelegateVotes) Validate(ac address.Codec) error {
 	return nil
 }
 
-// Validate checks the delegator.
-func (m *MsgUndelegateVotes) Validate(ac address.Codec) error {
-	return validateAddress(ac, "delegator", m.Delegator)
+// ValidateBasic checks the delegator.
+func (m *MsgUndelegateVotes) ValidateBasic() error {
+	return validateAddress("delegator", m.Delegator)
 }
 
-// Validate checks the proposer, the texts, that there is at least one message
+// ValidateBasic checks the proposer, the texts, that there is at least one message
 // and a valid deposit.
-func (m *MsgSubmitProposal) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "proposer", m.Proposer); err != nil {
+func (m *MsgSubmitProposal) ValidateBasic() error {
+	if err := validateAddress("proposer", m.Proposer); err != nil {
 		return err
 	}
 	if m.Title == "" || len(m.Title) > MaxTitleLength || !validate.Printable(m.Title, true) {
@@ -100,9 +99,9 @@ func (m *MsgSubmitProposal) Validate(ac address.Codec) error {
 	return nil
 }
 
-// Validate checks the voter, the id and the option.
-func (m *MsgVote) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "voter", m.Voter); err != nil {
+// ValidateBasic checks the voter, the id and the option.
+func (m *MsgVote) ValidateBasic() error {
+	if err := validateAddress("voter", m.Voter); err != nil {
 		return err
 	}
 	if m.ProposalId == 0 {
@@ -114,9 +113,9 @@ func (m *MsgVote) Validate(ac address.Codec) error {
 	return nil
 }
 
-// Validate checks the executor and the id.
-func (m *MsgExecuteProposal) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "executor", m.Executor); err != nil {
+// ValidateBasic checks the executor and the id.
+func (m *MsgExecuteProposal) ValidateBasic() error {
+	if err := validateAddress("executor", m.Executor); err != nil {
 		return err
 	}
 	if m.ProposalId == 0 {
@@ -125,20 +124,19 @@ func (m *MsgExecuteProposal) Validate(ac address.Codec) error {
 	return nil
 }
 
-// Validate checks the authority address and the params.
-func (m *MsgUpdateParams) Validate(ac address.Codec) error {
-	if err := validateAddress(ac, "authority", m.Authority); err != nil {
+// ValidateBasic checks the authority address and the params.
+func (m *MsgUpdateParams) ValidateBasic() error {
+	if err := validateAddress("authority", m.Authority); err != nil {
 		return err
 	}
 	return m.Params.Validate()
 }
 
-func validateAddress(ac address.Codec, field, addr string) error {
-	if addr == "" {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s is empty", field)
-	}
-	if _, err := ac.StringToBytes(addr); err != nil {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s %q: %v", field, addr, err)
+// validateAddress checks an address as bech32 of any prefix; the msg
+// server's decoding checks the chain's.
+func validateAddress(field, addr string) error {
+	if err := validate.Address(addr); err != nil {
+		return errorsmod.Wrapf(ErrInvalidAddress, "%s: %v", field, err)
 	}
 	return nil
 }

@@ -170,7 +170,7 @@ func buildSubmitProposal(cdc codec.Codec, ac address.Codec, proposer, path strin
 		Messages: anys,
 		Deposit:  deposit,
 	}
-	if err := msg.Validate(ac); err != nil {
+	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
 	return msg, nil
