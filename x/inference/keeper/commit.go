@@ -73,20 +73,19 @@ func (k Keeper) assignment(job *types.Job, worker sdk.AccAddress) (*types.Assign
 
 // countCommitted counts the assignments with a commitment.
 func countCommitted(job types.Job) int {
-	n := 0
-	for _, a := range job.Assignments {
-		if len(a.Commitment) != 0 {
-			n++
-		}
-	}
-	return n
+	return countSet(job, func(a types.Assignment) []byte { return a.Commitment })
 }
 
 // countRevealed counts the assignments with a reveal.
 func countRevealed(job types.Job) int {
+	return countSet(job, func(a types.Assignment) []byte { return a.OutputDigest })
+}
+
+// countSet counts the assignments whose field is set.
+func countSet(job types.Job, field func(types.Assignment) []byte) int {
 	n := 0
 	for _, a := range job.Assignments {
-		if len(a.OutputDigest) != 0 {
+		if len(field(a)) != 0 {
 			n++
 		}
 	}
