@@ -67,10 +67,7 @@ func (s msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterMode
 	if err := s.checkAuthority(msg.Authority); err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.RegisterModel(ctx, msg.Model); err != nil {
-		return nil, err
-	}
-	return &types.MsgRegisterModelResponse{}, nil
+	return &types.MsgRegisterModelResponse{}, s.Keeper.RegisterModel(ctx, msg.Model)
 }
 
 // UpdateModel replaces a model (authority only).
@@ -78,10 +75,7 @@ func (s msgServer) UpdateModel(ctx context.Context, msg *types.MsgUpdateModel) (
 	if err := s.checkAuthority(msg.Authority); err != nil {
 		return nil, err
 	}
-	if err := s.Keeper.UpdateModel(ctx, msg.Model); err != nil {
-		return nil, err
-	}
-	return &types.MsgUpdateModelResponse{}, nil
+	return &types.MsgUpdateModelResponse{}, s.Keeper.UpdateModel(ctx, msg.Model)
 }
 
 // UpdateParams replaces the params (authority only).
@@ -89,10 +83,7 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if err := s.checkAuthority(msg.Authority); err != nil {
 		return nil, err
 	}
-	if err := s.SetParams(ctx, msg.Params); err != nil {
-		return nil, err
-	}
-	return &types.MsgUpdateParamsResponse{}, nil
+	return &types.MsgUpdateParamsResponse{}, s.SetParams(ctx, msg.Params)
 }
 
 func (s msgServer) checkAuthority(authority string) error {
