@@ -37,18 +37,27 @@ func (q Querier) Worker(ctx context.Context, req *types.QueryWorkerRequest) (*ty
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	addr, err := q.addrBytes(req.Address)
+	_, w, err := q.worker(ctx, req.Address)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "address: %v", err)
+		return nil, err
+	}
+	return &types.QueryWorkerResponse{Worker: w}, nil
+}
+
+// worker decodes a requested worker address and reads the worker.
+func (q Querier) worker(ctx context.Context, bech string) (sdk.AccAddress, types.Worker, error) {
+	addr, err := q.addrBytes(bech)
+	if err != nil {
+		return nil, types.Worker{}, status.Errorf(codes.InvalidArgument, "worker: %v", err)
 	}
 	w, err := q.Keeper.Workers.Get(ctx, addr)
 	if errors.Is(err, collections.ErrNotFound) {
-		return nil, status.Errorf(codes.NotFound, "worker %s not found", req.Address)
+		return nil, w, status.Errorf(codes.NotFound, "worker %s not found", bech)
 	}
 	if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
+		return nil, w, status.Error(codes.Internal, err.Error())
 	}
-	return &types.QueryWorkerResponse{Worker: w}, nil
+	return addr, w, nil
 }
 
 // Workers lists workers, by provider (through the provider index) and/or status.
@@ -98,16 +107,9 @@ func (q Querier) Challenge(ctx context.Context, req *types.QueryChallengeRequest
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	addr, err := q.addrBytes(req.Worker)
+	addr, w, err := q.worker(ctx, req.Worker)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "worker: %v", err)
-	}
-	w, err := q.Keeper.Workers.Get(ctx, addr)
-	if errors.Is(err, collections.ErrNotFound) {
-		return nil, status.Errorf(codes.NotFound, "worker %s not found", req.Worker)
-	}
-	if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
+		return nil, err
 	}
 	e, err := q.Keeper.Epoch.Get(ctx)
 	if errors.Is(err, collections.ErrNotFound) {
