@@ -24,8 +24,7 @@ func BenchmarkEpochSettlement(b *testing.B) {
 			for i := 0; i < n; i++ {
 				f.register(addr("prov", i/16), addr("work", i), 1)
 			}
-			f.advanceTo(f.currentEpoch().RevealEnd + 1)
-			f.block(true, nil)
+			f.nextEpoch()
 			e := f.currentEpoch()
 			f.advanceTo(e.RevealEnd - 1)
 			ctx := f.ctx.WithBlockHeight(e.RevealEnd).WithHeaderHash(headerHash(e.RevealEnd))

@@ -260,6 +260,13 @@ func (f *fixture) block(startEpoch bool, txs func()) {
 	require.NoError(f.t, f.k.EndBlocker(f.ctx))
 }
 
+// nextEpoch runs empty blocks past the current epoch's reveal window, then
+// a block that starts the next epoch.
+func (f *fixture) nextEpoch() {
+	f.advanceTo(f.currentEpoch().RevealEnd + 1)
+	f.block(true, nil)
+}
+
 // advanceTo runs empty blocks until the last executed block is h.
 func (f *fixture) advanceTo(h int64) {
 	for f.ctx.BlockHeight() < h {

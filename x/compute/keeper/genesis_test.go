@@ -22,8 +22,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	}
 	_, err := f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: f.bech(addr("prov", 2)), Worker: f.bech(addr("work", 9))})
 	require.NoError(t, err)
-	f.advanceTo(f.currentEpoch().RevealEnd + 1)
-	f.block(true, nil)
+	f.nextEpoch()
 	e2 := f.currentEpoch()
 	f.block(false, func() {
 		require.NoError(t, p.commit(f))

@@ -23,8 +23,7 @@ func TestEpochsAfterAHaltChargeNoMiss(t *testing.T) {
 	// does not make the rest of its commit window after the restart.
 	slow := &prover{addr: addr("work", 3)}
 	f.register(addr("prov", 3), slow.addr, 1)
-	f.advanceTo(f.currentEpoch().RevealEnd + 1)
-	f.block(true, nil)
+	f.nextEpoch()
 	open := f.currentEpoch()
 	f.block(false, func() {
 		require.NoError(t, p.commit(f))

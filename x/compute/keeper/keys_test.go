@@ -31,8 +31,7 @@ func TestKeyLayoutPinned(t *testing.T) {
 	f.register(prov, w, 1)
 	_, err := f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: f.bech(prov), Worker: f.bech(w2)})
 	require.NoError(t, err)
-	f.advanceTo(f.currentEpoch().RevealEnd + 1)
-	f.block(true, nil)
+	f.nextEpoch()
 	f.block(false, func() { require.NoError(t, (&prover{addr: w}).commit(f)) })
 	f.block(true, nil) // epoch 2 → settling
 

@@ -21,8 +21,7 @@ func startedEpoch(t *testing.T, f *fixture, provers ...*prover) types.EpochInfo 
 	for i, p := range provers {
 		f.register(addr("prov", i), p.addr, 2)
 	}
-	f.advanceTo(f.currentEpoch().RevealEnd + 1)
-	f.block(true, nil) // epoch 2
+	f.nextEpoch() // epoch 2
 	return f.currentEpoch()
 }
 

@@ -32,8 +32,7 @@ func TestPassCreditsProviderPoints(t *testing.T) {
 
 	rep := uint32(types.InitialReputationBps)
 	for epoch := 1; epoch <= 2; epoch++ {
-		f.advanceTo(f.currentEpoch().RevealEnd + 1)
-		f.block(true, nil)
+		f.nextEpoch()
 		e := f.currentEpoch()
 		f.block(false, func() {
 			require.NoError(t, small.commit(f))

@@ -17,8 +17,7 @@ func TestSettlementIsBoundedPerBlock(t *testing.T) {
 	for i := 0; i < workers; i++ {
 		f.register(addr("prov", i), addr("work", i), 1)
 	}
-	f.advanceTo(f.currentEpoch().RevealEnd + 1)
-	f.block(true, nil) // epoch 2: everyone eligible, nobody commits
+	f.nextEpoch() // epoch 2: everyone eligible, nobody commits
 	e := f.currentEpoch()
 	f.advanceTo(e.RevealEnd - 1)
 
@@ -54,8 +53,7 @@ func TestIneligibleWorkersAreNotMissing(t *testing.T) {
 	w.Status, w.JailedUntil = types.WORKER_STATUS_JAILED, 1_000_000
 	require.NoError(t, f.k.Workers.Set(f.ctx, jailed, w))
 	f.pool.ineligible[string(addr("prov", 2))] = true
-	f.advanceTo(f.currentEpoch().RevealEnd + 1)
-	f.block(true, nil)
+	f.nextEpoch()
 	f.register(addr("prov", 3), fresh, 1) // registered during epoch 2
 	f.advanceTo(f.currentEpoch().RevealEnd)
 	require.True(t, f.currentEpoch().Settled)
@@ -74,8 +72,7 @@ func TestMissedWindow(t *testing.T) {
 	// Epochs 2..: miss, pass, pass, pass, miss, miss (epochs 2, 6, 7 → window (3,7] holds 6, 7), miss (8) → jailed.
 	plan := []bool{false, true, true, true, false, false, false}
 	for i, pass := range plan {
-		f.advanceTo(f.currentEpoch().RevealEnd + 1)
-		f.block(true, nil)
+		f.nextEpoch()
 		e := f.currentEpoch()
 		if pass {
 			f.block(false, func() { require.NoError(t, p.commit(f)) })
@@ -109,8 +106,7 @@ func TestOverlappingEpochs(t *testing.T) {
 	p, q := &prover{addr: addr("work", 1)}, &prover{addr: addr("work", 2)}
 	f.register(addr("prov", 1), p.addr, 1)
 	f.register(addr("prov", 2), q.addr, 1)
-	f.advanceTo(f.currentEpoch().RevealEnd + 1)
-	f.block(true, nil)
+	f.nextEpoch()
 	e2 := f.currentEpoch()
 	f.block(false, func() {
 		require.NoError(t, p.commit(f))
@@ -167,8 +163,7 @@ func TestSettlementSkipsFailingWorker(t *testing.T) {
 	f.register(addr("prov", 1), good, 1)
 	f.register(addr("prov", 2), bad, 1)
 	f.pool.failElig[string(addr("prov", 2))] = true
-	f.advanceTo(f.currentEpoch().RevealEnd + 1)
-	f.block(true, nil)
+	f.nextEpoch()
 	f.advanceTo(f.currentEpoch().RevealEnd - 1)
 	f.block(false, nil)
 	require.True(t, f.currentEpoch().Settled)
@@ -184,8 +179,7 @@ func TestWithheldRevealIsSlashed(t *testing.T) {
 	f.block(true, nil)
 	prov, w := addr("prov", 1), addr("work", 1)
 	f.register(prov, w, 2)
-	f.advanceTo(f.currentEpoch().RevealEnd + 1)
-	f.block(true, nil) // epoch 2: pass, to earn verified units
+	f.nextEpoch() // epoch 2: pass, to earn verified units
 	p := &prover{addr: w}
 	require.NoError(t, p.commit(f))
 	f.advanceTo(f.currentEpoch().CommitEnd + 1)
@@ -194,8 +188,7 @@ func TestWithheldRevealIsSlashed(t *testing.T) {
 	require.Equal(t, types.PROOF_OUTCOME_PASS, out)
 	require.EqualValues(t, 2, f.worker(w).VerifiedUnits)
 
-	f.advanceTo(f.currentEpoch().RevealEnd + 1)
-	f.block(true, nil) // epoch 3: commit, never reveal
+	f.nextEpoch() // epoch 3: commit, never reveal
 	require.NoError(t, p.commit(f))
 	commitHeight := f.height()
 	e := f.currentEpoch()

@@ -209,8 +209,7 @@ func TestDeregisterCannotLaunderHistory(t *testing.T) {
 	f.block(true, nil)
 	prov, w := addr("prov", 1), addr("work", 1)
 	f.register(prov, w, 1)
-	f.advanceTo(f.currentEpoch().RevealEnd + 1)
-	f.block(true, nil) // epoch 2: w is challenged
+	f.nextEpoch() // epoch 2: w is challenged
 
 	// Commit, then try to leave before revealing.
 	p := &prover{addr: w}
