@@ -35,22 +35,52 @@ func (gs GenesisState) Validate() error {
 		return errorsmod.Wrapf(ErrInvalidGenesis, "next_dataset_id %d, next_item_id %d and next_task_id %d must be at least 1",
 			gs.NextDatasetId, gs.NextItemId, gs.NextTaskId)
 	}
+	datasets, err := gs.validateDatasets()
+	if err != nil {
+		return err
+	}
+	items, err := gs.validateItems(datasets)
+	if err != nil {
+		return err
+	}
+	if err := gs.validateAnnotations(items); err != nil {
+		return err
+	}
+	if err := gs.validateAnnotatorStats(); err != nil {
+		return err
+	}
+	tasks, err := gs.validateTasks(datasets)
+	if err != nil {
+		return err
+	}
+	if err := gs.validateTaskWorkers(tasks); err != nil {
+		return err
+	}
+	return gs.validateRounds(tasks)
+}
 
+// validateDatasets checks each dataset's id and fields; it returns them by id.
+func (gs GenesisState) validateDatasets() (map[uint64]*Dataset, error) {
 	datasets := make(map[uint64]*Dataset, len(gs.Datasets))
 	for i := range gs.Datasets {
 		d := &gs.Datasets[i]
 		if d.Id == 0 || d.Id >= gs.NextDatasetId {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset id %d outside 1…next_dataset_id−1 (%d)", d.Id, gs.NextDatasetId-1)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset id %d outside 1…next_dataset_id−1 (%d)", d.Id, gs.NextDatasetId-1)
 		}
 		if _, dup := datasets[d.Id]; dup {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d listed twice", d.Id)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d listed twice", d.Id)
 		}
 		datasets[d.Id] = d
 		if d.Owner == "" || d.Name == "" {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: empty owner or name", d.Id)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d: empty owner or name", d.Id)
 		}
 	}
+	return datasets, nil
+}
 
+// validateItems checks each item's id, dataset, digest and status, and each
+// dataset's item count; it returns the items by id.
+func (gs GenesisState) validateItems(datasets map[uint64]*Dataset) (map[uint64]*Item, error) {
 	type digestKey struct {
 		dataset uint64
 		digest  string
@@ -61,50 +91,55 @@ func (gs GenesisState) Validate() error {
 	for i := range gs.Items {
 		it := &gs.Items[i]
 		if it.Id == 0 || it.Id >= gs.NextItemId {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "item id %d outside 1…next_item_id−1 (%d)", it.Id, gs.NextItemId-1)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "item id %d outside 1…next_item_id−1 (%d)", it.Id, gs.NextItemId-1)
 		}
 		if _, dup := items[it.Id]; dup {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "item %d listed twice", it.Id)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "item %d listed twice", it.Id)
 		}
 		items[it.Id] = it
 		if _, ok := datasets[it.DatasetId]; !ok {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "item %d: dataset %d does not exist", it.Id, it.DatasetId)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "item %d: dataset %d does not exist", it.Id, it.DatasetId)
 		}
 		itemCount[it.DatasetId]++
 		if it.Contributor == "" {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "item %d: empty contributor", it.Id)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "item %d: empty contributor", it.Id)
 		}
 		if len(it.Digest) != sha256.Size {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "item %d: digest of %d bytes, want %d", it.Id, len(it.Digest), sha256.Size)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "item %d: digest of %d bytes, want %d", it.Id, len(it.Digest), sha256.Size)
 		}
 		if len(it.Data) > 0 {
 			if sum := sha256.Sum256(it.Data); !bytes.Equal(sum[:], it.Digest) {
-				return errorsmod.Wrapf(ErrInvalidGenesis, "item %d: digest is not the SHA-256 of its inline data", it.Id)
+				return nil, errorsmod.Wrapf(ErrInvalidGenesis, "item %d: digest is not the SHA-256 of its inline data", it.Id)
 			}
 		}
 		dk := digestKey{it.DatasetId, string(it.Digest)}
 		if other, dup := digests[dk]; dup {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "items %d and %d of dataset %d have the same digest", other, it.Id, it.DatasetId)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "items %d and %d of dataset %d have the same digest", other, it.Id, it.DatasetId)
 		}
 		digests[dk] = it.Id
 		switch it.Status {
 		case ITEM_STATUS_OPEN, ITEM_STATUS_DISPUTED:
 		case ITEM_STATUS_LABELED:
 			if it.Label == "" {
-				return errorsmod.Wrapf(ErrInvalidGenesis, "item %d: LABELED without a label", it.Id)
+				return nil, errorsmod.Wrapf(ErrInvalidGenesis, "item %d: LABELED without a label", it.Id)
 			}
 		default:
-			return errorsmod.Wrapf(ErrInvalidGenesis, "item %d: invalid status %d", it.Id, it.Status)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "item %d: invalid status %d", it.Id, it.Status)
 		}
 	}
 	// Items are never removed, so a dataset's counter is its item count.
 	for i := range gs.Datasets {
 		d := &gs.Datasets[i]
 		if d.Items != itemCount[d.Id] {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d counts %d items, genesis has %d", d.Id, d.Items, itemCount[d.Id])
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "dataset %d counts %d items, genesis has %d", d.Id, d.Items, itemCount[d.Id])
 		}
 	}
+	return items, nil
+}
 
+// validateAnnotations checks each annotation's item and key, and each OPEN
+// item's annotation count.
+func (gs GenesisState) validateAnnotations(items map[uint64]*Item) error {
 	type annKey struct {
 		item      uint64
 		annotator string
@@ -140,7 +175,11 @@ func (gs GenesisState) Validate() error {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "item %d counts %d annotations, genesis has %d", it.Id, it.Annotations, pending[it.Id])
 		}
 	}
+	return nil
+}
 
+// validateAnnotatorStats checks that each annotator's stats appear once.
+func (gs GenesisState) validateAnnotatorStats() error {
 	annotators := make(map[string]bool, len(gs.AnnotatorStats))
 	for _, s := range gs.AnnotatorStats {
 		if s.Annotator == "" {
@@ -151,22 +190,31 @@ func (gs GenesisState) Validate() error {
 		}
 		annotators[s.Annotator] = true
 	}
+	return nil
+}
 
+// validateTasks checks each task's id and fields; it returns them by id.
+func (gs GenesisState) validateTasks(datasets map[uint64]*Dataset) (map[uint64]*Task, error) {
 	tasks := make(map[uint64]*Task, len(gs.Tasks))
 	for i := range gs.Tasks {
 		t := &gs.Tasks[i]
 		if t.Id == 0 || t.Id >= gs.NextTaskId {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "task id %d outside 1…next_task_id−1 (%d)", t.Id, gs.NextTaskId-1)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "task id %d outside 1…next_task_id−1 (%d)", t.Id, gs.NextTaskId-1)
 		}
 		if _, dup := tasks[t.Id]; dup {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "task %d listed twice", t.Id)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "task %d listed twice", t.Id)
 		}
 		tasks[t.Id] = t
 		if err := validateGenesisTask(t, datasets); err != nil {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "task %d: %s", t.Id, err)
+			return nil, errorsmod.Wrapf(ErrInvalidGenesis, "task %d: %s", t.Id, err)
 		}
 	}
+	return tasks, nil
+}
 
+// validateTaskWorkers checks each joined worker's task and key, and each
+// task's worker count.
+func (gs GenesisState) validateTaskWorkers(tasks map[uint64]*Task) error {
 	type workerKey struct {
 		task   uint64
 		worker string
@@ -193,7 +241,12 @@ func (gs GenesisState) Validate() error {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "task %d counts %d workers, genesis has %d", t.Id, t.Workers, joined[t.Id])
 		}
 	}
+	return nil
+}
 
+// validateRounds checks each round's task, number and fields, and that each
+// RUNNING task's current round is in progress.
+func (gs GenesisState) validateRounds(tasks map[uint64]*Task) error {
 	type roundKey struct {
 		task   uint64
 		number uint32
