@@ -98,19 +98,25 @@ func (k Keeper) recordPass(ctx context.Context, params types.Params, e types.Epo
 	}
 	w.Passed++
 	w.ReputationBps = NextReputation(w.ReputationBps, params.ReputationAlphaBps, types.MaxReputationBps)
+	if err := k.saveOutcome(ctx, addr, w, c); err != nil {
+		return err
+	}
+	k.addPoCPoints(ctx, w, c.Epoch)
+	return nil
+}
+
+// saveOutcome stores a revealed commitment's outcome and its worker, and
+// emits EventPoCResult.
+func (k Keeper) saveOutcome(ctx context.Context, addr sdk.AccAddress, w types.Worker, c types.Commitment) error {
 	if err := k.Commitments.Set(ctx, collections.Join(c.Epoch, addr), c); err != nil {
 		return err
 	}
 	if err := k.Workers.Set(ctx, addr, w); err != nil {
 		return err
 	}
-	if err := kit.Emit(ctx, &types.EventPoCResult{
+	return kit.Emit(ctx, &types.EventPoCResult{
 		Worker: w.Address, Epoch: c.Epoch, Outcome: c.Outcome, VerifiedUnits: w.VerifiedUnits, ReputationBps: w.ReputationBps,
-	}); err != nil {
-		return err
-	}
-	k.addPoCPoints(ctx, w, c.Epoch)
-	return nil
+	})
 }
 
 // addPoCPoints credits the provider of a worker that just passed with
@@ -157,15 +163,7 @@ func (k Keeper) recordFraud(ctx context.Context, params types.Params, addr sdk.A
 	if err := k.jail(ctx, params, &w, "fraud"); err != nil {
 		return err
 	}
-	if err := k.Commitments.Set(ctx, collections.Join(c.Epoch, addr), c); err != nil {
-		return err
-	}
-	if err := k.Workers.Set(ctx, addr, w); err != nil {
-		return err
-	}
-	if err := kit.Emit(ctx, &types.EventPoCResult{
-		Worker: w.Address, Epoch: c.Epoch, Outcome: c.Outcome, ReputationBps: w.ReputationBps,
-	}); err != nil {
+	if err := k.saveOutcome(ctx, addr, w, c); err != nil {
 		return err
 	}
 

@@ -247,12 +247,9 @@ func (k Keeper) slashWithheld(ctx context.Context, params types.Params, provider
 }
 
 // providerOf returns w's provider address, decoded once per settlement pass.
-func (k Keeper) providerOf(providers map[string]sdk.AccAddress, w types.Worker) (sdk.AccAddress, error) {
-	if p, ok := providers[w.Provider]; ok {
-		return p, nil
-	}
-	p, err := k.addrBytes(w.Provider)
-	if err == nil {
+func (k Keeper) providerOf(providers map[string]sdk.AccAddress, w types.Worker) (p sdk.AccAddress, err error) {
+	if p = providers[w.Provider]; p == nil {
+		p, err = k.addrBytes(w.Provider)
 		providers[w.Provider] = p
 	}
 	return p, err

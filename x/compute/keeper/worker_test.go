@@ -78,30 +78,25 @@ func TestRegisterWorkerRejects(t *testing.T) {
 	_, err = f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: f.bech(prov), Worker: f.bech(w)})
 	require.NoError(t, err)
 	// Malformed claims are refused by ValidateBasic (CheckTx), claims beyond
-	// the params' bounds by the keeper.
-	malformed := []func(m *types.MsgRegisterWorker){
+	// the params' bounds (units, number of models) by the keeper.
+	bad := []func(m *types.MsgRegisterWorker){
 		func(m *types.MsgRegisterWorker) { m.Spec.ComputeUnits = 0 },
+		func(m *types.MsgRegisterWorker) { m.Spec.ComputeUnits = 1001 },
 		func(m *types.MsgRegisterWorker) { m.Spec.GpuModel = "" },
 		func(m *types.MsgRegisterWorker) { m.Spec.GpuModel = string(make([]byte, 65)) },
 		func(m *types.MsgRegisterWorker) { m.Models = []string{"m1", "m1"} },
 		func(m *types.MsgRegisterWorker) { m.Models = []string{string(make([]byte, 65))} },
 		func(m *types.MsgRegisterWorker) { m.Models = []string{"has space"} },
-		func(m *types.MsgRegisterWorker) { m.Models = make([]string, 17) },
+		func(m *types.MsgRegisterWorker) { m.Models = strings.Fields("a b c d e f g h i j k l m n o p q") },
 		func(m *types.MsgRegisterWorker) { m.Endpoint = "http://" + string(make([]byte, 250)) },
 	}
-	for _, mut := range malformed {
+	for _, mut := range bad {
 		m := registerMsg(f, prov, w, 1)
 		mut(m)
-		f.requireRejected(types.ErrInvalidSpec, m.ValidateBasic)
-	}
-	for _, mut := range []func(m *types.MsgRegisterWorker){
-		func(m *types.MsgRegisterWorker) { m.Spec.ComputeUnits = 1001 },
-		func(m *types.MsgRegisterWorker) { m.Models = strings.Fields("a b c d e f g h i j k l m n o p q") },
-	} {
-		m := registerMsg(f, prov, w, 1)
-		mut(m)
-		require.NoError(t, m.ValidateBasic())
 		f.requireRejected(types.ErrInvalidSpec, func() error {
+			if err := m.ValidateBasic(); err != nil {
+				return err
+			}
 			_, err := f.msg.RegisterWorker(f.ctx, m)
 			return err
 		})
