@@ -30,68 +30,87 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	stakes, err := k.initData(ctx, gs)
+	if err != nil {
+		return err
+	}
+	budgets, err := k.initTasks(ctx, gs)
+	if err != nil {
+		return err
+	}
+	return k.requireEscrow(ctx, stakes.Add(budgets...))
+}
+
+// initData writes the datasets, the items with their indexes, the
+// annotations and the annotator stats; it returns the pending stakes.
+func (k Keeper) initData(ctx context.Context, gs *types.GenesisState) (sdk.Coins, error) {
 	for _, d := range gs.Datasets {
 		if _, err := k.genesisAddr("dataset owner", d.Owner); err != nil {
-			return err
+			return nil, err
 		}
 		if err := k.Datasets.Set(ctx, d.Id, d); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, it := range gs.Items {
 		if _, err := k.genesisAddr("item contributor", it.Contributor); err != nil {
-			return err
+			return nil, err
 		}
 		if err := k.Items.Set(ctx, it.Id, it); err != nil {
-			return err
+			return nil, err
 		}
 		if err := k.ItemsByDataset.Set(ctx, collections.Join(it.DatasetId, it.Id)); err != nil {
-			return err
+			return nil, err
 		}
 		if err := k.ItemsByDigest.Set(ctx, collections.Join(it.DatasetId, it.Digest), it.Id); err != nil {
-			return err
+			return nil, err
 		}
 	}
-
-	escrow := sdk.NewCoins()
+	stakes := sdk.NewCoins()
 	for _, a := range gs.Annotations {
 		annotator, err := k.genesisKeyAddr("annotator", a.Annotator)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := k.Annotations.Set(ctx, collections.Join(a.ItemId, annotator), a); err != nil {
-			return err
+			return nil, err
 		}
-		escrow = escrow.Add(a.Stake)
+		stakes = stakes.Add(a.Stake)
 	}
 	for _, s := range gs.AnnotatorStats {
 		annotator, err := k.genesisKeyAddr("annotator", s.Annotator)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := k.AnnotatorStats.Set(ctx, annotator, s); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	return stakes, nil
+}
 
+// initTasks writes the tasks, their workers and rounds, and the running
+// tasks' deadlines; it returns the budgets left of OPEN and RUNNING tasks.
+func (k Keeper) initTasks(ctx context.Context, gs *types.GenesisState) (sdk.Coins, error) {
+	budgets := sdk.NewCoins()
 	for _, t := range gs.Tasks {
 		if _, err := k.genesisAddr("task creator", t.Creator); err != nil {
-			return err
+			return nil, err
 		}
 		if err := k.Tasks.Set(ctx, t.Id, t); err != nil {
-			return err
+			return nil, err
 		}
 		if t.Status == types.TASK_STATUS_OPEN || t.Status == types.TASK_STATUS_RUNNING {
-			escrow = escrow.Add(t.Budget.Sub(t.Spent))
+			budgets = budgets.Add(t.Budget.Sub(t.Spent))
 		}
 	}
 	for _, w := range gs.TaskWorkers {
 		worker, err := k.genesisKeyAddr("task worker", w.Worker)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := k.TaskWorkers.Set(ctx, collections.Join(w.TaskId, worker)); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	current := make(map[uint64]uint32, len(gs.Tasks))
@@ -103,26 +122,30 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	for _, r := range gs.Rounds {
 		for _, u := range r.Updates {
 			if err := k.genesisAddrs("participant", u.Worker, u.Provider); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		for _, a := range r.Aggregates {
 			if err := k.genesisAddrs("aggregator", a.Worker, a.Provider); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if err := k.Rounds.Set(ctx, collections.Join(r.TaskId, r.Number), r); err != nil {
-			return err
+			return nil, err
 		}
 		// Validate made sure each running task's current round is in
 		// progress and that only those are.
 		if n, ok := current[r.TaskId]; ok && n == r.Number {
 			if err := k.RoundDeadlines.Set(ctx, collections.Join(phaseEnd(r), r.TaskId)); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
+	return budgets, nil
+}
 
+// requireEscrow fails unless the module account holds escrow.
+func (k Keeper) requireEscrow(ctx context.Context, escrow sdk.Coins) error {
 	if escrow.IsZero() {
 		return nil
 	}
