@@ -43,10 +43,8 @@ func (s msgServer) CommitResult(ctx context.Context, msg *types.MsgCommitResult)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Keeper.CommitResult(ctx, worker, msg.JobId, msg.Commitment); err != nil {
-		return nil, err
-	}
-	return &types.MsgCommitResultResponse{}, nil
+	_, err = s.Keeper.CommitResult(ctx, worker, msg.JobId, msg.Commitment)
+	return &types.MsgCommitResultResponse{}, err
 }
 
 // RevealResult records the signing worker's answer (and settles the job on
@@ -56,10 +54,8 @@ func (s msgServer) RevealResult(ctx context.Context, msg *types.MsgRevealResult)
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := s.Keeper.RevealResult(ctx, worker, msg); err != nil {
-		return nil, err
-	}
-	return &types.MsgRevealResultResponse{}, nil
+	_, _, err = s.Keeper.RevealResult(ctx, worker, msg)
+	return &types.MsgRevealResultResponse{}, err
 }
 
 // RegisterModel adds a model (authority only).
