@@ -21,11 +21,7 @@ func TestNobodyReveals(t *testing.T) {
 	var jobID uint64
 	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
 	ws := f.assigned(jobID)
-	f.block(func() {
-		for _, w := range ws {
-			f.commitResult(w, jobID, "4")
-		}
-	})
+	f.inBlock(f.commitResult, jobID, ws, "4")
 	job := f.job(jobID)
 	f.advanceTo(job.Deadline - 1)
 	require.Equal(t, types.JOB_STATUS_REVEALING, f.job(jobID).Status)
@@ -227,11 +223,7 @@ func TestDeregisteredWorkerStillPaysItsPool(t *testing.T) {
 	f := newFixture(t, nil)
 	f.addWorkers(3)
 	requester, jobID, ws := f.requestOne(3500)
-	f.block(func() {
-		for _, w := range ws {
-			f.commitResult(w, jobID, "4")
-		}
-	})
+	f.inBlock(f.commitResult, jobID, ws, "4")
 	f.block(func() {
 		_, err := f.compute.DeregisterWorker(f.ctx, ws[2], ws[2])
 		require.NoError(t, err)

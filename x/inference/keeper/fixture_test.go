@@ -365,6 +365,16 @@ func (f *fixture) revealResult(w sdk.AccAddress, jobID uint64, output string) {
 	f.checkEscrow()
 }
 
+// inBlock runs step (f.commitResult or f.revealResult) for every worker of
+// ws in one block, with outputs[i], or outputs[0] for all when only one is given.
+func (f *fixture) inBlock(step func(sdk.AccAddress, uint64, string), jobID uint64, ws []sdk.AccAddress, outputs ...string) {
+	f.block(func() {
+		for i, w := range ws {
+			step(w, jobID, outputs[min(i, len(outputs)-1)])
+		}
+	})
+}
+
 // assigned returns the job's workers in assignment order.
 func (f *fixture) assigned(jobID uint64) []sdk.AccAddress {
 	var out []sdk.AccAddress

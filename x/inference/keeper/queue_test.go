@@ -14,16 +14,8 @@ import (
 func serve(f *fixture, id uint64) {
 	f.t.Helper()
 	ws := f.assigned(id)
-	f.block(func() {
-		for _, w := range ws {
-			f.commitResult(w, id, "4")
-		}
-	})
-	f.block(func() {
-		for _, w := range ws {
-			f.revealResult(w, id, "4")
-		}
-	})
+	f.inBlock(f.commitResult, id, ws, "4")
+	f.inBlock(f.revealResult, id, ws, "4")
 }
 
 // When every worker is busy a request waits in its model's queue, escrowed,

@@ -64,11 +64,7 @@ func TestSilentWorkerNotCredited(t *testing.T) {
 	f := newFixture(t, nil)
 	f.addWorkers(3)
 	requester, jobID, ws := f.requestOne(7000)
-	f.block(func() {
-		for _, w := range ws {
-			f.commitResult(w, jobID, "4")
-		}
-	})
+	f.inBlock(f.commitResult, jobID, ws, "4")
 	f.block(func() {
 		f.revealResult(ws[0], jobID, "4")
 		f.revealResult(ws[2], jobID, "4")
@@ -87,16 +83,8 @@ func TestSilentWorkerNotCredited(t *testing.T) {
 	var second uint64
 	f.block(func() { second = f.request(f.requestMsg(requester)).JobId })
 	ws2 := f.assigned(second)
-	f.block(func() {
-		for _, w := range ws2 {
-			f.commitResult(w, second, "4")
-		}
-	})
-	f.block(func() {
-		for _, w := range ws2 {
-			f.revealResult(w, second, "4")
-		}
-	})
+	f.inBlock(f.commitResult, second, ws2, "4")
+	f.inBlock(f.revealResult, second, ws2, "4")
 	require.Len(t, f.rewards.calls, 3)
 	for i, w := range ws2 {
 		require.Equal(t, answerPoints(f.providerOf(w), 1, 10_000), f.rewards.calls[i])
@@ -123,16 +111,8 @@ func TestMedianQuality(t *testing.T) {
 	f.block(func() { jobID = f.request(msg).JobId })
 	ws := f.assigned(jobID)
 	answers := []string{"100", "103", "not a number"}
-	f.block(func() {
-		for i, w := range ws {
-			f.commitResult(w, jobID, answers[i])
-		}
-	})
-	f.block(func() {
-		for i, w := range ws {
-			f.revealResult(w, jobID, answers[i])
-		}
-	})
+	f.inBlock(f.commitResult, jobID, ws, answers...)
+	f.inBlock(f.revealResult, jobID, ws, answers...)
 	require.Equal(t, types.JOB_STATUS_FINALIZED, f.job(jobID).Status)
 	require.Equal(t, []pointsCall{
 		answerPoints(f.providerOf(ws[0]), 1, 6666),
@@ -193,11 +173,7 @@ func TestPointsFailureKeepsSettlement(t *testing.T) {
 		f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
 		ws := f.assigned(jobID)
 		answers := []string{"4", "4", "5"}
-		f.block(func() {
-			for i, w := range ws {
-				f.commitResult(w, jobID, answers[i])
-			}
-		})
+		f.inBlock(f.commitResult, jobID, ws, answers...)
 		f.block(func() {
 			for i, w := range ws {
 				f.revealResult(w, jobID, answers[i])
