@@ -24,13 +24,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		return err
 	}
 	for _, w := range gs.Workers {
-		addr, err := k.addrBytes(w.Address)
+		addr, provider, err := k.addrPair(w.Address, w.Provider)
 		if err != nil {
 			return fmt.Errorf("worker %s: %w", w.Address, err)
-		}
-		provider, err := k.addrBytes(w.Provider)
-		if err != nil {
-			return fmt.Errorf("worker %s provider: %w", w.Address, err)
 		}
 		if err := k.Workers.Set(ctx, addr, w); err != nil {
 			return err
@@ -47,13 +43,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, a := range gs.Authorizations {
-		provider, err := k.addrBytes(a.Provider)
+		provider, worker, err := k.addrPair(a.Provider, a.Worker)
 		if err != nil {
-			return fmt.Errorf("authorization provider: %w", err)
-		}
-		worker, err := k.addrBytes(a.Worker)
-		if err != nil {
-			return fmt.Errorf("authorization worker: %w", err)
+			return fmt.Errorf("authorization: %w", err)
 		}
 		if err := k.Authorizations.Set(ctx, collections.Join[sdk.AccAddress, sdk.AccAddress](provider, worker)); err != nil {
 			return err

@@ -136,3 +136,13 @@ func (k Keeper) addrString(a sdk.AccAddress) string { return kit.AddrString(k.ad
 func (k Keeper) addrBytes(s string) (sdk.AccAddress, error) {
 	return kit.AddrBytes(k.addressCodec, s, types.ErrInvalidAddress)
 }
+
+// addrPair decodes two addresses with the chain's codec.
+func (k Keeper) addrPair(a, b string) (sdk.AccAddress, sdk.AccAddress, error) {
+	first, err := k.addrBytes(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	second, err := k.addrBytes(b)
+	return first, second, err
+}

@@ -3,8 +3,6 @@ package keeper
 import (
 	"context"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	"github.com/llmesh/mesh/x/compute/types"
 )
 
@@ -85,14 +83,4 @@ func (s msgServer) RevealPoC(ctx context.Context, msg *types.MsgRevealPoC) (*typ
 // UpdateParams replaces the params (authority only).
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
 	return &types.MsgUpdateParamsResponse{}, s.Keeper.UpdateParams(ctx, msg.Authority, msg.Params)
-}
-
-// addrPair decodes two addresses with the chain's codec.
-func (s msgServer) addrPair(a, b string) (sdk.AccAddress, sdk.AccAddress, error) {
-	first, err := s.addrBytes(a)
-	if err != nil {
-		return nil, nil, err
-	}
-	second, err := s.addrBytes(b)
-	return first, second, err
 }
