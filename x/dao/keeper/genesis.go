@@ -26,46 +26,74 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.NextProposalID.Set(ctx, gs.NextProposalId); err != nil {
 		return err
 	}
+	locked, err := k.initLocks(ctx, gs)
+	if err != nil {
+		return err
+	}
+	deposits, err := k.initProposals(ctx, gs)
+	if err != nil {
+		return err
+	}
+	if err := k.initPower(ctx, gs); err != nil {
+		return err
+	}
+	for _, j := range gs.AnalysisJobs {
+		if err := k.AnalysisJobs.Set(ctx, j.JobId, j.ProposalId); err != nil {
+			return err
+		}
+	}
+	return k.requireEscrow(ctx, gs.Params.LockDenom, locked, deposits)
+}
+
+// initLocks writes the locks and the delegations with their index; it
+// returns the amount locked.
+func (k Keeper) initLocks(ctx context.Context, gs *types.GenesisState) (math.Int, error) {
 	locked := math.ZeroInt()
 	for _, l := range gs.Locks {
 		owner, err := k.genesisAddr(l.Owner)
 		if err != nil {
-			return err
+			return math.Int{}, err
 		}
 		if err := k.Locks.Set(ctx, owner, l); err != nil {
-			return err
+			return math.Int{}, err
 		}
 		locked = locked.Add(l.Amount)
 	}
 	for _, d := range gs.Delegations {
 		delegator, err := k.genesisAddr(d.Delegator)
 		if err != nil {
-			return err
+			return math.Int{}, err
 		}
 		delegate, err := k.genesisAddr(d.Delegate)
 		if err != nil {
-			return err
+			return math.Int{}, err
 		}
 		if err := k.Delegations.Set(ctx, delegator, delegate); err != nil {
-			return err
+			return math.Int{}, err
 		}
 		if err := k.DelegatorsByDelegate.Set(ctx, collections.Join(delegate, delegator)); err != nil {
-			return err
+			return math.Int{}, err
 		}
 	}
+	return locked, nil
+}
+
+// initProposals writes the proposals with their queues and the votes; it
+// returns the deposits of the proposals not yet settled.
+func (k Keeper) initProposals(ctx context.Context, gs *types.GenesisState) (sdk.Coins, error) {
 	deposits := sdk.NewCoins()
 	for _, p := range gs.Proposals {
 		if err := k.Proposals.Set(ctx, p.Id, p); err != nil {
-			return err
+			return nil, err
 		}
 		switch p.Status {
 		case types.PROPOSAL_STATUS_VOTING:
 			if err := k.VotingQueue.Set(ctx, collections.Join(p.VotingEnd, p.Id)); err != nil {
-				return err
+				return nil, err
 			}
 		case types.PROPOSAL_STATUS_PASSED:
 			if err := k.ExecutionQueue.Set(ctx, collections.Join(p.Expiry, p.Id)); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if !p.Status.IsFinal() {
@@ -75,12 +103,18 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	for _, v := range gs.Votes {
 		voter, err := k.genesisAddr(v.Voter)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := k.Votes.Set(ctx, collections.Join(v.ProposalId, voter), v); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	return deposits, nil
+}
+
+// initPower writes the power checkpoints, the delegation history and the
+// overrides.
+func (k Keeper) initPower(ctx context.Context, gs *types.GenesisState) error {
 	for _, list := range []struct {
 		cps []types.Checkpoint
 		m   collections.Map[collections.Pair[sdk.AccAddress, int64], math.Int]
@@ -130,15 +164,15 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
-	for _, j := range gs.AnalysisJobs {
-		if err := k.AnalysisJobs.Set(ctx, j.JobId, j.ProposalId); err != nil {
-			return err
-		}
-	}
+	return nil
+}
 
+// requireEscrow fails if the escrow account holds less than the locks plus
+// the deposits.
+func (k Keeper) requireEscrow(ctx context.Context, lockDenom string, locked math.Int, deposits sdk.Coins) error {
 	owed := deposits
 	if locked.IsPositive() {
-		owed = owed.Add(sdk.NewCoin(gs.Params.LockDenom, locked))
+		owed = owed.Add(sdk.NewCoin(lockDenom, locked))
 	}
 	if !owed.IsZero() {
 		held := k.bank.GetAllBalances(ctx, k.ak.GetModuleAddress(types.EscrowAccount))
