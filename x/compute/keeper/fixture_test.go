@@ -441,6 +441,14 @@ func (p *prover) reveal(f *fixture) (types.ProofOutcome, error) {
 	return res.Outcome, nil
 }
 
+// mustReveal reveals and requires the outcome want.
+func (p *prover) mustReveal(f *fixture, want types.ProofOutcome) {
+	f.t.Helper()
+	out, err := p.reveal(f)
+	require.NoError(f.t, err)
+	require.Equal(f.t, want, out)
+}
+
 func collectionsJoin(a, b sdk.AccAddress) collections.Pair[sdk.AccAddress, sdk.AccAddress] {
 	return collections.Join(a, b)
 }

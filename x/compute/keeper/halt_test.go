@@ -39,9 +39,7 @@ func TestEpochsAfterAHaltChargeNoMiss(t *testing.T) {
 		f.block(true, func() {
 			if f.height() == open.CommitEnd+1 {
 				for _, w := range []*prover{p, q} {
-					out, err := w.reveal(f)
-					require.NoError(t, err)
-					require.Equal(t, types.PROOF_OUTCOME_PASS, out)
+					w.mustReveal(f, types.PROOF_OUTCOME_PASS)
 				}
 			}
 		})
@@ -73,9 +71,7 @@ func TestEpochsAfterAHaltChargeNoMiss(t *testing.T) {
 	})
 	f.at(next.CommitEnd+1, func() {
 		for _, w := range []*prover{p, q, slow} {
-			out, err := w.reveal(f)
-			require.NoError(t, err)
-			require.Equal(t, types.PROOF_OUTCOME_PASS, out)
+			w.mustReveal(f, types.PROOF_OUTCOME_PASS)
 		}
 	})
 	f.advanceTo(next.RevealEnd + 2)

@@ -160,9 +160,7 @@ func TestRevealPassAndRejects(t *testing.T) {
 
 		// The honest reveal passes, and costs k·n·p gas before recomputing.
 		f.ctx = f.ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
-		out, err := honest.reveal(f)
-		require.NoError(t, err)
-		require.Equal(t, types.PROOF_OUTCOME_PASS, out)
+		honest.mustReveal(f, types.PROOF_OUTCOME_PASS)
 		require.GreaterOrEqual(t, f.ctx.GasMeter().GasConsumed(), uint64(4*16*8))
 		w := f.worker(honest.addr)
 		require.Equal(t, uint32(2), w.VerifiedUnits)
@@ -254,9 +252,7 @@ func TestRevealFraudSlashFailureKeepsJail(t *testing.T) {
 	f.block(false, func() { require.NoError(t, wrong.commit(f)) })
 	f.pool.failSlash = true
 	f.at(e.CommitEnd+1, func() {
-		out, err := wrong.reveal(f)
-		require.NoError(t, err)
-		require.Equal(t, types.PROOF_OUTCOME_FRAUD, out)
+		wrong.mustReveal(f, types.PROOF_OUTCOME_FRAUD)
 	})
 	require.Equal(t, types.WORKER_STATUS_JAILED, f.worker(wrong.addr).Status)
 	require.Empty(t, f.pool.jails, "the failed pool calls were rolled back together")

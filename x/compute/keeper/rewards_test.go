@@ -41,9 +41,7 @@ func TestPassCreditsProviderPoints(t *testing.T) {
 		calls0 := len(f.rewards.calls)
 		f.at(e.CommitEnd+1, func() {
 			for _, p := range []*prover{small, big} {
-				out, err := p.reveal(f)
-				require.NoError(t, err)
-				require.Equal(t, types.PROOF_OUTCOME_PASS, out)
+				p.mustReveal(f, types.PROOF_OUTCOME_PASS)
 			}
 			require.Len(t, f.events(fakePointsEvent), 2, "the credits' writes and events are kept")
 		})
@@ -73,9 +71,7 @@ func TestFraudAndMissCreditNoPoints(t *testing.T) {
 		require.NoError(t, withheld.commit(f))
 	})
 	f.at(e.CommitEnd+1, func() {
-		out, err := wrong.reveal(f)
-		require.NoError(t, err)
-		require.Equal(t, types.PROOF_OUTCOME_FRAUD, out)
+		wrong.mustReveal(f, types.PROOF_OUTCOME_FRAUD)
 	})
 	f.advanceTo(e.RevealEnd)
 	require.True(t, f.currentEpoch().Settled)
@@ -104,9 +100,7 @@ func TestPointsFailureKeepsPass(t *testing.T) {
 			f.block(false, func() { require.NoError(t, honest.commit(f)) })
 			breakIt(f.rewards)
 			f.at(e.CommitEnd+1, func() {
-				out, err := honest.reveal(f)
-				require.NoError(t, err)
-				require.Equal(t, types.PROOF_OUTCOME_PASS, out)
+				honest.mustReveal(f, types.PROOF_OUTCOME_PASS)
 				require.Len(t, f.events("mesh.compute.v1.EventPoCResult"), 1)
 				require.Empty(t, f.events(fakePointsEvent), "the failed call's events are dropped")
 			})
@@ -151,9 +145,7 @@ func TestNilRewardsKeeper(t *testing.T) {
 	e := startedEpoch(t, f, honest)
 	f.block(false, func() { require.NoError(t, honest.commit(f)) })
 	f.at(e.CommitEnd+1, func() {
-		out, err := honest.reveal(f)
-		require.NoError(t, err)
-		require.Equal(t, types.PROOF_OUTCOME_PASS, out)
+		honest.mustReveal(f, types.PROOF_OUTCOME_PASS)
 	})
 	require.Equal(t, uint32(2), f.worker(honest.addr).VerifiedUnits)
 	require.Empty(t, f.rewards.calls)

@@ -122,9 +122,7 @@ func TestOverlappingEpochs(t *testing.T) {
 
 	// Epoch 2 reveals still work; epoch 3 commits too.
 	f.block(false, func() {
-		out, err := p.reveal(f)
-		require.NoError(t, err)
-		require.Equal(t, types.PROOF_OUTCOME_PASS, out)
+		p.mustReveal(f, types.PROOF_OUTCOME_PASS)
 		res, err := f.q.Challenge(f.ctx, &types.QueryChallengeRequest{Worker: f.bech(q.addr), Epoch: e2.Number})
 		require.NoError(t, err)
 		require.Equal(t, e2.Number, res.Epoch)
@@ -183,9 +181,7 @@ func TestWithheldRevealIsSlashed(t *testing.T) {
 	p := &prover{addr: w}
 	require.NoError(t, p.commit(f))
 	f.advanceTo(f.currentEpoch().CommitEnd + 1)
-	out, err := p.reveal(f)
-	require.NoError(t, err)
-	require.Equal(t, types.PROOF_OUTCOME_PASS, out)
+	p.mustReveal(f, types.PROOF_OUTCOME_PASS)
 	require.EqualValues(t, 2, f.worker(w).VerifiedUnits)
 
 	f.nextEpoch() // epoch 3: commit, never reveal
