@@ -12,7 +12,5 @@ import (
 // fn returns stop = true or an error. It is what other modules (x/inference
 // assignment) read the registry with; fn must not write x/compute state.
 func (k Keeper) IterateWorkers(ctx context.Context, fn func(addr sdk.AccAddress, w types.Worker) (stop bool, err error)) error {
-	return k.Workers.Walk(ctx, nil, func(addr sdk.AccAddress, w types.Worker) (bool, error) {
-		return fn(addr, w)
-	})
+	return k.Workers.Walk(ctx, nil, fn)
 }
