@@ -363,6 +363,11 @@ func (f *fixture) requireRejected(want error, fn func() error) {
 	require.Len(f.t, f.pool.jails, jails)
 }
 
+// send returns a call of msg server handler h with msg, for requireRejected.
+func send[M, R any](f *fixture, h func(context.Context, M) (R, error), msg M) func() error {
+	return func() error { _, err := h(f.ctx, msg); return err }
+}
+
 // events returns the typed events of name emitted in the current block.
 func (f *fixture) events(name string) []sdk.Event {
 	var out []sdk.Event

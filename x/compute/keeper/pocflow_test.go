@@ -118,10 +118,7 @@ func TestRevealPassAndRejects(t *testing.T) {
 		require.NoError(t, honest.commit(f))
 		require.NoError(t, other.commit(f))
 		// Reveal inside the commit window.
-		f.requireRejected(types.ErrRevealWindow, func() error {
-			_, err := f.msg.RevealPoC(f.ctx, &types.MsgRevealPoC{Worker: f.bech(honest.addr), Epoch: e.Number})
-			return err
-		})
+		f.requireRejected(types.ErrRevealWindow, send(f, f.msg.RevealPoC, &types.MsgRevealPoC{Worker: f.bech(honest.addr), Epoch: e.Number}))
 	})
 	f.at(e.CommitEnd+1, func() {
 		reveal := func(m *types.MsgRevealPoC) func() error {
@@ -176,10 +173,7 @@ func TestRevealPassAndRejects(t *testing.T) {
 	// After the reveal window.
 	f.advanceTo(e.RevealEnd)
 	f.block(false, func() {
-		f.requireRejected(types.ErrRevealWindow, func() error {
-			_, err := f.msg.RevealPoC(f.ctx, other.revealMsg(f))
-			return err
-		})
+		f.requireRejected(types.ErrRevealWindow, send(f, f.msg.RevealPoC, other.revealMsg(f)))
 	})
 	// other committed but never revealed: a miss. lazy never committed: a miss.
 	require.Equal(t, uint64(1), f.worker(other.addr).Missed)
@@ -218,10 +212,7 @@ func TestRevealFraud(t *testing.T) {
 		require.Len(t, f.events("mesh.compute.v1.EventPoCResult"), 1)
 		require.Len(t, f.events("mesh.compute.v1.EventWorkerJailed"), 1)
 		// A second reveal after the fraud is refused and changes nothing.
-		f.requireRejected(types.ErrAlreadyRevealed, func() error {
-			_, err := f.msg.RevealPoC(f.ctx, wrong.revealMsg(f))
-			return err
-		})
+		f.requireRejected(types.ErrAlreadyRevealed, send(f, f.msg.RevealPoC, wrong.revealMsg(f)))
 	})
 	require.Equal(t, types.PROOF_OUTCOME_FRAUD, out)
 	w := f.worker(wrong.addr)

@@ -39,15 +39,9 @@ func TestRegisterWorker(t *testing.T) {
 	require.False(t, has)
 
 	// A second registration of the same worker.
-	f.requireRejected(types.ErrWorkerExists, func() error {
-		_, err := f.msg.RegisterWorker(f.ctx, registerMsg(f, prov, w, 10))
-		return err
-	})
+	f.requireRejected(types.ErrWorkerExists, send(f, f.msg.RegisterWorker, registerMsg(f, prov, w, 10)))
 	// Authorising an already registered worker.
-	f.requireRejected(types.ErrWorkerExists, func() error {
-		_, err := f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: f.bech(prov), Worker: f.bech(w)})
-		return err
-	})
+	f.requireRejected(types.ErrWorkerExists, send(f, f.msg.AuthorizeWorker, &types.MsgAuthorizeWorker{Provider: f.bech(prov), Worker: f.bech(w)}))
 }
 
 func TestRegisterWorkerRejects(t *testing.T) {
@@ -57,22 +51,13 @@ func TestRegisterWorkerRejects(t *testing.T) {
 	f.addProvider(other)
 
 	// A stranger: no authorization at all.
-	f.requireRejected(types.ErrUnauthorized, func() error {
-		_, err := f.msg.RegisterWorker(f.ctx, registerMsg(f, prov, w, 1))
-		return err
-	})
+	f.requireRejected(types.ErrUnauthorized, send(f, f.msg.RegisterWorker, registerMsg(f, prov, w, 1)))
 	// Authorised by another provider than the one claimed.
 	_, err := f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: f.bech(other), Worker: f.bech(w)})
 	require.NoError(t, err)
-	f.requireRejected(types.ErrUnauthorized, func() error {
-		_, err := f.msg.RegisterWorker(f.ctx, registerMsg(f, prov, w, 1))
-		return err
-	})
+	f.requireRejected(types.ErrUnauthorized, send(f, f.msg.RegisterWorker, registerMsg(f, prov, w, 1)))
 	// A provider without a pool cannot authorise.
-	f.requireRejected(types.ErrNoPool, func() error {
-		_, err := f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: f.bech(addr("nopool", 1)), Worker: f.bech(w)})
-		return err
-	})
+	f.requireRejected(types.ErrNoPool, send(f, f.msg.AuthorizeWorker, &types.MsgAuthorizeWorker{Provider: f.bech(addr("nopool", 1)), Worker: f.bech(w)}))
 	f.requireRejected(types.ErrInvalidAddress, (&types.MsgAuthorizeWorker{Provider: "cosmos1xyz", Worker: f.bech(w)}).ValidateBasic)
 
 	_, err = f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: f.bech(prov), Worker: f.bech(w)})
@@ -104,10 +89,7 @@ func TestRegisterWorkerRejects(t *testing.T) {
 
 	// Self-stake must cover MinSelfStake(new total units) = 1000 + 100·units.
 	f.pool.selfStake[string(prov)] = math.NewInt(1000 + 100*5)
-	f.requireRejected(types.ErrInsufficientStake, func() error {
-		_, err := f.msg.RegisterWorker(f.ctx, registerMsg(f, prov, w, 6))
-		return err
-	})
+	f.requireRejected(types.ErrInsufficientStake, send(f, f.msg.RegisterWorker, registerMsg(f, prov, w, 6)))
 	_, err = f.msg.RegisterWorker(f.ctx, registerMsg(f, prov, w, 5))
 	require.NoError(t, err)
 }
@@ -120,10 +102,7 @@ func TestWorkersPerProviderCap(t *testing.T) {
 	w3 := addr("work", 3)
 	_, err := f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: f.bech(prov), Worker: f.bech(w3)})
 	require.NoError(t, err)
-	f.requireRejected(types.ErrTooManyWorkers, func() error {
-		_, err := f.msg.RegisterWorker(f.ctx, registerMsg(f, prov, w3, 1))
-		return err
-	})
+	f.requireRejected(types.ErrTooManyWorkers, send(f, f.msg.RegisterWorker, registerMsg(f, prov, w3, 1)))
 	require.Equal(t, uint64(2), f.pool.units[string(prov)])
 }
 
@@ -137,10 +116,7 @@ func TestUpdateAndDeregisterWorker(t *testing.T) {
 	// More units need stake for the new total (1000 + 100·12).
 	f.pool.selfStake[string(prov)] = math.NewInt(1000 + 100*11)
 	up := &types.MsgUpdateWorker{Worker: f.bech(w1), Spec: types.HardwareSpec{GpuModel: "H200", ComputeUnits: 8}, Models: []string{"m3"}}
-	f.requireRejected(types.ErrInsufficientStake, func() error {
-		_, err := f.msg.UpdateWorker(f.ctx, up)
-		return err
-	})
+	f.requireRejected(types.ErrInsufficientStake, send(f, f.msg.UpdateWorker, up))
 	up.Spec.ComputeUnits = 7
 	_, err := f.msg.UpdateWorker(f.ctx, up)
 	require.NoError(t, err)
@@ -155,16 +131,10 @@ func TestUpdateAndDeregisterWorker(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(5), f.pool.units[string(prov)])
 
-	f.requireRejected(types.ErrWorkerNotFound, func() error {
-		_, err := f.msg.UpdateWorker(f.ctx, &types.MsgUpdateWorker{Worker: f.bech(addr("nobody", 1)), Spec: up.Spec})
-		return err
-	})
+	f.requireRejected(types.ErrWorkerNotFound, send(f, f.msg.UpdateWorker, &types.MsgUpdateWorker{Worker: f.bech(addr("nobody", 1)), Spec: up.Spec}))
 
 	// A stranger cannot deregister; the worker and its provider can.
-	f.requireRejected(types.ErrUnauthorized, func() error {
-		_, err := f.msg.DeregisterWorker(f.ctx, &types.MsgDeregisterWorker{Signer: f.bech(addr("stranger", 1)), Worker: f.bech(w1)})
-		return err
-	})
+	f.requireRejected(types.ErrUnauthorized, send(f, f.msg.DeregisterWorker, &types.MsgDeregisterWorker{Signer: f.bech(addr("stranger", 1)), Worker: f.bech(w1)}))
 	_, err = f.msg.DeregisterWorker(f.ctx, &types.MsgDeregisterWorker{Signer: f.bech(prov), Worker: f.bech(w1)})
 	require.NoError(t, err)
 	require.Equal(t, uint64(4), f.pool.units[string(prov)])
@@ -209,19 +179,13 @@ func TestDeregisterCannotLaunderHistory(t *testing.T) {
 	// Commit, then try to leave before revealing.
 	p := &prover{addr: w}
 	require.NoError(t, p.commit(f))
-	f.requireRejected(types.ErrCommitmentPending, func() error {
-		_, err := f.msg.DeregisterWorker(f.ctx, &types.MsgDeregisterWorker{Signer: f.bech(prov), Worker: f.bech(w)})
-		return err
-	})
+	f.requireRejected(types.ErrCommitmentPending, send(f, f.msg.DeregisterWorker, &types.MsgDeregisterWorker{Signer: f.bech(prov), Worker: f.bech(w)}))
 
 	// Jailed: cannot leave either.
 	jailed := f.worker(w)
 	jailed.Status, jailed.JailedUntil = types.WORKER_STATUS_JAILED, f.height()+100
 	require.NoError(t, f.k.Workers.Set(f.ctx, w, jailed))
-	f.requireRejected(types.ErrStillJailed, func() error {
-		_, err := f.msg.DeregisterWorker(f.ctx, &types.MsgDeregisterWorker{Signer: f.bech(w), Worker: f.bech(w)})
-		return err
-	})
+	f.requireRejected(types.ErrStillJailed, send(f, f.msg.DeregisterWorker, &types.MsgDeregisterWorker{Signer: f.bech(w), Worker: f.bech(w)}))
 
 	// Active again with a poor record, no pending commitment: it may leave,
 	// but re-registering keeps the record (reputation never resets upward).
@@ -245,29 +209,17 @@ func TestUnjailWorker(t *testing.T) {
 	prov, w := addr("prov", 1), addr("work", 1)
 	f.register(prov, w, 1)
 
-	f.requireRejected(types.ErrNotJailed, func() error {
-		_, err := f.msg.UnjailWorker(f.ctx, &types.MsgUnjailWorker{Signer: f.bech(w), Worker: f.bech(w)})
-		return err
-	})
+	f.requireRejected(types.ErrNotJailed, send(f, f.msg.UnjailWorker, &types.MsgUnjailWorker{Signer: f.bech(w), Worker: f.bech(w)}))
 	jailed := f.worker(w)
 	jailed.Status, jailed.JailedUntil, jailed.MissedEpochs = types.WORKER_STATUS_JAILED, f.height()+3, []int64{1}
 	require.NoError(t, f.k.Workers.Set(f.ctx, w, jailed))
 
-	f.requireRejected(types.ErrUnauthorized, func() error {
-		_, err := f.msg.UnjailWorker(f.ctx, &types.MsgUnjailWorker{Signer: f.bech(addr("stranger", 1)), Worker: f.bech(w)})
-		return err
-	})
-	f.requireRejected(types.ErrStillJailed, func() error {
-		_, err := f.msg.UnjailWorker(f.ctx, &types.MsgUnjailWorker{Signer: f.bech(w), Worker: f.bech(w)})
-		return err
-	})
+	f.requireRejected(types.ErrUnauthorized, send(f, f.msg.UnjailWorker, &types.MsgUnjailWorker{Signer: f.bech(addr("stranger", 1)), Worker: f.bech(w)}))
+	f.requireRejected(types.ErrStillJailed, send(f, f.msg.UnjailWorker, &types.MsgUnjailWorker{Signer: f.bech(w), Worker: f.bech(w)}))
 	f.advanceTo(jailed.JailedUntil - 1)
 	f.block(true, nil) // epoch 1 starts at jailed_until
 	f.pool.ineligible[string(prov)] = true
-	f.requireRejected(types.ErrPoolNotEligible, func() error {
-		_, err := f.msg.UnjailWorker(f.ctx, &types.MsgUnjailWorker{Signer: f.bech(prov), Worker: f.bech(w)})
-		return err
-	})
+	f.requireRejected(types.ErrPoolNotEligible, send(f, f.msg.UnjailWorker, &types.MsgUnjailWorker{Signer: f.bech(prov), Worker: f.bech(w)}))
 	f.pool.ineligible[string(prov)] = false
 	_, err := f.msg.UnjailWorker(f.ctx, &types.MsgUnjailWorker{Signer: f.bech(prov), Worker: f.bech(w)})
 	require.NoError(t, err)
@@ -288,10 +240,7 @@ func TestUpdateParams(t *testing.T) {
 	f := newFixture(t, nil)
 	p := types.DefaultParams()
 	p.SampleRows = 16
-	f.requireRejected(types.ErrInvalidAuthority, func() error {
-		_, err := f.msg.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: f.bech(addr("stranger", 1)), Params: p})
-		return err
-	})
+	f.requireRejected(types.ErrInvalidAuthority, send(f, f.msg.UpdateParams, &types.MsgUpdateParams{Authority: f.bech(addr("stranger", 1)), Params: p}))
 	bad := p
 	bad.SampleRows = 0
 	f.requireRejected(types.ErrInvalidParams, (&types.MsgUpdateParams{Authority: f.authority, Params: bad}).ValidateBasic)
