@@ -10,7 +10,6 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
-	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -108,13 +107,8 @@ func (k Keeper) AddressCodec() address.Codec { return k.addressCodec }
 // UpdateParams replaces the params on behalf of authority, which must be the
 // module authority (MsgUpdateParams.ValidateBasic has checked the params).
 func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Params) error {
-	if authority != k.authority {
-		return errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", k.authority, authority)
-	}
-	if err := k.Params.Set(ctx, p); err != nil {
-		return err
-	}
-	return kit.Emit(ctx, &types.EventParamsUpdated{Authority: authority})
+	return kit.UpdateParams(ctx, k.authority, authority, types.ErrInvalidAuthority,
+		func() error { return k.Params.Set(ctx, p) }, &types.EventParamsUpdated{Authority: authority})
 }
 
 // Logger returns the module logger.

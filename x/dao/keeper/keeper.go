@@ -142,9 +142,13 @@ func (k Keeper) SetParams(ctx context.Context, p types.Params) error {
 // UpdateParams is MsgUpdateParams: the authority check, the lock_denom
 // check, SetParams, the event.
 func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Params) error {
-	if authority != k.authority {
-		return errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", k.authority, authority)
-	}
+	return kit.UpdateParams(ctx, k.authority, authority, types.ErrInvalidSigner,
+		func() error { return k.setParamsKeepingLockDenom(ctx, p) }, &types.EventParamsUpdated{Authority: authority})
+}
+
+// setParamsKeepingLockDenom is SetParams, refused if lock_denom changes while
+// locks exist.
+func (k Keeper) setParamsKeepingLockDenom(ctx context.Context, p types.Params) error {
 	// Locks do not record their denom: Unlock pays lock_denom, so changing
 	// it while locks exist would pay them out of other escrowed tokens.
 	old, err := k.Params.Get(ctx)
@@ -162,10 +166,7 @@ func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Para
 			return errorsmod.Wrapf(types.ErrInvalidParams, "lock_denom cannot change from %s while locks exist", old.LockDenom)
 		}
 	}
-	if err := k.SetParams(ctx, p); err != nil {
-		return err
-	}
-	return kit.Emit(ctx, &types.EventParamsUpdated{Authority: authority})
+	return k.SetParams(ctx, p)
 }
 
 // ---------------------------------------------------------------------------

@@ -132,11 +132,6 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 	return m.Params.Validate()
 }
 
-// validateAddress checks an address as bech32 of any prefix; the msg
-// server's decoding checks the chain's.
 func validateAddress(field, addr string) error {
-	if err := validate.Address(addr); err != nil {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s: %v", field, err)
-	}
-	return nil
+	return validate.AddressField(field, addr, ErrInvalidAddress)
 }

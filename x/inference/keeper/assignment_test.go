@@ -30,7 +30,7 @@ func TestEligibility(t *testing.T) {
 	require.NoError(t, err)
 	big := testModel("big-model", true)
 	big.MinVramGb = 81
-	require.NoError(t, f.k.RegisterModel(f.ctx, big))
+	require.NoError(t, f.k.RegisterModel(f.ctx, f.authority, big))
 
 	addrs, weights, err := f.k.EligibleWeights(f.ctx, modelID)
 	require.NoError(t, err)

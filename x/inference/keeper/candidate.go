@@ -12,11 +12,11 @@ import (
 // finished x/training task) as a CANDIDATE: it serves no request until the
 // authority (x/dao) promotes it with MsgUpdateModel. It applies the checks of
 // MsgRegisterModel (types.ErrInvalidModel, types.ErrModelExists for a taken
-// id) and, through RegisterModel, emits the same EventModelRegistered.
+// id) but not its authority check, and emits the same EventModelRegistered.
 func (k Keeper) RegisterCandidateModel(ctx context.Context, m types.Model) error {
 	m.Status = types.MODEL_STATUS_CANDIDATE
 	if err := types.ValidateModel(m); err != nil {
 		return errorsmod.Wrap(types.ErrInvalidModel, err.Error())
 	}
-	return k.RegisterModel(ctx, m)
+	return k.registerModel(ctx, m)
 }

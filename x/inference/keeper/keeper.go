@@ -132,13 +132,11 @@ func (k Keeper) AddressCodec() address.Codec { return k.addressCodec }
 // Logger returns the module logger.
 func (k Keeper) Logger(ctx context.Context) log.Logger { return kit.Logger(ctx, types.ModuleName) }
 
-// SetParams stores params, checked by MsgUpdateParams.ValidateBasic, and
-// emits EventParamsUpdated.
-func (k Keeper) SetParams(ctx context.Context, p types.Params) error {
-	if err := k.Params.Set(ctx, p); err != nil {
-		return err
-	}
-	return kit.Emit(ctx, &types.EventParamsUpdated{Authority: k.authority})
+// UpdateParams replaces the params on behalf of authority, which must be the
+// module authority (MsgUpdateParams.ValidateBasic has checked the params).
+func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Params) error {
+	return kit.UpdateParams(ctx, k.authority, authority, types.ErrInvalidAuthority,
+		func() error { return k.Params.Set(ctx, p) }, &types.EventParamsUpdated{Authority: authority})
 }
 
 // GetJob returns a job, or types.ErrJobNotFound.

@@ -148,7 +148,7 @@ func TestLiarOneOfThree(t *testing.T) {
 			f := newFixture(t, nil)
 			if !deterministic {
 				m := testModel(modelID, false)
-				require.NoError(t, f.k.UpdateModel(f.ctx, m))
+				require.NoError(t, f.k.UpdateModel(f.ctx, f.authority, m))
 			}
 			f.addWorkers(3)
 			requester := addr("requester", 1)

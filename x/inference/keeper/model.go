@@ -10,7 +10,7 @@ import (
 )
 
 // Models are registered and changed only by the authority (MsgRegisterModel,
-// MsgUpdateModel; the msg server checks the signer). A model is never
+// MsgUpdateModel; the keeper checks the signer). A model is never
 // deleted: retiring it stops new requests while its open jobs run to the end
 // at the price fixed when they were requested.
 
@@ -23,8 +23,16 @@ func (k Keeper) GetModel(ctx context.Context, id string) (types.Model, error) {
 	return m, nil
 }
 
-// RegisterModel adds a new model, checked by ValidateBasic of its message.
-func (k Keeper) RegisterModel(ctx context.Context, m types.Model) error {
+// RegisterModel adds a new model on behalf of authority, which must be the
+// module authority; the model is checked by ValidateBasic of its message.
+func (k Keeper) RegisterModel(ctx context.Context, authority string, m types.Model) error {
+	if err := kit.Authorize(k.authority, authority, types.ErrInvalidAuthority); err != nil {
+		return err
+	}
+	return k.registerModel(ctx, m)
+}
+
+func (k Keeper) registerModel(ctx context.Context, m types.Model) error {
 	exists, err := k.Models.Has(ctx, m.Id)
 	if err != nil {
 		return err
@@ -36,8 +44,12 @@ func (k Keeper) RegisterModel(ctx context.Context, m types.Model) error {
 }
 
 // UpdateModel replaces a registered model (same id), e.g. to change its
-// status, price or weights; the model is checked by ValidateBasic.
-func (k Keeper) UpdateModel(ctx context.Context, m types.Model) error {
+// status, price or weights, on behalf of the module authority; the model is
+// checked by ValidateBasic.
+func (k Keeper) UpdateModel(ctx context.Context, authority string, m types.Model) error {
+	if err := kit.Authorize(k.authority, authority, types.ErrInvalidAuthority); err != nil {
+		return err
+	}
 	if _, err := k.GetModel(ctx, m.Id); err != nil {
 		return err
 	}

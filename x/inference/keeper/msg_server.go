@@ -3,8 +3,6 @@ package keeper
 import (
 	"context"
 
-	errorsmod "cosmossdk.io/errors"
-
 	"github.com/llmesh/mesh/x/inference/types"
 )
 
@@ -60,31 +58,15 @@ func (s msgServer) RevealResult(ctx context.Context, msg *types.MsgRevealResult)
 
 // RegisterModel adds a model (authority only).
 func (s msgServer) RegisterModel(ctx context.Context, msg *types.MsgRegisterModel) (*types.MsgRegisterModelResponse, error) {
-	if err := s.checkAuthority(msg.Authority); err != nil {
-		return nil, err
-	}
-	return &types.MsgRegisterModelResponse{}, s.Keeper.RegisterModel(ctx, msg.Model)
+	return &types.MsgRegisterModelResponse{}, s.Keeper.RegisterModel(ctx, msg.Authority, msg.Model)
 }
 
 // UpdateModel replaces a model (authority only).
 func (s msgServer) UpdateModel(ctx context.Context, msg *types.MsgUpdateModel) (*types.MsgUpdateModelResponse, error) {
-	if err := s.checkAuthority(msg.Authority); err != nil {
-		return nil, err
-	}
-	return &types.MsgUpdateModelResponse{}, s.Keeper.UpdateModel(ctx, msg.Model)
+	return &types.MsgUpdateModelResponse{}, s.Keeper.UpdateModel(ctx, msg.Authority, msg.Model)
 }
 
 // UpdateParams replaces the params (authority only).
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if err := s.checkAuthority(msg.Authority); err != nil {
-		return nil, err
-	}
-	return &types.MsgUpdateParamsResponse{}, s.SetParams(ctx, msg.Params)
-}
-
-func (s msgServer) checkAuthority(authority string) error {
-	if authority != s.authority {
-		return errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", s.authority, authority)
-	}
-	return nil
+	return &types.MsgUpdateParamsResponse{}, s.Keeper.UpdateParams(ctx, msg.Authority, msg.Params)
 }

@@ -19,10 +19,10 @@ func TestRequestRejected(t *testing.T) {
 	f.addWorkers(3)
 	retired := testModel("retired-v0", true)
 	retired.Status = types.MODEL_STATUS_RETIRED
-	require.NoError(t, f.k.RegisterModel(f.ctx, retired))
+	require.NoError(t, f.k.RegisterModel(f.ctx, f.authority, retired))
 	candidate := testModel("candidate-v2", true)
 	candidate.Status = types.MODEL_STATUS_CANDIDATE
-	require.NoError(t, f.k.RegisterModel(f.ctx, candidate))
+	require.NoError(t, f.k.RegisterModel(f.ctx, f.authority, candidate))
 	requester, poor := addr("requester", 1), addr("poor", 1)
 	f.fund(requester, 100_000)
 	f.fund(poor, 100)

@@ -164,9 +164,6 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 	return nil
 }
 
-func validateMsgAddress(field, s string) error {
-	if err := validate.Address(s); err != nil {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s: %v", field, err)
-	}
-	return nil
+func validateMsgAddress(field, addr string) error {
+	return validate.AddressField(field, addr, ErrInvalidAddress)
 }

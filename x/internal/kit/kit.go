@@ -55,3 +55,25 @@ func AddrBytes(ac address.Codec, s string, invalid *errorsmod.Error) (sdk.AccAdd
 	}
 	return bz, nil
 }
+
+// Authorize checks that a message is signed by the module's authority (the
+// x/dao account); invalid is the module's registered error.
+func Authorize(authority, signer string, invalid *errorsmod.Error) error {
+	if signer != authority {
+		return errorsmod.Wrapf(invalid, "expected %s, got %s", authority, signer)
+	}
+	return nil
+}
+
+// UpdateParams is every module's MsgUpdateParams: the signer must be the
+// authority, set stores the params (and makes the module's own checks),
+// then the module's EventParamsUpdated ev is emitted.
+func UpdateParams(ctx context.Context, authority, signer string, invalid *errorsmod.Error, set func() error, ev proto.Message) error {
+	if err := Authorize(authority, signer, invalid); err != nil {
+		return err
+	}
+	if err := set(); err != nil {
+		return err
+	}
+	return Emit(ctx, ev)
+}

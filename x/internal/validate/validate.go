@@ -6,6 +6,8 @@ package validate
 import (
 	"fmt"
 
+	errorsmod "cosmossdk.io/errors"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/bech32"
 )
@@ -44,6 +46,18 @@ func Address(s string) error {
 		return fmt.Errorf("invalid address %q: %w", s, err)
 	}
 	return sdk.VerifyAddressFormat(bz)
+}
+
+// AddressField checks a message's address field as bech32 of any prefix
+// (the keeper's decoding with the chain's codec checks the prefix); invalid
+// is the module's registered invalid-address error. The cause is kept as
+// text: error texts reach tx results, so they must not depend on how an SDK
+// error formats itself.
+func AddressField(field, addr string, invalid *errorsmod.Error) error {
+	if err := Address(addr); err != nil {
+		return errorsmod.Wrapf(invalid, "%s: %s", field, err.Error())
+	}
+	return nil
 }
 
 // FirstDuplicate returns the index of the first repeated entry of a sorted slice, or -1.

@@ -131,13 +131,8 @@ func (k Keeper) SetParams(ctx context.Context, p types.Params) error {
 // UpdateParams is MsgUpdateParams: the authority only, then SetParams and
 // EventParamsUpdated.
 func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Params) error {
-	if authority != k.authority {
-		return errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", k.authority, authority)
-	}
-	if err := k.SetParams(ctx, p); err != nil {
-		return err
-	}
-	return kit.Emit(ctx, &types.EventParamsUpdated{Authority: authority})
+	return kit.UpdateParams(ctx, k.authority, authority, types.ErrInvalidSigner,
+		func() error { return k.SetParams(ctx, p) }, &types.EventParamsUpdated{Authority: authority})
 }
 
 func (k Keeper) noPools(ctx context.Context) (bool, error) {

@@ -94,10 +94,7 @@ func ValidateCommissionRate(rate math.LegacyDec) error {
 }
 
 func validateAddress(field, addr string) error {
-	if err := validate.Address(addr); err != nil {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s: %v", field, err)
-	}
-	return nil
+	return validate.AddressField(field, addr, ErrInvalidAddress)
 }
 
 // validatePair checks a delegator and a provider address.

@@ -7,7 +7,6 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
-	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -106,13 +105,8 @@ func (k Keeper) SetParams(ctx context.Context, p types.Params) error {
 // UpdateParams is MsgUpdateParams: the authority only, then SetParams and
 // EventParamsUpdated.
 func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Params) error {
-	if authority != k.authority {
-		return errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", k.authority, authority)
-	}
-	if err := k.SetParams(ctx, p); err != nil {
-		return err
-	}
-	return kit.Emit(ctx, &types.EventParamsUpdated{Authority: authority})
+	return kit.UpdateParams(ctx, k.authority, authority, types.ErrInvalidSigner,
+		func() error { return k.SetParams(ctx, p) }, &types.EventParamsUpdated{Authority: authority})
 }
 
 // outstanding returns Σ (reserved − claimed) over closed epochs.

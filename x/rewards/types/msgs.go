@@ -1,8 +1,6 @@
 package types
 
 import (
-	errorsmod "cosmossdk.io/errors"
-
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/internal/validate"
@@ -35,8 +33,5 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 }
 
 func validateAddress(field, addr string) error {
-	if err := validate.Address(addr); err != nil {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s: %v", field, err)
-	}
-	return nil
+	return validate.AddressField(field, addr, ErrInvalidAddress)
 }

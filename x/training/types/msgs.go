@@ -127,15 +127,8 @@ func ValidateLabel(l string) error {
 	return nil
 }
 
-// validateAddress checks a signer address as bech32 of any prefix; the
-// keeper's decoding checks the chain's. The error is kept as text only:
-// error texts may reach state (a tx result), so they must not depend on how
-// an SDK error formats itself.
 func validateAddress(field, addr string) error {
-	if err := validate.Address(addr); err != nil {
-		return errorsmod.Wrapf(ErrInvalidAddress, "%s: %s", field, err.Error())
-	}
-	return nil
+	return validate.AddressField(field, addr, ErrInvalidAddress)
 }
 
 // Bounds of tasks, updates and aggregates.
