@@ -228,11 +228,20 @@ type TxResponse struct {
 
 // SubmitTx runs a `tx ... -y -o json` command, requires CheckTx to accept it,
 // then waits until the tx is in a block and requires it to have succeeded.
-// queryFlags say which node to poll (--node or --home).
+// queryFlags say which node to poll (--node or --home). A key that a running
+// meshd-worker also signs with can lose a sequence race: such a tx is sent
+// again, up to four times.
 func (c *CLI) SubmitTx(t *testing.T, txArgs []string, queryFlags ...string) TxResponse {
 	t.Helper()
 	var res TxResponse
-	c.RunJSON(t, &res, append(txArgs, "-y", "-o", "json")...)
+	args := append(txArgs, "-y", "-o", "json")
+	stdout, stderr, err := c.Exec(args...)
+	for try := 1; try < 5 && err != nil && strings.Contains(stderr, "account sequence mismatch"); try++ {
+		time.Sleep(time.Second)
+		stdout, stderr, err = c.Exec(args...)
+	}
+	require.NoError(t, err, "meshd %s\nstdout: %s\nstderr: %s", strings.Join(args, " "), stdout, stderr)
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(stdout)), &res), "bad JSON: %s", stdout)
 	require.Zero(t, res.Code, "CheckTx rejected the tx: %s", res.RawLog)
 	require.NotEmpty(t, res.TxHash)
 	return c.WaitForTx(t, res.TxHash, queryFlags...)
