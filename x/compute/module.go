@@ -5,7 +5,6 @@ package compute
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
 	"github.com/spf13/cobra"
@@ -22,6 +21,7 @@ import (
 	"github.com/llmesh/mesh/x/compute/client/cli"
 	"github.com/llmesh/mesh/x/compute/keeper"
 	"github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // ConsensusVersion is the x/compute consensus version.
@@ -97,29 +97,17 @@ func (AppModule) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
 
 // ValidateGenesis validates a genesis state.
 func (AppModule) ValidateGenesis(cdc codec.JSONCodec, _ client.TxEncodingConfig, bz json.RawMessage) error {
-	var gs types.GenesisState
-	if err := cdc.UnmarshalJSON(bz, &gs); err != nil {
-		return fmt.Errorf("unmarshal %s genesis: %w", types.ModuleName, err)
-	}
-	return gs.Validate()
+	return kit.ValidateGenesis[types.GenesisState](cdc, types.ModuleName, bz)
 }
 
 // InitGenesis loads the genesis state.
 func (am AppModule) InitGenesis(ctx sdk.Context, cdc codec.JSONCodec, bz json.RawMessage) {
-	var gs types.GenesisState
-	cdc.MustUnmarshalJSON(bz, &gs)
-	if err := am.keeper.InitGenesis(ctx, &gs); err != nil {
-		panic(fmt.Errorf("init %s genesis: %w", types.ModuleName, err))
-	}
+	kit.InitGenesis(ctx, cdc, types.ModuleName, bz, am.keeper.InitGenesis)
 }
 
 // ExportGenesis exports the module state.
 func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.RawMessage {
-	gs, err := am.keeper.ExportGenesis(ctx)
-	if err != nil {
-		panic(fmt.Errorf("export %s genesis: %w", types.ModuleName, err))
-	}
-	return cdc.MustMarshalJSON(gs)
+	return kit.ExportGenesis(ctx, cdc, types.ModuleName, am.keeper.ExportGenesis)
 }
 
 // BeginBlock draws the sample seeds of epochs whose commit window closed.

@@ -3,7 +3,6 @@ package dao
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
 	"github.com/spf13/cobra"
@@ -19,6 +18,7 @@ import (
 	"github.com/llmesh/mesh/x/dao/client/cli"
 	"github.com/llmesh/mesh/x/dao/keeper"
 	"github.com/llmesh/mesh/x/dao/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // ConsensusVersion is the x/dao state version; bump it with a migration.
@@ -89,30 +89,18 @@ func (AppModule) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
 
 // ValidateGenesis checks a genesis state given as JSON.
 func (AppModule) ValidateGenesis(cdc codec.JSONCodec, _ client.TxEncodingConfig, bz json.RawMessage) error {
-	var gs types.GenesisState
-	if err := cdc.UnmarshalJSON(bz, &gs); err != nil {
-		return fmt.Errorf("unmarshal %s genesis state: %w", types.ModuleName, err)
-	}
-	return gs.Validate()
+	return kit.ValidateGenesis[types.GenesisState](cdc, types.ModuleName, bz)
 }
 
 // InitGenesis writes the genesis state; it panics on an invalid one, as the
 // chain cannot start from it.
 func (am AppModule) InitGenesis(ctx sdk.Context, cdc codec.JSONCodec, bz json.RawMessage) {
-	var gs types.GenesisState
-	cdc.MustUnmarshalJSON(bz, &gs)
-	if err := am.keeper.InitGenesis(ctx, &gs); err != nil {
-		panic(fmt.Errorf("init %s genesis: %w", types.ModuleName, err))
-	}
+	kit.InitGenesis(ctx, cdc, types.ModuleName, bz, am.keeper.InitGenesis)
 }
 
 // ExportGenesis returns the state as JSON.
 func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.RawMessage {
-	gs, err := am.keeper.ExportGenesis(ctx)
-	if err != nil {
-		panic(fmt.Errorf("export %s genesis: %w", types.ModuleName, err))
-	}
-	return cdc.MustMarshalJSON(gs)
+	return kit.ExportGenesis(ctx, cdc, types.ModuleName, am.keeper.ExportGenesis)
 }
 
 // GetTxCmd returns the hand-written submit-proposal command; autocli adds

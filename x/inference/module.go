@@ -6,7 +6,6 @@ package inference
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
 	"github.com/spf13/cobra"
@@ -23,6 +22,7 @@ import (
 	"github.com/llmesh/mesh/x/inference/client/cli"
 	"github.com/llmesh/mesh/x/inference/keeper"
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
 // ConsensusVersion is the x/inference consensus version.
@@ -97,29 +97,17 @@ func (AppModule) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
 
 // ValidateGenesis validates a genesis state.
 func (AppModule) ValidateGenesis(cdc codec.JSONCodec, _ client.TxEncodingConfig, bz json.RawMessage) error {
-	var gs types.GenesisState
-	if err := cdc.UnmarshalJSON(bz, &gs); err != nil {
-		return fmt.Errorf("unmarshal %s genesis: %w", types.ModuleName, err)
-	}
-	return gs.Validate()
+	return kit.ValidateGenesis[types.GenesisState](cdc, types.ModuleName, bz)
 }
 
 // InitGenesis loads the genesis state.
 func (am AppModule) InitGenesis(ctx sdk.Context, cdc codec.JSONCodec, bz json.RawMessage) {
-	var gs types.GenesisState
-	cdc.MustUnmarshalJSON(bz, &gs)
-	if err := am.keeper.InitGenesis(ctx, &gs); err != nil {
-		panic(fmt.Errorf("init %s genesis: %w", types.ModuleName, err))
-	}
+	kit.InitGenesis(ctx, cdc, types.ModuleName, bz, am.keeper.InitGenesis)
 }
 
 // ExportGenesis exports the module state.
 func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.RawMessage {
-	gs, err := am.keeper.ExportGenesis(ctx)
-	if err != nil {
-		panic(fmt.Errorf("export %s genesis: %w", types.ModuleName, err))
-	}
-	return cdc.MustMarshalJSON(gs)
+	return kit.ExportGenesis(ctx, cdc, types.ModuleName, am.keeper.ExportGenesis)
 }
 
 // EndBlock ends jobs past their deadline, closes commit phases and prunes

@@ -3,7 +3,6 @@ package rewards
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
 	"github.com/spf13/cobra"
@@ -16,6 +15,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/rewards/client/cli"
 	"github.com/llmesh/mesh/x/rewards/keeper"
 	"github.com/llmesh/mesh/x/rewards/types"
@@ -89,30 +89,18 @@ func (AppModule) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
 
 // ValidateGenesis checks a genesis state given as JSON.
 func (AppModule) ValidateGenesis(cdc codec.JSONCodec, _ client.TxEncodingConfig, bz json.RawMessage) error {
-	var gs types.GenesisState
-	if err := cdc.UnmarshalJSON(bz, &gs); err != nil {
-		return fmt.Errorf("unmarshal %s genesis state: %w", types.ModuleName, err)
-	}
-	return gs.Validate()
+	return kit.ValidateGenesis[types.GenesisState](cdc, types.ModuleName, bz)
 }
 
 // InitGenesis writes the genesis state; it panics on an invalid one, as the
 // chain cannot start from it.
 func (am AppModule) InitGenesis(ctx sdk.Context, cdc codec.JSONCodec, bz json.RawMessage) {
-	var gs types.GenesisState
-	cdc.MustUnmarshalJSON(bz, &gs)
-	if err := am.keeper.InitGenesis(ctx, &gs); err != nil {
-		panic(fmt.Errorf("init %s genesis: %w", types.ModuleName, err))
-	}
+	kit.InitGenesis(ctx, cdc, types.ModuleName, bz, am.keeper.InitGenesis)
 }
 
 // ExportGenesis returns the state as JSON.
 func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.RawMessage {
-	gs, err := am.keeper.ExportGenesis(ctx)
-	if err != nil {
-		panic(fmt.Errorf("export %s genesis: %w", types.ModuleName, err))
-	}
-	return cdc.MustMarshalJSON(gs)
+	return kit.ExportGenesis(ctx, cdc, types.ModuleName, am.keeper.ExportGenesis)
 }
 
 // GetQueryCmd returns the hand-written pending command; autocli adds the
