@@ -14,6 +14,8 @@ import (
 
 	wasmkeeper "github.com/CosmWasm/wasmd/x/wasm/keeper"
 	wasmtypes "github.com/CosmWasm/wasmd/x/wasm/types"
+
+	rewardskeeper "github.com/llmesh/mesh/x/rewards/keeper"
 )
 
 // HandlerOptions are the SDK ante options plus what IBC and wasm need.
@@ -24,6 +26,8 @@ type HandlerOptions struct {
 	NodeConfig            *wasmtypes.NodeConfig
 	WasmKeeper            *wasmkeeper.Keeper
 	TXCounterStoreService corestoretypes.KVStoreService
+	// FeeBurn burns x/rewards' fee_burn_bps of every fee as it is collected.
+	FeeBurn rewardskeeper.FeeBurnDecorator
 }
 
 func (app *MeshApp) anteOptions(nodeConfig wasmtypes.NodeConfig) HandlerOptions {
@@ -39,11 +43,12 @@ func (app *MeshApp) anteOptions(nodeConfig wasmtypes.NodeConfig) HandlerOptions 
 		NodeConfig:            &nodeConfig,
 		WasmKeeper:            &app.WasmKeeper,
 		TXCounterStoreService: runtime.NewKVStoreService(app.keys[wasmtypes.StoreKey]),
+		FeeBurn:               rewardskeeper.NewFeeBurnDecorator(app.RewardsKeeper),
 	}
 }
 
 // NewAnteHandler returns the ante chain: the SDK's standard decorators,
-// wasm's simulation-gas limit and tx counter, and IBC's redundant-relay
+// wasm's simulation-gas limit and tx counter, x/rewards' fee burn, and IBC's redundant-relay
 // filter (relayers do not pay for packets another relayer already delivered).
 func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 	switch {
@@ -73,6 +78,7 @@ func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 		ante.NewValidateMemoDecorator(options.AccountKeeper),
 		ante.NewConsumeGasForTxSizeDecorator(options.AccountKeeper),
 		ante.NewDeductFeeDecorator(options.AccountKeeper, options.BankKeeper, options.FeegrantKeeper, options.TxFeeChecker),
+		options.FeeBurn, // after the fee is in the fee collector
 		ante.NewSetPubKeyDecorator(options.AccountKeeper), // before signature verification
 		ante.NewValidateSigCountDecorator(options.AccountKeeper),
 		ante.NewSigGasConsumeDecorator(options.AccountKeeper, options.SigGasConsumer),

@@ -167,7 +167,7 @@ var maccPerms = map[string][]string{
 	inferencetypes.ProtocolFeeAccount: nil,
 	// x/rewards holds the compute share of block rewards and the swept
 	// protocol fees until providers claim them.
-	rewardstypes.ModuleName: nil,
+	rewardstypes.ModuleName: {authtypes.Burner},
 	// x/training escrows annotation stakes and task budgets; slashed
 	// annotation stakes are burned from it.
 	trainingtypes.ModuleName: {authtypes.Burner},

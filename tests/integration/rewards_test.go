@@ -48,8 +48,8 @@ func mustCoins(t *testing.T, s string) sdk.Coins {
 // the previous block's fees are split 60/20/20 to the unit; two honest
 // workers' providers see their pending rewards grow every epoch; their
 // claims move exactly what they earned through their pools to their
-// balances; and minted + fees = rewards (balance + claimed) + treasury +
-// validators, to the unit.
+// balances; and minted + fees = burned (half of each fee) + rewards
+// (balance + claimed) + treasury + validators, to the unit.
 func TestRewardsOnTheFullApp(t *testing.T) {
 	const selfBond = 10_000_000
 	f := testutil.SetupWithGenesis(t, 8, sdkmath.NewInt(1_000_000_000), pocGenesis)
@@ -86,7 +86,7 @@ func TestRewardsOnTheFullApp(t *testing.T) {
 	cq := computekeeper.NewQuerier(f.App.ComputeKeeper)
 	rq := rewardskeeper.NewQuerier(f.App.RewardsKeeper)
 	senders := f.Accounts[4:]
-	var minted, fees, collected, toRewards, toTreasury, toValidators sdk.Coins
+	var minted, fees, burned, collected, toRewards, toTreasury, toValidators sdk.Coins
 	lastPending := map[string]sdkmath.Int{}
 	grew := map[string]int{}
 	lastEpoch := uint64(1)
@@ -108,6 +108,7 @@ func TestRewardsOnTheFullApp(t *testing.T) {
 				&banktypes.MsgSend{FromAddress: from.Address.String(), ToAddress: f.Accounts[0].Address.String(), Amount: sdk.NewCoins(sdk.NewInt64Coin("umesh", 1))}))
 			seqs[from.Address.String()]++
 			fees = fees.Add(fee...)
+			burned = burned.Add(rewardskeeper.MulBpsFloor(fee, 5000)...) // fee_burn_bps, as the fee is collected
 		}
 		res := f.NextBlock(t, txs...)
 		testutil.RequireTxsOK(t, res)
@@ -204,8 +205,8 @@ func TestRewardsOnTheFullApp(t *testing.T) {
 
 	// Conservation, to the unit.
 	ctx := f.Ctx()
-	require.Equal(t, minted.Add(fees...).Sub(f.App.BankKeeper.GetAllBalances(ctx, feeCollector)...).String(), collected.String(),
-		"everything minted and paid in fees was split, except this last block's fees still in the fee collector")
+	require.Equal(t, minted.Add(fees...).Sub(burned...).Sub(f.App.BankKeeper.GetAllBalances(ctx, feeCollector)...).String(), collected.String(),
+		"everything minted and paid in fees was burned or split, except this last block's fees still in the fee collector")
 	require.Equal(t, collected.String(), toRewards.Add(toTreasury...).Add(toValidators...).String())
 	rewardsNow := f.App.BankKeeper.GetAllBalances(ctx, rewardsAddr)
 	require.Equal(t, rewardsStart.Add(toRewards...).String(), rewardsNow.Add(claimed...).String(), "rewards in = held + claimed")

@@ -97,6 +97,7 @@ func (k Keeper) recordPass(ctx context.Context, params types.Params, e types.Epo
 		w.LastPassedEpoch = e.Number
 	}
 	w.Passed++
+	w.PassStreak++
 	w.ReputationBps = NextReputation(w.ReputationBps, params.ReputationAlphaBps, types.MaxReputationBps)
 	if err := k.saveOutcome(ctx, addr, w, c); err != nil {
 		return err
@@ -133,7 +134,7 @@ func (k Keeper) addPoCPoints(ctx context.Context, w types.Worker, epoch int64) {
 		if err != nil {
 			return err
 		}
-		_, err = k.rewards.AddPoints(cc, rewardstypes.CategoryPoC, provider, points, rewardstypes.WithQuality(w.ReputationBps))
+		_, err = k.rewards.AddPoints(cc, rewardstypes.CategoryPoC, provider, points, rewardstypes.WithQuality(w.ReputationBps), rewardstypes.WithPassStreak(w.PassStreak))
 		return err
 	})
 	if err != nil {

@@ -48,9 +48,10 @@ func TestPassCreditsProviderPoints(t *testing.T) {
 		rep = keeper.NextReputation(rep, alpha, types.MaxReputationBps)
 		require.Equal(t, rep, f.worker(small.addr).ReputationBps)
 		require.Equal(t, []pointsCall{
-			{rewardstypes.CategoryPoC, string(provSmall), pocPoints(1), measures(rewardstypes.WithQuality(rep))},
-			{rewardstypes.CategoryPoC, string(provBig), pocPoints(3), measures(rewardstypes.WithQuality(rep))},
+			{rewardstypes.CategoryPoC, string(provSmall), pocPoints(1), measures(rewardstypes.WithQuality(rep), rewardstypes.WithPassStreak(uint64(epoch)))},
+			{rewardstypes.CategoryPoC, string(provBig), pocPoints(3), measures(rewardstypes.WithQuality(rep), rewardstypes.WithPassStreak(uint64(epoch)))},
 		}, f.rewards.calls[calls0:], "epoch %d", e.Number)
+		require.Equal(t, uint64(epoch), f.worker(small.addr).PassStreak, "a run of %d passed epochs", epoch)
 	}
 	require.Equal(t, uint32(6800), rep, "5000 → 6000 → 6800")
 	require.Equal(t, 2*pocPoints(1), f.rewards.credited(f.ctx, rewardstypes.CategoryPoC, provSmall))
@@ -78,6 +79,9 @@ func TestFraudAndMissCreditNoPoints(t *testing.T) {
 	require.Equal(t, uint64(1), f.worker(wrong.addr).Frauds)
 	require.Equal(t, uint64(1), f.worker(withheld.addr).Missed)
 	require.Equal(t, uint64(1), f.worker(silent.addr).Missed)
+	for _, p := range []*prover{wrong, withheld, silent} {
+		require.Zero(t, f.worker(p.addr).PassStreak)
+	}
 
 	require.Empty(t, f.rewards.calls)
 	for i := range 3 {
@@ -105,7 +109,7 @@ func TestPointsFailureKeepsPass(t *testing.T) {
 				require.Empty(t, f.events(fakePointsEvent), "the failed call's events are dropped")
 			})
 			require.Equal(t, []pointsCall{
-				{rewardstypes.CategoryPoC, string(addr("prov", 0)), pocPoints(2), measures(rewardstypes.WithQuality(6000))},
+				{rewardstypes.CategoryPoC, string(addr("prov", 0)), pocPoints(2), measures(rewardstypes.WithQuality(6000), rewardstypes.WithPassStreak(1))},
 			}, f.rewards.calls, "attempted once")
 			require.Zero(t, f.rewards.credited(f.ctx, rewardstypes.CategoryPoC, addr("prov", 0)), "the failed call's writes are dropped")
 
@@ -149,4 +153,31 @@ func TestNilRewardsKeeper(t *testing.T) {
 	})
 	require.Equal(t, uint32(2), f.worker(honest.addr).VerifiedUnits)
 	require.Empty(t, f.rewards.calls)
+}
+
+// TestPassStreakResetsOnMiss: each passed epoch extends the worker's run
+// (x/rewards' stability bonus grows with it); a missed epoch starts it again.
+func TestPassStreakResetsOnMiss(t *testing.T) {
+	f := newFixture(t, smallParams)
+	p := &prover{addr: addr("work", 1)}
+	pass := func(e types.EpochInfo) {
+		f.block(false, func() { require.NoError(t, p.commit(f)) })
+		f.at(e.CommitEnd+1, func() { p.mustReveal(f, types.PROOF_OUTCOME_PASS) })
+		f.advanceTo(e.RevealEnd)
+	}
+	pass(startedEpoch(t, f, p))
+	f.nextEpoch()
+	pass(f.currentEpoch())
+	require.Equal(t, uint64(2), f.worker(p.addr).PassStreak)
+
+	f.nextEpoch()
+	f.advanceTo(f.currentEpoch().RevealEnd) // no commit: a miss
+	require.Equal(t, uint64(1), f.worker(p.addr).Missed)
+	require.Zero(t, f.worker(p.addr).PassStreak)
+
+	f.nextEpoch()
+	pass(f.currentEpoch())
+	require.Equal(t, uint64(1), f.worker(p.addr).PassStreak)
+	last := f.rewards.calls[len(f.rewards.calls)-1]
+	require.Equal(t, measures(rewardstypes.WithQuality(f.worker(p.addr).ReputationBps), rewardstypes.WithPassStreak(1)), last.measures)
 }

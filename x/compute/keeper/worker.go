@@ -257,9 +257,10 @@ func (k Keeper) UnjailWorker(ctx context.Context, signer, worker sdk.AccAddress)
 	return kit.Emit(ctx, &types.EventWorkerUnjailed{Worker: w.Address})
 }
 
-// jail jails w (not saved) for jail_blocks and emits EventWorkerJailed.
+// jail jails w (not saved) for jail_blocks, ends its run of passed epochs
+// and emits EventWorkerJailed.
 func (k Keeper) jail(ctx context.Context, params types.Params, w *types.Worker, reason string) error {
-	w.Status = types.WORKER_STATUS_JAILED
+	w.Status, w.PassStreak = types.WORKER_STATUS_JAILED, 0
 	w.JailedUntil = sdk.UnwrapSDKContext(ctx).BlockHeight() + params.JailBlocks
 	return kit.Emit(ctx, &types.EventWorkerJailed{Worker: w.Address, Until: w.JailedUntil, Reason: reason})
 }

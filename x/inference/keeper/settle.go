@@ -331,8 +331,13 @@ func (k Keeper) addInferencePoints(ctx context.Context, job *types.Job, p party,
 		if err != nil {
 			return err
 		}
+		// A deregistered worker has no run of passed epochs: no stability bonus.
+		var streak uint64
+		if w, err := k.compute.GetWorker(cc, p.workerAddr); err == nil {
+			streak = w.PassStreak
+		}
 		_, err = k.rewards.AddPoints(cc, rewardstypes.CategoryInference, provider, types.RewardPointsPerAnswer,
-			rewardstypes.WithLatency(latency), rewardstypes.WithQuality(qualityBps))
+			rewardstypes.WithLatency(latency), rewardstypes.WithQuality(qualityBps), rewardstypes.WithPassStreak(streak))
 		return err
 	})
 	if err != nil {

@@ -164,6 +164,9 @@ func TestConservation(t *testing.T) {
 			if rng.Intn(2) == 0 {
 				opts = append(opts, types.WithLatency(uint64(rng.Intn(10))))
 			}
+			if rng.Intn(2) == 0 {
+				opts = append(opts, types.WithPassStreak(uint64(rng.Intn(30)))) // the stability bonus, capped at 20 epochs
+			}
 			_, err := f.k.AddPoints(f.ctx, c, a, uint64(rng.Intn(10_000)+1), opts...)
 			if _, ok := known.Weight(c); !ok {
 				require.ErrorIs(t, err, types.ErrUnknownCategory)

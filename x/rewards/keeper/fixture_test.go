@@ -95,7 +95,7 @@ func newFixture(t testing.TB, opts ...fixtureOpt) *fixture {
 		pooltypes.ModuleName:       {authtypes.Burner},
 		types.TreasuryModuleName:   nil,
 		types.ProtocolFeeAccount:   nil,
-		types.ModuleName:           nil,
+		types.ModuleName:           {authtypes.Burner},
 	}
 	ak := authkeeper.NewAccountKeeper(enc.Codec, runtime.NewKVStoreService(keys[authtypes.StoreKey]),
 		authtypes.ProtoBaseAccount, maccPerms, ac, prefix, authority)

@@ -21,7 +21,8 @@ import (
 // this order, each rounding down: quality (a WithQuality measure at or above
 // quality_threshold_bps), speed (a WithLatency measure of at most
 // speed_max_latency_blocks), early contributor (the account is among the
-// first early_contributors accounts ever credited in the category).
+// first early_contributors accounts ever credited in the category),
+// stability (a WithPassStreak run of passed PoC epochs; Params.StabilityBonusBps).
 //
 // Errors (nothing written): zero points, an empty account, a category not
 // in params, and a total that overflows uint64. The cost is O(categories),
@@ -118,6 +119,7 @@ func withBonuses(params types.Params, points uint64, m types.Measures, early boo
 		{"quality", m.QualityBps != nil && *m.QualityBps >= params.QualityThresholdBps, params.QualityBonusBps},
 		{"speed", m.LatencyBlocks != nil && *m.LatencyBlocks <= params.SpeedMaxLatencyBlocks, params.SpeedBonusBps},
 		{"early", early, params.EarlyBonusBps},
+		{"stability", m.PassStreak > 0, params.StabilityBonusBps(m.PassStreak)},
 	} {
 		if !b.on || b.bps == 0 {
 			continue

@@ -110,6 +110,23 @@ func TestAddPointsMultipliers(t *testing.T) {
 	require.Equal(t, uint64(4), idx)
 }
 
+// TestAddPointsStabilityBonus: a worker's run of passed epochs adds
+// stability_bonus_bps_per_epoch per epoch up to stability_bonus_max_bps; no
+// run, or a zero slope, adds nothing.
+func TestAddPointsStabilityBonus(t *testing.T) {
+	f := newFixture(t, withParams(noEarly)) // defaults: +1 % per epoch, at most +20 %
+	a, poc := addr("acc", 0), types.CategoryPoC
+	for _, c := range [][2]uint64{{0, 1000}, {1, 1010}, {19, 1190}, {20, 1200}, {21, 1200}, {math.MaxUint64, 1200}} {
+		require.Equal(t, c[1], f.add(poc, a, 1000, types.WithPassStreak(c[0])), "a run of %d epochs", c[0])
+	}
+	events := typedEvents[types.EventPointsAdded](f)
+	require.Equal(t, []string{"", "stability"}, []string{events[0].Bonuses, events[1].Bonuses})
+	require.Equal(t, uint64(1515), f.add(poc, a, 1000, types.WithQuality(9000), types.WithPassStreak(1)), "⌊1000 × 1.5⌋ × 1.01")
+
+	flat := newFixture(t, withParams(func(p *types.Params) { noEarly(p); p.StabilityBonusBpsPerEpoch = 0 }))
+	require.Equal(t, uint64(1000), flat.add(poc, a, 1000, types.WithPassStreak(50)))
+}
+
 // TestAddPointsMaxUint64: MaxUint64 base points without a bonus are credited;
 // any bonus on them overflows and writes nothing.
 func TestAddPointsMaxUint64(t *testing.T) {

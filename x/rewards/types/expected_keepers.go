@@ -26,6 +26,8 @@ type BankKeeper interface {
 	SendCoinsFromModuleToModule(ctx context.Context, senderModule, recipientModule string, amt sdk.Coins) error
 	// SendCoinsFromModuleToAccount pays a claim to an account without a pool.
 	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
+	// BurnCoins burns fee_burn_bps of each tx fee (from the "rewards" account, a Burner).
+	BurnCoins(ctx context.Context, moduleName string, amounts sdk.Coins) error
 }
 
 // PoolKeeper is what x/rewards needs from x/pool.

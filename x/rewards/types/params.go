@@ -24,7 +24,8 @@ var categoryName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
 // DefaultParams: 60 / 20 / 20 (compute / validators / treasury), categories
 // poc 30%, inference 30%, training 25%, data 15%, +50% quality at 90%, +20%
-// speed within 5 blocks, +100% for a category's first 100 accounts.
+// speed within 5 blocks, +100% for a category's first 100 accounts, half of
+// every tx fee burned, +1% per passed epoch in a row up to +20% stability.
 func DefaultParams() Params {
 	return Params{
 		ComputeShareBps:  6000,
@@ -35,14 +36,17 @@ func DefaultParams() Params {
 			{Name: CategoryTraining, WeightBps: 2500},
 			{Name: CategoryData, WeightBps: 1500},
 		},
-		MaxEpochsPerClaim:     100,
-		QualityThresholdBps:   9000,
-		QualityBonusBps:       5000,
-		SpeedMaxLatencyBlocks: 5,
-		SpeedBonusBps:         2000,
-		EarlyContributors:     100,
-		EarlyBonusBps:         10_000,
-		EpochIdentifier:       DefaultEpochIdentifier,
+		MaxEpochsPerClaim:         100,
+		QualityThresholdBps:       9000,
+		QualityBonusBps:           5000,
+		SpeedMaxLatencyBlocks:     5,
+		SpeedBonusBps:             2000,
+		EarlyContributors:         100,
+		EarlyBonusBps:             10_000,
+		EpochIdentifier:           DefaultEpochIdentifier,
+		FeeBurnBps:                5000,
+		StabilityBonusBpsPerEpoch: 100,
+		StabilityBonusMaxBps:      2000,
 	}
 }
 
@@ -75,10 +79,14 @@ func (p Params) Validate() error {
 	if p.QualityThresholdBps > BpsScale {
 		return errorsmod.Wrapf(ErrInvalidParams, "quality_threshold_bps %d above %d", p.QualityThresholdBps, BpsScale)
 	}
+	if p.FeeBurnBps > BpsScale {
+		return errorsmod.Wrapf(ErrInvalidParams, "fee_burn_bps %d above %d (100%%)", p.FeeBurnBps, BpsScale)
+	}
 	for _, b := range []struct {
 		name string
 		bps  uint32
-	}{{"quality_bonus_bps", p.QualityBonusBps}, {"speed_bonus_bps", p.SpeedBonusBps}, {"early_bonus_bps", p.EarlyBonusBps}} {
+	}{{"quality_bonus_bps", p.QualityBonusBps}, {"speed_bonus_bps", p.SpeedBonusBps}, {"early_bonus_bps", p.EarlyBonusBps},
+		{"stability_bonus_bps_per_epoch", p.StabilityBonusBpsPerEpoch}, {"stability_bonus_max_bps", p.StabilityBonusMaxBps}} {
 		if b.bps > MaxBonusBps {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s %d above %d", b.name, b.bps, MaxBonusBps)
 		}
