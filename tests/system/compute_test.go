@@ -25,8 +25,11 @@ type workerView struct {
 		VerifiedUnits   int64    `json:"verified_units"`
 		JailedUntil     string   `json:"jailed_until"`
 		MissedEpochs    []string `json:"missed_epochs"`
+		PassStreak      string   `json:"pass_streak"`
 	} `json:"worker"`
 }
+
+func (w workerView) passStreak() int64 { n, _ := strconv.ParseInt(w.Worker.PassStreak, 10, 64); return n }
 
 func (w workerView) passed() int64 { n, _ := strconv.ParseInt(w.Worker.Passed, 10, 64); return n }
 func (w workerView) lastPassedEpoch() int64 {
@@ -94,6 +97,9 @@ func TestComputeLocalnetEndToEnd(t *testing.T) {
 	// 1. Three epochs passed by the localnet's worker.
 	w := l.waitPassed(t, worker, "the localnet worker to pass 3 epochs", func(w workerView) bool { return w.passed() >= 3 })
 	require.Equal(t, "WORKER_STATUS_ACTIVE", w.Worker.Status)
+	// Its run of passed epochs (x/rewards' stability bonus) is visible.
+	require.Positive(t, w.passStreak(), "pass_streak after %d passes", w.passed())
+	require.LessOrEqual(t, w.passStreak(), w.passed())
 
 	// 1b. The providers earn rewards for it and claim them with the CLI.
 	checkRewardsClaim(t, l)
@@ -118,8 +124,11 @@ func TestComputeLocalnetEndToEnd(t *testing.T) {
 	logBefore := len(readFile(t, filepath.Join(l.home, "worker-1.log")))
 	out := l.mustRun(t, "start") // node still runs: restarts only the worker
 	require.Contains(t, out, "already running")
-	l.waitPassed(t, worker, fmt.Sprintf("the restarted worker to pass epoch %d", epoch),
+	after := l.waitPassed(t, worker, fmt.Sprintf("the restarted worker to pass epoch %d", epoch),
 		func(w workerView) bool { return w.lastPassedEpoch() >= epoch })
+	if after.Worker.Missed == w.Worker.Missed {
+		require.Greater(t, after.passStreak(), w.passStreak(), "the run grows across epochs without a miss")
+	}
 	// It revealed from the rows it had persisted before committing.
 	restarted := readFile(t, filepath.Join(l.home, "worker-1.log"))[logBefore:]
 	require.Contains(t, restarted, fmt.Sprintf(`msg="reveal broadcast" epoch=%d`, epoch))
