@@ -137,6 +137,8 @@ func checkRewardsClaim(t *testing.T, l *localnet) {
 		"--gas", "600000", "--fees", fmt.Sprintf("%dumesh", fee)}, "--home", l.nodeHome())
 	claimed := umeshOf(t, l.txEvent(t, res.TxHash, "mesh.rewards.v1.EventRewardsClaimed", "amount"))
 	withdrawn := umeshOf(t, l.txEvent(t, res.TxHash, "mesh.rewards.v1.EventRewardsClaimed", "withdrawn"))
+	// Half of the claim's fee was burned as it was collected (fee_burn_bps).
+	require.Equal(t, int64(fee/2), umeshOf(t, l.txEvent(t, res.TxHash, "mesh.rewards.v1.EventFeeBurned", "burned")))
 	require.GreaterOrEqual(t, claimed, last.umesh(), "the claim pays at least what was pending before it")
 	// The pool pays its sole delegator everything but sub-unit dust.
 	require.GreaterOrEqual(t, withdrawn, claimed-1)
