@@ -29,7 +29,10 @@ type workerView struct {
 	} `json:"worker"`
 }
 
-func (w workerView) passStreak() int64 { n, _ := strconv.ParseInt(w.Worker.PassStreak, 10, 64); return n }
+func (w workerView) passStreak() int64 {
+	n, _ := strconv.ParseInt(w.Worker.PassStreak, 10, 64)
+	return n
+}
 
 func (w workerView) passed() int64 { n, _ := strconv.ParseInt(w.Worker.Passed, 10, 64); return n }
 func (w workerView) lastPassedEpoch() int64 {
