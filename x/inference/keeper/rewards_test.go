@@ -209,3 +209,31 @@ func TestPointsFailureKeepsSettlement(t *testing.T) {
 		require.Zero(t, f.rewards.credited(f.ctx, rewardstypes.CategoryInference, f.providerOf(w)), "the failed calls' writes are dropped")
 	}
 }
+
+// TestAnswerCarriesPassStreak: an agreed answer's points carry the answering
+// worker's run of passed PoC epochs, for x/rewards' stability bonus.
+func TestAnswerCarriesPassStreak(t *testing.T) {
+	f := newFixture(t, nil)
+	f.addWorkers(3)
+	_, jobID, ws := f.requestOne(3500)
+	w, err := f.compute.GetWorker(f.ctx, ws[0])
+	require.NoError(t, err)
+	w.PassStreak = 7
+	require.NoError(t, f.compute.Workers.Set(f.ctx, ws[0], w))
+	f.block(func() {
+		for _, a := range ws {
+			f.commitResult(a, jobID, "4")
+		}
+	})
+	f.block(func() {
+		for _, a := range ws {
+			f.revealResult(a, jobID, "4")
+		}
+	})
+	require.Equal(t, types.JOB_STATUS_FINALIZED, f.job(jobID).Status)
+	streaks := map[string]uint64{}
+	for _, c := range f.rewards.calls {
+		streaks[c.account] = c.measures.PassStreak
+	}
+	require.Equal(t, map[string]uint64{string(f.providerOf(ws[0])): 7, string(f.providerOf(ws[1])): 0, string(f.providerOf(ws[2])): 0}, streaks)
+}
