@@ -49,16 +49,16 @@ func (k Keeper) Delegate(ctx context.Context, delegator, provider sdk.AccAddress
 	if err != nil {
 		return math.LegacyDec{}, err
 	}
+	now := sdk.UnwrapSDKContext(ctx).BlockTime()
 	if found {
-		settle(pool, &del)
-	} else {
-		del = types.Delegation{
-			Provider:           pool.Provider,
-			Delegator:          k.addrString(delegator),
-			Shares:             math.LegacyZeroDec(),
-			RewardPerSharePaid: cloneDecCoins(pool.RewardPerShare),
-			PendingRewards:     sdk.DecCoins{},
+		if err := k.settleAndEmit(ctx, params, &pool, &del); err != nil {
+			return math.LegacyDec{}, err
 		}
+		// New tokens have age zero: the delegation's age becomes the
+		// share-weighted average.
+		del.BondedSince = topUpSince(del.BondedSince, now, del.Shares, shares)
+	} else {
+		del = newDelegation(pool, k.addrString(delegator), now)
 	}
 
 	if err := k.bk.SendCoinsFromAccountToModule(ctx, delegator, types.ModuleName, sdk.NewCoins(amount)); err != nil {
@@ -95,12 +95,15 @@ func (k Keeper) Undelegate(ctx context.Context, delegator, provider sdk.AccAddre
 	if err != nil {
 		return types.UnbondingEntry{}, err
 	}
-	shares, after := sharesToBurn(pool, del.Shares, amount.Amount)
-	if !shares.IsPositive() {
+	if shares, _ := sharesToBurn(pool, del.Shares, amount.Amount); !shares.IsPositive() {
 		return types.UnbondingEntry{}, errorsmod.Wrapf(types.ErrZeroShares, "%s", amount)
 	}
-
-	settle(pool, &del)
+	// The tokens that leave take their age with them; the rest keeps its
+	// bonded_since.
+	if err := k.settleAndEmit(ctx, params, &pool, &del); err != nil {
+		return types.UnbondingEntry{}, err
+	}
+	shares, after := sharesToBurn(pool, del.Shares, amount.Amount)
 	del.Shares = del.Shares.Sub(shares)
 	if err := k.setOrCloseDelegation(ctx, provider, delegator, del); err != nil {
 		return types.UnbondingEntry{}, err
@@ -187,6 +190,19 @@ func (k Keeper) setOrCloseDelegation(ctx context.Context, provider, delegator sd
 		k.Logger(ctx).Debug("closing delegation leaves reward dust in the module account", "dust", change.String())
 	}
 	return k.removeDelegation(ctx, provider, delegator)
+}
+
+// newDelegation is an empty delegation in pool, bonded at now.
+func newDelegation(pool types.Pool, delegator string, now time.Time) types.Delegation {
+	return types.Delegation{
+		Provider:            pool.Provider,
+		Delegator:           delegator,
+		Shares:              math.LegacyZeroDec(),
+		RewardPerSharePaid:  cloneDecCoins(pool.RewardPerShare),
+		PendingRewards:      sdk.DecCoins{},
+		BondedSince:         now,
+		RewardTimeIndexPaid: cloneDecCoins(pool.RewardTimeIndex),
+	}
 }
 
 // GetDelegation returns the delegation of delegator in provider's pool.

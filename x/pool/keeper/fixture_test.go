@@ -48,7 +48,7 @@ var (
 
 // fixture is x/pool on a real store with real x/auth and x/bank keepers.
 type fixture struct {
-	t         *testing.T
+	t         testing.TB
 	ctx       sdk.Context
 	cdc       moduletestutil.TestEncodingConfig
 	ak        authkeeper.AccountKeeper
@@ -60,7 +60,15 @@ type fixture struct {
 	storeKey  *storetypes.KVStoreKey
 }
 
-func newFixture(t *testing.T) *fixture {
+// Most tests check the plain reward index, so the loyalty bonus is off;
+// newLoyaltyFixture turns it on.
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	return newFixtureWith(t, func(p *types.Params) { p.LoyaltyMaxBps = 0 })
+}
+
+// newFixtureWith starts from the default genesis with its params edited.
+func newFixtureWith(t testing.TB, edit func(*types.Params)) *fixture {
 	t.Helper()
 	keys := storetypes.NewKVStoreKeys(authtypes.StoreKey, banktypes.StoreKey, types.StoreKey)
 	// One IAVL store per key, each under its own prefix of one in-memory DB,
@@ -96,7 +104,9 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, bk.SetParams(ctx, banktypes.DefaultParams()))
 
 	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[types.StoreKey]), ak, bk, authority)
-	require.NoError(t, k.InitGenesis(ctx, types.DefaultGenesis()))
+	gs := types.DefaultGenesis()
+	edit(&gs.Params)
+	require.NoError(t, k.InitGenesis(ctx, gs))
 
 	return &fixture{
 		t: t, ctx: ctx, cdc: enc, ak: ak, bk: bk, k: k,

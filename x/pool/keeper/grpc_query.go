@@ -95,10 +95,24 @@ func (q Querier) Delegation(ctx context.Context, req *types.QueryDelegationReque
 	if err != nil {
 		return nil, err
 	}
+	pending, err := q.PendingRewards(ctx, pool, del, provider.Equals(delegator))
+	if err != nil {
+		return nil, err
+	}
+	params, err := q.Keeper.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var age int64
+	if !del.BondedSince.IsZero() {
+		age = ageSeconds(del.BondedSince, sdk.UnwrapSDKContext(ctx).BlockTime())
+	}
 	return &types.QueryDelegationResponse{
-		Delegation:     del,
-		Tokens:         tokensFromShares(pool, del.Shares),
-		PendingRewards: q.PendingRewards(ctx, pool, del, provider.Equals(delegator)),
+		Delegation:      del,
+		Tokens:          tokensFromShares(pool, del.Shares),
+		PendingRewards:  pending,
+		LoyaltyBonusBps: uint32(LoyaltyBonusBps(params, age).TruncateInt64()),
+		AgeSeconds:      age,
 	}, nil
 }
 

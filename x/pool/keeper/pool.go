@@ -131,13 +131,8 @@ func (k Keeper) CreatePool(ctx context.Context, provider sdk.AccAddress, selfBon
 	if err := k.Pools.Set(ctx, provider, pool); err != nil {
 		return math.LegacyDec{}, err
 	}
-	del := types.Delegation{
-		Provider:           providerStr,
-		Delegator:          providerStr,
-		Shares:             shares,
-		RewardPerSharePaid: sdk.DecCoins{},
-		PendingRewards:     sdk.DecCoins{},
-	}
+	del := newDelegation(pool, providerStr, sdk.UnwrapSDKContext(ctx).BlockTime())
+	del.Shares = shares
 	if err := k.setDelegation(ctx, provider, provider, del); err != nil {
 		return math.LegacyDec{}, err
 	}

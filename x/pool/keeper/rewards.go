@@ -24,8 +24,9 @@ import (
 
 // AddRewards moves amt from module fromModule into the pool module account and
 // credits it to the provider's pool: commission_rate of it to the provider's
-// commission, the rest to the delegators through the index. A pool with no
-// shares has no delegators to pay, so all of it goes to the commission.
+// commission, the rest to the delegators through the index and the loyalty
+// reserve (see loyalty.go). A pool with no shares has no delegators to pay,
+// so all of it goes to the commission.
 func (k Keeper) AddRewards(ctx context.Context, fromModule string, provider sdk.AccAddress, amt sdk.Coins) error {
 	if !amt.IsValid() {
 		return errorsmod.Wrapf(types.ErrInvalidAmount, "rewards %s", amt)
@@ -37,6 +38,10 @@ func (k Keeper) AddRewards(ctx context.Context, fromModule string, provider sdk.
 	// would let a caller pay stake out twice.
 	if fromModule == types.ModuleName {
 		return errorsmod.Wrap(types.ErrInvalidAddress, "rewards cannot come from the pool module itself")
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
 	}
 	pool, err := k.GetPool(ctx, provider)
 	if err != nil {
@@ -50,9 +55,7 @@ func (k Keeper) AddRewards(ctx context.Context, fromModule string, provider sdk.
 	commission := added
 	if pool.Shares.IsPositive() {
 		commission = added.MulDecTruncate(pool.CommissionRate)
-		if toDelegators := added.Sub(commission); !toDelegators.IsZero() {
-			pool.RewardPerShare = pool.RewardPerShare.Add(toDelegators.QuoDecTruncate(pool.Shares)...)
-		}
+		distribute(params, &pool, added.Sub(commission), pool.Shares, sdk.UnwrapSDKContext(ctx).BlockTime().Unix())
 	}
 	pool.Commission = pool.Commission.Add(commission...)
 	if err := k.Pools.Set(ctx, provider, pool); err != nil {
@@ -65,6 +68,10 @@ func (k Keeper) AddRewards(ctx context.Context, fromModule string, provider sdk.
 // commission when the delegator is the provider; decimal remainders are kept.
 // Anyone else gets ErrDelegationNotFound.
 func (k Keeper) Claim(ctx context.Context, delegator, provider sdk.AccAddress) (sdk.Coins, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
 	pool, err := k.GetPool(ctx, provider)
 	if err != nil {
 		return nil, err
@@ -80,7 +87,9 @@ func (k Keeper) Claim(ctx context.Context, delegator, provider sdk.AccAddress) (
 
 	paid := sdk.NewCoins()
 	if found {
-		settle(pool, &del)
+		if err := k.settleAndEmit(ctx, params, &pool, &del); err != nil {
+			return nil, err
+		}
 		var coins sdk.Coins
 		coins, del.PendingRewards = del.PendingRewards.TruncateDecimal()
 		paid = paid.Add(coins...)
@@ -100,35 +109,28 @@ func (k Keeper) Claim(ctx context.Context, delegator, provider sdk.AccAddress) (
 			return nil, err
 		}
 	}
-	if isProvider {
-		if err := k.Pools.Set(ctx, provider, pool); err != nil {
-			return nil, err
-		}
+	// Settling moves the loyalty reserve and the index, so the pool is
+	// written even when the claimant is not the provider.
+	if err := k.Pools.Set(ctx, provider, pool); err != nil {
+		return nil, err
 	}
 	return paid, kit.Emit(ctx, &types.EventRewardsClaimed{Provider: pool.Provider, Delegator: k.addrString(delegator), Amount: paid.String()})
 }
 
-// PendingRewards is what Claim would pay now (whole coins), commission
-// included for the provider. It writes nothing.
-func (k Keeper) PendingRewards(ctx context.Context, pool types.Pool, del types.Delegation, isProvider bool) sdk.Coins {
-	settle(pool, &del)
+// PendingRewards is what Claim would pay now (whole coins), loyalty bonus
+// and, for the provider, commission included. It writes nothing.
+func (k Keeper) PendingRewards(ctx context.Context, pool types.Pool, del types.Delegation, isProvider bool) (sdk.Coins, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	settle(params, sdk.UnwrapSDKContext(ctx).BlockTime(), &pool, &del)
 	total := del.PendingRewards
 	if isProvider {
 		total = total.Add(pool.Commission...)
 	}
 	coins, _ := total.TruncateDecimal()
-	return coins
-}
-
-// settle moves what the delegation earned since its last settlement into
-// PendingRewards (rounded down) and marks the pool's index as paid. It must
-// run before every change of the delegation's shares.
-func settle(pool types.Pool, del *types.Delegation) {
-	if del.Shares.IsPositive() {
-		earned := pool.RewardPerShare.Sub(del.RewardPerSharePaid).MulDecTruncate(del.Shares)
-		del.PendingRewards = del.PendingRewards.Add(earned...)
-	}
-	del.RewardPerSharePaid = cloneDecCoins(pool.RewardPerShare)
+	return coins, nil
 }
 
 // cloneDecCoins copies a DecCoins so that a pool and a delegation never share

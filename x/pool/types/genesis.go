@@ -74,6 +74,12 @@ func (gs GenesisState) Validate() error {
 		if _, neg := gs.Pools[pi].RewardPerShare.SafeSub(d.RewardPerSharePaid); neg {
 			return fmt.Errorf("delegation %d: reward_per_share_paid above the pool's index", i)
 		}
+		if err := d.RewardTimeIndexPaid.Validate(); err != nil {
+			return fmt.Errorf("delegation %d: reward_time_index_paid: %w", i, err)
+		}
+		if _, neg := gs.Pools[pi].RewardTimeIndex.SafeSub(d.RewardTimeIndexPaid); neg {
+			return fmt.Errorf("delegation %d: reward_time_index_paid above the pool's index", i)
+		}
 		shareSums[pi] = shareSums[pi].Add(d.Shares)
 	}
 	for i, p := range gs.Pools {
@@ -135,6 +141,15 @@ func validateGenesisPool(p Pool) error {
 	}
 	if err := p.Commission.Validate(); err != nil {
 		return fmt.Errorf("commission: %w", err)
+	}
+	if err := p.LoyaltyReserve.Validate(); err != nil {
+		return fmt.Errorf("loyalty_reserve: %w", err)
+	}
+	if err := p.UnsettledRewards.Validate(); err != nil {
+		return fmt.Errorf("unsettled_rewards: %w", err)
+	}
+	if err := p.RewardTimeIndex.Validate(); err != nil {
+		return fmt.Errorf("reward_time_index: %w", err)
 	}
 	return nil
 }

@@ -27,7 +27,16 @@ var (
 	DefaultSlashDestination = SLASH_DESTINATION_BURN
 	// DefaultMaxCommissionRate is 50 %.
 	DefaultMaxCommissionRate = math.LegacyNewDecWithPrec(5, 1)
+	// DefaultLoyaltyThreshold: the loyalty bonus starts after 30 days bonded.
+	DefaultLoyaltyThreshold = 30 * 24 * time.Hour
+	// DefaultLoyaltyBpsPerDay: +0.1 % of rewards per day past the threshold.
+	DefaultLoyaltyBpsPerDay uint32 = 10
+	// DefaultLoyaltyMaxBps: at most +20 %, reached 200 days past the threshold.
+	DefaultLoyaltyMaxBps uint32 = 2000
 )
+
+// MaxLoyaltyMaxBps bounds loyalty_max_bps: a bonus of at most +100 %.
+const MaxLoyaltyMaxBps = 10_000
 
 // DefaultParams returns the default x/pool params.
 func DefaultParams() Params {
@@ -40,6 +49,9 @@ func DefaultParams() Params {
 		MaxUnbondingEntries:   DefaultMaxUnbondingEntries,
 		SlashDestination:      DefaultSlashDestination,
 		MaxCommissionRate:     DefaultMaxCommissionRate,
+		LoyaltyThreshold:      DefaultLoyaltyThreshold,
+		LoyaltyBpsPerDay:      DefaultLoyaltyBpsPerDay,
+		LoyaltyMaxBps:         DefaultLoyaltyMaxBps,
 	}
 }
 
@@ -71,6 +83,16 @@ func (p Params) Validate() error {
 	}
 	if p.MaxCommissionRate.IsNil() || p.MaxCommissionRate.IsNegative() || p.MaxCommissionRate.GT(math.LegacyOneDec()) {
 		return fmt.Errorf("max_commission_rate must be in [0, 1], got %s", p.MaxCommissionRate)
+	}
+	if p.LoyaltyThreshold < 0 {
+		return fmt.Errorf("loyalty_threshold must not be negative, got %s", p.LoyaltyThreshold)
+	}
+	if p.LoyaltyMaxBps > MaxLoyaltyMaxBps {
+		return fmt.Errorf("loyalty_max_bps must be at most %d, got %d", MaxLoyaltyMaxBps, p.LoyaltyMaxBps)
+	}
+	// A cap with no slope would hold rewards back for a bonus nobody earns.
+	if p.LoyaltyMaxBps > 0 && p.LoyaltyBpsPerDay == 0 {
+		return fmt.Errorf("loyalty_bps_per_day must be positive when loyalty_max_bps is %d", p.LoyaltyMaxBps)
 	}
 	return nil
 }

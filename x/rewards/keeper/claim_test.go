@@ -186,7 +186,9 @@ func TestClaimPool(t *testing.T) {
 	p2 := f.getPool(prov2)
 	del, err := f.pool.GetDelegation(f.ctx, prov2, delegator)
 	require.NoError(t, err)
-	requireCoins(t, coins(t, "4ibc/XYZ,450umesh"), f.pool.PendingRewards(f.ctx, p2, del, false))
+	pending, err := f.pool.PendingRewards(f.ctx, p2, del, false)
+	require.NoError(t, err)
+	requireCoins(t, coins(t, "4ibc/XYZ,450umesh"), pending)
 
 	require.True(t, f.outstanding().IsZero())
 	requireCoins(t, f.pot(), f.modBal(types.ModuleName))
@@ -243,7 +245,9 @@ func TestDelegationCannotSnipePoolRewards(t *testing.T) {
 	p := f.getPool(prov)
 	del, err := f.pool.GetDelegation(f.ctx, prov, sniper)
 	require.NoError(t, err)
-	require.True(t, f.pool.PendingRewards(f.ctx, p, del, false).IsZero(), "nothing for the sniper")
+	pending, err := f.pool.PendingRewards(f.ctx, p, del, false)
+	require.NoError(t, err)
+	require.True(t, pending.IsZero(), "nothing for the sniper")
 	// Everything is the provider's: 10 % commission + its self-delegation's 90 %.
 	paid, err := f.pool.Claim(f.ctx, prov, prov)
 	require.NoError(t, err)

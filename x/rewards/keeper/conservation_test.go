@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"math/rand"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,14 +20,23 @@ import (
 
 // TestConservation runs 50 epochs of random inflows (fee collector and
 // protocol fees), random points, random claims (by the account, by third
-// parties, into pools) and a params change that drops a category, and checks
-// after every block and epoch, to the unit:
+// parties, into pools) and a params change that drops a category, with every
+// bonus on (quality, speed, early contributor, stability, and x/pool's
+// loyalty bonus, whose delegations cross its threshold and cap during the
+// run), and checks after every block and epoch, to the unit:
 //
 //	fees + protocol fees in = rewards balance + Σ paid + DAO + fee collector
 //	rewards balance = pot + Outstanding, Outstanding = Σ (reserved − claimed)
 //	Σ claimed = Σ paid ≤ Σ reserved, and Σ paid is where the claims sent it.
 func TestConservation(t *testing.T) {
-	f := newFixture(t, withParams(func(p *types.Params) { p.EarlyContributors = 5; p.MaxEpochsPerClaim = 3 }))
+	f := newFixture(t, withParams(func(p *types.Params) { p.EarlyContributors = 5; p.MaxEpochsPerClaim = 3 }),
+		withPoolParams(func(p *pooltypes.Params) {
+			// An hour a block, 150 blocks: loyalty starts after a day and is
+			// capped three days later.
+			p.LoyaltyThreshold, p.LoyaltyBpsPerDay, p.LoyaltyMaxBps = 24*time.Hour, 1000, 2000
+		}))
+	f.ctx = f.ctx.WithBlockTime(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	next := func() { f.next(); f.ctx = f.ctx.WithBlockTime(f.ctx.BlockTime().Add(time.Hour)) }
 	rng := rand.New(rand.NewSource(7))
 
 	const nAccounts, nProviders = 40, 6
@@ -46,7 +56,7 @@ func TestConservation(t *testing.T) {
 		require.NoError(t, err)
 	}
 	stakes := f.modBal(pooltypes.ModuleName)
-	f.next()
+	next()
 
 	in := sdk.NewCoins() // everything minted into the fee collector and the protocol account
 	paid := sdk.NewCoins()
@@ -150,7 +160,7 @@ func TestConservation(t *testing.T) {
 			requireCoins(t, dao.Add(treasury...), f.modBal(types.TreasuryModuleName), "epoch %d block %d: dao", epoch, b)
 			requireCoins(t, collected.Sub(compute...).Sub(treasury...), f.modBal(authtypes.FeeCollectorName))
 			check("block")
-			f.next()
+			next()
 		}
 
 		known := f.params()
@@ -223,7 +233,7 @@ func TestConservation(t *testing.T) {
 
 		f.closeEpoch()
 		check("close")
-		f.next()
+		next()
 	}
 
 	// Everyone claims everything: what stays owed is rounding dust, at most
@@ -251,7 +261,34 @@ func TestConservation(t *testing.T) {
 		require.True(t, c.Amount.LTE(math.NewIntFromUint64(participants)), "dust %s for %d participants", c, participants)
 	}
 	require.False(t, paid.IsZero())
-	t.Logf("in %s, paid %s in %d claims (%d into pools, %d refused), dust %s, pot %s", in, paid, claims, toPool, refused, dust, f.pot())
+
+	// Every pool pays out what came in, the loyalty bonuses included: once
+	// every delegation and provider has claimed (twice, for the forfeits
+	// passed on), the pools hold their stakes plus decimal dust.
+	bonuses := 0
+	for round := 0; round < 2; round++ {
+		for i, d := range delegators {
+			_, err := f.pool.Claim(f.ctx, d, providers[i])
+			require.NoError(t, err)
+		}
+		for _, p := range providers {
+			_, err := f.pool.Claim(f.ctx, p, p)
+			require.NoError(t, err)
+		}
+	}
+	for _, e := range f.ctx.EventManager().Events() {
+		if e.Type == "mesh.pool.v1.EventLoyaltyBonus" {
+			bonuses++
+		}
+	}
+	check("pools emptied")
+	left := f.modBal(pooltypes.ModuleName).Sub(stakes...)
+	for _, c := range left {
+		require.True(t, c.Amount.LTE(math.NewInt(int64(2*(len(providers)+len(delegators))))), "pools keep %s beyond their stakes", left)
+	}
+	require.Positive(t, bonuses, "no loyalty bonus was settled")
+	t.Logf("in %s, paid %s in %d claims (%d into pools, %d refused), dust %s, pot %s; pools keep %s, %d loyalty settlements at the end",
+		in, paid, claims, toPool, refused, dust, f.pot(), left, bonuses)
 }
 
 // bpsFloor is ⌊c × bps / 10000⌋ per denom, in big.Int.

@@ -60,11 +60,17 @@ type fixture struct {
 
 // fixtureOpt adjusts the fixture before genesis.
 type fixtureOpt struct {
-	params    func(*types.Params)
-	noGenesis bool // leave x/rewards without genesis (the test imports one)
+	params     func(*types.Params)
+	poolParams func(*pooltypes.Params)
+	noGenesis  bool // leave x/rewards without genesis (the test imports one)
 }
 
 func withParams(fn func(*types.Params)) fixtureOpt { return fixtureOpt{params: fn} }
+
+// withPoolParams edits x/pool's params. The fixture turns x/pool's loyalty
+// bonus off, so that a pool pays the plain split; tests of the whole flow
+// turn it back on here.
+func withPoolParams(fn func(*pooltypes.Params)) fixtureOpt { return fixtureOpt{poolParams: fn} }
 
 // noEarly turns the early-contributor bonus off so that points are the base points.
 func noEarly(p *types.Params) { p.EarlyContributors = 0 }
@@ -115,6 +121,12 @@ func newFixture(t testing.TB, opts ...fixtureOpt) *fixture {
 	require.NoError(t, bk.SetParams(f.ctx, banktypes.DefaultParams()))
 	poolGen := pooltypes.DefaultGenesis()
 	poolGen.Params.BaseMinStake, poolGen.Params.PerUnitStake = math.NewInt(1000), math.NewInt(10)
+	poolGen.Params.LoyaltyMaxBps = 0
+	for _, o := range opts {
+		if o.poolParams != nil {
+			o.poolParams(&poolGen.Params)
+		}
+	}
 	require.NoError(t, pk.InitGenesis(f.ctx, poolGen))
 
 	gs := types.DefaultGenesis()

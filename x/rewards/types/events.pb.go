@@ -117,7 +117,7 @@ type EventPointsAdded struct {
 	BasePoints uint64 `protobuf:"varint,4,opt,name=base_points,json=basePoints,proto3" json:"base_points,omitempty"`
 	// points credited after the multipliers.
 	Points uint64 `protobuf:"varint,5,opt,name=points,proto3" json:"points,omitempty"`
-	// bonuses applied, comma-separated: quality, speed, early.
+	// bonuses applied, comma-separated: quality, speed, early, stability.
 	Bonuses string `protobuf:"bytes,6,opt,name=bonuses,proto3" json:"bonuses,omitempty"`
 }
 
