@@ -106,6 +106,8 @@ func TestComputeLocalnetEndToEnd(t *testing.T) {
 
 	// 1b. The providers earn rewards for it and claim them with the CLI.
 	checkRewardsClaim(t, l)
+	// 1c. Half of every fee is burned, and the supply falls by the burns.
+	checkSupplyBurns(t, l)
 
 	// 2. SIGKILL right after a commit, before the reveal window opens.
 	var epoch int64
