@@ -14,7 +14,7 @@ import (
 // blockResults is the part of CometBFT's /block_results the tests read.
 type blockResults struct {
 	TxsResults []struct {
-		Code   uint32       `json:"code"`
+		Code   uint32      `json:"code"`
 		Events []abciEvent `json:"events"`
 	} `json:"txs_results"`
 	FinalizeBlockEvents []abciEvent `json:"finalize_block_events"`
