@@ -157,4 +157,26 @@ func checkRewardsClaim(t *testing.T, l *localnet) {
 	// after the claim's block.
 	p := l.pending(t, provider)
 	require.LessOrEqual(t, p.Epochs, 1, "pending after the claim: %+v", p)
+
+	// Its self-delegation's loyalty age is shown and grows; the bonus rate is
+	// still 0 (loyalty_threshold is 30 days).
+	age := func() (int64, string) {
+		var d struct {
+			Delegation struct {
+				BondedSince string `json:"bonded_since"`
+			} `json:"delegation"`
+			AgeSeconds      json.Number `json:"age_seconds"`
+			LoyaltyBonusBps json.Number `json:"loyalty_bonus_bps"`
+		}
+		l.cli.RunJSON(t, &d, "q", "pool", "delegation", provider, provider, "--home", l.nodeHome(), "-o", "json")
+		require.NotEmpty(t, d.Delegation.BondedSince)
+		require.Contains(t, []json.Number{"", "0"}, d.LoyaltyBonusBps)
+		n, _ := d.AgeSeconds.Int64()
+		return n, d.Delegation.BondedSince
+	}
+	age0, since := age()
+	waitFor(t, "the delegation's loyalty age to grow", time.Minute, func() (bool, string) {
+		a, s := age()
+		return a > age0 && s == since, fmt.Sprintf("age %ds (was %ds), bonded_since %s", a, age0, s)
+	})
 }
