@@ -44,27 +44,12 @@ func (l *localnet) pending(t *testing.T, who string) pendingView {
 func (l *localnet) txEvent(t *testing.T, hash, typ, key string) string {
 	t.Helper()
 	var res struct {
-		Events []struct {
-			Type       string `json:"type"`
-			Attributes []struct {
-				Key   string `json:"key"`
-				Value string `json:"value"`
-			} `json:"attributes"`
-		} `json:"events"`
+		Events []abciEvent `json:"events"`
 	}
 	l.cli.RunJSON(t, &res, "q", "tx", hash, "--home", l.nodeHome(), "-o", "json")
 	for _, e := range res.Events {
-		if e.Type != typ {
-			continue
-		}
-		for _, a := range e.Attributes {
-			if a.Key == key {
-				var s string
-				if json.Unmarshal([]byte(a.Value), &s) == nil {
-					return s
-				}
-				return a.Value
-			}
+		if e.Type == typ && e.has(key) {
+			return e.attr(key)
 		}
 	}
 	t.Fatalf("tx %s has no %s.%s", hash, typ, key)

@@ -28,6 +28,16 @@ type abciEvent struct {
 	} `json:"attributes"`
 }
 
+// has reports whether the event has attribute key.
+func (e abciEvent) has(key string) bool {
+	for _, a := range e.Attributes {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
 // attr returns the event's attribute key, unquoting typed-event JSON strings.
 func (e abciEvent) attr(key string) string {
 	for _, a := range e.Attributes {

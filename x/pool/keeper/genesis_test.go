@@ -34,6 +34,18 @@ func richState(f *fixture) {
 	f.undelegate(alice, provider, 2_000)
 }
 
+// importFrom imports the genesis bz, exported by f, as a fresh chain whose
+// bank genesis gives the module account f's coins.
+func (g *fixture) importFrom(f *fixture, bz []byte) {
+	g.t.Helper()
+	moduleCoins := f.bk.GetAllBalances(f.ctx, f.ak.GetModuleAddress(types.ModuleName))
+	require.NoError(g.t, g.bk.MintCoins(g.ctx, "mint", moduleCoins))
+	require.NoError(g.t, g.bk.SendCoinsFromModuleToModule(g.ctx, "mint", types.ModuleName, moduleCoins))
+	var imported types.GenesisState
+	g.cdc.Codec.MustUnmarshalJSON(bz, &imported)
+	require.NoError(g.t, g.k.InitGenesis(g.ctx, &imported))
+}
+
 func TestGenesisRoundTrip(t *testing.T) {
 	f := newFixture(t)
 	richState(f)
@@ -46,15 +58,8 @@ func TestGenesisRoundTrip(t *testing.T) {
 	require.Equal(t, uint64(4), exported.NextUnbondingId)
 	bz := f.cdc.Codec.MustMarshalJSON(exported)
 
-	// A fresh chain whose bank genesis gives the module account the same coins.
 	g := newFixture(t)
-	moduleCoins := f.bk.GetAllBalances(f.ctx, f.ak.GetModuleAddress(types.ModuleName))
-	require.NoError(t, g.bk.MintCoins(g.ctx, "mint", moduleCoins))
-	require.NoError(t, g.bk.SendCoinsFromModuleToModule(g.ctx, "mint", types.ModuleName, moduleCoins))
-
-	var imported types.GenesisState
-	g.cdc.Codec.MustUnmarshalJSON(bz, &imported)
-	require.NoError(t, g.k.InitGenesis(g.ctx, &imported))
+	g.importFrom(f, bz)
 	again, err := g.k.ExportGenesis(g.ctx)
 	require.NoError(t, err)
 	require.JSONEq(t, string(bz), string(g.cdc.Codec.MustMarshalJSON(again)))

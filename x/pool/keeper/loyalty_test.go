@@ -262,12 +262,7 @@ func TestLoyaltyGenesisRoundTrip(t *testing.T) {
 
 	g := newLoyaltyFixture(t)
 	g.ctx = g.ctx.WithBlockTime(f.ctx.BlockTime())
-	moduleCoins := f.bk.GetAllBalances(f.ctx, f.ak.GetModuleAddress(types.ModuleName))
-	require.NoError(t, g.bk.MintCoins(g.ctx, "mint", moduleCoins))
-	require.NoError(t, g.bk.SendCoinsFromModuleToModule(g.ctx, "mint", types.ModuleName, moduleCoins))
-	var imported types.GenesisState
-	g.cdc.Codec.MustUnmarshalJSON(bz, &imported)
-	require.NoError(t, g.k.InitGenesis(g.ctx, &imported))
+	g.importFrom(f, bz)
 	again, err := g.k.ExportGenesis(g.ctx)
 	require.NoError(t, err)
 	require.JSONEq(t, string(bz), string(g.cdc.Codec.MustMarshalJSON(again)))
