@@ -6,11 +6,12 @@ import (
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
 	"github.com/llmesh/mesh/app/upgrades"
+	v2 "github.com/llmesh/mesh/app/upgrades/v2"
 )
 
 // Upgrades lists the software upgrades this binary knows how to run. Each
 // lives in app/upgrades/<name>/.
-var Upgrades = []upgrades.Upgrade{}
+var Upgrades = []upgrades.Upgrade{v2.Upgrade}
 
 // registerUpgradeHandlers registers a handler per known upgrade and, when the
 // node restarts at an upgrade height, the store loader that adds or removes

@@ -3,6 +3,7 @@ package rewards
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
 	"github.com/spf13/cobra"
@@ -22,7 +23,7 @@ import (
 )
 
 // ConsensusVersion is the x/rewards state version; bump it with a migration.
-const ConsensusVersion = 1
+const ConsensusVersion = 2
 
 var (
 	_ module.HasName             = AppModule{}
@@ -80,6 +81,9 @@ func (AppModule) RegisterGRPCGatewayRoutes(clientCtx client.Context, mux *gwrunt
 func (am AppModule) RegisterServices(cfg module.Configurator) {
 	types.RegisterMsgServer(cfg.MsgServer(), keeper.NewMsgServerImpl(am.keeper))
 	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQuerier(am.keeper))
+	if err := cfg.RegisterMigration(types.ModuleName, 1, keeper.NewMigrator(am.keeper).Migrate1to2); err != nil {
+		panic(fmt.Errorf("register x/%s migration 1→2: %w", types.ModuleName, err))
+	}
 }
 
 // DefaultGenesis returns the default genesis state as JSON.

@@ -16,6 +16,10 @@ type AccountKeeper interface {
 	AddressCodec() address.Codec
 	// GetModuleAddress finds the fee collector, rewards, treasury and protocol fee accounts.
 	GetModuleAddress(name string) sdk.AccAddress
+	// GetModuleAccount and SetModuleAccount let the v1→v2 migration add the
+	// Burner permission to the rewards account.
+	GetModuleAccount(ctx context.Context, name string) sdk.ModuleAccountI
+	SetModuleAccount(ctx context.Context, acc sdk.ModuleAccountI)
 }
 
 // BankKeeper is what x/rewards needs from x/bank.
