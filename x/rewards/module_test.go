@@ -29,7 +29,7 @@ func TestModuleGenesisJSON(t *testing.T) {
 	enc := moduletestutil.MakeTestEncodingConfig()
 	am := rewards.NewAppModule(enc.Codec, keeper.Keeper{})
 	require.Equal(t, types.ModuleName, am.Name())
-	require.Equal(t, uint64(1), am.ConsensusVersion())
+	require.Equal(t, uint64(2), am.ConsensusVersion(), "v2 added the 1→2 migration")
 
 	def := am.DefaultGenesis(enc.Codec)
 	require.NoError(t, am.ValidateGenesis(enc.Codec, nil, def))
