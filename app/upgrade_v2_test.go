@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"encoding/json"
 	"slices"
 	"testing"
 
@@ -10,11 +9,9 @@ import (
 
 	sdkmath "cosmossdk.io/math"
 
-	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
-	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
 	"github.com/llmesh/mesh/app"
@@ -29,13 +26,7 @@ import (
 // The v2 handler runs x/rewards' and x/pool's 1→2 migrations; from the next
 // block half of every fee is burned, and the new params are the defaults.
 func TestUpgradeV2(t *testing.T) {
-	f := testutil.SetupWithGenesis(t, 2, sdkmath.NewInt(1_000_000_000), func(cdc codec.Codec, gen map[string]json.RawMessage) {
-		var mint minttypes.GenesisState
-		cdc.MustUnmarshalJSON(gen[minttypes.ModuleName], &mint)
-		mint.Minter.Inflation = sdkmath.LegacyZeroDec()
-		mint.Params.InflationMin, mint.Params.InflationMax = sdkmath.LegacyZeroDec(), sdkmath.LegacyZeroDec()
-		gen[minttypes.ModuleName] = cdc.MustMarshalJSON(&mint)
-	})
+	f := testutil.SetupWithGenesis(t, 2, sdkmath.NewInt(1_000_000_000), noInflation)
 	from, to := f.Accounts[0], f.Accounts[1]
 	f.NextBlock(t)
 	// Between blocks, writes to the uncached store land in the next commit.
