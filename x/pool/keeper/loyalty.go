@@ -38,10 +38,7 @@ import (
 // over-draw the reserve, because a delegation's part is priced by
 // unsettled_rewards, not by the param.
 
-const (
-	bpsDenominator = 10_000
-	secondsPerDay  = 24 * 60 * 60
-)
+const secondsPerDay = 24 * 60 * 60
 
 // settlement is what settle did beyond the plain index payout.
 type settlement struct {
@@ -92,14 +89,15 @@ func settleLoyalty(params types.Params, now int64, pool *types.Pool, del *types.
 
 	bonus := sdk.DecCoins{}
 	forfeited := sdk.DecCoins{}
+	others := pool.Shares.Sub(del.Shares)
 	for _, c := range part {
 		when := min(rewardTime(pool, del, c.Denom), now)
 		rate := LoyaltyBonusBps(params, when-del.BondedSince.Unix())
-		b := math.LegacyMinDec(earned.AmountOf(c.Denom).Mul(rate).QuoInt64Mut(bpsDenominator), c.Amount)
+		b := math.LegacyMinDec(earned.AmountOf(c.Denom).Mul(rate).QuoInt64Mut(types.BpsScale), c.Amount)
 		bonus = bonus.Add(sdk.NewDecCoinFromDec(c.Denom, b))
 		f := sdk.NewDecCoinFromDec(c.Denom, c.Amount.Sub(b))
 		forfeited = forfeited.Add(f)
-		if others := pool.Shares.Sub(del.Shares); others.IsPositive() {
+		if others.IsPositive() {
 			distribute(params, pool, sdk.DecCoins{f}, others, when)
 		} else {
 			del.PendingRewards = del.PendingRewards.Add(f)
@@ -135,7 +133,7 @@ func distribute(params types.Params, pool *types.Pool, amt sdk.DecCoins, shares 
 	if params.LoyaltyMaxBps > 0 {
 		// Rounding the index part down rounds the reserve up, so the
 		// reserve always covers max_bps of what the index pays.
-		toIndex = amt.MulDecTruncate(math.LegacyNewDec(bpsDenominator)).QuoDecTruncate(math.LegacyNewDec(bpsDenominator + int64(params.LoyaltyMaxBps)))
+		toIndex = amt.MulDecTruncate(math.LegacyNewDec(types.BpsScale)).QuoDecTruncate(math.LegacyNewDec(types.BpsScale + int64(params.LoyaltyMaxBps)))
 		pool.LoyaltyReserve = pool.LoyaltyReserve.Add(amt.Sub(toIndex)...)
 	}
 	inc := toIndex.QuoDecTruncate(shares)

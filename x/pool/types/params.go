@@ -35,8 +35,11 @@ var (
 	DefaultLoyaltyMaxBps uint32 = 2000
 )
 
+// BpsScale is 100 % in basis points.
+const BpsScale = 10_000
+
 // MaxLoyaltyMaxBps bounds loyalty_max_bps: a bonus of at most +100 %.
-const MaxLoyaltyMaxBps = 10_000
+const MaxLoyaltyMaxBps = BpsScale
 
 // DefaultParams returns the default x/pool params.
 func DefaultParams() Params {
