@@ -48,24 +48,10 @@ func (l *localnet) request(t *testing.T, model, input string) string {
 // jobIDs are the job ids of the EventInferenceRequested events of a tx.
 func (l *localnet) jobIDs(t *testing.T, hash string) []string {
 	t.Helper()
-	var tx struct {
-		Events []struct {
-			Type       string `json:"type"`
-			Attributes []struct {
-				Key   string `json:"key"`
-				Value string `json:"value"`
-			} `json:"attributes"`
-		} `json:"events"`
-	}
-	l.cli.RunJSON(t, &tx, "q", "tx", hash, "--home", l.nodeHome(), "-o", "json")
 	var ids []string
-	for _, ev := range tx.Events {
-		if ev.Type == "mesh.inference.v1.EventInferenceRequested" {
-			for _, a := range ev.Attributes {
-				if a.Key == "job_id" {
-					ids = append(ids, strings.Trim(a.Value, `"`))
-				}
-			}
+	for _, ev := range l.txEvents(t, hash) {
+		if ev.Type == "mesh.inference.v1.EventInferenceRequested" && ev.has("job_id") {
+			ids = append(ids, ev.attr("job_id"))
 		}
 	}
 	return ids

@@ -104,6 +104,49 @@ func readFile(t *testing.T, path string) string {
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(strings.TrimSpace(s)), v) }
 
+// abciEvent is an ABCI event as `meshd q tx` and CometBFT's RPC print it.
+type abciEvent struct {
+	Type       string `json:"type"`
+	Attributes []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"attributes"`
+}
+
+// has reports whether the event has attribute key.
+func (e abciEvent) has(key string) bool {
+	for _, a := range e.Attributes {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// attr returns the event's attribute key, unquoting typed-event JSON strings.
+func (e abciEvent) attr(key string) string {
+	for _, a := range e.Attributes {
+		if a.Key == key {
+			var s string
+			if json.Unmarshal([]byte(a.Value), &s) == nil {
+				return s
+			}
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// txEvents are the events of a committed tx.
+func (l *localnet) txEvents(t *testing.T, hash string) []abciEvent {
+	t.Helper()
+	var res struct {
+		Events []abciEvent `json:"events"`
+	}
+	l.cli.RunJSON(t, &res, "q", "tx", hash, "--home", l.nodeHome(), "-o", "json")
+	return res.Events
+}
+
 func (l *localnet) height(t *testing.T) int64 {
 	t.Helper()
 	var st NodeStatus

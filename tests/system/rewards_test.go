@@ -43,11 +43,7 @@ func (l *localnet) pending(t *testing.T, who string) pendingView {
 // committed tx (typed events quote string values as JSON).
 func (l *localnet) txEvent(t *testing.T, hash, typ, key string) string {
 	t.Helper()
-	var res struct {
-		Events []abciEvent `json:"events"`
-	}
-	l.cli.RunJSON(t, &res, "q", "tx", hash, "--home", l.nodeHome(), "-o", "json")
-	for _, e := range res.Events {
+	for _, e := range l.txEvents(t, hash) {
 		if e.Type == typ && e.has(key) {
 			return e.attr(key)
 		}
@@ -59,25 +55,11 @@ func (l *localnet) txEvent(t *testing.T, hash, typ, key string) string {
 // hasTransfer reports whether a committed tx has a bank transfer of amount to recipient.
 func (l *localnet) hasTransfer(t *testing.T, hash, recipient, amount string) bool {
 	t.Helper()
-	var res struct {
-		Events []struct {
-			Type       string `json:"type"`
-			Attributes []struct {
-				Key   string `json:"key"`
-				Value string `json:"value"`
-			} `json:"attributes"`
-		} `json:"events"`
-	}
-	l.cli.RunJSON(t, &res, "q", "tx", hash, "--home", l.nodeHome(), "-o", "json")
-	for _, e := range res.Events {
+	for _, e := range l.txEvents(t, hash) {
 		if e.Type != "transfer" {
 			continue
 		}
-		attrs := map[string]string{}
-		for _, a := range e.Attributes {
-			attrs[a.Key] = a.Value
-		}
-		if attrs["recipient"] == recipient && attrs["amount"] == amount {
+		if e.attr("recipient") == recipient && e.attr("amount") == amount {
 			return true
 		}
 	}

@@ -20,38 +20,6 @@ type blockResults struct {
 	FinalizeBlockEvents []abciEvent `json:"finalize_block_events"`
 }
 
-type abciEvent struct {
-	Type       string `json:"type"`
-	Attributes []struct {
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	} `json:"attributes"`
-}
-
-// has reports whether the event has attribute key.
-func (e abciEvent) has(key string) bool {
-	for _, a := range e.Attributes {
-		if a.Key == key {
-			return true
-		}
-	}
-	return false
-}
-
-// attr returns the event's attribute key, unquoting typed-event JSON strings.
-func (e abciEvent) attr(key string) string {
-	for _, a := range e.Attributes {
-		if a.Key == key {
-			var s string
-			if json.Unmarshal([]byte(a.Value), &s) == nil {
-				return s
-			}
-			return a.Value
-		}
-	}
-	return ""
-}
-
 // blockResults reads a block's results from the node's RPC, on loopback.
 func (l *localnet) blockResults(t *testing.T, height int64) blockResults {
 	t.Helper()
