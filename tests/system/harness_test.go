@@ -235,8 +235,17 @@ func (c *CLI) SubmitTx(t *testing.T, txArgs []string, queryFlags ...string) TxRe
 	t.Helper()
 	var res TxResponse
 	args := append(txArgs, "-y", "-o", "json")
+	// The race shows either as a failed command or as CheckTx's code 32 in
+	// the JSON the command prints.
+	lostRace := func(stdout, stderr string, err error) bool {
+		if err != nil {
+			return strings.Contains(stderr, "account sequence mismatch")
+		}
+		var r TxResponse
+		return json.Unmarshal([]byte(strings.TrimSpace(stdout)), &r) == nil && strings.Contains(r.RawLog, "account sequence mismatch")
+	}
 	stdout, stderr, err := c.Exec(args...)
-	for try := 1; try < 5 && err != nil && strings.Contains(stderr, "account sequence mismatch"); try++ {
+	for try := 1; try < 5 && lostRace(stdout, stderr, err); try++ {
 		time.Sleep(time.Second)
 		stdout, stderr, err = c.Exec(args...)
 	}
