@@ -145,6 +145,15 @@ func requireSystemTests(t *testing.T) {
 // writes the developer's ~/.meshd and every default home is test-local.
 type CLI struct {
 	UserHome string // $HOME of every child process; the default --home is UserHome/.meshd
+	Bin      string // the meshd binary; empty means the one under test (meshdBinary)
+}
+
+// bin is the binary c runs.
+func (c *CLI) bin() string {
+	if c.Bin != "" {
+		return c.Bin
+	}
+	return meshdBinary
 }
 
 func NewCLI(t *testing.T) *CLI {
@@ -168,7 +177,7 @@ func (c *CLI) env() []string {
 func (c *CLI) Exec(args ...string) (string, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, meshdBinary, args...)
+	cmd := exec.CommandContext(ctx, c.bin(), args...)
 	cmd.Env = c.env()
 	cmd.Stdin = strings.NewReader("") // never wait on a prompt
 	var stdout, stderr bytes.Buffer
@@ -326,7 +335,7 @@ func (n *Node) Start(t *testing.T) {
 	fmt.Fprintf(logFile, "\n==== %s: meshd start (%s) ====\n", time.Now().Format(time.RFC3339Nano), n.Name)
 
 	args := append([]string{"start", "--home", n.Home, "--log_no_color"}, n.args...)
-	cmd := exec.Command(meshdBinary, args...)
+	cmd := exec.Command(n.cli.bin(), args...)
 	cmd.Env = n.cli.env()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	setChildAttrs(cmd)

@@ -140,10 +140,16 @@ func (e abciEvent) attr(key string) string {
 // txEvents are the events of a committed tx.
 func (l *localnet) txEvents(t *testing.T, hash string) []abciEvent {
 	t.Helper()
+	return txEventsAt(t, l.cli, hash, "--home", l.nodeHome())
+}
+
+// txEventsAt returns the events of tx hash; flags say which node to ask.
+func txEventsAt(t *testing.T, cli *CLI, hash string, flags ...string) []abciEvent {
+	t.Helper()
 	var res struct {
 		Events []abciEvent `json:"events"`
 	}
-	l.cli.RunJSON(t, &res, "q", "tx", hash, "--home", l.nodeHome(), "-o", "json")
+	cli.RunJSON(t, &res, append([]string{"q", "tx", hash, "-o", "json"}, flags...)...)
 	return res.Events
 }
 
