@@ -7,16 +7,29 @@ COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
 
 # No -tags or -trimpath: `go build` and `go test` then share one build cache,
 # which keeps test runs after a build fast (see shared/STACK.md).
+# -rpath $ORIGIN: meshd finds libwasmvm beside itself once the build
+# machine's module cache (the other RUNPATH entry, from wasmvm's cgo flags)
+# is out of reach; `make install` puts the library there.
 LDFLAGS := -X github.com/cosmos/cosmos-sdk/version.Name=meshd \
            -X github.com/cosmos/cosmos-sdk/version.AppName=meshd \
            -X github.com/cosmos/cosmos-sdk/version.Version=$(VERSION) \
-           -X github.com/cosmos/cosmos-sdk/version.Commit=$(COMMIT)
+           -X github.com/cosmos/cosmos-sdk/version.Commit=$(COMMIT) \
+           -extldflags=-Wl,-rpath,$$ORIGIN
+
+# Where `make install` puts meshd, meshd-worker and libwasmvm.
+BINDIR ?= $(shell $(GO) env GOPATH)/bin
+# The shared library wasmvm's cgo flags link against (evaluated when used).
+WASMVM_LIB = $(shell $(GO) list -m -f '{{.Dir}}' github.com/CosmWasm/wasmvm/v3)/internal/api/libwasmvm.$(shell uname -m).so
+GOVULNCHECK_VERSION ?= v1.10.0
 
 # Packages with in-process tests (everything except the real-process system tests).
 UNIT_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v -e /tests/system -e /tests/ibc -e /tests/integration)
+# Packages that run real meshd processes. They run after the in-process
+# tests, one package at a time, so that no CPU-heavy test starves their nodes.
+SYSTEM_PKGS := github.com/llmesh/mesh/tests/system
 
 .DEFAULT_GOAL := help
-.PHONY: help build install test test-unit test-integration test-system bench lint proto-gen mocks \
+.PHONY: help build install test test-unit test-integration test-system vulncheck bench lint proto-gen mocks \
         localnet localnet-stop localnet-reset localnet-status clean
 
 help: ## list the targets
@@ -27,11 +40,14 @@ build: ## build build/meshd and build/meshd-worker
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/meshd ./cmd/meshd
 	@if [ -d ./cmd/meshd-worker ]; then $(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/meshd-worker ./cmd/meshd-worker; fi
 
-install: ## install meshd into $GOPATH/bin
-	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/meshd
+install: build ## install meshd, meshd-worker and libwasmvm into BINDIR (default $GOPATH/bin); copy that folder to run them on another machine
+	@lib="$(WASMVM_LIB)"; test -f "$$lib" || { echo "install: $$lib not found"; exit 1; }; \
+	mkdir -p "$(BINDIR)" && cp -f $(BUILD_DIR)/meshd $(BUILD_DIR)/meshd-worker "$$lib" "$(BINDIR)/" && \
+	echo "installed meshd, meshd-worker and $$(basename $$lib) in $(BINDIR)"
 
-test: build ## run every test: unit, app, wasm, IBC and system tests on real processes
-	MESHD_BIN=$(BUILD_DIR)/meshd $(GO) test -count=1 -timeout 30m ./...
+test: build ## run every test: unit, app, wasm, IBC, then the system tests on real processes
+	$(GO) test -count=1 -timeout 30m $(filter-out $(SYSTEM_PKGS),$(shell $(GO) list ./...))
+	MESHD_BIN=$(BUILD_DIR)/meshd $(GO) test -count=1 -p 1 -timeout 45m $(SYSTEM_PKGS)
 
 test-unit: ## in-process tests only (app, wasm, modules, bench harness)
 	$(GO) test -count=1 $(UNIT_PKGS)
@@ -40,7 +56,13 @@ test-integration: ## full-app integration tests (PoC over many epochs) and IBC t
 	$(GO) test -count=1 ./tests/integration/... ./tests/ibc/...
 
 test-system: build ## system tests: real meshd processes and the real CLI
-	MESHD_BIN=$(BUILD_DIR)/meshd $(GO) test -count=1 -timeout 20m -v ./tests/system/...
+	MESHD_BIN=$(BUILD_DIR)/meshd $(GO) test -count=1 -p 1 -timeout 45m -v $(SYSTEM_PKGS)
+
+vulncheck: ## govulncheck over every package (needs the network: the Go proxy and vuln.go.dev)
+	@command -v govulncheck >/dev/null 2>&1 || $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+	@curl -fsS -m 15 -o /dev/null https://vuln.go.dev/index/db.json || { \
+	  echo "vulncheck: the vulnerability database https://vuln.go.dev is unreachable from here; run it on a machine with network access"; exit 1; }
+	PATH="$$($(GO) env GOPATH)/bin:$$PATH" govulncheck ./...
 
 bench: ## block execution: meshd vs wasmd's app, same SDK version, one run
 	./scripts/bench.sh
