@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
@@ -40,7 +41,8 @@ type Config struct {
 	// RequestTimeout bounds one gRPC call; 10s when 0.
 	RequestTimeout time.Duration
 	// Backoff is the first retry delay when the node is unreachable (doubled up
-	// to MaxBackoff); 250ms and 10s when 0.
+	// to MaxBackoff), both for a call and for redialing the node; 250ms and
+	// 10s when 0.
 	Backoff, MaxBackoff time.Duration
 	// MaxAttempts bounds the tries of one call while the node is unreachable; 6 when 0.
 	MaxAttempts int
@@ -127,6 +129,16 @@ func Dial(cfg Config) (*Client, error) {
 	}
 	c.conn, err = grpc.NewClient(cfg.GRPCAddr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		// gRPC redials a lost node with its own backoff, by default 1 s
+		// growing 1.6× per failed dial up to 120 s: a node back after a 20 s
+		// restart was redialed 9 s later (longer outages wait longer), while
+		// a reveal window is a few blocks. Redial on the client's own
+		// schedule (Backoff doubling to MaxBackoff) instead.
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff: backoff.Config{BaseDelay: cfg.Backoff, Multiplier: 2, Jitter: 0.2, MaxDelay: cfg.MaxBackoff},
+			// A node that accepts and then hangs (SIGSTOP) holds one dial this long.
+			MinConnectTimeout: cfg.RequestTimeout,
+		}),
 		// gogoproto messages need the SDK's codec, as in the SDK's own client.
 		grpc.WithDefaultCallOptions(grpc.ForceCodec(enc.Codec.GRPCCodec())),
 	)
