@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -208,12 +209,51 @@ func (app *MeshApp) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs [
 		return err
 	}
 
-	// x/dao: voting-power checkpoints are keyed by height; x/training:
-	// running rounds end at absolute heights.
-	if err := app.DaoKeeper.PrepareForZeroHeight(ctx); err != nil {
+	// x/epochs: its epochs run on block time; only the start heights,
+	// a record, move back by the export height.
+	if err := app.prepEpochsForZeroHeight(ctx); err != nil {
 		return err
 	}
-	return app.TrainingKeeper.PrepareForZeroHeight(ctx)
+
+	// meshd's modules keep absolute heights (windows, deadlines, jails,
+	// creation heights, height-ordered queues): each moves them back by the
+	// export height, ctx.BlockHeight(), since the restarted chain's first
+	// block is 1. See each keeper's PrepareForZeroHeight.
+	for _, prep := range []struct {
+		module string
+		run    func(context.Context) error
+	}{
+		{"compute", app.ComputeKeeper.PrepareForZeroHeight},
+		{"inference", app.InferenceKeeper.PrepareForZeroHeight},
+		{"pool", app.PoolKeeper.PrepareForZeroHeight},
+		{"rewards", app.RewardsKeeper.PrepareForZeroHeight},
+		// x/dao: voting-power checkpoints are keyed by height; x/training:
+		// running rounds end at absolute heights.
+		{"dao", app.DaoKeeper.PrepareForZeroHeight},
+		{"training", app.TrainingKeeper.PrepareForZeroHeight},
+	} {
+		if err := prep.run(ctx); err != nil {
+			return fmt.Errorf("x/%s: %w", prep.module, err)
+		}
+	}
+	return nil
+}
+
+// prepEpochsForZeroHeight moves x/epochs' current_epoch_start_height back by
+// the export height, no lower than 0. Epochs start and end by block time,
+// which goes on across the restart, so nothing else changes.
+func (app *MeshApp) prepEpochsForZeroHeight(ctx sdk.Context) error {
+	infos, err := app.EpochsKeeper.AllEpochInfos(ctx)
+	if err != nil {
+		return err
+	}
+	for _, info := range infos {
+		info.CurrentEpochStartHeight = max(info.CurrentEpochStartHeight-ctx.BlockHeight(), 0)
+		if err := app.EpochsKeeper.EpochInfo.Set(ctx, info.Identifier, info); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func delegationAddrs(del stakingtypes.Delegation) (sdk.AccAddress, sdk.ValAddress, error) {
