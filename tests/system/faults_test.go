@@ -88,20 +88,31 @@ func TestFaultsFourValidatorsWithWorkers(t *testing.T) {
 func (f *faultNet) killOneDuringJobs(t *testing.T) {
 	victim, w := f.nodes[3], f.workers[3]
 	live := f.nodes[:3]
-	epoch := f.waitCommitted(t, 3)
+	ch := f.waitCommitted(t, 3)
+	epoch := ch.Epoch
 	logMark := w.logSize()
 	require.Error(t, victim.Stop(t, syscall.SIGKILL, 30*time.Second), "a SIGKILLed node cannot exit cleanly")
 	killedAt := MaxHeight(live)
 	t0 := time.Now()
-	t.Logf("kill -9 %s at height %d, its worker committed to epoch %d", victim.Name, killedAt, epoch)
+	t.Logf("kill -9 %s at height %d, its worker committed to epoch %d (commit_end %d, reveal_end %d)",
+		victim.Name, killedAt, epoch, ch.CommitEnd, ch.RevealEnd)
 
 	WaitAllForHeight(t, live, killedAt+3, waitTimeout)
 	t.Logf("FAULT kill-9: 3 validators made 3 blocks in %s", since(t0))
 
-	var jobs []uint64
-	for i := 0; i < 3; i++ {
-		jobs = append(jobs, f.request(t, 0, 3, fmt.Sprintf("fault test: job %d sent with node3 down", i)))
+	// Three requests at once, from the three live validators' accounts.
+	jobs := make([]uint64, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			jobs[i], errs[i] = f.requestE(i, 3, fmt.Sprintf("fault test: job %d sent with node3 down", i))
+		}()
 	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
 	downFor := time.Since(t0)
 	victim.Start(t)
 	for _, id := range jobs {
@@ -119,7 +130,10 @@ func (f *faultNet) killOneDuringJobs(t *testing.T) {
 	rec := f.waitWorker(t, 0, w.addr, fmt.Sprintf("worker-3 to pass epoch %d after its node's restart", epoch),
 		func(r computetypes.Worker) bool { return r.LastPassedEpoch >= epoch })
 	require.Equal(t, computetypes.WORKER_STATUS_ACTIVE, rec.Status)
-	require.Contains(t, w.logSince(logMark), fmt.Sprintf(`msg="reveal broadcast" epoch=%d`, epoch))
+	revealLine := fmt.Sprintf(`msg="reveal broadcast" epoch=%d`, epoch)
+	require.Contains(t, w.logSince(logMark), revealLine)
+	t.Logf("FAULT kill-9: worker-3 revealed epoch %d %s after the kill and passed it", epoch,
+		logTime(t, w.logSince(logMark), revealLine).Sub(t0).Round(100*time.Millisecond))
 }
 
 // twoOfFourDown: with node2 and node3 SIGKILLed, 50% of the power is left,
@@ -175,13 +189,20 @@ func (f *faultNet) freezeAndNodeRestart(t *testing.T) {
 	require.NoError(t, signalNode(frozen, syscall.SIGSTOP))
 	stoppedAt := MaxHeight(others)
 	t0 := time.Now()
-	time.Sleep(10 * time.Second)
+	time.Sleep(6 * time.Second)
+	frozenAt, err := frozen.Height() // times out after 3 s
+	require.Error(t, err, "a stopped node does not answer (height %d)", frozenAt)
+	time.Sleep(10*time.Second - time.Since(t0))
+	during := MaxHeight(others)
 	require.NoError(t, signalNode(frozen, syscall.SIGCONT))
+	tCont := time.Now()
+	// The chain went on without it: its proposer turns time out, the others commit.
+	require.GreaterOrEqual(t, during, stoppedAt+2, "the other three committed while %s was frozen", frozen.Name)
 	WaitAllForHeight(t, others, stoppedAt+3, waitTimeout) // the other three went on
 	caught := f.waitCaughtUp(t, frozen, stoppedAt)
 	contEpoch := f.epoch(t, 2).Number
-	t.Logf("FAULT sigstop: %s frozen at height %d for 10 s, caught up at %d %s after SIGSTOP (epoch %d)",
-		frozen.Name, stoppedAt, caught, since(t0), contEpoch)
+	t.Logf("FAULT sigstop: %s frozen at height %d for %s (the others reached %d meanwhile), caught up at %d %s after SIGCONT (epoch %d)",
+		frozen.Name, stoppedAt, tCont.Sub(t0).Round(100*time.Millisecond), during, caught, since(tCont), contEpoch)
 	f.requireSameChain(t, f.nodes, stoppedAt-2, caught)
 
 	// It takes jobs again: a job that seats every provider's worker.
@@ -193,7 +214,8 @@ func (f *faultNet) freezeAndNodeRestart(t *testing.T) {
 
 	// Node restart under worker-0, between its commit and its reveal.
 	w0 := f.workers[0]
-	epoch := f.waitCommitted(t, 0)
+	ch := f.waitCommitted(t, 0)
+	epoch := ch.Epoch
 	mark := w0.logSize()
 	t1 := time.Now()
 	require.NoError(t, f.nodes[0].Stop(t, syscall.SIGTERM, time.Minute), "node0 stops cleanly on SIGTERM")
@@ -202,22 +224,24 @@ func (f *faultNet) freezeAndNodeRestart(t *testing.T) {
 	// (about 8 s), so that the worker's loops see the node gone.
 	time.Sleep(10 * time.Second)
 	f.nodes[0].Start(t)
-	f.waitCaughtUp(t, f.nodes[0], 0)
-	back := time.Now()
-	t.Logf("FAULT node restart: node0 stopped in %s, back and caught up %s after the stop (worker-0 committed to epoch %d)",
-		stoppedIn.Round(10*time.Millisecond), since(t1), epoch)
+	restarted := time.Now()
+	caught0 := f.waitCaughtUp(t, f.nodes[0], 0)
+	t.Logf("FAULT node restart: node0 stopped in %s, restarted, caught up at %d %s after the restart (worker-0 committed to epoch %d, reveal_end %d)",
+		stoppedIn.Round(10*time.Millisecond), caught0, since(restarted), epoch, ch.RevealEnd)
 	rec := f.waitWorker(t, 2, w0.addr, fmt.Sprintf("worker-0 to pass epoch %d after its node's restart", epoch),
 		func(r computetypes.Worker) bool { return r.LastPassedEpoch >= epoch })
 	require.Equal(t, computetypes.WORKER_STATUS_ACTIVE, rec.Status)
 	after := w0.logSince(mark)
 	require.Contains(t, after, "unreachable", "worker-0 saw its node go away")
 	require.Contains(t, after, fmt.Sprintf(`msg="reveal broadcast" epoch=%d`, epoch), "worker-0 revealed after reconnecting")
-	t.Logf("FAULT node restart: worker-0 passed epoch %d, %s after the stop; its reveal left %s after node0 had caught up",
-		epoch, since(t1), logTime(t, after, fmt.Sprintf(`msg="reveal broadcast" epoch=%d`, epoch)).Sub(back).Round(100*time.Millisecond))
+	t.Logf("FAULT node restart: worker-0 passed epoch %d; its reveal left %s after node0's restart",
+		epoch, logTime(t, after, fmt.Sprintf(`msg="reveal broadcast" epoch=%d`, epoch)).Sub(restarted).Round(100*time.Millisecond))
 
 	// And the frozen node's worker passed an epoch that began after SIGCONT.
-	f.waitWorker(t, 2, f.workers[1].addr, fmt.Sprintf("worker-1 to pass an epoch after %d", contEpoch),
+	rec = f.waitWorker(t, 2, f.workers[1].addr, fmt.Sprintf("worker-1 to pass an epoch after %d", contEpoch),
 		func(r computetypes.Worker) bool { return r.LastPassedEpoch > contEpoch })
+	require.Equal(t, computetypes.WORKER_STATUS_ACTIVE, rec.Status)
+	t.Logf("FAULT sigstop: worker-1 passed epoch %d, begun after SIGCONT", rec.LastPassedEpoch)
 }
 
 // ---------------------------------------------------------------------------
@@ -368,19 +392,25 @@ func (f *faultNet) sendTx(i int, args ...string) (faultTx, error) {
 // i's account through node i and returns the job id.
 func (f *faultNet) request(t *testing.T, i, r int, input string) uint64 {
 	t.Helper()
+	id, err := f.requestE(i, r, input)
+	require.NoError(t, err)
+	return id
+}
+
+// requestE is request for use off the test goroutine.
+func (f *faultNet) requestE(i, r int, input string) (uint64, error) {
 	tx, err := f.sendTx(i, "tx", "inference", "request", faultModel, input,
 		"--max-fee", fmt.Sprintf("%dumesh", 1000*r), "--redundancy", strconv.Itoa(r), "--mode", "exact",
 		"--from", fmt.Sprintf("node%d", i), "--gas", "800000", "--fees", "2000umesh")
-	require.NoError(t, err)
+	if err != nil {
+		return 0, err
+	}
 	for _, ev := range tx.TxResult.Events {
 		if ev.Type == "mesh.inference.v1.EventInferenceRequested" && ev.has("job_id") {
-			id, err := strconv.ParseUint(ev.attr("job_id"), 10, 64)
-			require.NoError(t, err)
-			return id
+			return strconv.ParseUint(ev.attr("job_id"), 10, 64)
 		}
 	}
-	t.Fatalf("no EventInferenceRequested in tx %s: %+v", tx.Hash, tx.TxResult.Events)
-	return 0
+	return 0, fmt.Errorf("no EventInferenceRequested in tx %s: %+v", tx.Hash, tx.TxResult.Events)
 }
 
 // faultTx is the part of CometBFT's /tx result the tests read.
@@ -490,23 +520,22 @@ func (f *faultNet) waitWorker(t *testing.T, i int, addr, what string, cond func(
 
 // waitCommitted waits, reading through a node other than worker i's, until
 // worker i's commitment to the current epoch is on chain and its commit
-// window is still open (no sample drawn), and returns that epoch.
-func (f *faultNet) waitCommitted(t *testing.T, i int) int64 {
+// window is still open (no sample drawn), and returns that challenge.
+func (f *faultNet) waitCommitted(t *testing.T, i int) computetypes.QueryChallengeResponse {
 	t.Helper()
 	via := f.nodes[(i+2)%faultVals]
-	var epoch int64
+	var ch computetypes.QueryChallengeResponse
 	faultWait(t, fmt.Sprintf("worker-%d to commit to an epoch", i), faultEpochWait, func() (bool, string) {
-		var ch computetypes.QueryChallengeResponse
+		ch = computetypes.QueryChallengeResponse{}
 		if err := abciQuery(via, "/mesh.compute.v1.Query/Challenge", &computetypes.QueryChallengeRequest{Worker: f.workers[i].addr}, &ch); err != nil {
 			return false, err.Error()
 		}
-		epoch = ch.Epoch
 		h, _ := via.Height()
 		// Two blocks of slack: the fault must hit before the window closes.
 		return ch.Commitment != nil && len(ch.SampleIndices) == 0 && h+2 < ch.CommitEnd,
 			fmt.Sprintf("epoch %d committed %v samples %d height %d commit_end %d", ch.Epoch, ch.Commitment != nil, len(ch.SampleIndices), h, ch.CommitEnd)
 	}, time.Second)
-	return epoch
+	return ch
 }
 
 // waitJobEnded polls a job through node 0 (or 2 when 0 is away) until it
