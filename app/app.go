@@ -149,7 +149,7 @@ func NewMeshApp(
 	}
 	reflectionv1.RegisterReflectionServiceServer(app.GRPCQueryRouter(), reflectionSvc)
 
-	app.sm = module.NewSimulationManagerFromAppModules(app.ModuleManager.Modules, nil)
+	app.sm = module.NewSimulationManagerFromAppModules(app.ModuleManager.Modules, app.simulationOverrides())
 	app.sm.RegisterStoreDecoders()
 
 	app.MountKVStores(keys)

@@ -15,11 +15,14 @@ import (
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
+	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
 	"github.com/llmesh/mesh/x/compute/client/cli"
 	"github.com/llmesh/mesh/x/compute/keeper"
+	"github.com/llmesh/mesh/x/compute/simulation"
 	"github.com/llmesh/mesh/x/compute/types"
 	"github.com/llmesh/mesh/x/internal/kit"
 )
@@ -30,6 +33,7 @@ const ConsensusVersion = 1
 var (
 	_ module.AppModuleBasic      = AppModule{}
 	_ module.AppModule           = AppModule{} //nolint:staticcheck // the app lists modules as module.AppModule
+	_ module.AppModuleSimulation = AppModule{}
 	_ module.HasGenesis          = AppModule{}
 	_ module.HasConsensusVersion = AppModule{}
 
@@ -116,3 +120,32 @@ func (am AppModule) BeginBlock(ctx context.Context) error { return am.keeper.Beg
 
 // EndBlock settles epochs whose reveal window is over.
 func (am AppModule) EndBlock(ctx context.Context) error { return am.keeper.EndBlocker(ctx) }
+
+// Simulation (SDK v0.54 simsx): randomized genesis, store decoder and a
+// factory for every worker message; PoC commit/reveal are left out (see
+// x/compute/simulation). Its authority is x/dao, whose simulation proposes
+// its params changes, so x/compute has no x/gov proposal messages.
+
+// GenerateGenesisState writes a randomized x/compute genesis.
+func (AppModule) GenerateGenesisState(simState *module.SimulationState) {
+	simulation.RandomizedGenState(simState)
+}
+
+// RegisterStoreDecoder decodes x/compute's store from its collections schema.
+func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
+	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
+}
+
+// WeightedOperations is empty: the operations are WeightedOperationsX's.
+func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
+	return nil
+}
+
+// WeightedOperationsX registers a factory for every worker message.
+func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weights.Get("msg_authorize_worker", 60), simulation.MsgAuthorizeWorkerFactory(am.keeper))
+	reg.Add(weights.Get("msg_register_worker", 80), simulation.MsgRegisterWorkerFactory(am.keeper))
+	reg.Add(weights.Get("msg_update_worker", 20), simulation.MsgUpdateWorkerFactory(am.keeper))
+	reg.Add(weights.Get("msg_deregister_worker", 5), simulation.MsgDeregisterWorkerFactory(am.keeper))
+	reg.Add(weights.Get("msg_unjail_worker", 30), simulation.MsgUnjailWorkerFactory(am.keeper))
+}

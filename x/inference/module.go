@@ -16,11 +16,14 @@ import (
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
+	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
 	"github.com/llmesh/mesh/x/inference/client/cli"
 	"github.com/llmesh/mesh/x/inference/keeper"
+	"github.com/llmesh/mesh/x/inference/simulation"
 	"github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/internal/kit"
 )
@@ -31,6 +34,7 @@ const ConsensusVersion = 1
 var (
 	_ module.AppModuleBasic      = AppModule{}
 	_ module.AppModule           = AppModule{} //nolint:staticcheck // the app lists modules as module.AppModule
+	_ module.AppModuleSimulation = AppModule{}
 	_ module.HasGenesis          = AppModule{}
 	_ module.HasConsensusVersion = AppModule{}
 
@@ -113,3 +117,30 @@ func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.Raw
 // EndBlock ends jobs past their deadline, closes commit phases and prunes
 // old jobs, in bounded batches; it never fails the block.
 func (am AppModule) EndBlock(ctx context.Context) error { return am.keeper.EndBlocker(ctx) }
+
+// Simulation (SDK v0.54 simsx): randomized genesis (params and models),
+// store decoder, and factories for requests and for the assigned workers'
+// commits and reveals. Models are registered through x/dao (the authority),
+// so x/inference has no x/gov proposal messages.
+
+// GenerateGenesisState writes a randomized x/inference genesis.
+func (AppModule) GenerateGenesisState(simState *module.SimulationState) {
+	simulation.RandomizedGenState(simState)
+}
+
+// RegisterStoreDecoder decodes x/inference's store from its collections schema.
+func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
+	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
+}
+
+// WeightedOperations is empty: the operations are WeightedOperationsX's.
+func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
+	return nil
+}
+
+// WeightedOperationsX registers the request, commit and reveal factories.
+func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weights.Get("msg_request_inference", 100), simulation.MsgRequestInferenceFactory(am.keeper))
+	reg.Add(weights.Get("msg_commit_result", 100), simulation.MsgCommitResultFactory(am.keeper))
+	reg.Add(weights.Get("msg_reveal_result", 100), simulation.MsgRevealResultFactory(am.keeper))
+}

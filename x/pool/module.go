@@ -13,12 +13,15 @@ import (
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
+	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
 	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/pool/client/cli"
 	"github.com/llmesh/mesh/x/pool/keeper"
+	"github.com/llmesh/mesh/x/pool/simulation"
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -31,6 +34,7 @@ var (
 	_ module.HasServices         = AppModule{}
 	_ module.HasConsensusVersion = AppModule{}
 	_ module.AppModule           = AppModule{} //nolint:staticcheck // the module manager still takes it
+	_ module.AppModuleSimulation = AppModule{}
 
 	_ appmodule.AppModule     = AppModule{}
 	_ appmodule.HasEndBlocker = AppModule{}
@@ -113,4 +117,32 @@ func (AppModule) GetTxCmd() *cobra.Command { return cli.GetTxCmd() }
 // EndBlock pays matured unbondings in capped batches.
 func (am AppModule) EndBlock(ctx context.Context) error {
 	return am.keeper.EndBlocker(ctx)
+}
+
+// Simulation (SDK v0.54 simsx): randomized genesis, store decoder and one
+// message factory per user message. x/pool has no x/gov proposal messages:
+// its authority is x/dao, whose simulation proposes its params changes.
+
+// GenerateGenesisState writes a randomized x/pool genesis.
+func (AppModule) GenerateGenesisState(simState *module.SimulationState) {
+	simulation.RandomizedGenState(simState)
+}
+
+// RegisterStoreDecoder decodes x/pool's store from its collections schema.
+func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
+	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
+}
+
+// WeightedOperations is empty: the operations are WeightedOperationsX's.
+func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
+	return nil
+}
+
+// WeightedOperationsX registers a factory for every message a user sends.
+func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weights.Get("msg_create_pool", 20), simulation.MsgCreatePoolFactory(am.keeper))
+	reg.Add(weights.Get("msg_delegate", 100), simulation.MsgDelegateFactory(am.keeper))
+	reg.Add(weights.Get("msg_undelegate", 50), simulation.MsgUndelegateFactory(am.keeper))
+	reg.Add(weights.Get("msg_claim", 50), simulation.MsgClaimFactory(am.keeper))
+	reg.Add(weights.Get("msg_unjail", 20), simulation.MsgUnjailFactory(am.keeper))
 }

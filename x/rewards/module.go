@@ -13,12 +13,15 @@ import (
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
+	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
 	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/rewards/client/cli"
 	"github.com/llmesh/mesh/x/rewards/keeper"
+	"github.com/llmesh/mesh/x/rewards/simulation"
 	"github.com/llmesh/mesh/x/rewards/types"
 )
 
@@ -31,6 +34,7 @@ var (
 	_ module.HasServices         = AppModule{}
 	_ module.HasConsensusVersion = AppModule{}
 	_ module.AppModule           = AppModule{} //nolint:staticcheck // the module manager still takes it
+	_ module.AppModuleSimulation = AppModule{}
 
 	_ appmodule.AppModule       = AppModule{}
 	_ appmodule.HasBeginBlocker = AppModule{}
@@ -116,4 +120,28 @@ func (AppModule) GetQueryCmd() *cobra.Command { return cli.GetQueryCmd() }
 // the block.
 func (am AppModule) BeginBlock(ctx context.Context) error {
 	return am.keeper.BeginBlocker(ctx)
+}
+
+// Simulation (SDK v0.54 simsx): randomized genesis, store decoder and the
+// claim factory. The authority is x/dao, whose simulation proposes params
+// changes, so x/rewards has no x/gov proposal messages.
+
+// GenerateGenesisState writes a randomized x/rewards genesis.
+func (AppModule) GenerateGenesisState(simState *module.SimulationState) {
+	simulation.RandomizedGenState(simState)
+}
+
+// RegisterStoreDecoder decodes x/rewards' store from its collections schema.
+func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
+	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
+}
+
+// WeightedOperations is empty: the operations are WeightedOperationsX's.
+func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
+	return nil
+}
+
+// WeightedOperationsX registers the claim factory.
+func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weights.Get("msg_claim_rewards", 50), simulation.MsgClaimRewardsFactory(am.keeper))
 }

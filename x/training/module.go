@@ -12,12 +12,15 @@ import (
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
+	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
 	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/training/client/cli"
 	"github.com/llmesh/mesh/x/training/keeper"
+	"github.com/llmesh/mesh/x/training/simulation"
 	"github.com/llmesh/mesh/x/training/types"
 )
 
@@ -30,6 +33,7 @@ var (
 	_ module.HasServices         = AppModule{}
 	_ module.HasConsensusVersion = AppModule{}
 	_ module.AppModule           = AppModule{} //nolint:staticcheck // the module manager still takes it
+	_ module.AppModuleSimulation = AppModule{}
 
 	_ appmodule.AppModule     = AppModule{}
 	_ appmodule.HasEndBlocker = AppModule{}
@@ -112,4 +116,33 @@ func (AppModule) GetTxCmd() *cobra.Command { return cli.GetTxCmd() }
 // batches of max_rounds_per_block.
 func (am AppModule) EndBlock(ctx context.Context) error {
 	return am.keeper.EndBlocker(ctx)
+}
+
+// Simulation (SDK v0.54 simsx): randomized genesis, store decoder and
+// factories for datasets, items, annotations, tasks and joins; the rounds'
+// commit/reveal/aggregate are left out (see x/training/simulation). The
+// authority is x/dao, so x/training has no x/gov proposal messages.
+
+// GenerateGenesisState writes a randomized x/training genesis.
+func (AppModule) GenerateGenesisState(simState *module.SimulationState) {
+	simulation.RandomizedGenState(simState)
+}
+
+// RegisterStoreDecoder decodes x/training's store from its collections schema.
+func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
+	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
+}
+
+// WeightedOperations is empty: the operations are WeightedOperationsX's.
+func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
+	return nil
+}
+
+// WeightedOperationsX registers a factory for every data and task message.
+func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weights.Get("msg_register_dataset", 10), simulation.MsgRegisterDatasetFactory())
+	reg.Add(weights.Get("msg_contribute_item", 60), simulation.MsgContributeItemFactory(am.keeper))
+	reg.Add(weights.Get("msg_annotate", 80), simulation.MsgAnnotateFactory(am.keeper))
+	reg.Add(weights.Get("msg_create_task", 10), simulation.MsgCreateTaskFactory(am.keeper))
+	reg.Add(weights.Get("msg_join_task", 30), simulation.MsgJoinTaskFactory(am.keeper))
 }

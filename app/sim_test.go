@@ -1,0 +1,145 @@
+package app_test
+
+import (
+	"encoding/json"
+	"math/rand"
+	"sync"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	"github.com/cosmos/cosmos-sdk/testutil/simsx"
+	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
+	authzkeeper "github.com/cosmos/cosmos-sdk/x/authz/keeper"
+	"github.com/cosmos/cosmos-sdk/x/feegrant"
+	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+
+	wasmtypes "github.com/CosmWasm/wasmd/x/wasm/types"
+
+	"github.com/llmesh/mesh/app"
+)
+
+// The simulation tests, the SDK v0.54 way (testutil/simsx): random genesis
+// from every module's GenerateGenesisState, random signed txs from every
+// module's message factories, delivered through the real ante handler and
+// keepers, block after block; the custom modules' invariants are checked at
+// the end of every block (newSimApp). Sizes and seeds: simConfig.
+
+// TestAppStateDeterminism replays each seed and requires the same app hash
+// every time.
+func TestAppStateDeterminism(t *testing.T) {
+	cfg, seeds := simConfig()
+	const replays = 2
+	var runs []int64
+	for _, s := range seeds {
+		for range replays {
+			runs = append(runs, s)
+		}
+	}
+	var mu sync.Mutex
+	hashes := make(map[int64][][]byte)
+	check := func(tb testing.TB, ti simsx.TestInstance[*app.MeshApp], _ []simtypes.Account) {
+		tb.Helper()
+		seed, hash := ti.Cfg.Seed, ti.App.LastCommitID().Hash
+		require.NotEmpty(tb, hash)
+		mu.Lock()
+		others := hashes[seed]
+		hashes[seed] = append(others, hash)
+		mu.Unlock()
+		for _, h := range others {
+			require.Equalf(tb, h, hash, "non-determinism in seed %d", seed)
+		}
+	}
+	runSeeds(t, cfg, runs, newSimAppWithCache, check)
+	for _, s := range seeds {
+		require.Lenf(t, hashes[s], replays, "seed %d", s)
+	}
+}
+
+// importExportSkip are the prefixes the SDK's import/export test skips:
+// queues and per-block bookkeeping rebuilt by the modules, not exported.
+var importExportSkip = map[string][][]byte{
+	stakingtypes.StoreKey: {
+		stakingtypes.UnbondingQueueKey, stakingtypes.RedelegationQueueKey, stakingtypes.ValidatorQueueKey,
+		stakingtypes.HistoricalInfoKey, stakingtypes.UnbondingIDKey, stakingtypes.UnbondingIndexKey,
+		stakingtypes.UnbondingTypeKey, stakingtypes.ValidatorUpdatesKey,
+	},
+	authzkeeper.StoreKey:   {authzkeeper.GrantQueuePrefix},
+	feegrant.StoreKey:      {feegrant.FeeAllowanceQueueKeyPrefix},
+	slashingtypes.StoreKey: {slashingtypes.ValidatorMissedBlockBitmapKeyPrefix},
+	wasmtypes.StoreKey:     {wasmtypes.TXCounterPrefix},
+}
+
+// TestAppImportExport simulates, exports the state, imports it into a fresh
+// app and requires every KV store to be equal, key for key.
+func TestAppImportExport(t *testing.T) {
+	cfg, seeds := simConfig()
+	runSeeds(t, cfg, seeds, newSimApp,
+		func(tb testing.TB, ti simsx.TestInstance[*app.MeshApp], _ []simtypes.Account) {
+			tb.Helper()
+			a := ti.App
+			requireInvariants(tb, a)
+			exported, err := a.ExportAppStateAndValidators(false, nil, nil)
+			require.NoError(tb, err)
+
+			b := simsx.NewSimulationAppInstance(tb, ti.Cfg, newSimApp).App
+			ctxA := a.NewContextLegacy(true, cmtproto.Header{Height: a.LastBlockHeight()})
+			ctxB := b.NewContextLegacy(true, cmtproto.Header{Height: a.LastBlockHeight()})
+			_, err = b.InitChainer(ctxB, &abci.RequestInitChain{AppStateBytes: exported.AppState})
+			require.NoError(tb, err)
+			require.NoError(tb, b.StoreConsensusParams(ctxB, exported.ConsensusParams))
+
+			compared := 0
+			for _, key := range a.GetStoreKeys() {
+				kv, ok := key.(*storetypes.KVStoreKey)
+				if !ok {
+					continue
+				}
+				diffA, diffB := simtestutil.DiffKVStores(ctxA.KVStore(kv), ctxB.KVStore(b.GetKey(kv.Name())), importExportSkip[kv.Name()])
+				if !assert.Equalf(tb, len(diffA), len(diffB), "unequal sets of key-values in %q", kv.Name()) ||
+					!assert.Emptyf(tb, diffA, simtestutil.GetSimulationLog(kv.Name(), a.SimulationManager().StoreDecoders, diffA, diffB)) {
+					tb.FailNow()
+				}
+				compared++
+			}
+			require.Equal(tb, len(app.StoreKeys()), compared)
+		})
+}
+
+// TestAppSimulationAfterImport simulates, exports, starts a fresh chain from
+// the export and simulates it again with the same accounts.
+func TestAppSimulationAfterImport(t *testing.T) {
+	cfg, seeds := simConfig()
+	runSeeds(t, cfg, seeds, newSimApp,
+		func(tb testing.TB, ti simsx.TestInstance[*app.MeshApp], accs []simtypes.Account) {
+			tb.Helper()
+			a := ti.App
+			exported, err := a.ExportAppStateAndValidators(false, nil, nil)
+			require.NoError(tb, err)
+			last := a.NewContext(true).BlockTime()
+
+			// The second chain starts from the export: its genesis is the
+			// exported state and its accounts are the first run's.
+			fromExport := func(b *app.MeshApp) simsx.SimStateFactory {
+				f := simStateFactory(b)
+				f.AppStateFn = func(_ *rand.Rand, _ []simtypes.Account, c simtypes.Config) (json.RawMessage, []simtypes.Account, string, time.Time) {
+					return exported.AppState, accs, c.ChainID, last
+				}
+				return f
+			}
+			sameAccounts := func(*rand.Rand, int) []simtypes.Account { return accs }
+			simsx.RunWithSeedAndRandAcc(tb, ti.Cfg, newSimApp, fromExport, ti.Cfg.Seed+1, nil, sameAccounts,
+				func(tb testing.TB, ti2 simsx.TestInstance[*app.MeshApp], _ []simtypes.Account) {
+					tb.Helper()
+					require.Greater(tb, ti2.App.LastBlockHeight(), int64(0))
+					requireInvariants(tb, ti2.App)
+				})
+		})
+}
