@@ -3,6 +3,8 @@ package app_test
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"testing"
 	"time"
@@ -243,10 +245,25 @@ func TestExportForZeroHeight(t *testing.T) {
 
 func authAddr(module string) string { return authtypes.NewModuleAddress(module).String() }
 
-// networks/chain-registry describes the chain to wallets and relayers; it
-// must agree with the app's constants.
+// networks/chain-registry (the localnet) and networks/testnet/chain-registry
+// describe the chains to wallets and relayers; they must agree with the
+// app's constants, and the testnet's with its ceremony's chain id.
 func TestChainRegistryMatchesApp(t *testing.T) {
+	testnetEnv, err := os.ReadFile("../networks/testnet/testnet.env")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`TESTNET_CHAIN_ID=\$\{TESTNET_CHAIN_ID:-([^}]+)\}`).FindSubmatch(testnetEnv)
+	require.NotNil(t, m, "testnet.env sets TESTNET_CHAIN_ID")
+	for dir, chainID := range map[string]string{
+		"../networks/chain-registry":         app.LocalChainID,
+		"../networks/testnet/chain-registry": string(m[1]),
+	} {
+		t.Run(dir, func(t *testing.T) { checkChainRegistry(t, dir, chainID) })
+	}
+}
+
+func checkChainRegistry(t *testing.T, dir, chainID string) {
 	var chain struct {
+		ChainName    string `json:"chain_name"`
 		ChainID      string `json:"chain_id"`
 		Bech32Prefix string `json:"bech32_prefix"`
 		DaemonName   string `json:"daemon_name"`
@@ -261,17 +278,18 @@ func TestChainRegistryMatchesApp(t *testing.T) {
 			} `json:"staking_tokens"`
 		} `json:"staking"`
 	}
-	bz, err := os.ReadFile("../networks/chain-registry/chain.json")
+	bz, err := os.ReadFile(filepath.Join(dir, "chain.json"))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(bz, &chain))
-	require.Equal(t, app.LocalChainID, chain.ChainID)
+	require.Equal(t, chainID, chain.ChainID)
 	require.Equal(t, app.Bech32Prefix, chain.Bech32Prefix)
 	require.Equal(t, app.AppName, chain.DaemonName)
 	require.Equal(t, app.BondDenom, chain.Fees.FeeTokens[0].Denom)
 	require.Equal(t, app.BondDenom, chain.Staking.StakingTokens[0].Denom)
 
 	var assets struct {
-		Assets []struct {
+		ChainName string `json:"chain_name"`
+		Assets    []struct {
 			Base       string `json:"base"`
 			Display    string `json:"display"`
 			Symbol     string `json:"symbol"`
@@ -281,9 +299,10 @@ func TestChainRegistryMatchesApp(t *testing.T) {
 			} `json:"denom_units"`
 		} `json:"assets"`
 	}
-	bz, err = os.ReadFile("../networks/chain-registry/assetlist.json")
+	bz, err = os.ReadFile(filepath.Join(dir, "assetlist.json"))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(bz, &assets))
+	require.Equal(t, chain.ChainName, assets.ChainName)
 	meta := app.MeshDenomMetadata()
 	asset := assets.Assets[0]
 	require.Equal(t, meta.Base, asset.Base)

@@ -11,6 +11,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../networks/local/localnet.env
 source "$ROOT/networks/local/localnet.env"
+# shellcheck source=toml.sh
+source "$ROOT/scripts/toml.sh"
 HOME_DIR=${LOCALNET_HOME:-$ROOT/.localnet}
 MESHD=${MESHD:-$ROOT/build/meshd}
 WORKER_BIN=${MESHD_WORKER:-$(dirname "$MESHD")/meshd-worker}
@@ -133,17 +135,6 @@ height() {
 
 port_free() {
   ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# set_toml FILE SECTION KEY VALUE sets KEY = VALUE inside [SECTION] of a
-# CometBFT config.toml (confix edits app.toml and client.toml only).
-set_toml() {
-  local file=$1 section=$2 key=$3 value=$4
-  awk -v s="[$section]" -v k="$key" -v v="$value" '
-    /^\[/ { in_s = ($0 == s) }
-    in_s && $1 == k && $2 == "=" { print k " = " v; next }
-    { print }' "$file" >"$file.tmp" && mv "$file.tmp" "$file"
-  grep -q "^$key = $value\$" "$file" || die "could not set $section.$key in $file"
 }
 
 init_chain() {

@@ -239,9 +239,6 @@ func TestSoftwareUpgradeV2(t *testing.T) {
 // appHeight is the last height the node's app committed (/abci_info).
 func appHeight(t *testing.T, n *Node) int64 {
 	t.Helper()
-	resp, err := rpcClient.Get(fmt.Sprintf("http://127.0.0.1:%d/abci_info", n.RPCPort))
-	require.NoError(t, err)
-	defer resp.Body.Close()
 	var info struct {
 		Result struct {
 			Response struct {
@@ -249,7 +246,7 @@ func appHeight(t *testing.T, n *Node) int64 {
 			} `json:"response"`
 		} `json:"result"`
 	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+	getRPC(t, n, "/abci_info", &info)
 	h, err := strconv.ParseInt(info.Result.Response.LastBlockHeight, 10, 64)
 	require.NoError(t, err, "abci_info: %+v", info)
 	return h
