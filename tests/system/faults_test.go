@@ -237,7 +237,15 @@ func (f *faultNet) freezeAndNodeRestart(t *testing.T) {
 		frozen.Name, stoppedAt, tCont.Sub(t0).Round(100*time.Millisecond), during, caught, since(tCont), contEpoch)
 	f.requireSameChain(t, f.nodes, stoppedAt-2, caught)
 
-	// It takes jobs again: a job that seats every provider's worker.
+	// It takes jobs again: a job that seats every provider's worker. A worker
+	// is seated only with reputation > 0, which a missed epoch (worker-3's
+	// node was down in the last scenario) sets to 0 until its next pass.
+	for i, w := range f.workers {
+		f.waitWorker(t, 2, w.addr, fmt.Sprintf("worker-%d to be seatable (active, reputation > 0)", i),
+			func(r computetypes.Worker) bool {
+				return r.Status == computetypes.WORKER_STATUS_ACTIVE && r.ReputationBps > 0
+			})
+	}
 	id := f.request(t, 2, 4, "fault test: a job for all four workers after SIGCONT")
 	j := f.waitJobEnded(t, id)
 	require.Equal(t, inferencetypes.JOB_STATUS_FINALIZED, j.Status)
