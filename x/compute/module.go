@@ -143,9 +143,9 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 
 // WeightedOperationsX registers a factory for every worker message.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
-	reg.Add(weights.Get("msg_authorize_worker", 60), simulation.MsgAuthorizeWorkerFactory(am.keeper))
-	reg.Add(weights.Get("msg_register_worker", 80), simulation.MsgRegisterWorkerFactory(am.keeper))
-	reg.Add(weights.Get("msg_update_worker", 20), simulation.MsgUpdateWorkerFactory(am.keeper))
-	reg.Add(weights.Get("msg_deregister_worker", 5), simulation.MsgDeregisterWorkerFactory(am.keeper))
-	reg.Add(weights.Get("msg_unjail_worker", 30), simulation.MsgUnjailWorkerFactory(am.keeper))
+	reg.Add(weights.Get("compute_msg_authorize_worker", 60), simulation.MsgAuthorizeWorkerFactory(am.keeper))
+	reg.Add(weights.Get("compute_msg_register_worker", 80), simulation.MsgRegisterWorkerFactory(am.keeper))
+	reg.Add(weights.Get("compute_msg_update_worker", 20), simulation.MsgUpdateWorkerFactory(am.keeper))
+	reg.Add(weights.Get("compute_msg_deregister_worker", 5), simulation.MsgDeregisterWorkerFactory(am.keeper))
+	reg.Add(weights.Get("compute_msg_unjail_worker", 30), simulation.MsgUnjailWorkerFactory(am.keeper))
 }

@@ -139,12 +139,12 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 
 // WeightedOperationsX registers a factory for every DAO message.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
-	reg.Add(weights.Get("msg_lock", 60), simulation.MsgLockFactory(am.keeper))
-	reg.Add(weights.Get("msg_extend_lock", 15), simulation.MsgExtendLockFactory(am.keeper))
-	reg.Add(weights.Get("msg_unlock", 20), simulation.MsgUnlockFactory(am.keeper))
-	reg.Add(weights.Get("msg_delegate_votes", 20), simulation.MsgDelegateVotesFactory(am.keeper))
-	reg.Add(weights.Get("msg_undelegate_votes", 10), simulation.MsgUndelegateVotesFactory(am.keeper))
-	reg.Add(weights.Get("msg_submit_proposal", 15), simulation.MsgSubmitProposalFactory(am.keeper))
-	reg.Add(weights.Get("msg_vote", 80), simulation.MsgVoteFactory(am.keeper))
-	reg.Add(weights.Get("msg_execute_proposal", 40), simulation.MsgExecuteProposalFactory(am.keeper))
+	reg.Add(weights.Get("dao_msg_lock", 60), simulation.MsgLockFactory(am.keeper))
+	reg.Add(weights.Get("dao_msg_extend_lock", 15), simulation.MsgExtendLockFactory(am.keeper))
+	reg.Add(weights.Get("dao_msg_unlock", 20), simulation.MsgUnlockFactory(am.keeper))
+	reg.Add(weights.Get("dao_msg_delegate_votes", 20), simulation.MsgDelegateVotesFactory(am.keeper))
+	reg.Add(weights.Get("dao_msg_undelegate_votes", 10), simulation.MsgUndelegateVotesFactory(am.keeper))
+	reg.Add(weights.Get("dao_msg_submit_proposal", 15), simulation.MsgSubmitProposalFactory(am.keeper))
+	reg.Add(weights.Get("dao_msg_vote", 80), simulation.MsgVoteFactory(am.keeper))
+	reg.Add(weights.Get("dao_msg_execute_proposal", 40), simulation.MsgExecuteProposalFactory(am.keeper))
 }

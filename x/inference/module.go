@@ -140,7 +140,7 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 
 // WeightedOperationsX registers the request, commit and reveal factories.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
-	reg.Add(weights.Get("msg_request_inference", 100), simulation.MsgRequestInferenceFactory(am.keeper))
-	reg.Add(weights.Get("msg_commit_result", 100), simulation.MsgCommitResultFactory(am.keeper))
-	reg.Add(weights.Get("msg_reveal_result", 100), simulation.MsgRevealResultFactory(am.keeper))
+	reg.Add(weights.Get("inference_msg_request_inference", 100), simulation.MsgRequestInferenceFactory(am.keeper))
+	reg.Add(weights.Get("inference_msg_commit_result", 100), simulation.MsgCommitResultFactory(am.keeper))
+	reg.Add(weights.Get("inference_msg_reveal_result", 100), simulation.MsgRevealResultFactory(am.keeper))
 }

@@ -140,9 +140,9 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 
 // WeightedOperationsX registers a factory for every message a user sends.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
-	reg.Add(weights.Get("msg_create_pool", 20), simulation.MsgCreatePoolFactory(am.keeper))
-	reg.Add(weights.Get("msg_delegate", 100), simulation.MsgDelegateFactory(am.keeper))
-	reg.Add(weights.Get("msg_undelegate", 50), simulation.MsgUndelegateFactory(am.keeper))
-	reg.Add(weights.Get("msg_claim", 50), simulation.MsgClaimFactory(am.keeper))
-	reg.Add(weights.Get("msg_unjail", 20), simulation.MsgUnjailFactory(am.keeper))
+	reg.Add(weights.Get("pool_msg_create_pool", 20), simulation.MsgCreatePoolFactory(am.keeper))
+	reg.Add(weights.Get("pool_msg_delegate", 100), simulation.MsgDelegateFactory(am.keeper))
+	reg.Add(weights.Get("pool_msg_undelegate", 50), simulation.MsgUndelegateFactory(am.keeper))
+	reg.Add(weights.Get("pool_msg_claim", 50), simulation.MsgClaimFactory(am.keeper))
+	reg.Add(weights.Get("pool_msg_unjail", 20), simulation.MsgUnjailFactory(am.keeper))
 }

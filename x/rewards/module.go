@@ -143,5 +143,5 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 
 // WeightedOperationsX registers the claim factory.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
-	reg.Add(weights.Get("msg_claim_rewards", 50), simulation.MsgClaimRewardsFactory(am.keeper))
+	reg.Add(weights.Get("rewards_msg_claim_rewards", 50), simulation.MsgClaimRewardsFactory(am.keeper))
 }

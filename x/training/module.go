@@ -140,9 +140,9 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 
 // WeightedOperationsX registers a factory for every data and task message.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
-	reg.Add(weights.Get("msg_register_dataset", 10), simulation.MsgRegisterDatasetFactory())
-	reg.Add(weights.Get("msg_contribute_item", 60), simulation.MsgContributeItemFactory(am.keeper))
-	reg.Add(weights.Get("msg_annotate", 80), simulation.MsgAnnotateFactory(am.keeper))
-	reg.Add(weights.Get("msg_create_task", 10), simulation.MsgCreateTaskFactory(am.keeper))
-	reg.Add(weights.Get("msg_join_task", 30), simulation.MsgJoinTaskFactory(am.keeper))
+	reg.Add(weights.Get("training_msg_register_dataset", 10), simulation.MsgRegisterDatasetFactory())
+	reg.Add(weights.Get("training_msg_contribute_item", 60), simulation.MsgContributeItemFactory(am.keeper))
+	reg.Add(weights.Get("training_msg_annotate", 80), simulation.MsgAnnotateFactory(am.keeper))
+	reg.Add(weights.Get("training_msg_create_task", 10), simulation.MsgCreateTaskFactory(am.keeper))
+	reg.Add(weights.Get("training_msg_join_task", 30), simulation.MsgJoinTaskFactory(am.keeper))
 }
