@@ -88,3 +88,32 @@ func TestPrepareForZeroHeight(t *testing.T) {
 		require.EqualValues(t, 2, stats.JobsAgreed, "both answered jobs agreed")
 	}
 }
+
+// Heights already past at the export clamp in order: a job whose commit
+// phase and deadline were both due (left for a later block by the
+// per-block limit) ends in the first blocks of the new chain, and the
+// exported state still validates.
+func TestPrepareForZeroHeightClampsPastHeights(t *testing.T) {
+	f := newFixture(t, nil)
+	f.addWorkers(3)
+	requester := addr("requester", 1)
+	f.fund(requester, 10_000)
+	var id uint64
+	f.block(func() { id = f.request(f.requestMsg(requester)).JobId })
+	j := f.job(id)
+	require.Equal(t, types.JOB_STATUS_COMMITTING, j.Status)
+	// The chain moved on far past the job's deadline without ending it.
+	f.ctx = f.ctx.WithBlockHeight(j.Deadline + 50)
+	require.NoError(t, f.k.PrepareForZeroHeight(f.ctx))
+	got := f.job(id)
+	require.Equal(t, []int64{0, 0, 1, 2}, []int64{got.CreatedHeight, got.AssignedHeight, got.CommitEnd, got.Deadline},
+		"created, assigned, commit_end, deadline")
+	exported, err := f.k.ExportGenesis(f.ctx)
+	require.NoError(t, err)
+	require.NoError(t, exported.Validate())
+
+	f.ctx = f.ctx.WithBlockHeight(0)
+	f.block(nil)
+	require.Equal(t, types.JOB_STATUS_FAILED, f.job(id).Status, "no commitment by commit_end 1")
+	require.Equal(t, math.NewInt(10_000), f.balance(requester), "refunded in full")
+}
