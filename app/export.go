@@ -50,8 +50,11 @@ func (app *MeshApp) ExportAppStateAndValidators(forZeroHeight bool, jailAllowedA
 }
 
 // prepForZeroHeightGenesis withdraws all rewards and commission, resets
-// distribution periods and staking/slashing heights, and jails validators
-// outside jailAllowedAddrs (when that list is given).
+// distribution periods and staking/slashing heights, jails validators
+// outside jailAllowedAddrs (when that list is given), and moves every height
+// kept by x/epochs and meshd's modules back by the export height (ctx's), so
+// that the chain restarted at height 1 goes on where this one stopped.
+// Times are left alone: block time goes on from the wall clock.
 func (app *MeshApp) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []string) error {
 	allowed := make(map[string]bool, len(jailAllowedAddrs))
 	for _, addr := range jailAllowedAddrs {
