@@ -68,13 +68,15 @@ type exportedGenesis struct {
 	} `json:"app_state"`
 }
 
-// A localnet with an inference job waiting for its workers' commitments and
-// a pool unbonding in progress is stopped and exported for zero height; the
+// A localnet with an inference job waiting for its workers' commitments, a
+// pool unbonding in progress and a proof-of-compute epoch its workers have
+// committed to but not revealed is stopped and exported for zero height; the
 // node's home is reset and started again from the exported genesis (same
 // validator key, same worker homes). On the new chain, which starts again at
 // height 1, the workers answer the job within the commit window it had
 // left, the unbonding pays the delegator at its completion time, and every
-// worker passes the next proof-of-compute epoch without a miss or a jail.
+// worker reveals and passes the open epoch and passes the next one, without
+// a miss or a jail.
 func TestZeroHeightExportRestart(t *testing.T) {
 	requireSystemTests(t)
 	started := time.Now()
