@@ -58,6 +58,15 @@ test-integration: ## full-app integration tests (PoC over many epochs) and IBC t
 test-system: build ## system tests: real meshd processes and the real CLI
 	MESHD_BIN=$(BUILD_DIR)/meshd $(GO) test -count=1 -p 1 -timeout 45m -v $(SYSTEM_PKGS)
 
+SIM_TESTS := TestApp(StateDeterminism|ImportExport|SimulationAfterImport)
+
+.PHONY: test-sim test-sim-long
+test-sim: ## app simulation, standard size: 4 seeds × 100 blocks of 100 random txs (determinism, import/export, after import)
+	$(GO) test -count=1 -timeout 3h -v ./app -run '$(SIM_TESTS)' -Enabled=true -NumBlocks=100 -BlockSize=100
+
+test-sim-long: ## app simulation at the SDK's size: 4 seeds × 500 blocks of 200 txs (hours; not for CI)
+	$(GO) test -count=1 -timeout 24h -v ./app -run '$(SIM_TESTS)' -Enabled=true -NumBlocks=500 -BlockSize=200
+
 vulncheck: ## govulncheck over every package (needs the network: the Go proxy and vuln.go.dev)
 	@command -v govulncheck >/dev/null 2>&1 || $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
 	@curl -fsS -m 15 -o /dev/null https://vuln.go.dev/index/db.json || { \

@@ -10,8 +10,11 @@ import (
 
 // simEpochs is x/epochs in the simulation manager: the SDK's randomized
 // epochs plus meshd's compute epoch (x/compute and x/rewards run on it),
-// 3 to 24 hours long so that a simulation of blocks 1.4 to 2.8 hours apart
-// crosses many epochs. Everything else is x/epochs' own.
+// 6 to 36 hours long: with blocks 1.4 to 2.8 hours apart a simulation
+// crosses many epochs, each a few blocks, like the PoC windows. (With
+// 3-hour epochs and 10-block windows, x/compute skipped epochs: more than
+// 8 were still settling, its designed back-pressure.) Everything else is
+// x/epochs' own.
 type simEpochs struct{ epochs.AppModule }
 
 // GenerateGenesisState writes the SDK's random epochs and the compute epoch.
@@ -19,7 +22,7 @@ func (m simEpochs) GenerateGenesisState(simState *module.SimulationState) {
 	m.AppModule.GenerateGenesisState(simState)
 	var gs epochstypes.GenesisState
 	simState.Cdc.MustUnmarshalJSON(simState.GenState[epochstypes.ModuleName], &gs)
-	d := time.Duration(3+simState.Rand.Intn(22)) * time.Hour
+	d := time.Duration(6+simState.Rand.Intn(31)) * time.Hour
 	gs.Epochs = append(gs.Epochs, epochstypes.NewGenesisEpochInfo(ComputeEpochIdentifier, d))
 	simState.GenState[epochstypes.ModuleName] = simState.Cdc.MustMarshalJSON(&gs)
 }
