@@ -23,8 +23,11 @@ import (
 	simcli "github.com/cosmos/cosmos-sdk/x/simulation/client/cli"
 
 	"github.com/llmesh/mesh/app"
+	computetypes "github.com/llmesh/mesh/x/compute/types"
+	daotypes "github.com/llmesh/mesh/x/dao/types"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
+	trainingtypes "github.com/llmesh/mesh/x/training/types"
 )
 
 // The SDK's simulator flags (-Enabled, -NumBlocks, -BlockSize, -Seed,
@@ -180,4 +183,44 @@ func computeUnitsMirrored(ctx context.Context, a *app.MeshApp) error {
 func requireInvariants(tb testing.TB, a *app.MeshApp) {
 	tb.Helper()
 	require.NoError(tb, checkInvariants(a.NewContext(true), a))
+}
+
+// logCoverage logs how far the simulation took the custom modules' state
+// machines (how many jobs, proposals, tasks… ended in each status), so a
+// run that never reached a path is visible in `go test -v`.
+func logCoverage(tb testing.TB, a *app.MeshApp) {
+	tb.Helper()
+	ctx := a.NewContext(true)
+	count := func(walk func(func())) int {
+		n := 0
+		walk(func() { n++ })
+		return n
+	}
+	jobs := make(map[string]int)
+	_ = a.InferenceKeeper.Jobs.Walk(ctx, nil, func(_ uint64, j inferencetypes.Job) (bool, error) {
+		jobs[j.Status.String()]++
+		return false, nil
+	})
+	proposals := make(map[string]int)
+	_ = a.DaoKeeper.Proposals.Walk(ctx, nil, func(_ uint64, p daotypes.Proposal) (bool, error) {
+		proposals[p.Status.String()]++
+		return false, nil
+	})
+	tasks := make(map[string]int)
+	_ = a.TrainingKeeper.Tasks.Walk(ctx, nil, func(_ uint64, t trainingtypes.Task) (bool, error) {
+		tasks[t.Status.String()]++
+		return false, nil
+	})
+	pools := count(func(inc func()) {
+		_ = a.PoolKeeper.Pools.Walk(ctx, nil, func(sdk.AccAddress, pooltypes.Pool) (bool, error) { inc(); return false, nil })
+	})
+	workers := count(func(inc func()) {
+		_ = a.ComputeKeeper.Workers.Walk(ctx, nil, func(sdk.AccAddress, computetypes.Worker) (bool, error) { inc(); return false, nil })
+	})
+	unbondings := count(func(inc func()) {
+		_ = a.PoolKeeper.Unbondings.Walk(ctx, nil, func(uint64, pooltypes.UnbondingEntry) (bool, error) { inc(); return false, nil })
+	})
+	// fmt sorts map keys, so the line is the same on every replay.
+	tb.Logf("coverage at height %d: pools %d, workers %d, unbondings %d, jobs %v, proposals %v, tasks %v",
+		a.LastBlockHeight(), pools, workers, unbondings, jobs, proposals, tasks)
 }

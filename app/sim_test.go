@@ -94,6 +94,7 @@ func TestAppImportExport(t *testing.T) {
 			tb.Helper()
 			a := ti.App
 			requireInvariants(tb, a)
+			logCoverage(tb, a)
 			exported, err := a.ExportAppStateAndValidators(false, nil, nil)
 			require.NoError(tb, err)
 

@@ -119,9 +119,8 @@ func (am AppModule) EndBlock(ctx context.Context) error {
 }
 
 // Simulation (SDK v0.54 simsx): randomized genesis, store decoder and
-// factories for datasets, items, annotations, tasks and joins; the rounds'
-// commit/reveal/aggregate are left out (see x/training/simulation). The
-// authority is x/dao, so x/training has no x/gov proposal messages.
+// factories for datasets, items, annotations, tasks, joins and the rounds'
+// commits, reveals and aggregates (a simulated update). The authority is x/dao, so x/training has no x/gov proposal messages.
 
 // GenerateGenesisState writes a randomized x/training genesis.
 func (AppModule) GenerateGenesisState(simState *module.SimulationState) {
@@ -138,11 +137,14 @@ func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedO
 	return nil
 }
 
-// WeightedOperationsX registers a factory for every data and task message.
+// WeightedOperationsX registers a factory for every data, task and round message.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
 	reg.Add(weights.Get("training_msg_register_dataset", 10), simulation.MsgRegisterDatasetFactory())
 	reg.Add(weights.Get("training_msg_contribute_item", 60), simulation.MsgContributeItemFactory(am.keeper))
 	reg.Add(weights.Get("training_msg_annotate", 80), simulation.MsgAnnotateFactory(am.keeper))
 	reg.Add(weights.Get("training_msg_create_task", 10), simulation.MsgCreateTaskFactory(am.keeper))
 	reg.Add(weights.Get("training_msg_join_task", 30), simulation.MsgJoinTaskFactory(am.keeper))
+	reg.Add(weights.Get("training_msg_commit_update", 60), simulation.MsgCommitUpdateFactory(am.keeper))
+	reg.Add(weights.Get("training_msg_reveal_update", 60), simulation.MsgRevealUpdateFactory(am.keeper))
+	reg.Add(weights.Get("training_msg_submit_aggregate", 60), simulation.MsgSubmitAggregateFactory(am.keeper))
 }

@@ -1,9 +1,7 @@
 // Package simulation is x/training's part of the app simulation: randomized
 // params and a few datasets at genesis, and factories for datasets, items,
-// annotations, tasks and joining them. The rounds' commits, reveals and
-// aggregates are left out: they carry a worker's model update (off-chain
-// training), so simulated tasks run out their rounds without updates, which
-// exercises the empty-round and refund paths.
+// annotations, tasks, joining them, and the rounds' commits, reveals and
+// aggregates with a cheap simulated model update (round_factory.go).
 package simulation
 
 import (
