@@ -19,6 +19,7 @@ import (
 	"github.com/llmesh/mesh/worker/backends"
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/worker/health"
+	"github.com/llmesh/mesh/worker/internal/poll"
 	"github.com/llmesh/mesh/worker/state"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
@@ -109,7 +110,7 @@ func (l *Loop) commitPhase(ctx context.Context, height int64, j *inferencetypes.
 	if !found {
 		return l.startInference(ctx, j), nil
 	}
-	if rec.CommitTx != "" && height-rec.CommitHeight < l.cfg.ResendAfter || l.refusedRecently(j.Id, height) {
+	if rec.CommitTx != "" && poll.Within(height, rec.CommitHeight, l.cfg.ResendAfter) || l.refusedRecently(j.Id, height) {
 		return "committing", nil // broadcast (or refused) recently: wait
 	}
 	if rec.CommitTx != "" {
@@ -133,7 +134,7 @@ func (l *Loop) revealPhase(ctx context.Context, height int64, j *inferencetypes.
 			"commitment", fmt.Sprintf("%X", a.Commitment))
 		return "stuck", nil
 	}
-	if rec.RevealTx != "" && height-rec.RevealHeight < l.cfg.ResendAfter || l.refusedRecently(j.Id, height) {
+	if rec.RevealTx != "" && poll.Within(height, rec.RevealHeight, l.cfg.ResendAfter) || l.refusedRecently(j.Id, height) {
 		return "revealing", nil
 	}
 	if rec.RevealTx != "" {

@@ -239,7 +239,7 @@ func (l *Loop) fail(err error) error {
 // ResendAfter blocks ago.
 func (l *Loop) refusedRecently(job uint64, height int64) bool {
 	h, ok := l.refusedAt[job]
-	return ok && height-h < l.cfg.ResendAfter
+	return ok && poll.Within(height, h, l.cfg.ResendAfter)
 }
 
 // logOnce logs msg once per job and topic.

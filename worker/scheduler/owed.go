@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/llmesh/mesh/worker/internal/poll"
 	"github.com/llmesh/mesh/worker/state"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 )
@@ -100,7 +101,7 @@ func (s *Scheduler) unjailIfDue(ctx context.Context, epoch, height int64) error 
 		s.logOnce(epoch, "jailed", "worker is jailed", "until", w.JailedUntil)
 		return nil
 	}
-	if s.unjailHeight > 0 && height-s.unjailHeight < s.cfg.ResendAfter {
+	if s.unjailHeight > 0 && poll.Within(height, s.unjailHeight, s.cfg.ResendAfter) {
 		return nil
 	}
 	hash, err := s.chain.UnjailWorker(ctx)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/llmesh/mesh/worker/backends"
 	"github.com/llmesh/mesh/worker/health"
+	"github.com/llmesh/mesh/worker/internal/poll"
 	"github.com/llmesh/mesh/worker/state"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 )
@@ -47,7 +48,7 @@ func (s *Scheduler) revealPhase(ctx context.Context, ch *computetypes.QueryChall
 		s.logOnce(ch.Epoch, "reveal-skip", "reveal window closed without a verdict on our reveal", "height", height, "reveal_end", ch.RevealEnd)
 		return nil
 	}
-	if found && rec.RevealTx != "" && height-rec.RevealHeight < s.cfg.ResendAfter {
+	if found && rec.RevealTx != "" && poll.Within(height, rec.RevealHeight, s.cfg.ResendAfter) {
 		s.phase("revealing")
 		return nil
 	}

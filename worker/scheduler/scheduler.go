@@ -243,7 +243,7 @@ func (s *Scheduler) commitPhase(ctx context.Context, ch *computetypes.QueryChall
 			return nil
 		}
 	}
-	if rec.CommitTx != "" && height-rec.CommitHeight < s.cfg.ResendAfter {
+	if rec.CommitTx != "" && poll.Within(height, rec.CommitHeight, s.cfg.ResendAfter) {
 		s.phase("committing")
 		return nil // broadcast recently: wait for the block
 	}

@@ -412,6 +412,21 @@ func TestDroppedCommitIsResent(t *testing.T) {
 	require.Equal(t, int32(1), h.be.calls.Load())
 }
 
+// A chain restarted from a zero-height export runs at lower heights than
+// the ones the worker stored: a commit sent (and lost) before the restart is
+// sent again at once, not when the new chain passes the old height.
+func TestDroppedCommitIsResentAfterRestartAtLowerHeight(t *testing.T) {
+	h := newHarness(t, t.TempDir(), nil)
+	h.f.dropCommits = 1
+	h.step(t)
+	require.Equal(t, 1, h.f.commits)
+	require.Nil(t, h.f.commitment)
+	h.f.set(func(f *fakeChain) { f.height, f.commitEnd, f.revealEnd = 2, 12, 22 })
+	h.step(t)
+	require.Equal(t, 2, h.f.commits)
+	require.NotNil(t, h.f.commitment)
+}
+
 func TestWrongBackendNeverCommits(t *testing.T) {
 	h := newHarness(t, t.TempDir(), nil)
 	h.be.PoC = zeroBackend{}

@@ -357,9 +357,9 @@ func (l *Loop) join(ctx context.Context, height int64, task trainingtypes.Task) 
 		rec = JoinRecord{TaskID: task.Id}
 	}
 	switch {
-	case rec.Refused != "" && height-rec.RefusedHeight < l.cfg.RejoinAfter:
+	case rec.Refused != "" && poll.Within(height, rec.RefusedHeight, l.cfg.RejoinAfter):
 		return nil
-	case rec.Refused == "" && rec.Tx != "" && height-rec.Height < l.cfg.ResendAfter:
+	case rec.Refused == "" && rec.Tx != "" && poll.Within(height, rec.Height, l.cfg.ResendAfter):
 		return nil
 	case rec.Refused == "" && rec.Tx != "":
 		l.checkPending(ctx, "join", rec.Tx, "task", task.Id)

@@ -16,6 +16,7 @@ import (
 	"github.com/llmesh/mesh/worker/backends/embedded"
 	"github.com/llmesh/mesh/worker/backends/embedded/federated"
 	"github.com/llmesh/mesh/worker/chain"
+	"github.com/llmesh/mesh/worker/internal/poll"
 	trainingtypes "github.com/llmesh/mesh/x/training/types"
 )
 
@@ -161,7 +162,7 @@ func (l *Loop) localUpdate(ctx context.Context, task *trainingtypes.Task, round 
 // commit broadcasts the record's commitment (never another one).
 func (l *Loop) commit(ctx context.Context, height int64, task *trainingtypes.Task, round *trainingtypes.Round, rec UpdateRecord) error {
 	key := onceKey{task: task.Id, round: round.Number, what: "commit"}
-	if rec.CommitTx != "" && height-rec.CommitHeight < l.cfg.ResendAfter || l.refusedRecently(key, height) {
+	if rec.CommitTx != "" && poll.Within(height, rec.CommitHeight, l.cfg.ResendAfter) || l.refusedRecently(key, height) {
 		return nil
 	}
 	return l.send(ctx, height, key, rec.CommitTx, trainingtypes.ErrAlreadyCommitted, func() (string, error) {
@@ -176,7 +177,7 @@ func (l *Loop) commit(ctx context.Context, height int64, task *trainingtypes.Tas
 // there to be fetched (rebuilt if the disk lost it).
 func (l *Loop) reveal(ctx context.Context, height int64, task *trainingtypes.Task, round *trainingtypes.Round, rec UpdateRecord) error {
 	key := onceKey{task: task.Id, round: round.Number, what: "reveal"}
-	if rec.RevealTx != "" && height-rec.RevealHeight < l.cfg.ResendAfter || l.refusedRecently(key, height) {
+	if rec.RevealTx != "" && poll.Within(height, rec.RevealHeight, l.cfg.ResendAfter) || l.refusedRecently(key, height) {
 		return nil
 	}
 	if !l.cfg.Blobs.Has(rec.Digest) {
@@ -287,7 +288,7 @@ func (l *Loop) aggregator(ctx context.Context, height int64, task *trainingtypes
 		}
 		rec = next
 	}
-	if rec.SubmitTx != "" && height-rec.SubmitHeight < l.cfg.ResendAfter || l.refusedRecently(key, height) {
+	if rec.SubmitTx != "" && poll.Within(height, rec.SubmitHeight, l.cfg.ResendAfter) || l.refusedRecently(key, height) {
 		return nil
 	}
 	return l.send(ctx, height, key, rec.SubmitTx, trainingtypes.ErrAlreadySubmitted, func() (string, error) {
@@ -444,7 +445,7 @@ func (l *Loop) txErr(key onceKey, height int64, err error) error {
 
 func (l *Loop) refusedRecently(key onceKey, height int64) bool {
 	h, ok := l.refusedAt[key]
-	return ok && height-h < l.cfg.ResendAfter
+	return ok && poll.Within(height, h, l.cfg.ResendAfter)
 }
 
 // roundData reads the round's examples once, as of its start height so that

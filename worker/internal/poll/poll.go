@@ -68,3 +68,11 @@ func Run(ctx context.Context, cfg Config, step func(context.Context) error) erro
 		}
 	}
 }
+
+// Within reports whether height lies in the window of blocks that starts at
+// the height something was sent: at ≤ height < at+window. A height below at
+// is outside it: the chain restarted from an exported genesis at a lower
+// height, and what was sent before the restart must be sent again.
+func Within(height, at, window int64) bool {
+	return at <= height && height-at < window
+}

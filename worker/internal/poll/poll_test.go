@@ -36,3 +36,20 @@ func TestRun(t *testing.T) {
 	require.Equal(t, 1, strings.Count(logs.String(), "the node does not serve x/inference; polling it slowly"))
 	require.Contains(t, logs.String(), "test loop stopped")
 }
+
+func TestWithin(t *testing.T) {
+	for _, c := range []struct {
+		height, at, window int64
+		want               bool
+	}{
+		{10, 10, 3, true},
+		{12, 10, 3, true},
+		{13, 10, 3, false},
+		{9, 10, 3, false}, // the chain restarted below the stored height
+		{1, 70, 3, false},
+	} {
+		if got := poll.Within(c.height, c.at, c.window); got != c.want {
+			t.Errorf("poll.Within(%d, %d, %d) = %v, want %v", c.height, c.at, c.window, got, c.want)
+		}
+	}
+}
