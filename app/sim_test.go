@@ -16,19 +16,28 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cosmossdk.io/log/v2"
+	sdkmath "cosmossdk.io/math"
 
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 	authzkeeper "github.com/cosmos/cosmos-sdk/x/authz/keeper"
 	"github.com/cosmos/cosmos-sdk/x/feegrant"
+	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	wasmtypes "github.com/CosmWasm/wasmd/x/wasm/types"
 
 	"github.com/llmesh/mesh/app"
+	"github.com/llmesh/mesh/testutil"
+	daotypes "github.com/llmesh/mesh/x/dao/types"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
+	pooltypes "github.com/llmesh/mesh/x/pool/types"
+	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
+	trainingtypes "github.com/llmesh/mesh/x/training/types"
 )
 
 // The simulation tests, the SDK v0.54 way (testutil/simsx): random genesis
@@ -196,5 +205,41 @@ func TestRandomizedGenesisValidates(t *testing.T) {
 	}
 	for m, seen := range distinct {
 		require.Greaterf(t, len(seen), 20, "x/%s: %d distinct genesis states in 30 seeds", m, len(seen))
+	}
+}
+
+// TestInvariantsCatchBrokenState: each custom module's invariant check
+// passes on a healthy chain and fails on a state that breaks its promise
+// (so the per-block check of the simulation can fail).
+func TestInvariantsCatchBrokenState(t *testing.T) {
+	f := testutil.Setup(t, 1, sdkmath.NewInt(1_000_000))
+	a := f.App
+	require.NoError(t, checkInvariants(f.Ctx(), a))
+	someone := f.Accounts[0].Address
+	fund := func(ctx sdk.Context, module string) error {
+		coins := sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 7))
+		if err := a.BankKeeper.MintCoins(ctx, minttypes.ModuleName, coins); err != nil {
+			return err
+		}
+		return a.BankKeeper.SendCoinsFromModuleToModule(ctx, minttypes.ModuleName, module, coins)
+	}
+	for name, breakIt := range map[string]func(sdk.Context) error{
+		"x/pool": func(ctx sdk.Context) error { // shares without delegations
+			return a.PoolKeeper.Pools.Set(ctx, someone, pooltypes.Pool{Provider: someone.String(), Tokens: sdkmath.NewInt(5),
+				Shares: sdkmath.LegacyNewDec(5), CommissionRate: sdkmath.LegacyZeroDec()})
+		},
+		"x/compute":   func(ctx sdk.Context) error { return a.ComputeKeeper.ProviderUnits.Set(ctx, someone, 3) }, // units without workers
+		"x/inference": func(ctx sdk.Context) error { return fund(ctx, inferencetypes.ModuleName) },               // escrow without jobs
+		"x/rewards": func(ctx sdk.Context) error { // owed without any epoch reserving it
+			return a.RewardsKeeper.Outstanding.Set(ctx, rewardstypes.Balance{Coins: sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1))})
+		},
+		"x/dao":      func(ctx sdk.Context) error { return fund(ctx, daotypes.EscrowAccount) },   // escrow without locks
+		"x/training": func(ctx sdk.Context) error { return fund(ctx, trainingtypes.ModuleName) }, // escrow without stakes
+	} {
+		ctx, _ := f.Ctx().CacheContext()
+		require.NoError(t, breakIt(ctx), name)
+		err := checkInvariants(ctx, a)
+		require.Errorf(t, err, "%s: broken state not caught", name)
+		require.Containsf(t, err.Error(), name, "%s: caught by another module: %v", name, err)
 	}
 }

@@ -112,6 +112,12 @@ func MsgUpdateWorkerFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpd
 				units = w.Spec.ComputeUnits
 			}
 		}
+		if units > params.MaxUnitsPerWorker {
+			// A params change lowered the cap below the worker's units and
+			// its provider cannot back more: no valid update now.
+			reporter.Skip("worker above max_units_per_worker")
+			return nil, nil
+		}
 		acc := testData.GetAccount(reporter, w.Address)
 		return []simsx.SimAccount{acc}, &types.MsgUpdateWorker{
 			Worker:   w.Address,

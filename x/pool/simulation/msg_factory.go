@@ -153,19 +153,6 @@ func MsgUnjailFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUnjail] {
 	}
 }
 
-// MsgUpdateParamsFactory is a params change signed by authority (x/dao's
-// module account: x/dao's simulation puts it into proposals).
-func MsgUpdateParamsFactory(k keeper.Keeper, authority string) func(ctx context.Context, r *simsx.XRand) sdk.Msg {
-	return func(ctx context.Context, r *simsx.XRand) sdk.Msg {
-		old, err := k.Params.Get(ctx)
-		if err != nil {
-			return nil
-		}
-		p := RandomParams(r.Rand, old.BondDenom)
-		return &types.MsgUpdateParams{Authority: authority, Params: p}
-	}
-}
-
 func mustParams(ctx context.Context, k keeper.Keeper, reporter simsx.SimulationReporter) types.Params {
 	p, err := k.Params.Get(ctx)
 	if err != nil {
