@@ -65,9 +65,9 @@ func MsgSubmitAggregateFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Msg
 		msg, acc := pickRoundMsg(ctx, k, testData, reporter, types.ROUND_PHASE_AGGREGATE, func(r types.Round, acc simsx.SimAccount) sdk.Msg {
 			for _, a := range r.Aggregates {
 				if a.Worker == acc.AddressBech32 && len(a.Digest) == 0 {
-					d, _, loss, salt := simUpdate(r.TaskId, r.Number, nil) // the round's agreed result
-					if salt[0]%8 == 0 {
-						d, _, _, _ = simUpdate(r.TaskId, r.Number, acc.Address) // an outvoted aggregator
+					d, _, loss, _ := simUpdate(r.TaskId, r.Number, nil) // the round's agreed result
+					if own, _, _, salt := simUpdate(r.TaskId, r.Number, acc.Address); salt[0]%8 == 0 {
+						d = own // one aggregator in eight submits its own result and is outvoted
 					}
 					return &types.MsgSubmitAggregate{Worker: a.Worker, TaskId: r.TaskId, Round: r.Number,
 						Digest: d, Uri: "ipfs://sim-checkpoint", EvalLoss: loss}
