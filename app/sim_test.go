@@ -76,7 +76,11 @@ func TestAppStateDeterminism(t *testing.T) {
 	}
 	runSeeds(t, cfg, runs, newSimAppWithCache, check)
 	for _, s := range seeds {
-		require.Lenf(t, hashes[s], replays, "seed %d", s)
+		// The simulator skips a run whose validator set empties; replays of
+		// one seed must all get that far or all stop (that, too, is state).
+		if n := len(hashes[s]); n != replays && n != 0 {
+			t.Fatalf("seed %d: %d of %d replays finished", s, n, replays)
+		}
 	}
 }
 
