@@ -62,6 +62,29 @@ func TestGenesisRoundTrip(t *testing.T) {
 	require.Equal(t, f.storeDigest(), g.storeDigest(), "byte-identical store")
 }
 
+// Two providers authorise one worker, which registers under the first: the
+// second's authorization stays in state, and the export must still import
+// (the simulation found exports that could not).
+func TestGenesisKeepsAnotherProvidersAuthorization(t *testing.T) {
+	f := newFixture(t, smallParams)
+	f.block(true, nil)
+	w := addr("work", 1)
+	f.addProvider(addr("prov", 2))
+	_, err := f.msg.AuthorizeWorker(f.ctx, &types.MsgAuthorizeWorker{Provider: f.bech(addr("prov", 2)), Worker: f.bech(w)})
+	require.NoError(t, err)
+	f.register(addr("prov", 1), w, 1) // authorises under prov 1, then registers
+
+	exported, err := f.k.ExportGenesis(f.ctx)
+	require.NoError(t, err)
+	require.Equal(t, []types.Authorization{{Provider: f.bech(addr("prov", 2)), Worker: f.bech(w)}}, exported.Authorizations)
+	require.NoError(t, exported.Validate())
+	g := newFixture(t, nil)
+	require.NoError(t, g.k.InitGenesis(g.ctx, exported))
+	again, err := g.k.ExportGenesis(g.ctx)
+	require.NoError(t, err)
+	require.Equal(t, exported, again)
+}
+
 func TestGenesisDefaultAndInvalid(t *testing.T) {
 	require.NoError(t, types.DefaultGenesis().Validate())
 	f := newFixture(t, nil)

@@ -22,11 +22,13 @@ func (gs GenesisState) Validate() error {
 		return fmt.Errorf("params: %w", err)
 	}
 	workers := make([]string, 0, len(gs.Workers))
+	providerOf := make(map[string]string, len(gs.Workers)) // looked up, never iterated
 	for _, w := range gs.Workers {
 		if err := validateWorker(gs.Params, gs.Epoch.Number, w); err != nil {
 			return fmt.Errorf("worker %s: %w", w.Address, err)
 		}
 		workers = append(workers, w.Address)
+		providerOf[w.Address] = w.Provider
 	}
 	slices.Sort(workers)
 	if i := validate.FirstDuplicate(workers); i >= 0 {
@@ -56,8 +58,11 @@ func (gs GenesisState) Validate() error {
 		if err := validate.Address(a.Worker); err != nil {
 			return fmt.Errorf("authorization worker: %w", err)
 		}
-		if _, found := slices.BinarySearch(workers, a.Worker); found {
-			return fmt.Errorf("authorization of %s: already registered", a.Worker)
+		// Registering consumes the registering provider's authorization. Another
+		// provider's, made before the registration, stays unused until the
+		// worker deregisters: AuthorizeWorker refuses only registered workers.
+		if p, found := providerOf[a.Worker]; found && p == a.Provider {
+			return fmt.Errorf("authorization of %s by %s: it registered under that provider, which consumes it", a.Worker, a.Provider)
 		}
 		auths = append(auths, a.Provider+"/"+a.Worker)
 	}
