@@ -545,7 +545,7 @@ func (f *faultNet) epoch(t *testing.T, i int) computetypes.EpochInfo {
 func (f *faultNet) waitWorker(t *testing.T, i int, addr, what string, cond func(computetypes.Worker) bool) computetypes.Worker {
 	t.Helper()
 	var rec computetypes.Worker
-	faultWait(t, what, faultEpochWait, func() (bool, string) {
+	waitEvery(t, what, faultEpochWait, func() (bool, string) {
 		var res computetypes.QueryWorkerResponse
 		if err := abciQuery(f.nodes[i], "/mesh.compute.v1.Query/Worker", &computetypes.QueryWorkerRequest{Address: addr}, &res); err != nil {
 			return false, err.Error()
@@ -565,7 +565,7 @@ func (f *faultNet) waitCommitted(t *testing.T, i int) computetypes.QueryChalleng
 	t.Helper()
 	via := f.nodes[(i+2)%faultVals]
 	var ch computetypes.QueryChallengeResponse
-	faultWait(t, fmt.Sprintf("worker-%d to commit to an epoch", i), faultEpochWait, func() (bool, string) {
+	waitEvery(t, fmt.Sprintf("worker-%d to commit to an epoch", i), faultEpochWait, func() (bool, string) {
 		ch = computetypes.QueryChallengeResponse{}
 		if err := abciQuery(via, "/mesh.compute.v1.Query/Challenge", &computetypes.QueryChallengeRequest{Worker: f.workers[i].addr}, &ch); err != nil {
 			return false, err.Error()
@@ -583,7 +583,7 @@ func (f *faultNet) waitCommitted(t *testing.T, i int) computetypes.QueryChalleng
 func (f *faultNet) waitJobEnded(t *testing.T, id uint64) inferencetypes.Job {
 	t.Helper()
 	var j inferencetypes.Job
-	faultWait(t, fmt.Sprintf("job %d to end", id), 2*time.Minute, func() (bool, string) {
+	waitEvery(t, fmt.Sprintf("job %d to end", id), 2*time.Minute, func() (bool, string) {
 		var res inferencetypes.QueryJobResponse
 		err := abciQuery(f.nodes[2], "/mesh.inference.v1.Query/Job", &inferencetypes.QueryJobRequest{Id: id}, &res)
 		if err != nil {
@@ -631,7 +631,7 @@ func seats(j inferencetypes.Job) []string {
 func (f *faultNet) waitCaughtUp(t *testing.T, n *Node, after int64) int64 {
 	t.Helper()
 	var h int64
-	faultWait(t, n.Name+" to catch up", 3*time.Minute, func() (bool, string) {
+	waitEvery(t, n.Name+" to catch up", 3*time.Minute, func() (bool, string) {
 		if gone, err := n.exited(); gone {
 			t.Fatalf("%s exited: %s", n.Name, describeExit(err))
 		}
@@ -700,7 +700,7 @@ func (f *faultNet) requireSameChain(t *testing.T, nodes []*Node, from, to int64)
 	var ref map[int64]string
 	for _, n := range nodes {
 		var hashes map[int64]string
-		faultWait(t, fmt.Sprintf("%s to serve blocks %d..%d", n.Name, from, to), waitTimeout, func() (bool, string) {
+		waitEvery(t, fmt.Sprintf("%s to serve blocks %d..%d", n.Name, from, to), waitTimeout, func() (bool, string) {
 			var err error
 			if hashes, err = blockHashes(n, from, to); err != nil {
 				return false, err.Error()
@@ -728,23 +728,6 @@ func signalNode(n *Node, sig syscall.Signal) error {
 		return fmt.Errorf("%s is not running", n.Name)
 	}
 	return proc.Process.Signal(sig)
-}
-
-// faultWait is waitFor with its own poll interval: these conditions read
-// several nodes, or a node that may be frozen, and need no 250 ms polling.
-func faultWait(t *testing.T, what string, timeout time.Duration, cond func() (bool, string), every time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		done, state := cond()
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s; last state: %s", timeout, what, state)
-		}
-		time.Sleep(every)
-	}
 }
 
 // logTime is the time= stamp of the first line of a worker log that contains substr.

@@ -563,6 +563,13 @@ func setTOML(t *testing.T, path, key, value string) {
 // fails with the last state cond described. cond may call t.Fatal.
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() (done bool, state string)) {
 	t.Helper()
+	waitEvery(t, what, timeout, cond, pollInterval)
+}
+
+// waitEvery is waitFor polling every interval: for conditions that read
+// several nodes, or a node that may be frozen.
+func waitEvery(t *testing.T, what string, timeout time.Duration, cond func() (done bool, state string), every time.Duration) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		done, state := cond()
@@ -572,7 +579,7 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() (done
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %s waiting for %s; last state: %s", timeout, what, state)
 		}
-		time.Sleep(pollInterval)
+		time.Sleep(every)
 	}
 }
 

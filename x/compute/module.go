@@ -18,7 +18,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
-	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
 	"github.com/llmesh/mesh/x/compute/client/cli"
 	"github.com/llmesh/mesh/x/compute/keeper"
@@ -45,13 +44,14 @@ var (
 
 // AppModule is the x/compute app module.
 type AppModule struct {
+	kit.Simulation
 	cdc    codec.Codec
 	keeper keeper.Keeper
 }
 
 // NewAppModule returns the x/compute app module.
 func NewAppModule(cdc codec.Codec, k keeper.Keeper) AppModule {
-	return AppModule{cdc: cdc, keeper: k}
+	return AppModule{Simulation: kit.NewSimulation(types.StoreKey, k.Schema, simulation.RandomizedGenState), cdc: cdc, keeper: k}
 }
 
 // IsAppModule implements appmodule.AppModule.
@@ -121,25 +121,11 @@ func (am AppModule) BeginBlock(ctx context.Context) error { return am.keeper.Beg
 // EndBlock settles epochs whose reveal window is over.
 func (am AppModule) EndBlock(ctx context.Context) error { return am.keeper.EndBlocker(ctx) }
 
-// Simulation (SDK v0.54 simsx): randomized genesis, store decoder and a
+// Simulation (SDK v0.54 simsx; genesis and store decoder come with the
+// embedded kit.Simulation): randomized genesis, store decoder and a
 // factory for every worker message; PoC commit/reveal are left out (see
 // x/compute/simulation). Its authority is x/dao, whose simulation proposes
 // its params changes, so x/compute has no x/gov proposal messages.
-
-// GenerateGenesisState writes a randomized x/compute genesis.
-func (AppModule) GenerateGenesisState(simState *module.SimulationState) {
-	simulation.RandomizedGenState(simState)
-}
-
-// RegisterStoreDecoder decodes x/compute's store from its collections schema.
-func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
-	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
-}
-
-// WeightedOperations is empty: the operations are WeightedOperationsX's.
-func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
-	return nil
-}
 
 // WeightedOperationsX registers a factory for every worker message.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {

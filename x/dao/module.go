@@ -15,7 +15,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
-	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
 	"github.com/llmesh/mesh/x/dao/client/cli"
 	"github.com/llmesh/mesh/x/dao/keeper"
@@ -42,13 +41,14 @@ var (
 // AppModule is the x/dao module: quadratic, conviction-weighted governance
 // of the meshd modules, with a timelock and the DAO treasury.
 type AppModule struct {
+	kit.Simulation
 	cdc    codec.Codec
 	keeper keeper.Keeper
 }
 
 // NewAppModule returns the x/dao module.
 func NewAppModule(cdc codec.Codec, k keeper.Keeper) AppModule {
-	return AppModule{cdc: cdc, keeper: k}
+	return AppModule{Simulation: kit.NewSimulation(types.StoreKey, k.Schema, simulation.RandomizedGenState), cdc: cdc, keeper: k}
 }
 
 // IsAppModule implements appmodule.AppModule.
@@ -117,25 +117,11 @@ func (am AppModule) EndBlock(ctx context.Context) error {
 	return am.keeper.EndBlocker(ctx)
 }
 
-// Simulation (SDK v0.54 simsx): randomized genesis, store decoder and a
+// Simulation (SDK v0.54 simsx; genesis and store decoder come with the
+// embedded kit.Simulation): randomized genesis, store decoder and a
 // factory for every DAO message. x/dao's proposals are its own (not
 // x/gov's): MsgSubmitProposalFactory fills them with the messages x/dao
 // governs, so no module registers x/gov proposal messages for it.
-
-// GenerateGenesisState writes a randomized x/dao genesis.
-func (AppModule) GenerateGenesisState(simState *module.SimulationState) {
-	simulation.RandomizedGenState(simState)
-}
-
-// RegisterStoreDecoder decodes x/dao's store from its collections schema.
-func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
-	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
-}
-
-// WeightedOperations is empty: the operations are WeightedOperationsX's.
-func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
-	return nil
-}
 
 // WeightedOperationsX registers a factory for every DAO message.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {

@@ -16,7 +16,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
-	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
 	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/pool/client/cli"
@@ -42,13 +41,14 @@ var (
 
 // AppModule is the x/pool module: compute-provider staking pools.
 type AppModule struct {
+	kit.Simulation
 	cdc    codec.Codec
 	keeper keeper.Keeper
 }
 
 // NewAppModule returns the x/pool module.
 func NewAppModule(cdc codec.Codec, k keeper.Keeper) AppModule {
-	return AppModule{cdc: cdc, keeper: k}
+	return AppModule{Simulation: kit.NewSimulation(types.StoreKey, k.Schema, simulation.RandomizedGenState), cdc: cdc, keeper: k}
 }
 
 // IsAppModule implements appmodule.AppModule.
@@ -119,24 +119,10 @@ func (am AppModule) EndBlock(ctx context.Context) error {
 	return am.keeper.EndBlocker(ctx)
 }
 
-// Simulation (SDK v0.54 simsx): randomized genesis, store decoder and one
+// Simulation (SDK v0.54 simsx; genesis and store decoder come with the
+// embedded kit.Simulation): randomized genesis, store decoder and one
 // message factory per user message. x/pool has no x/gov proposal messages:
 // its authority is x/dao, whose simulation proposes its params changes.
-
-// GenerateGenesisState writes a randomized x/pool genesis.
-func (AppModule) GenerateGenesisState(simState *module.SimulationState) {
-	simulation.RandomizedGenState(simState)
-}
-
-// RegisterStoreDecoder decodes x/pool's store from its collections schema.
-func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
-	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
-}
-
-// WeightedOperations is empty: the operations are WeightedOperationsX's.
-func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
-	return nil
-}
 
 // WeightedOperationsX registers a factory for every message a user sends.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {

@@ -16,7 +16,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
-	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
 	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/rewards/client/cli"
@@ -43,13 +42,14 @@ var (
 // AppModule is the x/rewards module: the compute share of block rewards,
 // paid out per epoch for points earned by verified work.
 type AppModule struct {
+	kit.Simulation
 	cdc    codec.Codec
 	keeper keeper.Keeper
 }
 
 // NewAppModule returns the x/rewards module.
 func NewAppModule(cdc codec.Codec, k keeper.Keeper) AppModule {
-	return AppModule{cdc: cdc, keeper: k}
+	return AppModule{Simulation: kit.NewSimulation(types.StoreKey, k.Schema, simulation.RandomizedGenState), cdc: cdc, keeper: k}
 }
 
 // IsAppModule implements appmodule.AppModule.
@@ -122,24 +122,10 @@ func (am AppModule) BeginBlock(ctx context.Context) error {
 	return am.keeper.BeginBlocker(ctx)
 }
 
-// Simulation (SDK v0.54 simsx): randomized genesis, store decoder and the
+// Simulation (SDK v0.54 simsx; genesis and store decoder come with the
+// embedded kit.Simulation): randomized genesis, store decoder and the
 // claim factory. The authority is x/dao, whose simulation proposes params
 // changes, so x/rewards has no x/gov proposal messages.
-
-// GenerateGenesisState writes a randomized x/rewards genesis.
-func (AppModule) GenerateGenesisState(simState *module.SimulationState) {
-	simulation.RandomizedGenState(simState)
-}
-
-// RegisterStoreDecoder decodes x/rewards' store from its collections schema.
-func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
-	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
-}
-
-// WeightedOperations is empty: the operations are WeightedOperationsX's.
-func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
-	return nil
-}
 
 // WeightedOperationsX registers the claim factory.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {

@@ -15,7 +15,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
-	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
 	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/training/client/cli"
@@ -43,13 +42,14 @@ var (
 // annotators, and federated training tasks run by x/compute workers in
 // commit–reveal rounds, whose result becomes a candidate x/inference model.
 type AppModule struct {
+	kit.Simulation
 	cdc    codec.Codec
 	keeper keeper.Keeper
 }
 
 // NewAppModule returns the x/training module.
 func NewAppModule(cdc codec.Codec, k keeper.Keeper) AppModule {
-	return AppModule{cdc: cdc, keeper: k}
+	return AppModule{Simulation: kit.NewSimulation(types.StoreKey, k.Schema, simulation.RandomizedGenState), cdc: cdc, keeper: k}
 }
 
 // IsAppModule implements appmodule.AppModule.
@@ -118,24 +118,10 @@ func (am AppModule) EndBlock(ctx context.Context) error {
 	return am.keeper.EndBlocker(ctx)
 }
 
-// Simulation (SDK v0.54 simsx): randomized genesis, store decoder and
+// Simulation (SDK v0.54 simsx; genesis and store decoder come with the
+// embedded kit.Simulation): randomized genesis, store decoder and
 // factories for datasets, items, annotations, tasks, joins and the rounds'
 // commits, reveals and aggregates (a simulated update). The authority is x/dao, so x/training has no x/gov proposal messages.
-
-// GenerateGenesisState writes a randomized x/training genesis.
-func (AppModule) GenerateGenesisState(simState *module.SimulationState) {
-	simulation.RandomizedGenState(simState)
-}
-
-// RegisterStoreDecoder decodes x/training's store from its collections schema.
-func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
-	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
-}
-
-// WeightedOperations is empty: the operations are WeightedOperationsX's.
-func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
-	return nil
-}
 
 // WeightedOperationsX registers a factory for every data, task and round message.
 func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
