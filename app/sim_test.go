@@ -12,24 +12,16 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	dbm "github.com/cosmos/cosmos-db"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"cosmossdk.io/log/v2"
 	sdkmath "cosmossdk.io/math"
 
-	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
-	authzkeeper "github.com/cosmos/cosmos-sdk/x/authz/keeper"
-	"github.com/cosmos/cosmos-sdk/x/feegrant"
 	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
-	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
-	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
-
-	wasmtypes "github.com/CosmWasm/wasmd/x/wasm/types"
 
 	"github.com/llmesh/mesh/app"
 	"github.com/llmesh/mesh/testutil"
@@ -84,20 +76,6 @@ func TestAppStateDeterminism(t *testing.T) {
 	}
 }
 
-// importExportSkip are the prefixes the SDK's import/export test skips:
-// queues and per-block bookkeeping rebuilt by the modules, not exported.
-var importExportSkip = map[string][][]byte{
-	stakingtypes.StoreKey: {
-		stakingtypes.UnbondingQueueKey, stakingtypes.RedelegationQueueKey, stakingtypes.ValidatorQueueKey,
-		stakingtypes.HistoricalInfoKey, stakingtypes.UnbondingIDKey, stakingtypes.UnbondingIndexKey,
-		stakingtypes.UnbondingTypeKey, stakingtypes.ValidatorUpdatesKey,
-	},
-	authzkeeper.StoreKey:   {authzkeeper.GrantQueuePrefix},
-	feegrant.StoreKey:      {feegrant.FeeAllowanceQueueKeyPrefix},
-	slashingtypes.StoreKey: {slashingtypes.ValidatorMissedBlockBitmapKeyPrefix},
-	wasmtypes.StoreKey:     {wasmtypes.TXCounterPrefix},
-}
-
 // TestAppImportExport simulates, exports the state, imports it into a fresh
 // app and requires every KV store to be equal, key for key.
 func TestAppImportExport(t *testing.T) {
@@ -118,20 +96,7 @@ func TestAppImportExport(t *testing.T) {
 			require.NoError(tb, err)
 			require.NoError(tb, b.StoreConsensusParams(ctxB, exported.ConsensusParams))
 
-			compared := 0
-			for _, key := range a.GetStoreKeys() {
-				kv, ok := key.(*storetypes.KVStoreKey)
-				if !ok {
-					continue
-				}
-				diffA, diffB := simtestutil.DiffKVStores(ctxA.KVStore(kv), ctxB.KVStore(b.GetKey(kv.Name())), importExportSkip[kv.Name()])
-				if !assert.Equalf(tb, len(diffA), len(diffB), "unequal sets of key-values in %q", kv.Name()) ||
-					!assert.Emptyf(tb, diffA, simtestutil.GetSimulationLog(kv.Name(), a.SimulationManager().StoreDecoders, diffA, diffB)) {
-					tb.FailNow()
-				}
-				compared++
-			}
-			require.Equal(tb, len(app.StoreKeys()), compared)
+			requireStoresEqual(tb, a, ctxA, b, ctxB)
 		})
 }
 
