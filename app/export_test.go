@@ -63,14 +63,7 @@ func zhGenesis(cdc codec.Codec, gen map[string]json.RawMessage) {
 	})
 	gen[inferencetypes.ModuleName] = cdc.MustMarshalJSON(&ig)
 
-	var eg epochstypes.GenesisState
-	cdc.MustUnmarshalJSON(gen[epochstypes.ModuleName], &eg)
-	for i := range eg.Epochs {
-		if eg.Epochs[i].Identifier == app.ComputeEpochIdentifier {
-			eg.Epochs[i].Duration = 10 * time.Second
-		}
-	}
-	gen[epochstypes.ModuleName] = cdc.MustMarshalJSON(&eg)
+	testutil.SetComputeEpoch(cdc, gen, 10*time.Second)
 }
 
 // zhChain drives one in-process chain: the fixture's app, or an app
@@ -211,16 +204,7 @@ func pocOutcomes(t *testing.T, res *abci.ResponseFinalizeBlock, workers []*zhWor
 		if ev.Type != "mesh.compute.v1.EventPoCResult" {
 			continue
 		}
-		var attrs []abci.EventAttribute
-		for _, a := range ev.Attributes {
-			if a.Key != "mode" && a.Key != "msg_index" {
-				attrs = append(attrs, a)
-			}
-		}
-		ev.Attributes = attrs
-		parsed, err := sdk.ParseTypedEvent(ev)
-		require.NoError(t, err)
-		r := parsed.(*computetypes.EventPoCResult)
+		r := testutil.TypedEvent(t, ev).(*computetypes.EventPoCResult)
 		for _, w := range workers {
 			if w.acc.Address.String() == r.Worker {
 				w.outcomes = append(w.outcomes, r.Outcome)

@@ -29,6 +29,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	epochstypes "github.com/cosmos/cosmos-sdk/x/epochs/types"
 
 	"github.com/llmesh/mesh/app"
 )
@@ -171,4 +172,33 @@ func RequireTxsOK(t testing.TB, res *abci.ResponseFinalizeBlock) {
 	for i, r := range res.TxResults {
 		require.Zerof(t, r.Code, "tx %d failed: %s", i, r.Log)
 	}
+}
+
+// TypedEvent decodes a typed event from a block result, leaving out the
+// attributes baseapp adds (mode, msg_index), which are not in the proto.
+func TypedEvent(t testing.TB, ev abci.Event) any {
+	t.Helper()
+	attrs := make([]abci.EventAttribute, 0, len(ev.Attributes))
+	for _, a := range ev.Attributes {
+		if a.Key != "mode" && a.Key != "msg_index" {
+			attrs = append(attrs, a)
+		}
+	}
+	ev.Attributes = attrs
+	parsed, err := sdk.ParseTypedEvent(ev)
+	require.NoError(t, err)
+	return parsed
+}
+
+// SetComputeEpoch sets the duration of x/epochs' compute epoch in a genesis
+// being built (the fixture makes 1 s blocks, so 10 s is 10 blocks).
+func SetComputeEpoch(cdc codec.Codec, gen map[string]json.RawMessage, d time.Duration) {
+	var eg epochstypes.GenesisState
+	cdc.MustUnmarshalJSON(gen[epochstypes.ModuleName], &eg)
+	for i := range eg.Epochs {
+		if eg.Epochs[i].Identifier == app.ComputeEpochIdentifier {
+			eg.Epochs[i].Duration = d
+		}
+	}
+	gen[epochstypes.ModuleName] = cdc.MustMarshalJSON(&eg)
 }

@@ -14,9 +14,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	epochstypes "github.com/cosmos/cosmos-sdk/x/epochs/types"
 
-	"github.com/llmesh/mesh/app"
 	"github.com/llmesh/mesh/testutil"
 	computekeeper "github.com/llmesh/mesh/x/compute/keeper"
 	"github.com/llmesh/mesh/x/compute/poc"
@@ -59,14 +57,7 @@ func pocGenesis(cdc codec.Codec, gen map[string]json.RawMessage) {
 	gen[pooltypes.ModuleName] = cdc.MustMarshalJSON(&pg)
 
 	// One compute epoch every 10 blocks (the fixture makes 1 s blocks).
-	var eg epochstypes.GenesisState
-	cdc.MustUnmarshalJSON(gen[epochstypes.ModuleName], &eg)
-	for i := range eg.Epochs {
-		if eg.Epochs[i].Identifier == app.ComputeEpochIdentifier {
-			eg.Epochs[i].Duration = 10 * time.Second
-		}
-	}
-	gen[epochstypes.ModuleName] = cdc.MustMarshalJSON(&eg)
+	testutil.SetComputeEpoch(cdc, gen, 10*time.Second)
 }
 
 // Over many epochs on the full app, honest workers always pass, a lazy one
@@ -233,14 +224,5 @@ func (w *simWorker) act(t *testing.T, f *testutil.Fixture, q computetypes.QueryS
 // baseapp adds (mode, msg_index), which are not part of the proto.
 func parseResult(t *testing.T, ev abci.Event) *computetypes.EventPoCResult {
 	t.Helper()
-	var attrs []abci.EventAttribute
-	for _, a := range ev.Attributes {
-		if a.Key != "mode" && a.Key != "msg_index" {
-			attrs = append(attrs, a)
-		}
-	}
-	ev.Attributes = attrs
-	parsed, err := sdk.ParseTypedEvent(ev)
-	require.NoError(t, err)
-	return parsed.(*computetypes.EventPoCResult)
+	return testutil.TypedEvent(t, ev).(*computetypes.EventPoCResult)
 }

@@ -22,21 +22,6 @@ import (
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
 
-// typedEvent decodes a typed event, leaving out the attributes baseapp adds.
-func typedEvent(t *testing.T, ev abci.Event) any {
-	t.Helper()
-	var attrs []abci.EventAttribute
-	for _, a := range ev.Attributes {
-		if a.Key != "mode" && a.Key != "msg_index" {
-			attrs = append(attrs, a)
-		}
-	}
-	ev.Attributes = attrs
-	parsed, err := sdk.ParseTypedEvent(ev)
-	require.NoError(t, err)
-	return parsed
-}
-
 func mustCoins(t *testing.T, s string) sdk.Coins {
 	t.Helper()
 	c, err := sdk.ParseCoinsNormalized(s)
@@ -126,7 +111,7 @@ func TestRewardsOnTheFullApp(t *testing.T) {
 					}
 				}
 			case "mesh.rewards.v1.EventBlockRewardSplit":
-				split = typedEvent(t, ev).(*rewardstypes.EventBlockRewardSplit)
+				split = testutil.TypedEvent(t, ev).(*rewardstypes.EventBlockRewardSplit)
 			}
 		}
 		require.NotNil(t, split, "block %d: no split", b)
@@ -178,7 +163,7 @@ func TestRewardsOnTheFullApp(t *testing.T) {
 		var ev *rewardstypes.EventRewardsClaimed
 		for _, e := range res.TxResults[i].Events {
 			if e.Type == "mesh.rewards.v1.EventRewardsClaimed" {
-				ev = typedEvent(t, e).(*rewardstypes.EventRewardsClaimed)
+				ev = testutil.TypedEvent(t, e).(*rewardstypes.EventRewardsClaimed)
 			}
 		}
 		require.NotNil(t, ev)
@@ -193,7 +178,7 @@ func TestRewardsOnTheFullApp(t *testing.T) {
 	// The claim block split too.
 	for _, ev := range res.Events {
 		if ev.Type == "mesh.rewards.v1.EventBlockRewardSplit" {
-			split := typedEvent(t, ev).(*rewardstypes.EventBlockRewardSplit)
+			split := testutil.TypedEvent(t, ev).(*rewardstypes.EventBlockRewardSplit)
 			got := mustCoins(t, split.Collected)
 			require.Equal(t, pendingFees.String(), got.Sub(mintedOf(t, res)...).String())
 			collected, minted = collected.Add(got...), minted.Add(mintedOf(t, res)...)

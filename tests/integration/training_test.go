@@ -342,10 +342,10 @@ func TestFederatedTrainingEndToEnd(t *testing.T) {
 		for _, ev := range events {
 			switch ev.Type {
 			case "mesh.training.v1.EventRoundEnded":
-				e := typedEvent(t, ev).(*trainingtypes.EventRoundEnded)
+				e := testutil.TypedEvent(t, ev).(*trainingtypes.EventRoundEnded)
 				ended[e.Round] = e
 			case "mesh.training.v1.EventTaskEnded":
-				taskEnded = typedEvent(t, ev).(*trainingtypes.EventTaskEnded)
+				taskEnded = testutil.TypedEvent(t, ev).(*trainingtypes.EventTaskEnded)
 			}
 		}
 	}
