@@ -33,14 +33,8 @@ func MsgRegisterDatasetFactory() simsx.SimMsgFactoryFn[*types.MsgRegisterDataset
 // duplicate digest) to a dataset.
 func MsgContributeItemFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgContributeItem] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgContributeItem) {
-		params, err := k.Params.Get(ctx)
-		if err != nil {
-			reporter.Skipf("params: %s", err)
-			return nil, nil
-		}
-		ids := datasetIDs(ctx, k)
-		if len(ids) == 0 {
-			reporter.Skip("no dataset")
+		params, ids, ok := paramsAndDatasets(ctx, k, reporter)
+		if !ok {
 			return nil, nil
 		}
 		from := testData.AnyAccount(reporter, simsx.WithSpendableBalance())
@@ -107,14 +101,8 @@ func MsgAnnotateFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgAnnotat
 // one to three datasets, with a budget of at least min_task_budget.
 func MsgCreateTaskFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCreateTask] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCreateTask) {
-		params, err := k.Params.Get(ctx)
-		if err != nil {
-			reporter.Skipf("params: %s", err)
-			return nil, nil
-		}
-		ids := datasetIDs(ctx, k)
-		if len(ids) == 0 {
-			reporter.Skip("no dataset")
+		params, ids, ok := paramsAndDatasets(ctx, k, reporter)
+		if !ok {
 			return nil, nil
 		}
 		r := testData.Rand()
@@ -189,6 +177,22 @@ func MsgJoinTaskFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgJoinTas
 func dryRun(ctx context.Context, fn func(context.Context) error) error {
 	cc, _ := sdk.UnwrapSDKContext(ctx).CacheContext()
 	return fn(cc)
+}
+
+// paramsAndDatasets returns the params and every dataset id, or skips (false)
+// when either is missing.
+func paramsAndDatasets(ctx context.Context, k keeper.Keeper, reporter simsx.SimulationReporter) (types.Params, []uint64, bool) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		reporter.Skipf("params: %s", err)
+		return params, nil, false
+	}
+	ids := datasetIDs(ctx, k)
+	if len(ids) == 0 {
+		reporter.Skip("no dataset")
+		return params, nil, false
+	}
+	return params, ids, true
 }
 
 func datasetIDs(ctx context.Context, k keeper.Keeper) []uint64 {
