@@ -218,7 +218,7 @@ func (f *faultNet) twoOfFourDown(t *testing.T) {
 func (f *faultNet) freezeAndNodeRestart(t *testing.T) {
 	frozen := f.nodes[1]
 	others := []*Node{f.nodes[0], f.nodes[2], f.nodes[3]}
-	require.NoError(t, signalNode(frozen, syscall.SIGSTOP))
+	require.NoError(t, frozen.Signal(syscall.SIGSTOP))
 	stoppedAt := MaxHeight(others)
 	t0 := time.Now()
 	time.Sleep(6 * time.Second)
@@ -226,7 +226,7 @@ func (f *faultNet) freezeAndNodeRestart(t *testing.T) {
 	require.Error(t, err, "a stopped node does not answer (height %d)", frozenAt)
 	time.Sleep(10*time.Second - time.Since(t0))
 	during := MaxHeight(others)
-	require.NoError(t, signalNode(frozen, syscall.SIGCONT))
+	require.NoError(t, frozen.Signal(syscall.SIGCONT))
 	tCont := time.Now()
 	// The chain went on without it: its proposer turns time out, the others commit.
 	require.GreaterOrEqual(t, during, stoppedAt+2, "the other three committed while %s was frozen", frozen.Name)
@@ -716,18 +716,6 @@ func (f *faultNet) requireSameChain(t *testing.T, nodes []*Node, from, to int64)
 			require.Equal(t, ref[h], hashes[h], "block %d: %s and %s differ", h, nodes[0].Name, n.Name)
 		}
 	}
-}
-
-// signalNode sends sig to the running node without waiting for it to exit
-// (SIGSTOP, SIGCONT).
-func signalNode(n *Node, sig syscall.Signal) error {
-	n.mu.Lock()
-	proc := n.proc
-	n.mu.Unlock()
-	if proc == nil {
-		return fmt.Errorf("%s is not running", n.Name)
-	}
-	return proc.Process.Signal(sig)
 }
 
 // logTime is the time= stamp of the first line of a worker log that contains substr.

@@ -361,10 +361,9 @@ func (n *Node) Start(t *testing.T) {
 func (n *Node) Stop(t *testing.T, sig os.Signal, timeout time.Duration) error {
 	t.Helper()
 	n.mu.Lock()
-	proc, done := n.proc, n.done
+	done := n.done
 	n.mu.Unlock()
-	require.NotNil(t, proc, "%s is not running", n.Name)
-	require.NoError(t, proc.Process.Signal(sig))
+	require.NoError(t, n.Signal(sig))
 	select {
 	case <-done:
 	case <-time.After(timeout):
@@ -373,6 +372,18 @@ func (n *Node) Stop(t *testing.T, sig os.Signal, timeout time.Duration) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.exitErr
+}
+
+// Signal sends sig to the running node without waiting for it to exit
+// (SIGSTOP and SIGCONT freeze and thaw it).
+func (n *Node) Signal(sig os.Signal) error {
+	n.mu.Lock()
+	proc := n.proc
+	n.mu.Unlock()
+	if proc == nil {
+		return fmt.Errorf("%s is not running", n.Name)
+	}
+	return proc.Process.Signal(sig)
 }
 
 // exited reports whether the node was started and its process has ended.
