@@ -94,7 +94,7 @@ func TestComputeLocalnetEndToEnd(t *testing.T) {
 		"LOCALNET_REVEAL_WINDOW=8",
 	)
 	l.mustRun(t, "start")
-	worker := strings.TrimSpace(l.workerCLI(t, "address", "--home", filepath.Join(l.home, "worker-1")))
+	worker := strings.TrimSpace(l.cli.Worker(t, "address", "--home", filepath.Join(l.home, "worker-1")))
 	require.Regexp(t, `^mesh1[0-9a-z]+$`, worker)
 
 	// 1. Three epochs passed by the localnet's worker.
@@ -146,7 +146,7 @@ func TestComputeLocalnetEndToEnd(t *testing.T) {
 	var initOut struct {
 		Address string `json:"address"`
 	}
-	require.NoError(t, jsonUnmarshal(l.workerCLI(t, "init", "--home", home2, "--keyring-backend", "test", "-o", "json"), &initOut))
+	require.NoError(t, jsonUnmarshal(l.cli.Worker(t, "init", "--home", home2, "--keyring-backend", "test", "-o", "json"), &initOut))
 	worker2 := initOut.Address
 	l.tx(t, "compute", "authorize-worker", worker2, "--from", "alice")
 	l.tx(t, "feegrant", "grant", alice, worker2, "--spend-limit", "100000000umesh", "--from", "alice")
@@ -154,7 +154,7 @@ func TestComputeLocalnetEndToEnd(t *testing.T) {
 		"--units", "4", "--models", "mesh-embedded-v1", "--from", "worker", "--keyring-dir", home2, "--fee-granter", alice)
 
 	ports := freePorts(t, 1)
-	cmd := exec.Command(l.workerBin(), "start", "--home", home2, "--grpc", "127.0.0.1:"+l.grpcPort(),
+	cmd := exec.Command(workerBin(), "start", "--home", home2, "--grpc", "127.0.0.1:"+l.grpcPort(),
 		"--chain-id", "mesh-local-1", "--fee-granter", alice, "--listen", "127.0.0.1:"+strconv.Itoa(ports[0]))
 	logPath := filepath.Join(home2, "worker.log")
 	logFile, err := os.Create(logPath)

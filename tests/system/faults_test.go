@@ -2,7 +2,6 @@ package system
 
 import (
 	"bytes"
-	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -756,18 +755,11 @@ type faultWorker struct {
 func newFaultWorker(t *testing.T, cli *CLI, name, home string) *faultWorker {
 	t.Helper()
 	w := &faultWorker{name: name, home: home, cli: cli, logPath: home + ".log"}
-	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
-	defer cancel()
-	c := exec.CommandContext(ctx, faultWorkerBin(), "init", "--home", home, "--keyring-backend", "test", "-o", "json")
-	c.Env = cli.env()
-	var errOut bytes.Buffer
-	c.Stderr = &errOut
-	out, err := c.Output()
-	require.NoError(t, err, "meshd-worker init: %s", errOut.String())
+	out := cli.Worker(t, "init", "--home", home, "--keyring-backend", "test", "-o", "json")
 	var res struct {
 		Address string `json:"address"`
 	}
-	require.NoError(t, json.Unmarshal(out, &res), "meshd-worker init: %s", out)
+	require.NoError(t, json.Unmarshal([]byte(out), &res), "meshd-worker init: %s", out)
 	w.addr = res.Address
 	t.Cleanup(func() {
 		w.kill()
@@ -778,9 +770,6 @@ func newFaultWorker(t *testing.T, cli *CLI, name, home string) *faultWorker {
 	return w
 }
 
-// faultWorkerBin is meshd-worker, built beside meshd.
-func faultWorkerBin() string { return filepath.Join(filepath.Dir(meshdBinary), "meshd-worker") }
-
 func (w *faultWorker) Start(t *testing.T, args ...string) {
 	t.Helper()
 	w.mu.Lock()
@@ -788,7 +777,7 @@ func (w *faultWorker) Start(t *testing.T, args ...string) {
 	require.Nil(t, w.cmd, "%s already runs", w.name)
 	logFile, err := os.OpenFile(w.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	require.NoError(t, err)
-	cmd := exec.Command(faultWorkerBin(), append([]string{"start", "--home", w.home}, args...)...)
+	cmd := exec.Command(workerBin(), append([]string{"start", "--home", w.home}, args...)...)
 	cmd.Env = w.cli.env()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	setChildAttrs(cmd)

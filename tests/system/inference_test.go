@@ -112,7 +112,7 @@ func TestInferenceLocalnet(t *testing.T) {
 			JobsAgreed string `json:"jobs_agreed"`
 		} `json:"stats"`
 	}
-	w := strings.TrimSpace(l.workerCLI(t, "address", "--home", l.home+"/worker-1"))
+	w := strings.TrimSpace(l.cli.Worker(t, "address", "--home", l.home+"/worker-1"))
 	l.cli.RunJSON(t, &stats, "q", "inference", "worker-stats", w, "--home", l.nodeHome(), "-o", "json")
 	require.Equal(t, "2", stats.Stats.JobsAgreed, fmt.Sprintf("stats of %s", w))
 }

@@ -19,7 +19,7 @@ func (l *localnet) workerAddrs(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	for i := 1; i <= 3; i++ {
-		out = append(out, strings.TrimSpace(l.workerCLI(t, "address", "--home", filepath.Join(l.home, fmt.Sprintf("worker-%d", i)))))
+		out = append(out, strings.TrimSpace(l.cli.Worker(t, "address", "--home", filepath.Join(l.home, fmt.Sprintf("worker-%d", i)))))
 	}
 	return out
 }

@@ -69,20 +69,20 @@ func (l *localnet) mustRun(t *testing.T, cmd string) string {
 func (l *localnet) nodeHome() string { return filepath.Join(l.home, "meshd") }
 
 // workerBin is meshd-worker, built beside meshd.
-func (l *localnet) workerBin() string {
+func workerBin() string {
 	return filepath.Join(filepath.Dir(meshdBinary), "meshd-worker")
 }
 
-// workerCLI runs meshd-worker with the test's environment and returns stdout.
-func (l *localnet) workerCLI(t *testing.T, args ...string) string {
+// Worker runs `meshd-worker args...` with c's environment and returns stdout.
+func (c *CLI) Worker(t *testing.T, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
-	c := exec.CommandContext(ctx, l.workerBin(), args...)
-	c.Env = l.cli.env()
+	cmd := exec.CommandContext(ctx, workerBin(), args...)
+	cmd.Env = c.env()
 	var out, errOut bytes.Buffer
-	c.Stdout, c.Stderr = &out, &errOut
-	require.NoError(t, c.Run(), "meshd-worker %v: %s", args, errOut.String())
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	require.NoError(t, cmd.Run(), "meshd-worker %v: %s", args, errOut.String())
 	return out.String()
 }
 
