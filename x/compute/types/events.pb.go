@@ -748,6 +748,283 @@ func (m *EventSettlementFailed) GetError() string {
 	return ""
 }
 
+// EventBeacon is emitted by the PreBlocker when it applies a beacon output.
+type EventBeacon struct {
+	// height of the beacon.
+	Height int64 `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	// value, hex.
+	Value string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// shares mixed in.
+	Shares uint32 `protobuf:"varint,3,opt,name=shares,proto3" json:"shares,omitempty"`
+	// power_bps of those shares.
+	PowerBps uint32 `protobuf:"varint,4,opt,name=power_bps,json=powerBps,proto3" json:"power_bps,omitempty"`
+}
+
+func (m *EventBeacon) Reset()         { *m = EventBeacon{} }
+func (m *EventBeacon) String() string { return proto.CompactTextString(m) }
+func (*EventBeacon) ProtoMessage()    {}
+func (*EventBeacon) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1aff3c10b1588cd1, []int{12}
+}
+func (m *EventBeacon) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventBeacon) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventBeacon.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventBeacon) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventBeacon.Merge(m, src)
+}
+func (m *EventBeacon) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventBeacon) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventBeacon.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventBeacon proto.InternalMessageInfo
+
+func (m *EventBeacon) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *EventBeacon) GetValue() string {
+	if m != nil {
+		return m.Value
+	}
+	return ""
+}
+
+func (m *EventBeacon) GetShares() uint32 {
+	if m != nil {
+		return m.Shares
+	}
+	return 0
+}
+
+func (m *EventBeacon) GetPowerBps() uint32 {
+	if m != nil {
+		return m.PowerBps
+	}
+	return 0
+}
+
+// EventBeaconMiss is emitted when a validator that had committed a beacon
+// secret did not reveal it (absent, empty or wrong reveal).
+type EventBeaconMiss struct {
+	// validator consensus address, bech32.
+	Validator string `protobuf:"bytes,1,opt,name=validator,proto3" json:"validator,omitempty"`
+	// height of the withheld reveal.
+	Height int64 `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	// misses in the current window.
+	Misses uint32 `protobuf:"varint,3,opt,name=misses,proto3" json:"misses,omitempty"`
+}
+
+func (m *EventBeaconMiss) Reset()         { *m = EventBeaconMiss{} }
+func (m *EventBeaconMiss) String() string { return proto.CompactTextString(m) }
+func (*EventBeaconMiss) ProtoMessage()    {}
+func (*EventBeaconMiss) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1aff3c10b1588cd1, []int{13}
+}
+func (m *EventBeaconMiss) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventBeaconMiss) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventBeaconMiss.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventBeaconMiss) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventBeaconMiss.Merge(m, src)
+}
+func (m *EventBeaconMiss) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventBeaconMiss) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventBeaconMiss.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventBeaconMiss proto.InternalMessageInfo
+
+func (m *EventBeaconMiss) GetValidator() string {
+	if m != nil {
+		return m.Validator
+	}
+	return ""
+}
+
+func (m *EventBeaconMiss) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *EventBeaconMiss) GetMisses() uint32 {
+	if m != nil {
+		return m.Misses
+	}
+	return 0
+}
+
+// EventBeaconJailed is emitted when a validator is jailed for withholding
+// beacon_max_misses reveals in one window.
+type EventBeaconJailed struct {
+	// validator consensus address, bech32.
+	Validator string `protobuf:"bytes,1,opt,name=validator,proto3" json:"validator,omitempty"`
+	// misses in the window.
+	Misses uint32 `protobuf:"varint,2,opt,name=misses,proto3" json:"misses,omitempty"`
+	// jailed_until, unix seconds.
+	JailedUntil int64 `protobuf:"varint,3,opt,name=jailed_until,json=jailedUntil,proto3" json:"jailed_until,omitempty"`
+}
+
+func (m *EventBeaconJailed) Reset()         { *m = EventBeaconJailed{} }
+func (m *EventBeaconJailed) String() string { return proto.CompactTextString(m) }
+func (*EventBeaconJailed) ProtoMessage()    {}
+func (*EventBeaconJailed) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1aff3c10b1588cd1, []int{14}
+}
+func (m *EventBeaconJailed) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventBeaconJailed) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventBeaconJailed.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventBeaconJailed) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventBeaconJailed.Merge(m, src)
+}
+func (m *EventBeaconJailed) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventBeaconJailed) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventBeaconJailed.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventBeaconJailed proto.InternalMessageInfo
+
+func (m *EventBeaconJailed) GetValidator() string {
+	if m != nil {
+		return m.Validator
+	}
+	return ""
+}
+
+func (m *EventBeaconJailed) GetMisses() uint32 {
+	if m != nil {
+		return m.Misses
+	}
+	return 0
+}
+
+func (m *EventBeaconJailed) GetJailedUntil() int64 {
+	if m != nil {
+		return m.JailedUntil
+	}
+	return 0
+}
+
+// EventValidatorCommitment is emitted when a commitment carried in a
+// validator's vote extension is applied (or refused) for one of its workers.
+type EventValidatorCommitment struct {
+	// validator consensus address, bech32.
+	Validator string `protobuf:"bytes,1,opt,name=validator,proto3" json:"validator,omitempty"`
+	// worker address.
+	Worker string `protobuf:"bytes,2,opt,name=worker,proto3" json:"worker,omitempty"`
+	// kind: "poc" or "result".
+	Kind string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	// error is empty when applied.
+	Error string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+}
+
+func (m *EventValidatorCommitment) Reset()         { *m = EventValidatorCommitment{} }
+func (m *EventValidatorCommitment) String() string { return proto.CompactTextString(m) }
+func (*EventValidatorCommitment) ProtoMessage()    {}
+func (*EventValidatorCommitment) Descriptor() ([]byte, []int) {
+	return fileDescriptor_1aff3c10b1588cd1, []int{15}
+}
+func (m *EventValidatorCommitment) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventValidatorCommitment) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventValidatorCommitment.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventValidatorCommitment) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventValidatorCommitment.Merge(m, src)
+}
+func (m *EventValidatorCommitment) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventValidatorCommitment) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventValidatorCommitment.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventValidatorCommitment proto.InternalMessageInfo
+
+func (m *EventValidatorCommitment) GetValidator() string {
+	if m != nil {
+		return m.Validator
+	}
+	return ""
+}
+
+func (m *EventValidatorCommitment) GetWorker() string {
+	if m != nil {
+		return m.Worker
+	}
+	return ""
+}
+
+func (m *EventValidatorCommitment) GetKind() string {
+	if m != nil {
+		return m.Kind
+	}
+	return ""
+}
+
+func (m *EventValidatorCommitment) GetError() string {
+	if m != nil {
+		return m.Error
+	}
+	return ""
+}
+
 func init() {
 	proto.RegisterType((*EventWorkerAuthorized)(nil), "mesh.compute.v1.EventWorkerAuthorized")
 	proto.RegisterType((*EventWorkerRegistered)(nil), "mesh.compute.v1.EventWorkerRegistered")
@@ -761,47 +1038,60 @@ func init() {
 	proto.RegisterType((*EventParamsUpdated)(nil), "mesh.compute.v1.EventParamsUpdated")
 	proto.RegisterType((*EventEpochSkipped)(nil), "mesh.compute.v1.EventEpochSkipped")
 	proto.RegisterType((*EventSettlementFailed)(nil), "mesh.compute.v1.EventSettlementFailed")
+	proto.RegisterType((*EventBeacon)(nil), "mesh.compute.v1.EventBeacon")
+	proto.RegisterType((*EventBeaconMiss)(nil), "mesh.compute.v1.EventBeaconMiss")
+	proto.RegisterType((*EventBeaconJailed)(nil), "mesh.compute.v1.EventBeaconJailed")
+	proto.RegisterType((*EventValidatorCommitment)(nil), "mesh.compute.v1.EventValidatorCommitment")
 }
 
 func init() { proto.RegisterFile("mesh/compute/v1/events.proto", fileDescriptor_1aff3c10b1588cd1) }
 
 var fileDescriptor_1aff3c10b1588cd1 = []byte{
-	// 556 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xa4, 0x54, 0xcf, 0x6f, 0xd3, 0x30,
-	0x14, 0x6e, 0xfa, 0x63, 0x50, 0x8b, 0x16, 0x11, 0x06, 0x54, 0x63, 0x8b, 0xa6, 0x20, 0xd0, 0x2e,
-	0xb4, 0xda, 0x38, 0x70, 0x65, 0x1b, 0xe5, 0x00, 0x42, 0x94, 0x4c, 0x15, 0x02, 0x0e, 0x55, 0xda,
-	0xbc, 0xad, 0x66, 0x89, 0x6d, 0xd9, 0x2f, 0x81, 0xc1, 0x3f, 0xc1, 0x3f, 0x85, 0xc4, 0x71, 0x47,
-	0x8e, 0xa8, 0xfd, 0x47, 0x50, 0x6c, 0x77, 0x4d, 0xcb, 0x28, 0x42, 0x5c, 0xa2, 0xbc, 0xef, 0x7d,
-	0xfe, 0xde, 0xf3, 0xf3, 0x67, 0x93, 0xcd, 0x04, 0xd4, 0xb8, 0x33, 0xe2, 0x89, 0x48, 0x11, 0x3a,
-	0xd9, 0x6e, 0x07, 0x32, 0x60, 0xa8, 0xda, 0x42, 0x72, 0xe4, 0xee, 0xf5, 0x3c, 0xdb, 0xb6, 0xd9,
-	0x76, 0xb6, 0xbb, 0x71, 0x77, 0x99, 0x8e, 0x67, 0x02, 0x2c, 0xdb, 0x7f, 0x41, 0x6e, 0x75, 0xf3,
-	0xd5, 0x6f, 0xb8, 0x3c, 0x05, 0xb9, 0x9f, 0xe2, 0x98, 0x4b, 0xfa, 0x19, 0x22, 0x77, 0x83, 0x5c,
-	0x15, 0x92, 0x67, 0x34, 0x02, 0xd9, 0x72, 0xb6, 0x9d, 0x9d, 0x7a, 0x70, 0x11, 0xbb, 0xb7, 0xc9,
-	0xda, 0x47, 0xcd, 0x6f, 0x95, 0x75, 0xc6, 0x46, 0xbe, 0x58, 0x10, 0x0b, 0xe0, 0x84, 0x2a, 0x04,
-	0x09, 0x51, 0x61, 0x81, 0x53, 0x5c, 0xb0, 0x50, 0xa4, 0xbc, 0x54, 0xe4, 0x1e, 0x69, 0xd8, 0x9e,
-	0x07, 0x29, 0xa3, 0xa8, 0x5a, 0x95, 0x6d, 0x67, 0xa7, 0x11, 0x5c, 0xb3, 0x60, 0x3f, 0xc7, 0xfc,
-	0xd7, 0xc4, 0x2d, 0x54, 0xec, 0x8b, 0x28, 0xc4, 0x15, 0xe5, 0x7e, 0x93, 0x2c, 0x5f, 0x22, 0xf9,
-	0x92, 0xdc, 0x29, 0x48, 0x3e, 0x05, 0xf9, 0x5f, 0xdb, 0xf0, 0xdf, 0x92, 0x1b, 0x05, 0xb9, 0xe7,
-	0x21, 0x8d, 0x57, 0x08, 0xad, 0x93, 0x5a, 0xca, 0x90, 0xc6, 0x5a, 0xa5, 0x12, 0x98, 0x20, 0x67,
-	0x4b, 0x08, 0x15, 0x67, 0x7a, 0x04, 0xf5, 0xc0, 0x46, 0xfe, 0x43, 0x72, 0xb3, 0xb8, 0x79, 0xf6,
-	0x61, 0xa5, 0xb8, 0xff, 0xc5, 0x76, 0xd2, 0x15, 0x7c, 0x34, 0x3e, 0xc2, 0x50, 0xe6, 0xa3, 0x5a,
-	0x27, 0x35, 0xc8, 0x63, 0xcd, 0xad, 0x04, 0x26, 0x70, 0x5d, 0x52, 0x55, 0x00, 0x91, 0xdd, 0x8c,
-	0xfe, 0x77, 0xb7, 0x08, 0x19, 0xf1, 0x24, 0xa1, 0x38, 0x00, 0x16, 0xe9, 0x4e, 0x2a, 0x41, 0xdd,
-	0x20, 0x5d, 0xa6, 0xd3, 0x12, 0x32, 0x08, 0x63, 0x9d, 0xae, 0x9a, 0xb4, 0x41, 0xba, 0x2c, 0xf2,
-	0xfb, 0xb6, 0x78, 0x8f, 0x1f, 0x1e, 0xea, 0x35, 0xb8, 0x7a, 0x0c, 0xa6, 0xa9, 0xf2, 0x52, 0x53,
-	0x92, 0x73, 0xb4, 0x43, 0xd0, 0xff, 0xfe, 0x37, 0x87, 0x34, 0x67, 0xba, 0x01, 0xa8, 0x34, 0xc6,
-	0x7f, 0x14, 0x7d, 0x4c, 0xae, 0xf0, 0x14, 0x47, 0x3c, 0x01, 0xad, 0xdb, 0xdc, 0xdb, 0x6a, 0x2f,
-	0xdd, 0x9f, 0x76, 0x4f, 0x72, 0x7e, 0xfc, 0xca, 0x90, 0x82, 0x19, 0xdb, 0xbd, 0x4f, 0x9a, 0x19,
-	0x48, 0x7a, 0x4c, 0x21, 0xb2, 0x66, 0xaa, 0x6a, 0x33, 0x35, 0x66, 0xa8, 0x76, 0x53, 0x4e, 0x93,
-	0x20, 0x52, 0x0c, 0x91, 0x72, 0x36, 0x18, 0x0a, 0xd5, 0xaa, 0x19, 0xda, 0x1c, 0x3d, 0x10, 0xca,
-	0xdf, 0xb3, 0x3e, 0xee, 0x85, 0x32, 0x4c, 0xd4, 0xcc, 0xc7, 0x9b, 0xa4, 0x1e, 0x9a, 0x1b, 0x89,
-	0x67, 0x76, 0x37, 0x73, 0xc0, 0xdf, 0x5f, 0x38, 0xcf, 0x53, 0x2a, 0xc4, 0x1f, 0xcf, 0x73, 0xee,
-	0xa0, 0xf2, 0x82, 0x83, 0xde, 0xdb, 0x0b, 0x7b, 0x04, 0x88, 0x31, 0x24, 0xc0, 0xf0, 0xd9, 0x5f,
-	0x0d, 0x7a, 0xc9, 0x10, 0x73, 0x54, 0x4a, 0x2e, 0xed, 0xd1, 0x98, 0xe0, 0xe0, 0xc9, 0xf7, 0x89,
-	0xe7, 0x9c, 0x4f, 0x3c, 0xe7, 0xe7, 0xc4, 0x73, 0xbe, 0x4e, 0xbd, 0xd2, 0xf9, 0xd4, 0x2b, 0xfd,
-	0x98, 0x7a, 0xa5, 0x77, 0x0f, 0x4e, 0x28, 0x8e, 0xd3, 0x61, 0x3e, 0xe4, 0x4e, 0x1c, 0xeb, 0xe7,
-	0x49, 0x7f, 0x3e, 0x5d, 0xbc, 0x52, 0xfa, 0x89, 0x1a, 0xae, 0xe9, 0x37, 0xea, 0xd1, 0xaf, 0x00,
-	0x00, 0x00, 0xff, 0xff, 0xb5, 0x7c, 0x67, 0x92, 0xf1, 0x04, 0x00, 0x00,
+	// 703 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xa4, 0x55, 0x5d, 0x4f, 0x13, 0x4d,
+	0x14, 0x66, 0xdb, 0xc2, 0x4b, 0x87, 0xaf, 0xbc, 0x2b, 0x62, 0xc3, 0x47, 0x83, 0x63, 0x34, 0xdc,
+	0xd8, 0x06, 0xbc, 0xf0, 0x56, 0xc0, 0x7a, 0xa1, 0x21, 0xe2, 0x92, 0x6a, 0xd4, 0x8b, 0x66, 0xe8,
+	0x1e, 0xd8, 0x91, 0xdd, 0x9d, 0xc9, 0xcc, 0xec, 0x22, 0xf8, 0x27, 0xfc, 0x53, 0x26, 0x5e, 0x72,
+	0xe9, 0xa5, 0x81, 0x3f, 0x62, 0xe6, 0x63, 0xe9, 0xb6, 0x62, 0x89, 0xf1, 0xa6, 0xd9, 0xf3, 0x9c,
+	0x33, 0xcf, 0x39, 0x73, 0xce, 0x79, 0x3a, 0x68, 0x35, 0x01, 0x19, 0xb5, 0xfb, 0x2c, 0xe1, 0x99,
+	0x82, 0x76, 0xbe, 0xd9, 0x86, 0x1c, 0x52, 0x25, 0x5b, 0x5c, 0x30, 0xc5, 0xfc, 0x05, 0xed, 0x6d,
+	0x39, 0x6f, 0x2b, 0xdf, 0x5c, 0x5e, 0x19, 0x0d, 0x57, 0x67, 0x1c, 0x5c, 0x34, 0x7e, 0x85, 0xee,
+	0x76, 0xf4, 0xe9, 0x77, 0x4c, 0x9c, 0x80, 0xd8, 0xce, 0x54, 0xc4, 0x04, 0x3d, 0x87, 0xd0, 0x5f,
+	0x46, 0xd3, 0x5c, 0xb0, 0x9c, 0x86, 0x20, 0x1a, 0xde, 0xba, 0xb7, 0x51, 0x0f, 0xae, 0x6d, 0x7f,
+	0x09, 0x4d, 0x9d, 0x9a, 0xf8, 0x46, 0xc5, 0x78, 0x9c, 0x85, 0xf9, 0x10, 0x59, 0x00, 0xc7, 0x54,
+	0x2a, 0x10, 0x10, 0x96, 0x0e, 0x78, 0xe5, 0x03, 0x43, 0x49, 0x2a, 0x23, 0x49, 0x1e, 0xa0, 0x39,
+	0x57, 0x73, 0x2f, 0x4b, 0xa9, 0x92, 0x8d, 0xea, 0xba, 0xb7, 0x31, 0x17, 0xcc, 0x3a, 0xb0, 0xab,
+	0x31, 0xfc, 0x06, 0xf9, 0xa5, 0x8c, 0x5d, 0x1e, 0x12, 0x35, 0x26, 0xdd, 0x6f, 0x94, 0x95, 0x1b,
+	0x28, 0xf7, 0xd0, 0xbd, 0x12, 0xe5, 0x73, 0x10, 0xff, 0x74, 0x0d, 0xfc, 0x1e, 0xfd, 0x5f, 0xa2,
+	0x7b, 0x49, 0x68, 0x3c, 0x86, 0x68, 0x11, 0x4d, 0x66, 0xa9, 0xa2, 0xb1, 0x61, 0xa9, 0x06, 0xd6,
+	0xd0, 0xd1, 0x02, 0x88, 0x64, 0xa9, 0x69, 0x41, 0x3d, 0x70, 0x16, 0x7e, 0x8c, 0xee, 0x94, 0x2f,
+	0x9f, 0x7e, 0x1a, 0x4b, 0x8e, 0xbf, 0xb8, 0x4a, 0x3a, 0x9c, 0xf5, 0xa3, 0x03, 0x45, 0x84, 0x6e,
+	0xd5, 0x22, 0x9a, 0x04, 0x6d, 0x9b, 0xd8, 0x6a, 0x60, 0x0d, 0xdf, 0x47, 0x35, 0x09, 0x10, 0xba,
+	0xcb, 0x98, 0x6f, 0x7f, 0x0d, 0xa1, 0x3e, 0x4b, 0x12, 0xaa, 0x7a, 0x90, 0x86, 0xa6, 0x92, 0x6a,
+	0x50, 0xb7, 0x48, 0x27, 0x35, 0x6e, 0x01, 0x39, 0x90, 0xd8, 0xb8, 0x6b, 0xd6, 0x6d, 0x91, 0x4e,
+	0x1a, 0xe2, 0xae, 0x4b, 0xbe, 0xcf, 0x76, 0x77, 0xcd, 0x19, 0x35, 0xbe, 0x0d, 0xb6, 0xa8, 0xca,
+	0x48, 0x51, 0x82, 0x31, 0xe5, 0x9a, 0x60, 0xbe, 0xf1, 0x37, 0x0f, 0xcd, 0x17, 0xbc, 0x01, 0xc8,
+	0x2c, 0x56, 0x7f, 0x49, 0xfa, 0x14, 0xfd, 0xc7, 0x32, 0xd5, 0x67, 0x09, 0x18, 0xde, 0xf9, 0xad,
+	0xb5, 0xd6, 0x88, 0x7e, 0x5a, 0xfb, 0x82, 0xb1, 0xa3, 0xd7, 0x36, 0x28, 0x28, 0xa2, 0xfd, 0x87,
+	0x68, 0x3e, 0x07, 0x41, 0x8f, 0x28, 0x84, 0x6e, 0x99, 0x6a, 0x66, 0x99, 0xe6, 0x0a, 0xd4, 0x6c,
+	0x93, 0x0e, 0x13, 0xc0, 0x33, 0x45, 0x14, 0x65, 0x69, 0xef, 0x90, 0xcb, 0xc6, 0xa4, 0x0d, 0x1b,
+	0xa0, 0x3b, 0x5c, 0xe2, 0x2d, 0xb7, 0xc7, 0xfb, 0x44, 0x90, 0x44, 0x16, 0x7b, 0xbc, 0x8a, 0xea,
+	0xc4, 0x2a, 0x52, 0x9d, 0xb9, 0xdb, 0x0c, 0x00, 0xbc, 0x3d, 0x34, 0xcf, 0x13, 0xca, 0xf9, 0x1f,
+	0xe7, 0x39, 0xd8, 0xa0, 0xca, 0xd0, 0x06, 0x7d, 0x74, 0x82, 0x3d, 0x00, 0xa5, 0x62, 0x48, 0x20,
+	0x55, 0x2f, 0x6e, 0x5d, 0xd0, 0x1b, 0x9a, 0xa8, 0x51, 0x21, 0x98, 0x70, 0xa3, 0xb1, 0x06, 0xe6,
+	0x68, 0xc6, 0x90, 0xef, 0x00, 0xe9, 0xb3, 0x54, 0x53, 0x46, 0x40, 0x8f, 0x23, 0xe5, 0x4a, 0x73,
+	0x96, 0x3e, 0x9c, 0x93, 0x38, 0x03, 0x57, 0x9a, 0x35, 0x74, 0xb4, 0x8c, 0x88, 0x80, 0x42, 0xf6,
+	0xce, 0xf2, 0x57, 0x50, 0x9d, 0xb3, 0x53, 0x10, 0xa6, 0x95, 0xb6, 0xe3, 0xd3, 0x06, 0xd0, 0x5d,
+	0xec, 0xa1, 0x85, 0x52, 0xc6, 0x3d, 0x2a, 0xa5, 0x6e, 0x61, 0x4e, 0x62, 0x1a, 0x12, 0xc5, 0x8a,
+	0xbb, 0x0c, 0x80, 0x52, 0x4d, 0x95, 0xa1, 0x9a, 0x96, 0xd0, 0x54, 0x42, 0xa5, 0x1c, 0x64, 0xb7,
+	0x16, 0x8e, 0x5d, 0xcb, 0x6d, 0x02, 0x27, 0xe6, 0x5b, 0x53, 0x38, 0xaa, 0x4a, 0x99, 0xca, 0xbf,
+	0x8f, 0x66, 0xad, 0x5e, 0x7b, 0x56, 0xf1, 0x56, 0x50, 0x33, 0x16, 0xeb, 0x6a, 0x08, 0x9f, 0xa3,
+	0x86, 0xc9, 0xf6, 0xb6, 0x20, 0xb3, 0xca, 0xd1, 0x63, 0xba, 0x3d, 0xe9, 0x4d, 0x7f, 0xd0, 0x5a,
+	0x42, 0x27, 0xd4, 0xa9, 0xb7, 0x1e, 0x98, 0xef, 0xc1, 0xf0, 0x6a, 0xa5, 0xe1, 0xed, 0x3c, 0xfb,
+	0x7e, 0xd9, 0xf4, 0x2e, 0x2e, 0x9b, 0xde, 0xcf, 0xcb, 0xa6, 0xf7, 0xf5, 0xaa, 0x39, 0x71, 0x71,
+	0xd5, 0x9c, 0xf8, 0x71, 0xd5, 0x9c, 0xf8, 0xf0, 0xe8, 0x98, 0xaa, 0x28, 0x3b, 0xd4, 0x0a, 0x69,
+	0xc7, 0xb1, 0x79, 0x5b, 0xcc, 0xcf, 0xe7, 0xeb, 0x27, 0xc6, 0xbc, 0x2f, 0x87, 0x53, 0xe6, 0x81,
+	0x79, 0xf2, 0x2b, 0x00, 0x00, 0xff, 0xff, 0x9c, 0xa8, 0xe0, 0x7d, 0xae, 0x06, 0x00, 0x00,
 }
 
 func (m *EventWorkerAuthorized) Marshal() (dAtA []byte, err error) {
@@ -1271,6 +1561,182 @@ func (m *EventSettlementFailed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *EventBeacon) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventBeacon) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventBeacon) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.PowerBps != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.PowerBps))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.Shares != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Shares))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Value) > 0 {
+		i -= len(m.Value)
+		copy(dAtA[i:], m.Value)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Value)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Height != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventBeaconMiss) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventBeaconMiss) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventBeaconMiss) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Misses != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Misses))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.Height != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Validator) > 0 {
+		i -= len(m.Validator)
+		copy(dAtA[i:], m.Validator)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Validator)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventBeaconJailed) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventBeaconJailed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventBeaconJailed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.JailedUntil != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JailedUntil))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.Misses != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Misses))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Validator) > 0 {
+		i -= len(m.Validator)
+		copy(dAtA[i:], m.Validator)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Validator)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventValidatorCommitment) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventValidatorCommitment) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventValidatorCommitment) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Error) > 0 {
+		i -= len(m.Error)
+		copy(dAtA[i:], m.Error)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Error)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Kind) > 0 {
+		i -= len(m.Kind)
+		copy(dAtA[i:], m.Kind)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Kind)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Worker) > 0 {
+		i -= len(m.Worker)
+		copy(dAtA[i:], m.Worker)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Worker)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Validator) > 0 {
+		i -= len(m.Validator)
+		copy(dAtA[i:], m.Validator)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Validator)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintEvents(dAtA []byte, offset int, v uint64) int {
 	offset -= sovEvents(v)
 	base := offset
@@ -1493,6 +1959,91 @@ func (m *EventSettlementFailed) Size() (n int) {
 	}
 	if m.Epoch != 0 {
 		n += 1 + sovEvents(uint64(m.Epoch))
+	}
+	l = len(m.Error)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventBeacon) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Height != 0 {
+		n += 1 + sovEvents(uint64(m.Height))
+	}
+	l = len(m.Value)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.Shares != 0 {
+		n += 1 + sovEvents(uint64(m.Shares))
+	}
+	if m.PowerBps != 0 {
+		n += 1 + sovEvents(uint64(m.PowerBps))
+	}
+	return n
+}
+
+func (m *EventBeaconMiss) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Validator)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.Height != 0 {
+		n += 1 + sovEvents(uint64(m.Height))
+	}
+	if m.Misses != 0 {
+		n += 1 + sovEvents(uint64(m.Misses))
+	}
+	return n
+}
+
+func (m *EventBeaconJailed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Validator)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.Misses != 0 {
+		n += 1 + sovEvents(uint64(m.Misses))
+	}
+	if m.JailedUntil != 0 {
+		n += 1 + sovEvents(uint64(m.JailedUntil))
+	}
+	return n
+}
+
+func (m *EventValidatorCommitment) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Validator)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Worker)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Kind)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
 	}
 	l = len(m.Error)
 	if l > 0 {
@@ -2878,6 +3429,563 @@ func (m *EventSettlementFailed) Unmarshal(dAtA []byte) error {
 				}
 			}
 		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Error", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Error = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventBeacon) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventBeacon: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventBeacon: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Value", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Value = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Shares", wireType)
+			}
+			m.Shares = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Shares |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PowerBps", wireType)
+			}
+			m.PowerBps = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.PowerBps |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventBeaconMiss) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventBeaconMiss: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventBeaconMiss: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Validator", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Validator = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Misses", wireType)
+			}
+			m.Misses = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Misses |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventBeaconJailed) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventBeaconJailed: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventBeaconJailed: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Validator", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Validator = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Misses", wireType)
+			}
+			m.Misses = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Misses |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JailedUntil", wireType)
+			}
+			m.JailedUntil = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JailedUntil |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventValidatorCommitment) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventValidatorCommitment: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventValidatorCommitment: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Validator", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Validator = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Worker", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Worker = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Kind", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Kind = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
 			if wireType != 2 {
 				return fmt.Errorf("proto: wrong wireType = %d for field Error", wireType)
 			}
