@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"sort"
+
+	"github.com/spf13/cast"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
@@ -22,6 +25,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
 	nodeservice "github.com/cosmos/cosmos-sdk/client/grpc/node"
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -45,6 +49,8 @@ import (
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
 	"github.com/cosmos/cosmos-sdk/x/tx/signing"
+
+	meshabci "github.com/llmesh/mesh/app/abci"
 	daotypes "github.com/llmesh/mesh/x/dao/types"
 
 	wasmkeeper "github.com/CosmWasm/wasmd/x/wasm/keeper"
@@ -75,6 +81,9 @@ type MeshApp struct {
 	BasicModuleManager module.BasicManager
 	sm                 *module.SimulationManager
 	configurator       module.Configurator
+
+	// voteExtensions makes, checks and applies vote extensions (app/abci).
+	voteExtensions *meshabci.VoteExtensions
 }
 
 // NewMeshApp returns a fully wired meshd application. loadLatest loads the
@@ -154,6 +163,9 @@ func NewMeshApp(
 
 	app.MountKVStores(keys)
 
+	if err := app.setABCIHandlers(appOpts, logger); err != nil {
+		panic(fmt.Errorf("vote extensions: %w", err))
+	}
 	app.SetInitChainer(app.InitChainer)
 	app.SetPreBlocker(app.PreBlocker)
 	app.SetBeginBlocker(app.BeginBlocker)
@@ -194,9 +206,62 @@ func NewMeshApp(
 // Name returns the name of the App.
 func (app *MeshApp) Name() string { return app.BaseApp.Name() }
 
-// PreBlocker runs the modules' pre-blockers (upgrade, auth).
-func (app *MeshApp) PreBlocker(ctx sdk.Context, _ *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
-	return app.ModuleManager.PreBlock(ctx)
+// PreBlocker runs the modules' pre-blockers (upgrade, auth), then applies
+// the extended commit the block carries (beacon shares, validators'
+// worker commitments; see app/abci).
+func (app *MeshApp) PreBlocker(ctx sdk.Context, req *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
+	resp, err := app.ModuleManager.PreBlock(ctx)
+	if err != nil {
+		return resp, err
+	}
+	app.voteExtensions.Apply(ctx, req, app.InferenceKeeper, meshabci.Jailer{Staking: app.StakingKeeper, Slashing: app.SlashingKeeper})
+	return resp, nil
+}
+
+// setABCIHandlers installs the vote-extension and proposal handlers of
+// app/abci, configured from app.toml's [mesh] section.
+func (app *MeshApp) setABCIHandlers(appOpts servertypes.AppOptions, logger log.Logger) error {
+	cfg, err := meshabci.ReadConfig(appOpts)
+	if err != nil {
+		return err
+	}
+	self, err := meshabci.ReadConsAddress(privValidatorKeyFile(appOpts))
+	if err != nil {
+		return err
+	}
+	var sidecar meshabci.Sidecar
+	if cfg.WorkerSidecar != "" {
+		sidecar = meshabci.NewGRPCSidecar(cfg.WorkerSidecar, cfg.SidecarTimeout)
+	}
+	ve := meshabci.NewVoteExtensions(logger, app.ComputeKeeper, app.StakingKeeper, nil, self, sidecar, cfg.SidecarTimeout)
+	if cast.ToString(appOpts.Get(flags.FlagHome)) != "" {
+		ve.WithBeaconKeyFile(cfg.BeaconKeyFile)
+	}
+	app.voteExtensions = ve
+	app.SetExtendVoteHandler(ve.ExtendVote)
+	app.SetVerifyVoteExtensionHandler(ve.VerifyVoteExtension)
+	inner := baseapp.NewDefaultProposalHandler(app.Mempool(), app)
+	proposals := meshabci.NewProposals(ve, inner.PrepareProposalHandler(), inner.ProcessProposalHandler())
+	app.SetPrepareProposal(proposals.PrepareProposal)
+	app.SetProcessProposal(proposals.ProcessProposal)
+	return nil
+}
+
+// privValidatorKeyFile is config.toml's priv_validator_key_file, resolved
+// against the node home.
+func privValidatorKeyFile(appOpts servertypes.AppOptions) string {
+	home := cast.ToString(appOpts.Get(flags.FlagHome))
+	file := cast.ToString(appOpts.Get("priv_validator_key_file"))
+	if home == "" {
+		return ""
+	}
+	if file == "" {
+		file = filepath.Join("config", "priv_validator_key.json")
+	}
+	if filepath.IsAbs(file) {
+		return file
+	}
+	return filepath.Join(home, file)
 }
 
 // BeginBlocker runs the modules' begin-blockers.

@@ -44,6 +44,18 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					Use:       "epoch",
 					Short:     "Show the current compute epoch",
 				},
+				{
+					RpcMethod: "Beacon",
+					Use:       "beacon",
+					Short:     "Show the last randomness-beacon output (vote extensions)",
+					Example:   "meshd q compute beacon",
+				},
+				{
+					RpcMethod: "BeaconValidators",
+					Use:       "beacon-validators",
+					Short:     "List the validators' beacon records: pending commitment and withheld reveals in the window",
+					Example:   "meshd q compute beacon-validators",
+				},
 			},
 		},
 		Tx: &autocliv1.ServiceCommandDescriptor{

@@ -60,7 +60,7 @@ func TestAutoCLICommands(t *testing.T) {
 		"authorize-worker", "register-worker", "update-worker", "deregister-worker", "unjail-worker",
 		"commit-poc", "update-params-proposal",
 	}, names("tx", "compute"))
-	require.ElementsMatch(t, []string{"params", "worker", "workers", "challenge", "epoch"}, names("query", "compute"))
+	require.ElementsMatch(t, []string{"params", "worker", "workers", "challenge", "epoch", "beacon", "beacon-validators"}, names("query", "compute"))
 
 	workers, _, err := root.Find([]string{"query", "compute", "workers"})
 	require.NoError(t, err)

@@ -35,6 +35,7 @@ import (
 	wasmtypes "github.com/CosmWasm/wasmd/x/wasm/types"
 
 	"github.com/llmesh/mesh/app"
+	meshabci "github.com/llmesh/mesh/app/abci"
 )
 
 // initCometBFTConfig returns CometBFT's defaults with 1-second blocks, the
@@ -45,11 +46,13 @@ func initCometBFTConfig() *cmtcfg.Config {
 	return cfg
 }
 
-// meshAppConfig is app.toml: the SDK server config plus the wasm section.
+// meshAppConfig is app.toml: the SDK server config plus the wasm and mesh
+// (vote extensions) sections.
 type meshAppConfig struct {
 	serverconfig.Config `mapstructure:",squash"`
 
 	Wasm wasmtypes.NodeConfig `mapstructure:"wasm"`
+	Mesh meshabci.Config      `mapstructure:"mesh"`
 }
 
 // initAppConfig returns the app.toml template and defaults. A new node
@@ -58,8 +61,8 @@ type meshAppConfig struct {
 func initAppConfig() (string, any) {
 	srvCfg := serverconfig.DefaultConfig()
 	srvCfg.MinGasPrices = app.DefaultMinGasPrices
-	return serverconfig.DefaultConfigTemplate + wasmtypes.DefaultConfigTemplate(),
-		meshAppConfig{Config: *srvCfg, Wasm: wasmtypes.DefaultNodeConfig()}
+	return serverconfig.DefaultConfigTemplate + wasmtypes.DefaultConfigTemplate() + meshabci.ConfigTemplate,
+		meshAppConfig{Config: *srvCfg, Wasm: wasmtypes.DefaultNodeConfig(), Mesh: meshabci.DefaultConfig()}
 }
 
 // initCmd is the SDK's `init` that keeps meshd's block time: the SDK replaces

@@ -36,6 +36,7 @@ import (
 	wasmtypes "github.com/CosmWasm/wasmd/x/wasm/types"
 
 	"github.com/llmesh/mesh/app"
+	meshabci "github.com/llmesh/mesh/app/abci"
 )
 
 const (
@@ -257,7 +258,7 @@ func initTestnetFiles(cmd *cobra.Command, clientCtx client.Context, nodeConfig *
 		appTemplate, _ := initAppConfig()
 		srvconfig.SetConfigTemplate(appTemplate)
 		srvconfig.WriteConfigFile(filepath.Join(nodeDir, "config", "app.toml"),
-			meshAppConfig{Config: *appConfig, Wasm: wasmtypes.DefaultNodeConfig()})
+			meshAppConfig{Config: *appConfig, Wasm: wasmtypes.DefaultNodeConfig(), Mesh: meshabci.DefaultConfig()})
 	}
 
 	if err := writeGenesisFiles(clientCtx, basics, a.chainID, genAccounts, genBalances, genFiles); err != nil {

@@ -26,14 +26,23 @@ const (
 	PurposeSample = "poc-sample"
 )
 
-// Seed is the module's only source of randomness:
+// Seed is the chain's only source of randomness. With the validators'
+// beacon of this height (vote extensions, see ApplyBeacon):
 //
-//	SHA-256(be32(len(chain-id)) ‖ chain-id ‖ be64(height) ‖
-//	        be32(len(header hash)) ‖ header hash ‖ be32(len(purpose)) ‖ purpose ‖ id)
+//	SHA-256(LP(chain-id) ‖ be64(height) ‖ LP("beacon") ‖ LP(beacon) ‖ LP(purpose) ‖ id)
 //
-// Lengths make the encoding injective. The block proposer can bias it by
-// grinding the block it proposes; a validator beacon (vote extensions) will
-// be mixed in later.
+// and the block's header hash is not mixed in: the proposer's choice of
+// block contents decides nothing. A height without a beacon (vote
+// extensions off, or shares of at most 1/3 of the power) mixes the last
+// beacon, if any, with the header hash:
+//
+//	… ‖ LP("beacon+header") ‖ LP(last beacon) ‖ LP(header hash) ‖ LP(purpose) ‖ id
+//
+// and a chain that never had a beacon keeps the original encoding
+// (… ‖ LP(header hash) ‖ LP(purpose) ‖ id), which the proposer can grind.
+// LP is a 4-byte big-endian length prefix, which makes the encoding
+// injective. Callers draw only what was committed before this block: the
+// beacon of h is known to h's proposer, not to anyone when h−1 was built.
 func (k Keeper) Seed(ctx context.Context, purpose string, id []byte) []byte {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	h := sha256.New()
@@ -41,7 +50,16 @@ func (k Keeper) Seed(ctx context.Context, purpose string, id []byte) []byte {
 	var height [8]byte
 	binary.BigEndian.PutUint64(height[:], uint64(sdkCtx.BlockHeight()))
 	h.Write(height[:])
-	writeLP(h.Write, sdkCtx.HeaderHash())
+	if beacon, ok := k.CurrentBeacon(ctx); ok {
+		writeLP(h.Write, []byte("beacon"))
+		writeLP(h.Write, beacon)
+	} else if last := k.lastBeaconValue(ctx); last != nil {
+		writeLP(h.Write, []byte("beacon+header"))
+		writeLP(h.Write, last)
+		writeLP(h.Write, sdkCtx.HeaderHash())
+	} else {
+		writeLP(h.Write, sdkCtx.HeaderHash())
+	}
 	writeLP(h.Write, []byte(purpose))
 	h.Write(id)
 	return h.Sum(nil)

@@ -79,6 +79,16 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	if gs.Beacon != nil {
+		if err := k.LastBeacon.Set(ctx, *gs.Beacon); err != nil {
+			return err
+		}
+	}
+	for _, r := range gs.BeaconValidators {
+		if err := k.BeaconRecords.Set(ctx, r.ConsAddress, r); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -127,6 +137,19 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}
 	if err := k.Tombstones.Walk(ctx, nil, func(_ sdk.AccAddress, t types.Worker) (bool, error) {
 		gs.Tombstones = append(gs.Tombstones, t)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	switch b, err := k.LastBeacon.Get(ctx); {
+	case errors.Is(err, collections.ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		gs.Beacon = &b
+	}
+	if err := k.BeaconRecords.Walk(ctx, nil, func(_ []byte, r types.BeaconValidator) (bool, error) {
+		gs.BeaconValidators = append(gs.BeaconValidators, r)
 		return false, nil
 	}); err != nil {
 		return nil, err

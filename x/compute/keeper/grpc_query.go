@@ -155,3 +155,25 @@ func (q Querier) Epoch(ctx context.Context, _ *types.QueryEpochRequest) (*types.
 	}
 	return &types.QueryEpochResponse{Epoch: e, Height: sdk.UnwrapSDKContext(ctx).BlockHeight()}, nil
 }
+
+// Beacon returns the last randomness-beacon output.
+func (q Querier) Beacon(ctx context.Context, _ *types.QueryBeaconRequest) (*types.QueryBeaconResponse, error) {
+	b, err := q.LastBeacon.Get(ctx)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryBeaconResponse{Beacon: b}, nil
+}
+
+// BeaconValidators lists the validators' beacon records.
+func (q Querier) BeaconValidators(ctx context.Context, req *types.QueryBeaconValidatorsRequest) (*types.QueryBeaconValidatorsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	recs, page, err := query.CollectionPaginate(ctx, q.BeaconRecords, req.Pagination,
+		func(_ []byte, v types.BeaconValidator) (types.BeaconValidator, error) { return v, nil })
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryBeaconValidatorsResponse{Validators: recs, Pagination: page}, nil
+}

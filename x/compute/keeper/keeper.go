@@ -56,6 +56,10 @@ type Keeper struct {
 	Commitments collections.Map[collections.Pair[int64, sdk.AccAddress], types.Commitment]
 	// Tombstones keeps a deregistered worker's record by address.
 	Tombstones collections.Map[sdk.AccAddress, types.Worker]
+	// LastBeacon is the last randomness-beacon output (absent before vote extensions).
+	LastBeacon collections.Item[types.Beacon]
+	// BeaconRecords maps a consensus address to the validator's beacon record.
+	BeaconRecords collections.Map[[]byte, types.BeaconValidator]
 }
 
 // NewKeeper returns the x/compute keeper. rewards may be nil: no points are
@@ -89,6 +93,9 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 		Commitments: collections.NewMap(sb, types.CommitmentsKey, "commitments",
 			collections.PairKeyCodec(collections.Int64Key, sdk.AccAddressKey), codec.CollValue[types.Commitment](cdc)),
 		Tombstones: collections.NewMap(sb, types.TombstonesKey, "tombstones", sdk.AccAddressKey, codec.CollValue[types.Worker](cdc)),
+		LastBeacon: collections.NewItem(sb, types.BeaconKey, "beacon", codec.CollValue[types.Beacon](cdc)),
+		BeaconRecords: collections.NewMap(sb, types.BeaconValidatorsKey, "beacon_validators",
+			collections.BytesKey, codec.CollValue[types.BeaconValidator](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -140,3 +147,6 @@ func (k Keeper) addrPair(a, b string) (sdk.AccAddress, sdk.AccAddress, error) {
 	second, err := k.addrBytes(b)
 	return first, second, err
 }
+
+// GetParams returns the module params.
+func (k Keeper) GetParams(ctx context.Context) (types.Params, error) { return k.Params.Get(ctx) }

@@ -23,6 +23,9 @@ import (
 //     drawn in the first block when commit_end was L itself);
 //   - commitments: the commit height (a slash's infraction height), no lower
 //     than 0;
+//   - beacon: the last output and the validators' records are dropped (their
+//     heights are the old chain's; the new chain's vote extensions start
+//     again from no commitment);
 //   - workers and tombstones: jailed_until, no lower than 1 when set, so a
 //     jail that was over at the export is over at once, and one that was not
 //     lasts as many blocks as it had left.
@@ -31,6 +34,12 @@ import (
 // export, and is O(state).
 func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	last := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if err := k.LastBeacon.Remove(ctx); err != nil {
+		return err
+	}
+	if err := k.BeaconRecords.Clear(ctx, nil); err != nil {
+		return err
+	}
 	cur, err := k.Epoch.Get(ctx)
 	switch {
 	case errors.Is(err, collections.ErrNotFound):

@@ -21,6 +21,9 @@ func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
 		return fmt.Errorf("params: %w", err)
 	}
+	if err := validateBeacon(gs.Beacon, gs.BeaconValidators); err != nil {
+		return err
+	}
 	workers := make([]string, 0, len(gs.Workers))
 	providerOf := make(map[string]string, len(gs.Workers)) // looked up, never iterated
 	for _, w := range gs.Workers {
@@ -153,6 +156,25 @@ func validateCursor(e EpochInfo) error {
 	}
 	if err := validate.Address(e.SettleCursor); err != nil {
 		return fmt.Errorf("epoch %d settle cursor: %w", e.Number, err)
+	}
+	return nil
+}
+
+// validateBeacon checks the beacon output and the validators' records: 32-byte
+// values, 20-byte consensus addresses, each validator once.
+func validateBeacon(b *Beacon, recs []BeaconValidator) error {
+	if b != nil && (b.Height < 1 || len(b.Value) != 32 || b.PowerBps > 10000) {
+		return fmt.Errorf("beacon: height %d, %d-byte value, power_bps %d: want height ≥ 1, 32 bytes, ≤ 10000", b.Height, len(b.Value), b.PowerBps)
+	}
+	seen := make(map[string]bool, len(recs)) // looked up, never iterated
+	for _, r := range recs {
+		if len(r.ConsAddress) != 20 || seen[string(r.ConsAddress)] {
+			return fmt.Errorf("beacon validator %X: want a distinct 20-byte consensus address", r.ConsAddress)
+		}
+		seen[string(r.ConsAddress)] = true
+		if (r.Height == 0) != (len(r.Commitment) == 0) || (len(r.Commitment) != 0 && len(r.Commitment) != 32) || r.Height < 0 || r.WindowStart < 0 {
+			return fmt.Errorf("beacon validator %X: height %d with a %d-byte commitment", r.ConsAddress, r.Height, len(r.Commitment))
+		}
 	}
 	return nil
 }

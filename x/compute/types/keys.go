@@ -32,4 +32,8 @@ var (
 	// TombstonesKey maps the address of a deregistered worker → its last
 	// record, restored on re-registration so leaving cannot launder history.
 	TombstonesKey = collections.NewPrefix(8)
+	// BeaconKey holds the last randomness-beacon output (Item).
+	BeaconKey = collections.NewPrefix(9)
+	// BeaconValidatorsKey maps a validator's consensus address → BeaconValidator.
+	BeaconValidatorsKey = collections.NewPrefix(10)
 )

@@ -27,6 +27,14 @@ const (
 	// MaxSettlingEpochs bounds the earlier epochs kept for settlement; a new
 	// epoch that would exceed it is skipped (EventEpochSkipped).
 	MaxSettlingEpochs = 8
+	// DefaultVoteExtensionMaxBytes is the default vote_extension_max_bytes:
+	// a beacon share (70 bytes) and a few dozen commitments.
+	DefaultVoteExtensionMaxBytes = 8192
+	// MaxVoteExtensionBytes bounds vote_extension_max_bytes: every
+	// validator's extension travels in the next block's first transaction.
+	MaxVoteExtensionBytes = 1 << 16
+	// MinVoteExtensionBytes is the least vote_extension_max_bytes: room for a beacon share.
+	MinVoteExtensionBytes = 128
 )
 
 // DefaultParams returns the default x/compute params.
@@ -50,6 +58,10 @@ func DefaultParams() Params {
 		ReputationAlphaBps:     2000,
 		MaxSettlementsPerBlock: 200,
 		VerifyGasPerMac:        1,
+		VoteExtensionMaxBytes:  DefaultVoteExtensionMaxBytes,
+		BeaconMissWindow:       1000,
+		BeaconMaxMisses:        500,
+		BeaconJailSeconds:      600,
 	}
 }
 
@@ -110,6 +122,18 @@ func (p Params) Validate() error {
 	}
 	if p.VerifyGasPerMac == 0 {
 		return fmt.Errorf("verify_gas_per_mac must be positive: recomputation must cost gas")
+	}
+	if p.VoteExtensionMaxBytes < MinVoteExtensionBytes || p.VoteExtensionMaxBytes > MaxVoteExtensionBytes {
+		return fmt.Errorf("vote_extension_max_bytes %d must be in %d..%d", p.VoteExtensionMaxBytes, MinVoteExtensionBytes, MaxVoteExtensionBytes)
+	}
+	if p.BeaconMissWindow == 0 {
+		return fmt.Errorf("beacon_miss_window must be positive")
+	}
+	if p.BeaconMaxMisses > p.BeaconMissWindow {
+		return fmt.Errorf("beacon_max_misses %d must be in 0..beacon_miss_window (%d)", p.BeaconMaxMisses, p.BeaconMissWindow)
+	}
+	if p.BeaconJailSeconds < 0 || p.BeaconJailSeconds > MaxWindowBlocks {
+		return fmt.Errorf("beacon_jail_seconds %d must be in 0..%d", p.BeaconJailSeconds, int64(MaxWindowBlocks))
 	}
 	return nil
 }

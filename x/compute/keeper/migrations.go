@@ -1,0 +1,33 @@
+package keeper
+
+import (
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/compute/types"
+)
+
+// Migrator runs x/compute's store migrations.
+type Migrator struct{ k Keeper }
+
+// NewMigrator returns the migrator of k.
+func NewMigrator(k Keeper) Migrator { return Migrator{k: k} }
+
+// Migrate1to2 brings a v1 chain to vote extensions and the beacon: the
+// params vote_extension_max_bytes, beacon_miss_window, beacon_max_misses
+// and beacon_jail_seconds get their defaults (a v1 chain has none: a zero
+// size cap would refuse every extension). The beacon state starts empty.
+func (m Migrator) Migrate1to2(ctx sdk.Context) error {
+	params, err := m.k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	d := types.DefaultParams()
+	params.VoteExtensionMaxBytes = d.VoteExtensionMaxBytes
+	params.BeaconMissWindow = d.BeaconMissWindow
+	params.BeaconMaxMisses = d.BeaconMaxMisses
+	params.BeaconJailSeconds = d.BeaconJailSeconds
+	if err := params.Validate(); err != nil {
+		return err
+	}
+	return m.k.Params.Set(ctx, params)
+}
