@@ -27,9 +27,9 @@ import (
 
 	"github.com/llmesh/mesh/app"
 	meshabci "github.com/llmesh/mesh/app/abci"
+	"github.com/llmesh/mesh/testutil"
 	computekeeper "github.com/llmesh/mesh/x/compute/keeper"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
-	"github.com/llmesh/mesh/testutil"
 )
 
 // enableHeight is the vote_extensions_enable_height of the test chains.
@@ -419,6 +419,3 @@ func TestSeedCannotBeGround(t *testing.T) {
 	require.Len(t, withBeacon, 1, "a proposer can choose among %d seeds", len(withBeacon))
 	require.Len(t, headerOnly, tries)
 }
-
-
-

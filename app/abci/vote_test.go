@@ -51,7 +51,9 @@ func (f *fakeCompute) ApplyBeacon(context.Context, []computekeeper.BeaconVote, c
 }
 
 // fakeStaking knows validators by consensus address.
-type fakeStaking struct{ vals map[string]stakingtypes.Validator }
+type fakeStaking struct {
+	vals map[string]stakingtypes.Validator
+}
 
 func (f *fakeStaking) GetPubKeyByConsAddr(context.Context, sdk.ConsAddress) (cmtprotocrypto.PublicKey, error) {
 	return cmtprotocrypto.PublicKey{}, errors.New("no keys in the fake")
