@@ -27,6 +27,8 @@ type worker struct {
 	listen string
 	cancel context.CancelFunc
 	done   chan error
+	// beforeBlock, when set (by setup), runs before every block.
+	beforeBlock func()
 }
 
 func startWorker(t *testing.T, setup func(w *worker), args ...string) *worker {
@@ -48,6 +50,9 @@ func startWorker(t *testing.T, setup func(w *worker), args ...string) *worker {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
+				if w.beforeBlock != nil {
+					w.beforeBlock()
+				}
 				node.Advance(1)
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/llmesh/mesh/worker/health"
 	"github.com/llmesh/mesh/worker/jobs"
 	"github.com/llmesh/mesh/worker/scheduler"
+	"github.com/llmesh/mesh/worker/sidecar"
 	"github.com/llmesh/mesh/worker/state"
 )
 
@@ -40,6 +41,7 @@ const (
 	flagOpenAIURL     = "openai-url"
 	flagInferTimeout  = "infer-timeout"
 	flagInferConc     = "infer-concurrency"
+	flagSidecarListen = "sidecar-listen"
 
 	// envOpenAIKey, when set, is sent to --openai-url as a bearer token.
 	envOpenAIKey = "OPENAI_API_KEY"
@@ -55,12 +57,17 @@ func startCmd() *cobra.Command {
 
 Inference jobs are answered by the model's runtime: int8-embedded with the
 built-in model, openai:<served-name> through --openai-url, exec:<name> through
---exec-cmd (the same program as the exec PoC backend, op "infer").`,
+--exec-cmd (the same program as the exec PoC backend, op "infer").
+
+With --sidecar-listen, the worker also serves mesh.abci.v1.Sidecar: its
+validator's meshd (app.toml [mesh] worker_sidecar) carries the worker's
+pending commitments in its vote extension; the commit txs still go out.`,
 		Example: `  meshd-worker start --grpc 127.0.0.1:9090 --chain-id mesh-local-1 --fee-granter mesh1...
   meshd-worker start --backend exec --exec-cmd "python3 /opt/mesh/gemm_cuda.py" --exec-timeout 5m
   meshd-worker start --models mesh-embedded-v1,llama-3.1-8b --openai-url http://127.0.0.1:8000
   meshd-worker start --train auto --listen 0.0.0.0:26680 --blob-url http://worker1.example:26680
-  meshd-worker start --train auto --train-exec "python3 /opt/mesh/train.py" --train-timeout 30m`,
+  meshd-worker start --train auto --train-exec "python3 /opt/mesh/train.py" --train-timeout 30m
+  meshd-worker start --sidecar-listen 127.0.0.1:9095   # a validator's worker: [mesh] worker_sidecar = "127.0.0.1:9095"`,
 		Args: cobra.NoArgs,
 		RunE: runStart,
 	}
@@ -75,6 +82,7 @@ built-in model, openai:<served-name> through --openai-url, exec:<name> through
 	f.Duration(flagExecTimeout, exec.DefaultTimeout, "exec backend: time limit of one run (inference also stops at --infer-timeout)")
 	f.Int(flagThreads, 0, "cpu backend: goroutines (0 = GOMAXPROCS)")
 	f.String(flagListen, health.DefaultListen, "address of /healthz and /metrics (empty: off)")
+	f.String(flagSidecarListen, "", "gRPC address of the Sidecar service for this validator's meshd, e.g. 127.0.0.1:9095 (empty: off)")
 	f.Duration(flagPoll, time.Second, "chain poll interval (about one block)")
 	f.Bool(flagInference, true, "answer x/inference jobs (false: proof-of-compute only)")
 	f.StringSlice(flagModels, []string{embedded.ModelID}, "model ids the worker serves (informational: logged, shown in /healthz, warned about when a job asks for another)")
@@ -162,6 +170,7 @@ func runStart(cmd *cobra.Command, _ []string) error {
 	gasPrices, _ := f.GetString(flagGasPrices)
 	gasAdj, _ := f.GetFloat64(flagGasAdjustment)
 	listen, _ := f.GetString(flagListen)
+	sidecarListen, _ := f.GetString(flagSidecarListen)
 	poll, _ := f.GetDuration(flagPoll)
 	trainer, err := newTrainer(cmd, home, listen)
 	if err != nil {
@@ -191,14 +200,27 @@ func runStart(cmd *cobra.Command, _ []string) error {
 			return fmt.Errorf("--%s: %w", flagListen, err)
 		}
 	}
+	// The sidecar answers for this process's one key; nil leaves it off.
+	var pending *sidecar.Store
+	var sidecarDone <-chan error
+	if sidecarListen != "" {
+		addr, err := chain.AddressCodec.StringToBytes(client.Address())
+		if err != nil {
+			return err
+		}
+		pending = sidecar.NewStore(addr)
+		if _, sidecarDone, err = sidecar.Serve(ctx, sidecarListen, sidecar.NewServer(pending, metrics.SidecarRequests), log); err != nil {
+			return fmt.Errorf("--%s: %w", flagSidecarListen, err)
+		}
+	}
 	log.Info("meshd-worker starting", "address", client.Address(), "grpc", grpcAddr, "chain_id", chainID,
 		"backend", backend.Name(), "fee_granter", granter, "home", home, "inference", inference, "training", trainer != nil,
-		"openai", inferBackends.OpenAI != nil, "exec", inferBackends.Exec != nil)
+		"openai", inferBackends.OpenAI != nil, "exec", inferBackends.Exec != nil, "sidecar", sidecarListen)
 	models, _ := f.GetStringSlice(flagModels)
 	logRegistration(ctx, client, models, log)
 
 	sched, err := scheduler.New(scheduler.Config{Chain: client, Backend: backend, Store: store,
-		Metrics: metrics, Status: status, Logger: log, PollInterval: poll})
+		Metrics: metrics, Status: status, Logger: log, Sidecar: pending, PollInterval: poll})
 	if err != nil {
 		return err
 	}
@@ -207,7 +229,7 @@ func runStart(cmd *cobra.Command, _ []string) error {
 		inferTimeout, _ := f.GetDuration(flagInferTimeout)
 		conc, _ := f.GetInt(flagInferConc)
 		loop, err := jobs.New(jobs.Config{Chain: client, Backends: inferBackends, Store: jobStore, Metrics: metrics,
-			Status: status, Logger: log, Models: models, PollInterval: poll, InferTimeout: inferTimeout, Concurrency: conc})
+			Status: status, Logger: log, Sidecar: pending, Models: models, PollInterval: poll, InferTimeout: inferTimeout, Concurrency: conc})
 		if err != nil {
 			return err
 		}
@@ -233,6 +255,11 @@ func runStart(cmd *cobra.Command, _ []string) error {
 	if serverDone != nil {
 		if serr := <-serverDone; serr != nil {
 			log.Warn("health server", "err", serr)
+		}
+	}
+	if sidecarDone != nil {
+		if serr := <-sidecarDone; serr != nil {
+			log.Warn("sidecar server", "err", serr)
 		}
 	}
 	return err

@@ -44,6 +44,9 @@ type Metrics struct {
 	OpenJobs          prometheus.Gauge
 	InferenceDuration *prometheus.HistogramVec
 	InferenceErrors   *prometheus.CounterVec
+
+	// SidecarRequests counts the Commitments calls of the validator's meshd.
+	SidecarRequests prometheus.Counter
 }
 
 // NewMetrics registers the metrics (and the Go and process collectors).
@@ -82,11 +85,13 @@ func NewMetrics() *Metrics {
 			[]string{"backend"}),
 		InferenceErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "inference_errors_total",
 			Help: "Failed inferences (backend errors, unusable outputs), by backend."}, []string{"backend"}),
+		SidecarRequests: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "sidecar_requests_total",
+			Help: "Sidecar Commitments calls answered (the validator's meshd, once per height)."}),
 	}
 	m.Registry.MustRegister(m.EpochsCommitted, m.EpochsRevealed, m.EpochsPassed, m.Outcomes, m.ProveDuration,
 		m.NodeErrors, m.CurrentEpoch, m.Height, m.Unjails,
 		m.JobsCommitted, m.JobsRevealed, m.JobsMissed, m.OpenJobs, m.InferenceDuration, m.InferenceErrors,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.SidecarRequests, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -39,6 +39,9 @@ func (l *Loop) handle(ctx context.Context, height int64, j *inferencetypes.Job) 
 		found = false
 	}
 	committed := len(a.Commitment) > 0
+	if committed || j.Status != inferencetypes.JOB_STATUS_COMMITTING {
+		l.cfg.Sidecar.DropResult(j.Id)
+	}
 	if committed && found && !bytes.Equal(rec.Commitment, a.Commitment) {
 		// Another process with the same key, or a damaged record: our salt
 		// does not open this commitment.
@@ -110,6 +113,8 @@ func (l *Loop) commitPhase(ctx context.Context, height int64, j *inferencetypes.
 	if !found {
 		return l.startInference(ctx, j), nil
 	}
+	// (Again after a restart: the store is memory.)
+	l.cfg.Sidecar.PutResult(j.Id, rec.Commitment, j.CommitEnd)
 	if rec.CommitTx != "" && poll.Within(height, rec.CommitHeight, l.cfg.ResendAfter) || l.refusedRecently(j.Id, height) {
 		return "committing", nil // broadcast (or refused) recently: wait
 	}
@@ -161,9 +166,33 @@ type pendingTx struct {
 // many concurrent jobs would otherwise spend a block on its tx round trips).
 // If the chain refuses the batch, each message is sent alone, so one job's
 // problem does not hold up the others.
+//
+// With the sidecar on, commits and reveals leave in two txs: a commit that
+// the vote extension carried into the block first fails our tx in that
+// block, and it must not take reveals down with it.
 func (l *Loop) flush(ctx context.Context) error {
 	batch := l.batch
 	l.batch = nil
+	if l.cfg.Sidecar == nil {
+		return l.broadcast(ctx, batch)
+	}
+	var commits, reveals []pendingTx
+	for _, p := range batch {
+		if p.what == "commit" {
+			commits = append(commits, p)
+		} else {
+			reveals = append(reveals, p)
+		}
+	}
+	err := l.broadcast(ctx, reveals)
+	if chain.Unreachable(err) {
+		return err
+	}
+	return errors.Join(err, l.broadcast(ctx, commits))
+}
+
+// broadcast sends batch in one tx, or message by message if it is refused.
+func (l *Loop) broadcast(ctx context.Context, batch []pendingTx) error {
 	if len(batch) > 1 {
 		msgs := make([]sdk.Msg, len(batch))
 		timeout := batch[0].timeout
@@ -188,6 +217,8 @@ func (l *Loop) flush(ctx context.Context) error {
 		hash, err := l.chain.Broadcast(ctx, p.timeout, p.msg)
 		switch {
 		case p.what == "commit" && errors.Is(err, inferencetypes.ErrAlreadyCommitted):
+			// Our earlier tx, or the vote extension carried it: the next poll
+			// compares it with the record and reveals.
 			l.log.Info("commitment already on chain", "job", p.rec.JobID)
 		case p.what == "reveal" && errors.Is(err, inferencetypes.ErrAlreadyRevealed):
 			l.log.Info("reveal already on chain", "job", p.rec.JobID)
@@ -327,6 +358,8 @@ func (l *Loop) infer(ctx context.Context, p pending, be backends.Inference, name
 		l.failed(p.id, be.Name(), fmt.Errorf("saving the record: %w", err))
 		return
 	}
+	// The salt is on disk: the commitment may land from the vote extension.
+	l.cfg.Sidecar.PutResult(p.id, rec.Commitment, p.commitEnd)
 	l.mu.Lock()
 	delete(l.failures, p.id)
 	l.mu.Unlock()
@@ -397,6 +430,7 @@ func (l *Loop) prune(ctx context.Context, open map[uint64]bool) error {
 // ended accounts for a job that is over (j nil: no longer on chain) and
 // deletes its record.
 func (l *Loop) ended(id uint64, j *inferencetypes.Job) {
+	l.cfg.Sidecar.DropResult(id)
 	rec, found, _ := l.cfg.Store.Get(id)
 	var a *inferencetypes.Assignment
 	if j != nil {

@@ -19,6 +19,12 @@
 // a restarted worker reveals from disk; without it the commitment could
 // never be opened. Inference runs beside the loop (bounded by
 // Config.Concurrency), so a slow model never delays another job's reveal.
+//
+// With a sidecar store (meshd-worker --sidecar-listen), each commitment is
+// also published for the validator's vote extension once its record is on
+// disk, until it is seen on chain or the commit phase is over. A commitment
+// that landed from a vote extension refuses our commit tx as "already
+// committed", which counts as done: the job goes on to its reveal.
 package jobs
 
 import (
@@ -33,6 +39,7 @@ import (
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/worker/health"
 	"github.com/llmesh/mesh/worker/internal/poll"
+	"github.com/llmesh/mesh/worker/sidecar"
 	"github.com/llmesh/mesh/worker/state"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
@@ -45,6 +52,9 @@ type Config struct {
 	Metrics  *health.Metrics
 	Status   *health.Status
 	Logger   *slog.Logger
+	// Sidecar, when set, gets every result commitment ready to commit, for
+	// the validator's vote extension (nil: off).
+	Sidecar *sidecar.Store
 	// Models are the model ids the worker says it serves (--models); a job
 	// for another model is still attempted, with a warning. Informational.
 	Models []string
@@ -170,6 +180,7 @@ func (l *Loop) Step(ctx context.Context) error {
 	if err != nil {
 		return l.nodeErr("height", err)
 	}
+	l.cfg.Sidecar.Expire(height)
 	open, err := l.chain.OpenJobs(ctx)
 	if err != nil {
 		return l.nodeErr("jobs", err)

@@ -33,6 +33,7 @@ import (
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/worker/chain/chaintest"
 	"github.com/llmesh/mesh/worker/health"
+	"github.com/llmesh/mesh/worker/sidecar"
 	"github.com/llmesh/mesh/worker/state"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
@@ -77,6 +78,8 @@ type env struct {
 	st     *health.Status
 	loop   *Loop
 	other  string // a second assigned worker, played by the test
+	// sidecar, when set, is handed to every loop (see withSidecar).
+	sidecar *sidecar.Store
 }
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -126,7 +129,7 @@ func (e *env) restart(err error) {
 	require.NoError(e.t, serr)
 	e.m, e.st = health.NewMetrics(), health.NewStatus(e.client.Address(), "cpu")
 	e.loop, err = New(Config{Chain: e.client, Backends: Backends{Embedded: e.be}, Store: store, Metrics: e.m, Status: e.st,
-		Logger: testLogger(e.t), Models: []string{embedded.ModelID}, PollInterval: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+		Logger: testLogger(e.t), Sidecar: e.sidecar, Models: []string{embedded.ModelID}, PollInterval: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
 	require.NoError(e.t, err)
 }
 

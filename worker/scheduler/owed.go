@@ -20,10 +20,12 @@ const (
 	outcomeNotCommitted = "NOT_COMMITTED"
 )
 
-// revealOwed reveals, oldest first, every older epoch whose commit was
-// broadcast and that has no outcome yet, then prunes state outside the
-// kept window. The chain keeps at most a few epochs settling, so this is
-// a handful of queries at worst; usually none.
+// revealOwed reveals, oldest first, every older epoch the worker proved and
+// has no outcome for, then prunes state outside the kept window. Its
+// commit may have landed without a tx of ours (from a vote extension), so a
+// proof is enough to ask. The chain keeps at most a few epochs settling,
+// and an epoch without a commitment is closed at the first look, so this
+// is a handful of queries at worst; usually none.
 func (s *Scheduler) revealOwed(ctx context.Context, current, height int64) error {
 	epochs, err := s.cfg.Store.Epochs()
 	if err != nil {
@@ -35,7 +37,7 @@ func (s *Scheduler) revealOwed(ctx context.Context, current, height int64) error
 			break
 		}
 		rec, found, err := s.cfg.Store.Get(e)
-		if err != nil || !found || rec.CommitTx == "" || rec.Outcome != "" {
+		if err != nil || !found || rec.Outcome != "" {
 			continue
 		}
 		done, err := s.revealOld(ctx, rec, height)
@@ -66,7 +68,9 @@ func (s *Scheduler) revealOld(ctx context.Context, rec state.Record, height int6
 		if height < ch.CommitEnd {
 			return false, nil // the commit may still land
 		}
-		s.logOnce(rec.Epoch, "commit-lost", "commit not included before the commit window closed", "tx", rec.CommitTx)
+		if rec.CommitTx != "" {
+			s.logOnce(rec.Epoch, "commit-lost", "commit not included before the commit window closed", "tx", rec.CommitTx)
+		}
 		return true, s.closeRecord(rec, outcomeNotCommitted)
 	}
 	if err := s.revealPhase(ctx, ch, height, rec, true); err != nil {

@@ -17,6 +17,12 @@
 // scheduler follows the newest epoch and still reveals every commitment it
 // owes in older ones, whose state it keeps until they have an outcome.
 // A worker jailed for missing epochs unjails itself once its jail is over.
+//
+// With a sidecar store (meshd-worker --sidecar-listen), the root is also
+// published for the validator's vote extension once it is on disk, and
+// dropped once the commitment is on chain or the commit window closed. A
+// commitment that landed from a vote extension looks to the scheduler like
+// its own commit: its tx is refused as a duplicate, and it reveals.
 package scheduler
 
 import (
@@ -31,6 +37,7 @@ import (
 	"github.com/llmesh/mesh/worker/chain"
 	"github.com/llmesh/mesh/worker/health"
 	"github.com/llmesh/mesh/worker/internal/poll"
+	"github.com/llmesh/mesh/worker/sidecar"
 	"github.com/llmesh/mesh/worker/state"
 	"github.com/llmesh/mesh/x/compute/poc"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
@@ -44,6 +51,9 @@ type Config struct {
 	Metrics *health.Metrics
 	Status  *health.Status
 	Logger  *slog.Logger
+	// Sidecar, when set, gets every root ready to commit, for the
+	// validator's vote extension (nil: off).
+	Sidecar *sidecar.Store
 	// PollInterval is the time between challenge polls (about a block); 1s when 0.
 	PollInterval time.Duration
 	// MaxBackoff caps the wait after consecutive node errors (doubling from
@@ -157,12 +167,14 @@ func (s *Scheduler) Step(ctx context.Context) error {
 		return s.nodeErr("height", err)
 	}
 	s.observe(height, ch.Epoch)
+	s.cfg.Sidecar.Expire(height)
 	if err := s.revealOwed(ctx, ch.Epoch, height); err != nil {
 		return err
 	}
 	if !ch.Eligible && ch.Commitment == nil {
 		// (A worker that committed and then lost eligibility still reveals.)
 		s.phase("idle")
+		s.cfg.Sidecar.DropPoC(ch.Epoch)
 		s.logOnce(ch.Epoch, "ineligible", "not challenged in this epoch (not eligible)")
 		return s.unjailIfDue(ctx, ch.Epoch, height)
 	}
@@ -180,6 +192,7 @@ func (s *Scheduler) Step(ctx context.Context) error {
 		}
 		return s.commitPhase(ctx, ch, height, rec, found)
 	}
+	s.cfg.Sidecar.DropPoC(ch.Epoch)
 	return s.revealPhase(ctx, ch, height, rec, found)
 }
 
@@ -243,6 +256,9 @@ func (s *Scheduler) commitPhase(ctx context.Context, ch *computetypes.QueryChall
 			return nil
 		}
 	}
+	// Rows and root are on disk: the commitment may land from the vote
+	// extension from now on.
+	s.cfg.Sidecar.PutPoC(ch.Epoch, rec.Root, ch.CommitEnd)
 	if rec.CommitTx != "" && poll.Within(height, rec.CommitHeight, s.cfg.ResendAfter) {
 		s.phase("committing")
 		return nil // broadcast recently: wait for the block
@@ -255,6 +271,8 @@ func (s *Scheduler) commitPhase(ctx context.Context, ch *computetypes.QueryChall
 	s.phase("committing")
 	hash, err := s.chain.CommitPoC(ctx, ch.Epoch, rec.Root, ch.CommitEnd)
 	if errors.Is(err, computetypes.ErrDuplicateCommit) {
+		// Our earlier tx, or the vote extension carried the root: the next
+		// poll sees the commitment, checks it is this root, and reveals.
 		s.log.Info("commitment already on chain", "epoch", ch.Epoch)
 		return nil
 	}

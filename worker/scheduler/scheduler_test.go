@@ -50,6 +50,9 @@ type fakeChain struct {
 	past map[int64]*pastEpoch
 	// jailedUntil > 0: the worker is jailed until that height.
 	jailedUntil, unjails int
+	// beforeCommit, when set, runs (locked) when a commit is broadcast, e.g.
+	// to land the commitment from a vote extension first.
+	beforeCommit func(f *fakeChain)
 }
 
 // pastEpoch is an earlier epoch still settling.
@@ -166,6 +169,9 @@ func (f *fakeChain) CommitPoC(_ context.Context, epoch int64, root []byte, timeo
 	require.Equal(f.t, root, rec.Root)
 	require.Equal(f.t, f.commitEnd, timeoutHeight)
 	f.commits++
+	if f.beforeCommit != nil {
+		f.beforeCommit(f)
+	}
 	if f.commitment != nil {
 		return "", &chain.TxError{Codespace: computetypes.ModuleName, Code: 15, Log: "already committed"}
 	}

@@ -67,6 +67,10 @@ type Node struct {
 	txs         map[string]*sdk.TxResponse
 	// RejectNext, when set, is CheckTx's answer to the next broadcast.
 	RejectNext *sdk.TxResponse
+	// RefuseCommits makes CheckTx refuse every tx with a MsgCommitPoC or
+	// MsgCommitResult ("mempool is full"), so that only a vote extension
+	// (ApplyVoteExtension) commits.
+	RefuseCommits bool
 	// BeforeBroadcast, when set, runs (locked) at the next broadcast, after
 	// the client's simulation: e.g. to bump a sequence in between.
 	BeforeBroadcast func(n *Node)
@@ -312,6 +316,9 @@ func (s *txServer) BroadcastTx(ctx context.Context, req *txtypes.BroadcastTxRequ
 	tx, acc, rej, err := n.ante(ctx, req.TxBytes, false)
 	if err != nil {
 		return nil, err
+	}
+	if rej == nil && n.RefuseCommits && hasCommit(tx.GetMsgs()) {
+		rej = &sdk.TxResponse{Codespace: "sdk", Code: 20, RawLog: "mempool is full"}
 	}
 	if rej != nil {
 		rej.TxHash = hash
