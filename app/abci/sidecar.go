@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/llmesh/mesh/app/abci/types"
@@ -45,8 +46,14 @@ func (s *GRPCSidecar) sidecarClient() (types.SidecarClient, error) {
 	if s.client != nil {
 		return s.client, nil
 	}
+	// A worker that starts after the node, or restarts, is back within a
+	// second (gRPC's default backoff grows to two minutes).
 	conn, err := grpc.NewClient(s.addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+			MinConnectTimeout: time.Second,
+		}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxSidecarResponseBytes)))
 	if err != nil {
 		return nil, err
