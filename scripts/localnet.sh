@@ -111,16 +111,18 @@ start_serve() {
 }
 
 start_workers() {
-  local i provaddr openai=()
+  local i provaddr openai=() sidecar
   start_serve
   [[ $LOCALNET_OPENAI == 1 ]] && openai=(--openai-url "http://$LOCALNET_OPENAI_LISTEN" --models "$(worker_models)")
   for i in $(seq 1 "$LOCALNET_WORKERS"); do
     worker_running "$i" && continue
     provaddr=$("$MESHD" keys show "$(worker_provider "$i")" -a --home "$NODE_HOME")
+    sidecar=()
+    [[ $i == 1 ]] && sidecar=(--sidecar-listen "$LOCALNET_SIDECAR_LISTEN") # the validator's own worker
     log "localnet: starting meshd-worker $i (log: $(worker_log_file "$i"))"
     nohup "$WORKER_BIN" start --home "$(worker_home "$i")" --grpc "127.0.0.1:$LOCALNET_GRPC_PORT" \
       --chain-id "$LOCALNET_CHAIN_ID" --fee-granter "$provaddr" --gas-prices "$LOCALNET_MIN_GAS_PRICES" \
-      --listen "$(worker_listen "$i")" --train "$LOCALNET_WORKER_TRAIN" "${openai[@]}" $LOCALNET_WORKER_FLAGS >>"$(worker_log_file "$i")" 2>&1 &
+      --listen "$(worker_listen "$i")" --train "$LOCALNET_WORKER_TRAIN" "${openai[@]}" "${sidecar[@]}" $LOCALNET_WORKER_FLAGS >>"$(worker_log_file "$i")" 2>&1 &
     echo $! >"$(worker_pid_file "$i")"
   done
   sleep 1
@@ -166,7 +168,7 @@ init_chain() {
   jq --arg compute_epoch "$LOCALNET_COMPUTE_EPOCH" --arg commit_window "$LOCALNET_COMMIT_WINDOW" \
     --arg reveal_window "$LOCALNET_REVEAL_WINDOW" \
     --arg dao_voting_period "$LOCALNET_DAO_VOTING_PERIOD" --arg dao_timelock "$LOCALNET_DAO_TIMELOCK" \
-    --arg dao_analysis_model "$LOCALNET_DAO_ANALYSIS_MODEL" \
+    --arg dao_analysis_model "$LOCALNET_DAO_ANALYSIS_MODEL" --arg ve_height "$LOCALNET_VOTE_EXTENSIONS_HEIGHT" \
     --slurpfile training_dataset "$ROOT/networks/local/training-dataset.json" \
     -f "$ROOT/networks/local/genesis.jq" "$gen" >"$gen.tmp" && mv "$gen.tmp" "$gen"
   "$MESHD" genesis validate "${m[@]}" >/dev/null
@@ -181,6 +183,7 @@ init_chain() {
   "$MESHD" config set app api.enable true "${m[@]}"
   "$MESHD" config set app api.address "tcp://127.0.0.1:$LOCALNET_API_PORT" "${m[@]}"
   "$MESHD" config set app minimum-gas-prices "$LOCALNET_MIN_GAS_PRICES" "${m[@]}"
+  set_toml "$NODE_HOME/config/app.toml" mesh worker_sidecar "\"$LOCALNET_SIDECAR_LISTEN\""
   touch "$HOME_DIR/.initialised"
 }
 

@@ -6,7 +6,9 @@
 # verification work), x/dao periods of a minute (localnet.env), and x/training
 # dataset 1 — the embedded model's 477 labelled proposal texts as inline
 # items (training-dataset.json, kept up to date by networks/local's test) —
-# with 5-block round phases. It also registers meshd-worker's embedded model
+# with 5-block round phases, and vote extensions (the validators' beacon and
+# worker commitments in consensus) from LOCALNET_VOTE_EXTENSIONS_HEIGHT. It
+# also registers meshd-worker's embedded model
 # (worker/backends/embedded; the digest is that of its committed weights).
 .app_state.gov.params.voting_period = "60s"
 | .app_state.gov.params.expedited_voting_period = "30s"
@@ -28,6 +30,7 @@
 | .app_state.training.params.reveal_blocks = "5"
 | .app_state.training.params.aggregate_blocks = "5"
 | .consensus.params.block.max_gas = "100000000"
+| .consensus.params.abci.vote_extensions_enable_height = ($ARGS.named.ve_height // "0")
 | .app_state.inference.models += [{
     "id": "mesh-embedded-v1",
     "name": "meshd embedded proposal-risk classifier",

@@ -30,7 +30,7 @@ type localnet struct {
 func newLocalnet(t *testing.T, extra ...string) *localnet {
 	root, err := repoRoot()
 	require.NoError(t, err)
-	ports := freePorts(t, 4)
+	ports := freePorts(t, 5)
 	workerPorts := freePortBlock(t, 3) // worker i listens on base + i − 1
 	l := &localnet{root: root, home: filepath.Join(t.TempDir(), "localnet"), cli: NewCLI(t), rpcPort: ports[0]}
 	l.env = append(l.cli.env(),
@@ -40,6 +40,7 @@ func newLocalnet(t *testing.T, extra ...string) *localnet {
 		"LOCALNET_P2P_PORT="+strconv.Itoa(ports[1]),
 		"LOCALNET_GRPC_PORT="+strconv.Itoa(ports[2]),
 		"LOCALNET_API_PORT="+strconv.Itoa(ports[3]),
+		"LOCALNET_SIDECAR_LISTEN=127.0.0.1:"+strconv.Itoa(ports[4]),
 		"LOCALNET_WORKER_LISTEN=127.0.0.1:"+strconv.Itoa(workerPorts),
 	)
 	l.env = append(l.env, extra...)
