@@ -23,6 +23,8 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	consensustypes "github.com/cosmos/cosmos-sdk/x/consensus/types"
+	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
 
 	"github.com/llmesh/mesh/app"
@@ -49,9 +51,17 @@ type chain struct {
 	sigs [][]byte
 	// extend overrides validator i's extension (nil: its handler's).
 	extend map[int]func(h int64) []byte
+	// enable is the vote_extensions_enable_height in force (0: off).
+	enable int64
 }
 
 func newChain(t *testing.T, mutate func(cdc codec.Codec, gen map[string]json.RawMessage)) *chain {
+	t.Helper()
+	return newChainAt(t, enableHeight, mutate)
+}
+
+// newChainAt is newChain with vote extensions from height enable (0: off).
+func newChainAt(t *testing.T, enable int64, mutate func(cdc codec.Codec, gen map[string]json.RawMessage)) *chain {
 	t.Helper()
 	pvs := make([]mock.PV, 4)
 	vals := make([]*cmttypes.Validator, 4)
@@ -106,13 +116,13 @@ func newChain(t *testing.T, mutate func(cdc codec.Codec, gen map[string]json.Raw
 	state, err := json.Marshal(gen)
 	require.NoError(t, err)
 	cp := *simtestutil.DefaultConsensusParams
-	cp.Abci = &cmtproto.ABCIParams{VoteExtensionsEnableHeight: enableHeight}
+	cp.Abci = &cmtproto.ABCIParams{VoteExtensionsEnableHeight: enable}
 	_, err = a.InitChain(&abci.RequestInitChain{
 		ChainId: testutil.ChainID, Time: time.Unix(1_700_000_000, 0).UTC(),
 		ConsensusParams: &cp, InitialHeight: 1, AppStateBytes: state,
 	})
 	require.NoError(t, err)
-	c := &chain{t: t, app: a, pvs: ordered, valSet: valSet, extend: map[int]func(int64) []byte{}}
+	c := &chain{t: t, app: a, pvs: ordered, valSet: valSet, extend: map[int]func(int64) []byte{}, enable: enable}
 	for i, v := range valSet.Validators {
 		var key [32]byte
 		key[0] = byte(i + 1)
@@ -201,7 +211,7 @@ func (c *chain) block(commit map[int]bool) *abci.ResponseFinalizeBlock {
 	ext := c.extendedCommit(commit)
 	txs, status := c.propose(ext, nil)
 	require.Equal(c.t, abci.ResponseProcessProposal_ACCEPT, status, "height %d", h)
-	if h >= enableHeight {
+	if c.enable > 0 && h >= c.enable {
 		c.exts, c.sigs = make([][]byte, 4), make([][]byte, 4)
 		for i, ve := range c.ves {
 			var bz []byte
@@ -418,4 +428,35 @@ func TestSeedCannotBeGround(t *testing.T) {
 	}
 	require.Len(t, withBeacon, 1, "a proposer can choose among %d seeds", len(withBeacon))
 	require.Len(t, headerOnly, tries)
+}
+
+// A running chain turns vote extensions on with x/consensus MsgUpdateParams
+// (a governance proposal): blocks before the height carry no commit and get
+// no beacon; from two heights after it the beacon runs.
+func TestEnableByConsensusParamsUpdate(t *testing.T) {
+	c := newChainAt(t, 0, nil)
+	for c.height() < 4 {
+		c.block(all())
+	}
+	require.Zero(t, c.beacon().Height)
+	const at = 7
+	ctx := c.app.NewUncachedContext(false, cmtproto.Header{ChainID: testutil.ChainID, Height: c.height()})
+	cp, err := c.app.ConsensusParamsKeeper.ParamsStore.Get(ctx)
+	require.NoError(t, err)
+	msg := &consensustypes.MsgUpdateParams{
+		Authority: authtypes.NewModuleAddress(govtypes.ModuleName).String(),
+		Block:     cp.Block, Evidence: cp.Evidence, Validator: cp.Validator,
+		Abci: &cmtproto.ABCIParams{VoteExtensionsEnableHeight: at},
+	}
+	_, err = c.app.ConsensusParamsKeeper.UpdateParams(ctx, msg)
+	require.NoError(t, err)
+	c.enable = at
+	for c.height() < at+1 {
+		c.block(all())
+		require.Zero(t, c.beacon().Height, "height %d", c.height())
+	}
+	c.block(all())
+	c.block(all())
+	require.Equal(t, c.height(), c.beacon().Height)
+	require.Equal(t, uint32(4), c.beacon().Shares)
 }
