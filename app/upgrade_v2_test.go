@@ -17,6 +17,7 @@ import (
 	"github.com/llmesh/mesh/app"
 	v2 "github.com/llmesh/mesh/app/upgrades/v2"
 	"github.com/llmesh/mesh/testutil"
+	computetypes "github.com/llmesh/mesh/x/compute/types"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
 	rewardstypes "github.com/llmesh/mesh/x/rewards/types"
 )
@@ -49,6 +50,10 @@ func TestUpgradeV2(t *testing.T) {
 	v1acc := *acc
 	v1acc.Permissions = slices.DeleteFunc(slices.Clone(acc.Permissions), func(p string) bool { return p == authtypes.Burner })
 	f.App.AccountKeeper.SetModuleAccount(ctx, &v1acc)
+	cp, err := f.App.ComputeKeeper.Params.Get(ctx)
+	require.NoError(t, err)
+	cp.VoteExtensionMaxBytes, cp.BeaconMissWindow, cp.BeaconMaxMisses, cp.BeaconJailSeconds = 0, 0, 0, 0
+	require.NoError(t, f.App.ComputeKeeper.Params.Set(ctx, cp))
 
 	supply := func() sdkmath.Int { return f.App.BankKeeper.GetSupply(f.Ctx(), app.BondDenom).Amount }
 	fee := sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 10_001))
@@ -63,7 +68,8 @@ func TestUpgradeV2(t *testing.T) {
 	fromVM := f.App.ModuleManager.GetVersionMap()
 	require.Equal(t, uint64(2), fromVM[pooltypes.ModuleName])
 	require.Equal(t, uint64(2), fromVM[rewardstypes.ModuleName])
-	fromVM[pooltypes.ModuleName], fromVM[rewardstypes.ModuleName] = 1, 1
+	require.Equal(t, uint64(2), fromVM[computetypes.ModuleName])
+	fromVM[pooltypes.ModuleName], fromVM[rewardstypes.ModuleName], fromVM[computetypes.ModuleName] = 1, 1, 1
 	handler := v2.Upgrade.CreateHandler(f.App.ModuleManager, f.App.Configurator())
 	toVM, err := handler(ctx, upgradetypes.Plan{Name: v2.Name, Height: ctx.BlockHeight()}, fromVM)
 	require.NoError(t, err)
@@ -79,6 +85,10 @@ func TestUpgradeV2(t *testing.T) {
 	require.Equal(t, pooltypes.DefaultLoyaltyThreshold, pp.LoyaltyThreshold)
 	require.Equal(t, pooltypes.DefaultLoyaltyBpsPerDay, pp.LoyaltyBpsPerDay)
 	require.Equal(t, pooltypes.DefaultLoyaltyMaxBps, pp.LoyaltyMaxBps)
+	cp, err = f.App.ComputeKeeper.Params.Get(ctx)
+	require.NoError(t, err)
+	require.NoError(t, cp.Validate(), "x/compute 1→2 gives the vote-extension params their defaults")
+	require.Equal(t, computetypes.DefaultParams().VoteExtensionMaxBytes, cp.VoteExtensionMaxBytes)
 	upgraded := f.App.AccountKeeper.GetModuleAccount(ctx, rewardstypes.ModuleName)
 	require.True(t, upgraded.HasPermission(authtypes.Burner))
 	require.Equal(t, acc.GetAccountNumber(), upgraded.GetAccountNumber(), "the same account, one permission more")

@@ -6,9 +6,14 @@
 //     stability_bonus_bps_per_epoch and stability_bonus_max_bps get their
 //     defaults, and the "rewards" module account gets the Burner permission
 //     that the fee burn needs;
-//   - x/pool 1→2: the loyalty bonus params get their defaults.
+//   - x/pool 1→2: the loyalty bonus params get their defaults;
+//   - x/compute 1→2: the vote-extension params (vote_extension_max_bytes,
+//     beacon_miss_window, beacon_max_misses, beacon_jail_seconds) get their
+//     defaults. Vote extensions themselves are switched on separately, by an
+//     x/consensus MsgUpdateParams (docs/operators.md).
 //
-// It adds and removes no store.
+// It adds and removes no store (x/compute's beacon collections live in its
+// existing store).
 package v2
 
 import (
