@@ -281,6 +281,20 @@ func TestBeaconEveryHeight(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, c.height(), recs.Height)
 	require.Zero(t, recs.Misses)
+
+	// The beacon state is exported, validates, and imports into a fresh keeper.
+	gs, err := c.app.ComputeKeeper.ExportGenesis(c.ctx())
+	require.NoError(t, err)
+	require.NoError(t, gs.Validate())
+	require.Equal(t, c.beacon(), *gs.Beacon)
+	require.Len(t, gs.BeaconValidators, 4)
+	fresh := newChainAt(t, 0, nil)
+	ctx := fresh.app.NewUncachedContext(false, cmtproto.Header{ChainID: testutil.ChainID, Height: fresh.height()})
+	require.NoError(t, fresh.app.ComputeKeeper.InitGenesis(ctx, gs))
+	again, err := fresh.app.ComputeKeeper.ExportGenesis(ctx)
+	require.NoError(t, err)
+	require.Equal(t, gs.Beacon, again.Beacon)
+	require.Equal(t, gs.BeaconValidators, again.BeaconValidators)
 }
 
 func requireEvent(t *testing.T, events []abci.Event, typ string) {
