@@ -278,25 +278,29 @@ func TestZeroHeightRestart(t *testing.T) {
 	for {
 		e, err := f.App.ComputeKeeper.Epoch.Get(a.ctx())
 		require.NoError(t, err)
-		if f.App.LastBlockHeight() == e.StartHeight+1 {
+		if f.App.LastBlockHeight() == e.StartHeight {
 			break
 		}
 		run(a, none)
 	}
 
 	// Jobs and unbondings, then the export at start + 3: every worker has
-	// committed to the epoch, whose reveals open after the restart.
+	// committed to the epoch, whose reveals open after the restart. A job is
+	// assigned in the block after its request: job 1, requested with the
+	// epoch's commits at start + 1, is assigned at start + 2 and committed
+	// to at start + 3, when jobs 2 and 3 (requested at start + 2) are assigned.
 	request := func() *inferencetypes.MsgRequestInference {
 		return &inferencetypes.MsgRequestInference{Requester: requester.Address.String(), ModelId: zhModel, Input: []byte("2+2?"),
 			MaxFee: sdk.NewInt64Coin(app.BondDenom, 5000), Redundancy: 3, Mode: inferencetypes.CONSENSUS_MODE_EXACT}
 	}
-	run(a, none, a.sign(requester, request()),
+	run(a, none, a.sign(requester, request()))
+	run(a, none, a.sign(requester, request()), a.sign(requester, request()),
 		a.sign(delegator, &pooltypes.MsgUndelegate{Delegator: delegator.Address.String(),
 			Provider: workers[0].provider.Address.String(), Amount: sdk.NewInt64Coin(app.BondDenom, zhStake)}),
 		a.sign(staker, &stakingtypes.MsgUndelegate{DelegatorAddress: staker.Address.String(), ValidatorAddress: valoper,
 			Amount: sdk.NewInt64Coin(app.BondDenom, zhStake)}))
 	const revealing, answered, unanswered = 1, 2, 3
-	run(a, func(id uint64) bool { return id == revealing }, a.sign(requester, request()), a.sign(requester, request()))
+	run(a, func(id uint64) bool { return id == revealing })
 	ctxA := a.ctx()
 	for id, want := range map[uint64]inferencetypes.JobStatus{revealing: inferencetypes.JOB_STATUS_REVEALING,
 		answered: inferencetypes.JOB_STATUS_COMMITTING, unanswered: inferencetypes.JOB_STATUS_COMMITTING} {

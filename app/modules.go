@@ -137,6 +137,9 @@ var (
 		// compute after epochs: the epoch hook has recorded a new epoch
 		// before compute draws the sample seed.
 		computetypes.ModuleName,
+		// inference assigns queued jobs before the block's txs: its draws
+		// depend only on earlier blocks and this height's seed.
+		inferencetypes.ModuleName,
 		genutiltypes.ModuleName,
 		ibcexported.ModuleName,
 		ibctransfertypes.ModuleName,

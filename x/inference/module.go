@@ -37,9 +37,10 @@ var (
 	_ module.HasGenesis          = AppModule{}
 	_ module.HasConsensusVersion = AppModule{}
 
-	_ appmodule.AppModule     = AppModule{}
-	_ appmodule.HasServices   = AppModule{}
-	_ appmodule.HasEndBlocker = AppModule{}
+	_ appmodule.AppModule       = AppModule{}
+	_ appmodule.HasServices     = AppModule{}
+	_ appmodule.HasBeginBlocker = AppModule{}
+	_ appmodule.HasEndBlocker   = AppModule{}
 )
 
 // AppModule is the x/inference app module.
@@ -113,6 +114,10 @@ func (am AppModule) InitGenesis(ctx sdk.Context, cdc codec.JSONCodec, bz json.Ra
 func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.RawMessage {
 	return kit.ExportGenesis(ctx, cdc, types.ModuleName, am.keeper.ExportGenesis)
 }
+
+// BeginBlock assigns queued jobs of earlier blocks to free workers, in
+// bounded batches; it never fails the block.
+func (am AppModule) BeginBlock(ctx context.Context) error { return am.keeper.BeginBlocker(ctx) }
 
 // EndBlock ends jobs past their deadline, closes commit phases and prunes
 // old jobs, in bounded batches; it never fails the block.

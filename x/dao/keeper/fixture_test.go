@@ -83,9 +83,10 @@ func (fi *fakeInference) RequestInference(ctx context.Context, requester sdk.Acc
 	}
 	fi.lastID++
 	fi.requests = append(fi.requests, inferenceRequest{requester: requester, msg: *msg})
+	// As x/inference: a request is queued, its workers drawn in a later block.
 	return inferencetypes.Job{
 		Id: fi.lastID, Requester: msg.Requester, ModelId: msg.ModelId, Input: msg.Input, MaxFee: msg.MaxFee,
-		Redundancy: msg.Redundancy, Mode: msg.Mode, Callback: msg.Callback, Status: inferencetypes.JOB_STATUS_COMMITTING,
+		Redundancy: msg.Redundancy, Mode: msg.Mode, Callback: msg.Callback, Status: inferencetypes.JOB_STATUS_QUEUED,
 	}, nil
 }
 

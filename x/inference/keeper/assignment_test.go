@@ -42,19 +42,23 @@ func TestEligibility(t *testing.T) {
 
 	requester := addr("requester", 1)
 	f.fund(requester, 10_000)
+	var first, second uint64
 	f.block(func() {
 		msg := f.requestMsg(requester)
 		msg.Redundancy = 2
 		f.requireRejected(types.ErrNotEnoughWorkers, func() error { _, err := f.msg.RequestInference(f.ctx, msg); return err })
 		msg.Redundancy = 1
 		res := f.request(msg)
-		require.Equal(t, []string{f.bech(good.addr)}, res.Workers)
-		// The only worker is now at max_open_jobs_per_worker = 1: the next
-		// request waits in the queue instead of being refused.
-		queued := f.request(msg)
-		require.Empty(t, queued.Workers)
-		require.Equal(t, types.JOB_STATUS_QUEUED, f.job(queued.JobId).Status)
+		require.Empty(t, res.Workers, "drawn in a later block")
+		first = res.JobId
+		second = f.request(msg).JobId
 	})
+	f.block(nil)
+	require.Equal(t, []sdk.AccAddress{good.addr}, f.assigned(first))
+	// The only worker is now at max_open_jobs_per_worker = 1: the second
+	// job waits in the queue.
+	require.Equal(t, types.JOB_STATUS_QUEUED, f.job(second).Status)
+	require.Empty(t, f.job(second).Assignments)
 }
 
 // TestDrawWeighted: draws follow the weights and never repeat a worker.
@@ -80,23 +84,34 @@ func TestDrawWeighted(t *testing.T) {
 	}
 }
 
-// TestAssignmentSeeded: the draw uses x/compute's Seed("inference", be64(id)):
-// the same block and id give the same workers; another block hash another draw.
+// TestAssignmentSeeded: the draw uses x/compute's Seed("inference", be64(id))
+// of the block that assigns: the same block and id give the same workers;
+// another block hash another draw.
 func TestAssignmentSeeded(t *testing.T) {
 	draw := func(hash byte) []string {
 		f := newFixture(t, func(p *types.Params) { p.MinRedundancy, p.DefaultRedundancy = 1, 1 })
 		f.addWorkers(7)
 		requester := addr("requester", 1)
 		f.fund(requester, 1_000_000)
-		f.next()
-		f.ctx = f.ctx.WithHeaderHash([]byte{hash})
-		var out []string
 		msg := f.requestMsg(requester)
 		msg.MaxFee = sdk.NewInt64Coin(denom, 1000)
 		msg.Redundancy = 1
-		for i := 0; i < 20; i++ {
-			out = append(out, f.request(msg).Workers...)
+		var ids []uint64
+		f.block(func() {
+			for i := 0; i < 20; i++ {
+				ids = append(ids, f.request(msg).JobId)
+			}
+		})
+		f.next()
+		f.ctx = f.ctx.WithHeaderHash([]byte{hash})
+		f.beginBlock()
+		var out []string
+		for _, id := range ids {
+			for _, w := range f.assigned(id) {
+				out = append(out, f.bech(w))
+			}
 		}
+		require.Len(t, out, 20)
 		return out
 	}
 	require.Equal(t, draw(1), draw(1))

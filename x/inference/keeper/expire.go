@@ -89,11 +89,7 @@ func (k Keeper) ProcessQueues(ctx context.Context) (ended int, err error) {
 		}
 	}
 
-	// Slots freed above (and by this block's txs) go to queued requests; a
-	// failure here is logged and does not undo the block's other work.
-	if _, err := k.AssignQueued(ctx, params); err != nil {
-		k.Logger(ctx).Error("inference: assigning queued jobs", "err", err)
-	}
+	// The slots freed above go to queued jobs in the next BeginBlock.
 
 	stale, err := queueBatch(ctx, k.PruneQueue, h, limit)
 	if err != nil {

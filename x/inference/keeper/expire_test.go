@@ -20,6 +20,7 @@ func TestNobodyReveals(t *testing.T) {
 	supply0 := f.supply()
 	var jobID uint64
 	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
+	f.block(nil) // assigned
 	ws := f.assigned(jobID)
 	f.inBlock(f.commitResult, jobID, ws, "4")
 	job := f.job(jobID)
@@ -99,7 +100,7 @@ func TestTwoOfThreeCommit(t *testing.T) {
 // TestLazyCommitClose: when the EndBlocker's batch is full, a job past its
 // commit phase is closed by the first reveal instead.
 func TestLazyCommitClose(t *testing.T) {
-	f := newFixture(t, func(p *types.Params) { p.MaxExpirationsPerBlock = 1 })
+	f := newFixture(t, nil)
 	f.addWorkers(3)
 	requester := addr("requester", 1)
 	f.fund(requester, 7000)
@@ -108,13 +109,18 @@ func TestLazyCommitClose(t *testing.T) {
 		a = f.request(f.requestMsg(requester)).JobId
 		b = f.request(f.requestMsg(requester)).JobId
 	})
-	f.block(func() {
+	f.block(func() { // both assigned in its BeginBlock
 		for _, id := range []uint64{a, b} {
 			ws := f.assigned(id)
 			f.commitResult(ws[0], id, "4")
 			f.commitResult(ws[1], id, "4")
 		}
 	})
+	require.Equal(t, f.job(a).CommitEnd, f.job(b).CommitEnd)
+	params, err := f.k.Params.Get(f.ctx)
+	require.NoError(t, err)
+	params.MaxExpirationsPerBlock = 1
+	require.NoError(t, f.k.Params.Set(f.ctx, params))
 	f.advanceTo(f.job(a).CommitEnd)
 	require.Equal(t, types.JOB_STATUS_REVEALING, f.job(a).Status)
 	require.Equal(t, types.JOB_STATUS_COMMITTING, f.job(b).Status, "batch of 1: b waits")
@@ -139,6 +145,7 @@ func TestMassExpiry(t *testing.T) {
 		p.MaxOpenJobsPerWorker = n
 		p.MinRedundancy = 1
 		p.DefaultRedundancy = 1
+		p.MaxExpirationsPerBlock = n // all assigned in one BeginBlock
 	})
 	for _, w := range f.addWorkers(4) {
 		f.setVerifiedUnits(w.addr, n) // n concurrent jobs each
@@ -158,6 +165,11 @@ func TestMassExpiry(t *testing.T) {
 	require.Equal(t, "0", f.balance(requester).String())
 	require.Equal(t, int64(n*1000), f.moduleBalance(types.ModuleName).Int64())
 	f.next()
+	f.beginBlock()
+	params, err := f.k.Params.Get(f.ctx)
+	require.NoError(t, err)
+	params.MaxExpirationsPerBlock = 100
+	require.NoError(t, f.k.Params.Set(f.ctx, params))
 	for _, id := range ids {
 		w := f.assigned(id)[0]
 		_, err := f.msg.CommitResult(f.ctx, commitMsg(f, w, id, "4"))

@@ -222,6 +222,13 @@ func (f *fixture) height() int64 { return f.ctx.BlockHeight() }
 // commit persists the writes so far (IAVL iterators over unsaved writes are slow).
 func (f *fixture) commit() { f.cms.Commit() }
 
+// beginBlock runs the x/inference BeginBlocker of the current height.
+func (f *fixture) beginBlock() {
+	f.t.Helper()
+	require.NoError(f.t, f.k.BeginBlocker(f.ctx))
+	f.checkEscrow()
+}
+
 // endBlock runs the x/inference EndBlocker of the current height.
 func (f *fixture) endBlock() {
 	f.t.Helper()
@@ -236,10 +243,12 @@ func (f *fixture) next() {
 	f.ctx = f.ctx.WithBlockHeight(h).WithHeaderHash(headerHash(h)).WithEventManager(sdk.NewEventManager())
 }
 
-// block runs the next block: txs, then EndBlock.
+// block runs the next block: BeginBlock (queued jobs of earlier blocks are
+// assigned), txs, then EndBlock.
 func (f *fixture) block(txs func()) {
 	f.t.Helper()
 	f.next()
+	f.beginBlock()
 	if txs != nil {
 		txs()
 	}
@@ -429,12 +438,15 @@ func (f *fixture) requireRejected(want error, fn func() error, what ...string) {
 }
 
 // requestOne funds a requester with amount and requests one job of the
-// default request in a block; it returns the requester, the job and its workers.
+// default request in a block, then runs the next block, whose BeginBlocker
+// assigns it; it returns the requester, the job and its workers.
 func (f *fixture) requestOne(amount int64) (sdk.AccAddress, uint64, []sdk.AccAddress) {
 	requester := addr("requester", 1)
 	f.fund(requester, amount)
 	var jobID uint64
 	f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
+	f.block(nil)
+	require.Equal(f.t, types.JOB_STATUS_COMMITTING, f.job(jobID).Status, "assigned in the block after the request")
 	return requester, jobID, f.assigned(jobID)
 }
 

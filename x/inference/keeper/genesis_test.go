@@ -88,6 +88,7 @@ func TestGenesisValidate(t *testing.T) {
 	requester := addr("requester", 1)
 	f.fund(requester, 100_000)
 	f.block(func() { f.request(f.requestMsg(requester)) })
+	f.block(nil) // assigned
 	good, err := f.k.ExportGenesis(f.ctx)
 	require.NoError(t, err)
 	require.NoError(t, good.Validate())

@@ -94,6 +94,7 @@ func TestJobHooks(t *testing.T) {
 		msg.Callback = "ok"
 		expired = f.request(msg).JobId
 	})
+	f.block(nil) // assigned
 	f.advanceTo(f.job(expired).CommitEnd)
 	require.Len(t, seen, 2)
 	require.Equal(t, types.JOB_STATUS_FAILED, seen[1].Status)

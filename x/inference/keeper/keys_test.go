@@ -20,7 +20,7 @@ func TestKeyLayoutPinned(t *testing.T) {
 	for i, p := range [][]byte{
 		types.ParamsKey, types.ModelsKey, types.JobsKey, types.NextJobIDKey, types.JobsByRequesterKey,
 		types.JobsByWorkerKey, types.OpenJobsByWorkerKey, types.JobsByStatusKey, types.CommitQueueKey,
-		types.DeadlineQueueKey, types.PruneQueueKey, types.WorkerStatsKey,
+		types.DeadlineQueueKey, types.PruneQueueKey, types.WorkerStatsKey, types.WaitQueueKey, types.QueueLengthKey,
 	} {
 		require.Equal(t, []byte{byte(i)}, p)
 	}
@@ -48,6 +48,22 @@ func TestKeyLayoutPinned(t *testing.T) {
 		}
 		return got
 	}
+	// Queued in the request's block: on its model's wait queue, no worker yet.
+	queued := []string{
+		cat([]byte{0}),                         // params
+		cat([]byte{1}, []byte(modelID)),        // model (string key)
+		cat([]byte{2}, be64(1)),                // job 1
+		cat([]byte{3}),                         // job sequence
+		cat([]byte{4}, lp(requester), be64(1)), // (requester, job)
+		cat([]byte{7}, i32(int32(types.JOB_STATUS_QUEUED)), be64(1)),
+		cat([]byte{9}, i64(job.Deadline), be64(1)),           // deadline queue
+		cat([]byte{12}, []byte(modelID), []byte{0}, be64(1)), // (model, job): the wait queue
+		cat([]byte{13}, []byte(modelID)),                     // queue length
+	}
+	require.Equal(t, queued, keys())
+
+	f.block(nil) // assigned
+	job = f.job(1)
 	want := []string{
 		cat([]byte{0}),                         // params
 		cat([]byte{1}, []byte(modelID)),        // model (string key)

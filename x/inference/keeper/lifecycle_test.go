@@ -33,17 +33,24 @@ func TestLifecycleExact(t *testing.T) {
 		res := f.request(f.requestMsg(requester))
 		jobID = res.JobId
 		require.Equal(t, uint64(1), jobID)
-		require.Len(t, res.Workers, 3)
+		require.Empty(t, res.Workers, "queued: drawn in a later block")
 		require.Len(t, f.events("mesh.inference.v1.EventInferenceRequested"), 1)
-		require.Len(t, f.events("mesh.inference.v1.EventJobAssigned"), 3)
+		require.Len(t, f.events("mesh.inference.v1.EventJobQueued"), 1)
+		require.Empty(t, f.events("mesh.inference.v1.EventJobAssigned"))
 	})
 	created := f.height()
+	require.Equal(t, types.JOB_STATUS_QUEUED, f.job(jobID).Status)
+	f.block(nil) // its BeginBlocker assigns the job
+	require.Len(t, f.events("mesh.inference.v1.EventJobAssigned"), 3)
 	require.Equal(t, "6500", f.balance(requester).String())
 	require.Equal(t, "3500", f.moduleBalance(types.ModuleName).String())
 	job := f.job(jobID)
 	require.Equal(t, types.JOB_STATUS_COMMITTING, job.Status)
-	require.Equal(t, created+10, job.CommitEnd)
-	require.Equal(t, created+20, job.Deadline)
+	require.Equal(t, created+1, job.AssignedHeight)
+	// The deadline counts from the first block that may assign the job:
+	// assigned then, it has the full commit_blocks 10 and reveal_blocks 10.
+	require.Equal(t, created+1+10, job.CommitEnd)
+	require.Equal(t, created+1+20, job.Deadline)
 	require.Equal(t, "3000umesh", job.Fee.String())
 	require.Equal(t, types.Digest([]byte("2+2?")), job.InputDigest)
 	ws := f.assigned(jobID)
@@ -157,6 +164,7 @@ func TestLiarOneOfThree(t *testing.T) {
 
 			var jobID uint64
 			f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
+			f.block(nil) // assigned
 			ws := f.assigned(jobID)
 			liar := ws[2]
 			liarPool := f.providerOf(liar)

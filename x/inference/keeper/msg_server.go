@@ -18,7 +18,9 @@ func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{Keeper: k} }
 // Events are emitted by the keeper, so that a module calling it directly
 // (x/dao, x/training) gets them too, in the order things happen.
 
-// RequestInference escrows max_fee and assigns workers to a new job.
+// RequestInference escrows max_fee and queues a new job. The response
+// carries the job id only: workers are drawn in a later block, and the
+// deprecated workers field stays empty.
 func (s msgServer) RequestInference(ctx context.Context, msg *types.MsgRequestInference) (*types.MsgRequestInferenceResponse, error) {
 	requester, err := s.addrBytes(msg.Requester)
 	if err != nil {
@@ -28,11 +30,7 @@ func (s msgServer) RequestInference(ctx context.Context, msg *types.MsgRequestIn
 	if err != nil {
 		return nil, err
 	}
-	res := &types.MsgRequestInferenceResponse{JobId: job.Id}
-	for _, a := range job.Assignments {
-		res.Workers = append(res.Workers, a.Worker)
-	}
-	return res, nil
+	return &types.MsgRequestInferenceResponse{JobId: job.Id}, nil
 }
 
 // CommitResult records the signing worker's commitment.

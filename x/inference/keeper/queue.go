@@ -2,9 +2,11 @@ package keeper
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 
 	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -13,14 +15,23 @@ import (
 	"github.com/llmesh/mesh/x/internal/kit"
 )
 
-// The wait queue: when every eligible worker of a model is at its job cap,
-// a request is stored QUEUED (max_fee escrowed, deadline counting) at the
-// back of the model's FIFO. In EndBlock, after the jobs ended this block
-// freed their slots, the EndBlocker walks the models with a queue (model id
-// order) and assigns each model's jobs in arrival order while enough
+// The wait queue: every accepted request is stored QUEUED (max_fee
+// escrowed, deadline counting) at the back of its model's FIFO; no request
+// is assigned in the block it was made. In BeginBlock — before any of the
+// block's transactions, after the jobs that ended in the previous block
+// freed their slots — the BeginBlocker walks the models with a queue (model
+// id order) and assigns each model's jobs in arrival order while enough
 // providers have a free slot, at most max_expirations_per_block jobs per
-// block in all. A queued job whose deadline leaves no time to commit and
-// reveal is not assigned; it expires at its deadline and is refunded.
+// block in all. The draw's seed (x/compute Seed: the validators' beacon of
+// this height once vote extensions are on) is revealed only after the
+// previous block was fixed, and everything it draws from — the job and the
+// workers, their slots and weights — was committed in earlier blocks, so
+// neither the requester nor the proposer can see a draw and change its
+// inputs. A job created at this height is never assigned (the queue stops at
+// it: first come, first served); BeginBlock runs before any such job exists,
+// the guard keeps any other caller honest. A queued job whose deadline leaves
+// no time to commit and reveal is not assigned; it expires at its deadline
+// and is refunded.
 
 // queueLength is the number of model's QUEUED jobs.
 func (k Keeper) queueLength(ctx context.Context, model string) (uint32, error) {
@@ -66,8 +77,8 @@ func (k Keeper) leaveQueue(ctx context.Context, job *types.Job) error {
 	return k.QueueLength.Set(ctx, job.ModelId, n-1)
 }
 
-// AssignQueued assigns queued jobs to freed slots (see above) and returns
-// how many it assigned.
+// AssignQueued assigns queued jobs created before this height to free slots
+// (see above) and returns how many it assigned.
 func (k Keeper) AssignQueued(ctx context.Context, params types.Params) (int, error) {
 	budget := int(params.MaxExpirationsPerBlock)
 	models, err := k.queuedModels(ctx, budget)
@@ -129,6 +140,11 @@ func (k Keeper) assignModelQueue(ctx context.Context, params types.Params, model
 			}
 			continue
 		}
+		if job.CreatedHeight >= h {
+			// Too young: its draw could depend on this block (seed and
+			// candidates alike). It and every job behind it wait.
+			break
+		}
 		if job.Deadline-h < 2 {
 			continue // no time left to commit and reveal: it expires
 		}
@@ -151,6 +167,52 @@ func (k Keeper) assignModelQueue(ctx context.Context, params types.Params, model
 		cands = takeSlots(cands, drawn)
 	}
 	return assigned, visited, nil
+}
+
+// assign draws job's workers from cands (enough distinct providers, and a
+// job created in an earlier block, both checked by the caller), opens its
+// commit phase and saves it: status COMMITTING, assigned now. The job keeps
+// its deadline; its commit phase is at most half of what is left, so that
+// reveals get the other half. It returns the workers drawn.
+func (k Keeper) assign(ctx context.Context, params types.Params, job *types.Job, cands []candidate) ([]sdk.AccAddress, error) {
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	seed := k.compute.Seed(ctx, types.SeedPurpose, binary.BigEndian.AppendUint64(nil, job.Id))
+	workers := drawWorkers(seed, cands, int(job.Redundancy))
+	providerOf := make(map[string]string, len(cands)) // lookups only
+	for _, c := range cands {
+		providerOf[string(c.addr)] = c.provider
+	}
+	zero := sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
+	job.Assignments = job.Assignments[:0]
+	for _, w := range workers {
+		job.Assignments = append(job.Assignments, types.Assignment{Worker: k.addrString(w), Provider: providerOf[string(w)], Paid: zero})
+		if err := k.JobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
+			return nil, err
+		}
+		if err := k.OpenJobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
+			return nil, err
+		}
+		if err := k.addOpenJob(ctx, w); err != nil {
+			return nil, err
+		}
+	}
+	job.AssignedHeight = h
+	job.CommitEnd = h + min(params.CommitBlocks, max((job.Deadline-h)/2, 1))
+	if err := k.setStatus(ctx, job, types.JOB_STATUS_COMMITTING); err != nil {
+		return nil, err
+	}
+	if err := k.Jobs.Set(ctx, job.Id, *job); err != nil {
+		return nil, err
+	}
+	if err := k.CommitQueue.Set(ctx, collections.Join(job.CommitEnd, job.Id)); err != nil {
+		return nil, err
+	}
+	for _, a := range job.Assignments {
+		if err := kit.Emit(ctx, &types.EventJobAssigned{JobId: job.Id, Worker: a.Worker}); err != nil {
+			return nil, err
+		}
+	}
+	return workers, nil
 }
 
 // queueHead reads up to limit keys from the front of model's queue.

@@ -67,7 +67,7 @@ func TestRequestRejected(t *testing.T) {
 	msg.Input, msg.InputDigest, msg.InputUri, msg.DeadlineBlocks = nil, types.Digest([]byte("big")), "ipfs://bafy", 100
 	res := f.request(msg)
 	job := f.job(res.JobId)
-	require.Equal(t, f.height()+100, job.Deadline)
+	require.Equal(t, f.height()+1+100, job.Deadline, "from the first block that may assign it")
 	require.Equal(t, "ipfs://bafy", job.InputUri)
 }
 
@@ -84,6 +84,7 @@ func TestCommitRevealRejected(t *testing.T) {
 		jobID = f.request(f.requestMsg(requester)).JobId
 		late = f.request(f.requestMsg(requester)).JobId
 	})
+	f.block(nil) // assigned
 	ws := f.assigned(jobID)
 	commit := func(m *types.MsgCommitResult) func() error {
 		return func() error { return deliver(f.ctx, f.msg.CommitResult, m) }

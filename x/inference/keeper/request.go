@@ -3,7 +3,6 @@ package keeper
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -16,11 +15,13 @@ import (
 )
 
 // RequestInference checks a request against the params and the model,
-// escrows max_fee from the requester and stores the job: assigned at once
-// (status COMMITTING) when enough eligible workers have a free slot and the
-// model has no queue, else QUEUED at the back of the model's FIFO queue
-// (assigned by the EndBlocker as slots free). Every check runs before the
-// first write: a rejected request (no capable workers, or a full queue:
+// escrows max_fee from the requester and stores the job QUEUED at the back
+// of its model's FIFO queue. It never assigns workers: the BeginBlocker of a
+// later block does (queue.go), so that the draw's seed and the candidates it
+// draws from were fixed after this request was committed (a requester, a
+// contract reverting a submessage, or a proposer cannot see the draw and
+// retry). Every check runs before the first write: a rejected request (too
+// few capable providers: ErrNotEnoughWorkers; a full queue:
 // ErrNetworkAtCapacity) changes nothing and escrows nothing.
 //
 // Fees: max_fee must be in the model's price denom, and that denom must be
@@ -29,7 +30,7 @@ import (
 //
 // Other modules (x/dao) may call it directly, with a message that passed
 // ValidateBasic (the keeper does not repeat it). It emits
-// EventInferenceRequested, then one EventJobAssigned per worker or EventJobQueued.
+// EventInferenceRequested, then EventJobQueued.
 func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, msg *types.MsgRequestInference) (types.Job, error) {
 	p, err := k.checkRequest(ctx, requester, msg)
 	if err != nil {
@@ -49,11 +50,7 @@ func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, 
 	if err := k.storeRequest(ctx, requester, job); err != nil {
 		return types.Job{}, err
 	}
-	if p.wait {
-		return job, k.joinQueue(ctx, &job, p.queued)
-	}
-	_, err = k.assign(ctx, p.params, &job, p.cands)
-	return job, err
+	return job, k.joinQueue(ctx, &job, p.queued)
 }
 
 // plan is a request that passed every check: its terms and where it goes.
@@ -63,10 +60,8 @@ type plan struct {
 	r              uint32   // redundancy
 	fee            sdk.Coin // price × r
 	deadlineBlocks int64
-	id             uint64      // the job's id
-	cands          []candidate // eligible workers with a free slot
-	queued         uint32      // the model's queue length
-	wait           bool        // the job joins the queue instead of being assigned
+	id             uint64 // the job's id
+	queued         uint32 // the model's queue length before this job
 }
 
 // checkRequest checks msg against the requester, the params, the callback
@@ -113,9 +108,10 @@ func (k Keeper) checkRequest(ctx context.Context, requester sdk.AccAddress, msg 
 	return plan{params: params, model: model, r: r, fee: fee, deadlineBlocks: deadlineBlocks}, nil
 }
 
-// placeRequest finds the job's id and the model's free eligible workers, and
-// decides whether the job is assigned now or queued: it fails when too few
-// providers could ever serve it or when it would join a full queue.
+// placeRequest finds the job's id and refuses the request when too few
+// providers could ever serve it, or when the model's queue is full: it holds
+// max_queued_per_model jobs already and the free slots would not take the
+// queue and this job at the next assignment (busy).
 func (k Keeper) placeRequest(ctx context.Context, p *plan) error {
 	var err error
 	if p.id, err = k.NextJobID.Peek(ctx); err != nil {
@@ -129,12 +125,10 @@ func (k Keeper) placeRequest(ctx context.Context, p *plan) error {
 		return errorsmod.Wrapf(types.ErrNotEnoughWorkers,
 			"model %s: eligible workers of %d distinct providers, redundancy %d (one seat per provider)", p.model.Id, capable, p.r)
 	}
-	// Requests wait their turn: while the model has a queue, a new one joins it.
 	if p.queued, err = k.queueLength(ctx, p.model.Id); err != nil {
 		return err
 	}
-	p.cands, p.wait = cands, p.queued > 0 || distinctProviders(cands) < int(p.r)
-	if p.wait && p.queued >= p.params.MaxQueuedPerModel {
+	if busy(cands, p.queued, p.r) && p.queued >= p.params.MaxQueuedPerModel {
 		return errorsmod.Wrapf(types.ErrNetworkAtCapacity,
 			"model %s: every eligible worker is busy and %d requests are queued (max_queued_per_model %d); retry later",
 			p.model.Id, p.queued, p.params.MaxQueuedPerModel)
@@ -142,8 +136,31 @@ func (k Keeper) placeRequest(ctx context.Context, p *plan) error {
 	return nil
 }
 
+// busy reports whether the free slots of cands could not take the queued
+// jobs and one more of redundancy r at the next assignment: fewer than r
+// providers with a free slot, or fewer free slots in all than r × (queued +
+// 1). Every request waits in the queue now, so the queue length alone no
+// longer tells a busy network from one that serves everything at the next
+// block; max_queued_per_model bounds only the jobs that wait for a busy one.
+// It is an estimate, in O(1) reads beyond the candidate scan the request
+// pays for anyway: it counts every queued job at redundancy r and ignores
+// that slots are shared between models and that a job takes one seat per
+// provider.
+func busy(cands []candidate, queued, r uint32) bool {
+	if distinctProviders(cands) < int(r) {
+		return true
+	}
+	var free uint64
+	for _, c := range cands {
+		free += uint64(c.free)
+	}
+	return free < uint64(r)*(uint64(queued)+1)
+}
+
 // newJob is the job of a checked, placed and paid request, status QUEUED
-// until it is assigned.
+// until it is assigned. Its deadline counts deadline_blocks from h + 1, the
+// first block that may assign it, so that a job assigned then gets full
+// commit and reveal phases (deadline_blocks is at least their sum).
 func (k Keeper) newJob(ctx context.Context, requester sdk.AccAddress, msg *types.MsgRequestInference, p plan) types.Job {
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	mode := msg.Mode
@@ -163,7 +180,7 @@ func (k Keeper) newJob(ctx context.Context, requester sdk.AccAddress, msg *types
 		Mode:          mode,
 		Tolerance:     msg.Tolerance,
 		CreatedHeight: h,
-		Deadline:      h + p.deadlineBlocks,
+		Deadline:      h + 1 + p.deadlineBlocks,
 		Callback:      msg.Callback,
 		Status:        types.JOB_STATUS_QUEUED,
 		Refunded:      zero,
@@ -178,7 +195,7 @@ func (k Keeper) newJob(ctx context.Context, requester sdk.AccAddress, msg *types
 }
 
 // storeRequest indexes a new job by requester, status and deadline and
-// emits EventInferenceRequested; joinQueue or assign saves the job itself.
+// emits EventInferenceRequested; joinQueue saves the job itself.
 func (k Keeper) storeRequest(ctx context.Context, requester sdk.AccAddress, job types.Job) error {
 	if err := k.JobsByRequester.Set(ctx, collections.Join(requester, job.Id)); err != nil {
 		return err
@@ -192,52 +209,6 @@ func (k Keeper) storeRequest(ctx context.Context, requester sdk.AccAddress, job 
 	return kit.Emit(ctx, &types.EventInferenceRequested{
 		JobId: job.Id, Requester: job.Requester, ModelId: job.ModelId, MaxFee: job.MaxFee.String(), Deadline: job.Deadline,
 	})
-}
-
-// assign draws job's workers from cands (enough distinct providers, checked
-// by the caller), opens its commit phase and saves it: status COMMITTING,
-// assigned now. A job assigned late keeps its deadline; its commit phase is
-// at most half of what is left, so that reveals get the other half. It
-// returns the workers drawn.
-func (k Keeper) assign(ctx context.Context, params types.Params, job *types.Job, cands []candidate) ([]sdk.AccAddress, error) {
-	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	seed := k.compute.Seed(ctx, types.SeedPurpose, binary.BigEndian.AppendUint64(nil, job.Id))
-	workers := drawWorkers(seed, cands, int(job.Redundancy))
-	providerOf := make(map[string]string, len(cands)) // lookups only
-	for _, c := range cands {
-		providerOf[string(c.addr)] = c.provider
-	}
-	zero := sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
-	job.Assignments = job.Assignments[:0]
-	for _, w := range workers {
-		job.Assignments = append(job.Assignments, types.Assignment{Worker: k.addrString(w), Provider: providerOf[string(w)], Paid: zero})
-		if err := k.JobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
-			return nil, err
-		}
-		if err := k.OpenJobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
-			return nil, err
-		}
-		if err := k.addOpenJob(ctx, w); err != nil {
-			return nil, err
-		}
-	}
-	job.AssignedHeight = h
-	job.CommitEnd = h + min(params.CommitBlocks, max((job.Deadline-h)/2, 1))
-	if err := k.setStatus(ctx, job, types.JOB_STATUS_COMMITTING); err != nil {
-		return nil, err
-	}
-	if err := k.Jobs.Set(ctx, job.Id, *job); err != nil {
-		return nil, err
-	}
-	if err := k.CommitQueue.Set(ctx, collections.Join(job.CommitEnd, job.Id)); err != nil {
-		return nil, err
-	}
-	for _, a := range job.Assignments {
-		if err := kit.Emit(ctx, &types.EventJobAssigned{JobId: job.Id, Worker: a.Worker}); err != nil {
-			return nil, err
-		}
-	}
-	return workers, nil
 }
 
 // setStatus moves job to status s and keeps the status index in step.

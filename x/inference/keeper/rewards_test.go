@@ -82,6 +82,7 @@ func TestSilentWorkerNotCredited(t *testing.T) {
 	f.rewards.calls = nil
 	var second uint64
 	f.block(func() { second = f.request(f.requestMsg(requester)).JobId })
+	f.block(nil) // assigned
 	ws2 := f.assigned(second)
 	f.inBlock(f.commitResult, second, ws2, "4")
 	f.inBlock(f.revealResult, second, ws2, "4")
@@ -109,6 +110,7 @@ func TestMedianQuality(t *testing.T) {
 	msg.Mode, msg.Tolerance = types.CONSENSUS_MODE_MEDIAN, 5
 	var jobID uint64
 	f.block(func() { jobID = f.request(msg).JobId })
+	f.block(nil) // assigned
 	ws := f.assigned(jobID)
 	answers := []string{"100", "103", "not a number"}
 	f.inBlock(f.commitResult, jobID, ws, answers...)
@@ -171,6 +173,7 @@ func TestPointsFailureKeepsSettlement(t *testing.T) {
 		f.rewards.fail = fail
 		var jobID uint64
 		f.block(func() { jobID = f.request(f.requestMsg(requester)).JobId })
+		f.block(nil) // assigned
 		ws := f.assigned(jobID)
 		answers := []string{"4", "4", "5"}
 		f.inBlock(f.commitResult, jobID, ws, answers...)

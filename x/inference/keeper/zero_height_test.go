@@ -23,23 +23,28 @@ func TestPrepareForZeroHeight(t *testing.T) {
 	f := newFixture(t, nil)
 	ws := f.addWorkers(3)
 	requester := func(i int) sdk.AccAddress { return addr("requester", i) }
-	for i := 1; i <= 3; i++ {
+	for i := 1; i <= 4; i++ {
 		f.fund(requester(i), 10_000)
 	}
-	var ended, revealing, committing uint64
+	var ended, revealing, committing, queued uint64
 	f.block(func() { ended = f.request(f.requestMsg(requester(1))).JobId })
+	f.block(nil) // assigned
 	f.inBlock(f.commitResult, ended, f.assigned(ended), "4")
 	f.inBlock(f.revealResult, ended, f.assigned(ended), "4")
 	require.Equal(t, types.JOB_STATUS_FINALIZED, f.job(ended).Status)
 	f.advanceTo(30)
 	f.block(func() { revealing = f.request(f.requestMsg(requester(2))).JobId })
+	f.block(nil) // assigned
 	f.inBlock(f.commitResult, revealing, f.assigned(revealing), "4")
 	f.block(func() { committing = f.request(f.requestMsg(requester(3))).JobId })
+	// committing is assigned in the last block; queued, requested there, is not.
+	f.block(func() { queued = f.request(f.requestMsg(requester(4))).JobId })
 	require.Equal(t, types.JOB_STATUS_REVEALING, f.job(revealing).Status)
 	require.Equal(t, types.JOB_STATUS_COMMITTING, f.job(committing).Status)
+	require.Equal(t, types.JOB_STATUS_QUEUED, f.job(queued).Status)
 
 	last := f.height()
-	before := map[uint64]types.Job{ended: f.job(ended), revealing: f.job(revealing), committing: f.job(committing)}
+	before := map[uint64]types.Job{ended: f.job(ended), revealing: f.job(revealing), committing: f.job(committing), queued: f.job(queued)}
 	require.NoError(t, f.k.PrepareForZeroHeight(f.ctx))
 	params, err := f.k.Params.Get(f.ctx)
 	require.NoError(t, err)
@@ -47,6 +52,8 @@ func TestPrepareForZeroHeight(t *testing.T) {
 	c := f.job(committing)
 	require.Equal(t, []int64{0, before[committing].CommitEnd - last, before[committing].Deadline - last},
 		[]int64{c.CreatedHeight, c.CommitEnd, c.Deadline})
+	q := f.job(queued)
+	require.Equal(t, []int64{0, 0, 0, before[queued].Deadline - last}, []int64{q.CreatedHeight, q.AssignedHeight, q.CommitEnd, q.Deadline})
 	r := f.job(revealing)
 	require.Equal(t, []int64{0, before[revealing].CommitEnd - last, before[revealing].Deadline - last}, []int64{r.CreatedHeight, r.CommitEnd, r.Deadline})
 	for _, a := range r.Assignments {
@@ -62,17 +69,22 @@ func TestPrepareForZeroHeight(t *testing.T) {
 		return ks
 	}
 	require.Equal(t, []collections.Pair[int64, uint64]{collections.Join(c.CommitEnd, committing)}, keys(f.k.CommitQueue))
-	require.ElementsMatch(t, []collections.Pair[int64, uint64]{collections.Join(c.Deadline, committing), collections.Join(r.Deadline, revealing)},
+	require.ElementsMatch(t, []collections.Pair[int64, uint64]{
+		collections.Join(c.Deadline, committing), collections.Join(r.Deadline, revealing), collections.Join(q.Deadline, queued)},
 		keys(f.k.DeadlineQueue))
 	require.Equal(t, []collections.Pair[int64, uint64]{collections.Join(1+params.JobRetentionBlocks, ended)}, keys(f.k.PruneQueue))
 	exported, err := f.k.ExportGenesis(f.ctx)
 	require.NoError(t, err)
 	require.NoError(t, exported.Validate())
 
-	// The new chain: block 1 follows the export.
+	// The new chain: block 1 follows the export; its BeginBlocker assigns
+	// the queued job (created at 0, before it).
 	f.ctx = f.ctx.WithBlockHeight(0)
 	f.inBlock(f.revealResult, revealing, f.assigned(revealing), "4")
 	require.Equal(t, types.JOB_STATUS_FINALIZED, f.job(revealing).Status)
+	q = f.job(queued)
+	require.Equal(t, types.JOB_STATUS_COMMITTING, q.Status)
+	require.Equal(t, int64(1), q.AssignedHeight)
 	fee := f.job(revealing).Fee.Amount
 	require.Equal(t, math.NewInt(10_000).Sub(fee), f.balance(requester(2)), "paid the fee, the rest refunded")
 
@@ -81,6 +93,9 @@ func TestPrepareForZeroHeight(t *testing.T) {
 	f.advanceTo(c.CommitEnd)
 	require.Equal(t, types.JOB_STATUS_FAILED, f.job(committing).Status)
 	require.Equal(t, math.NewInt(10_000), f.balance(requester(3)), "refunded in full")
+	f.advanceTo(q.CommitEnd)
+	require.Equal(t, types.JOB_STATUS_FAILED, f.job(queued).Status, "nobody committed")
+	require.Equal(t, math.NewInt(10_000), f.balance(requester(4)), "refunded in full")
 	require.Equal(t, math.ZeroInt(), f.moduleBalance(types.ModuleName))
 	for _, w := range ws {
 		stats, err := f.k.WorkerStats.Get(f.ctx, w.addr)
@@ -100,6 +115,7 @@ func TestPrepareForZeroHeightClampsPastHeights(t *testing.T) {
 	f.fund(requester, 10_000)
 	var id uint64
 	f.block(func() { id = f.request(f.requestMsg(requester)).JobId })
+	f.block(nil) // assigned
 	j := f.job(id)
 	require.Equal(t, types.JOB_STATUS_COMMITTING, j.Status)
 	// The chain moved on far past the job's deadline without ending it.

@@ -18,9 +18,10 @@ import (
 )
 
 // MsgRequestInferenceFactory requests an inference on an active model with
-// a max_fee that covers price × redundancy. Whether enough workers of
-// distinct providers are free is decided by the keeper's assignment; the two
-// errors that say "not now" (ErrNotEnoughWorkers, ErrNetworkAtCapacity) are
+// a max_fee that covers price × redundancy. Whether enough capable workers
+// exist and the queue has room is decided by the keeper (an accepted request
+// is queued and assigned by a later block's BeginBlocker); the two errors
+// that say "not now" (ErrNotEnoughWorkers, ErrNetworkAtCapacity) are
 // expected results, every other error fails the simulation.
 func MsgRequestInferenceFactory(k keeper.Keeper) *simsx.ResultHandlingSimMsgFactory[*types.MsgRequestInference] {
 	return simsx.NewSimMsgFactoryWithDeliveryResultHandler(func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRequestInference, simsx.SimDeliveryResultHandler) {

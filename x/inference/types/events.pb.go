@@ -104,7 +104,8 @@ func (m *EventInferenceRequested) GetDeadline() int64 {
 	return 0
 }
 
-// EventJobQueued is emitted when a request waits for free workers.
+// EventJobQueued is emitted by every accepted request: it waits in its
+// model's queue to be assigned in a later block.
 type EventJobQueued struct {
 	// job_id of the job.
 	JobId uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`

@@ -63,9 +63,10 @@ type Params struct {
 	// concurrent job takes: a worker runs max(1, verified_units / units_per_job)
 	// jobs at once, at most max_open_jobs_per_worker (0 counts as 1).
 	UnitsPerJob uint32 `protobuf:"varint,16,opt,name=units_per_job,json=unitsPerJob,proto3" json:"units_per_job,omitempty"`
-	// max_queued_per_model bounds the FIFO queue of requests that wait for a
-	// free worker, per model; a request beyond it is refused (network at
-	// capacity). 0: no queue, a request that finds every worker busy is refused.
+	// max_queued_per_model bounds, per model, the queued requests that wait for
+	// a busy network: a request is refused (network at capacity) when this many
+	// are queued and the free slots could not take them and it at the next
+	// block. Every request is queued; 0: refused unless free workers can.
 	MaxQueuedPerModel uint32 `protobuf:"varint,17,opt,name=max_queued_per_model,json=maxQueuedPerModel,proto3" json:"max_queued_per_model,omitempty"`
 }
 

@@ -172,7 +172,8 @@ func (m *MsgRequestInference) GetCallback() string {
 type MsgRequestInferenceResponse struct {
 	// job_id of the new job.
 	JobId uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	// workers assigned.
+	// workers: deprecated, always empty. A request is queued; its workers are
+	// drawn in a later block (EventJobAssigned, or query the job).
 	Workers []string `protobuf:"bytes,2,rep,name=workers,proto3" json:"workers,omitempty"`
 }
 

@@ -110,8 +110,8 @@ const (
 	JOB_STATUS_FAILED JobStatus = 4
 	// JOB_STATUS_EXPIRED: the deadline passed without a result; refunded.
 	JOB_STATUS_EXPIRED JobStatus = 5
-	// JOB_STATUS_QUEUED: every eligible worker was busy; the job waits in its
-	// model's FIFO queue (max_fee escrowed, deadline counting) for free slots.
+	// JOB_STATUS_QUEUED: the job waits in its model's FIFO queue (max_fee
+	// escrowed, deadline counting) to be assigned in a later block.
 	JOB_STATUS_QUEUED JobStatus = 6
 )
 

@@ -12,14 +12,16 @@ import (
 	"github.com/llmesh/mesh/x/training/types"
 )
 
-// EndBlocker ends the round phases whose deadline has come: at most
+// EndBlocker ends the round phases whose deadline has come and starts the
+// first round of the tasks whose workers joined in an earlier block: at most
 // max_rounds_per_block RoundDeadlines entries with height ≤ the block
 // height, oldest first; the rest wait for the next blocks. Each entry is
-// removed and its task's current round advanced (round.go) in its own cache
-// context. One that fails keeps its state, is logged and dropped from the
-// queue: left there, it would fail again at every block and, with enough of
-// them at the head of the queue, stall every later round. Its task stays as
-// it was until a software upgrade repairs it.
+// removed and its task started or its current round advanced (round.go) in
+// its own cache context. One that fails keeps its state, is logged and
+// dropped from the queue: left there, it would fail again at every block
+// and, with enough of them at the head of the queue, stall every later
+// round. Its task stays as it was until a software upgrade repairs it.
+// Last, it prunes the block's RecentJoins.
 //
 // It never returns an error: nothing here may halt the chain.
 func (k Keeper) EndBlocker(ctx context.Context) error {
@@ -54,7 +56,46 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 			k.Logger(ctx).Error("x/training: drop skipped round deadline", "task", key.K2(), "err", err)
 		}
 	}
+	// This block's draws are done: its joins count from the next block on.
+	if err := k.pruneJoins(ctx, h); err != nil {
+		k.Logger(ctx).Error("x/training end blocker: prune joins", "err", err)
+	}
 	return nil
+}
+
+// maxJoinPrunesPerBlock bounds the RecentJoins entries the EndBlocker
+// deletes per block. More joins than that in a block (each a paid tx) leave
+// entries for the next blocks; an entry of an earlier height never matches a
+// draw, so a late prune changes no outcome.
+const maxJoinPrunesPerBlock = 1024
+
+// pruneJoins deletes up to maxJoinPrunesPerBlock RecentJoins entries of
+// heights ≤ h, in order, in a cache context kept only on success.
+func (k Keeper) pruneJoins(ctx context.Context, h int64) error {
+	rng := new(collections.Range[collections.Triple[int64, uint64, sdk.AccAddress]]).
+		EndExclusive(collections.Join3(h+1, uint64(0), sdk.AccAddress(nil)))
+	it, err := k.RecentJoins.Iterate(ctx, rng)
+	if err != nil {
+		return err
+	}
+	var keys []collections.Triple[int64, uint64, sdk.AccAddress]
+	for ; it.Valid() && len(keys) < maxJoinPrunesPerBlock; it.Next() {
+		key, err := it.Key()
+		if err != nil {
+			it.Close()
+			return err
+		}
+		keys = append(keys, key)
+	}
+	it.Close()
+	return cachectx.Run(ctx, func(cc sdk.Context) error {
+		for _, key := range keys {
+			if err := k.RecentJoins.Remove(cc, key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // dueDeadlines reads up to limit RoundDeadlines keys with height ≤ h, in
@@ -77,8 +118,9 @@ func (k Keeper) dueDeadlines(ctx context.Context, h int64, limit uint32) ([]coll
 	return out, nil
 }
 
-// deadlineReached advances the current round of the entry's task, unless the
-// entry is stale (the task or round moved on without removing it).
+// deadlineReached starts the first round of the entry's task when it is
+// OPEN with its workers, or advances its current round, unless the entry is
+// stale (the task or round moved on without removing it).
 func (k Keeper) deadlineReached(ctx context.Context, params types.Params, key collections.Pair[int64, uint64]) error {
 	task, err := k.Tasks.Get(ctx, key.K2())
 	if errors.Is(err, collections.ErrNotFound) {
@@ -86,6 +128,12 @@ func (k Keeper) deadlineReached(ctx context.Context, params types.Params, key co
 	}
 	if err != nil {
 		return err
+	}
+	if task.Status == types.TASK_STATUS_OPEN && task.CurrentRound == 0 && task.Workers >= startWorkers(task) {
+		if err := k.startTask(ctx, params, &task); err != nil {
+			return err
+		}
+		return k.Tasks.Set(ctx, task.Id, task)
 	}
 	if task.Status != types.TASK_STATUS_RUNNING {
 		return nil

@@ -13,14 +13,19 @@ import (
 // TestEndBlockerCap: five rounds reach commit_end in the same block; with
 // max_rounds_per_block 2 they end over three blocks, lowest task id first.
 func TestEndBlockerCap(t *testing.T) {
-	f := newTaskFixture(t, func(p *types.Params) { p.MaxRoundsPerBlock = 2 })
+	f := newTaskFixture(t)
 	ws := f.addWorkers(1)
 	f.fund(f.creator, 5*tfBudget)
 	var ids []uint64
 	for range 5 {
-		ids = append(ids, f.startTask(f.createMsg(1, 1, 1), ws))
+		ids = append(ids, f.openTask(f.createMsg(1, 1, 1), ws))
 	}
+	f.next()
+	f.endBlock() // all five start here
+	f.params.MaxRoundsPerBlock = 2
+	require.NoError(t, f.k.SetParams(f.ctx, f.params))
 	end := f.round(ids[0], 1).CommitEnd
+	require.Equal(t, end, f.round(ids[4], 1).CommitEnd)
 	require.Len(t, f.deadlines(), 5)
 
 	status := func() []types.TaskStatus {
@@ -51,8 +56,10 @@ func TestEndBlockerCap(t *testing.T) {
 func TestEndBlockerSkipsBrokenTask(t *testing.T) {
 	f := newTaskFixture(t)
 	ws := f.addWorkers(1)
-	broken := f.startTask(f.createMsg(1, 1, 1), ws)
-	ok := f.startTask(f.createMsg(1, 1, 1), ws)
+	broken := f.openTask(f.createMsg(1, 1, 1), ws)
+	ok := f.openTask(f.createMsg(1, 1, 1), ws)
+	f.next()
+	f.endBlock() // both start here
 	task := f.task(broken)
 	task.Creator = "not-an-address"
 	require.NoError(t, f.k.Tasks.Set(f.ctx, broken, task))

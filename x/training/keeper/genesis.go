@@ -89,8 +89,12 @@ func (k Keeper) initData(ctx context.Context, gs *types.GenesisState) (sdk.Coins
 	return stakes, nil
 }
 
-// initTasks writes the tasks, their workers and rounds, and the running
-// tasks' deadlines; it returns the budgets left of OPEN and RUNNING tasks.
+// initTasks writes the tasks, their workers and rounds, the running tasks'
+// deadlines and the first-round starts of OPEN tasks with their workers; it
+// returns the budgets left of OPEN and RUNNING tasks. A start is due at the
+// genesis height + 1, where the exporting chain had it when the workers'
+// last join was in its last block (the only way such a task is exported,
+// but for more starts than max_rounds_per_block in that block).
 func (k Keeper) initTasks(ctx context.Context, gs *types.GenesisState) (sdk.Coins, error) {
 	budgets := sdk.NewCoins()
 	for _, t := range gs.Tasks {
@@ -102,6 +106,12 @@ func (k Keeper) initTasks(ctx context.Context, gs *types.GenesisState) (sdk.Coin
 		}
 		if t.Status == types.TASK_STATUS_OPEN || t.Status == types.TASK_STATUS_RUNNING {
 			budgets = budgets.Add(t.Budget.Sub(t.Spent))
+		}
+		if t.Status == types.TASK_STATUS_OPEN && t.Workers >= startWorkers(t) {
+			h := sdk.UnwrapSDKContext(ctx).BlockHeight() + 1
+			if err := k.RoundDeadlines.Set(ctx, collections.Join(h, t.Id)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, w := range gs.TaskWorkers {

@@ -121,7 +121,8 @@ const genesisEscrow = 2*1_000_000 + 20_000_000 + 30_000_000 + 10_000_000 + 30_00
 // richGenesis has every kind of record: an OPEN item with two pending
 // annotations, a LABELED and a DISPUTED item, annotator stats; a COMPLETED
 // task (nothing escrowed), RUNNING tasks in the commit, reveal and aggregate
-// phases of their current round, and an OPEN task.
+// phases of their current round, and an OPEN task with the one worker it
+// needs, whose first round is not drawn yet.
 func richGenesis(f *genFixture) *types.GenesisState {
 	alice, bob, carol := f.addr("alice"), f.addr("bob"), f.addr("carol")
 	w1, w2, prov := f.addr("worker1"), f.addr("worker2"), f.addr("provider")
@@ -218,7 +219,8 @@ func TestGenesisRoundTrip(t *testing.T) {
 	require.Equal(t, string(bz), string(f.cdc.MustMarshalJSON(&back)))
 
 	// Indexes and deadlines are rebuilt: each running task's current round
-	// at the end of its phase.
+	// at the end of its phase, and the open task 5, which has its one
+	// worker, starts its first round at the genesis height 25 + 1.
 	id, err := f.k.ItemsByDigest.Get(f.ctx, collections.Join(uint64(2), sha("good")))
 	require.NoError(t, err)
 	require.Equal(t, uint64(3), id)
@@ -227,7 +229,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, has, key)
 	}
-	require.Equal(t, [][2]int64{{30, 2}, {30, 3}, {40, 4}}, f.deadlines())
+	require.Equal(t, [][2]int64{{26, 5}, {30, 2}, {30, 3}, {40, 4}}, f.deadlines())
 
 	// New ids follow the imported sequences; the digest index refuses a
 	// duplicate; the third label settles item 1 from the imported escrow.
@@ -344,6 +346,7 @@ func TestStoreKeyLayout(t *testing.T) {
 		{"round (4, 3)", cat([]byte{12}, be64(4), []byte{0, 0, 0, 3})},
 		{"round deadline (40, 4)", cat([]byte{13}, be64(40|1<<63), be64(4))},
 		{"round deadline (30, 3)", cat([]byte{13}, be64(30|1<<63), be64(3))},
+		{"first round of open task 5 (26, 5)", cat([]byte{13}, be64(26|1<<63), be64(5))},
 	} {
 		require.True(t, kv.Has(tc.key), "%s: %X", tc.name, tc.key)
 	}

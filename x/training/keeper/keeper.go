@@ -52,8 +52,14 @@ type Keeper struct {
 	// Rounds: (task, number) → round.
 	Rounds collections.Map[collections.Pair[uint64, uint32], types.Round]
 	// RoundDeadlines: (height, task): the task's current round ends its phase
-	// at that height; the EndBlocker moves it on (bounded per block).
+	// at that height, or an OPEN task with enough workers starts its first
+	// round then; the EndBlocker moves it on (bounded per block).
 	RoundDeadlines collections.KeySet[collections.Pair[int64, uint64]]
+	// RecentJoins: (height, task, worker) joined at that height. A round
+	// drawn at height h skips the workers joined at h; the EndBlocker prunes
+	// the entries (bounded per block). Not in genesis: after an import every
+	// join is from before.
+	RecentJoins collections.KeySet[collections.Triple[int64, uint64, sdk.AccAddress]]
 }
 
 // NewKeeper returns the x/training keeper. rewards may be nil (no points).
@@ -89,6 +95,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 		Rounds: collections.NewMap(sb, types.RoundsKey, "rounds",
 			collections.PairKeyCodec(collections.Uint64Key, collections.Uint32Key), codec.CollValue[types.Round](cdc)),
 		RoundDeadlines: collections.NewKeySet(sb, types.RoundDeadlinesKey, "round_deadlines", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		RecentJoins: collections.NewKeySet(sb, types.RecentJoinsKey, "recent_joins",
+			collections.TripleKeyCodec(collections.Int64Key, collections.Uint64Key, sdk.AccAddressKey)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

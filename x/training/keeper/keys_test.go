@@ -17,7 +17,7 @@ func TestStorePrefixesPinned(t *testing.T) {
 		types.ParamsKey, types.NextDatasetIDKey, types.NextItemIDKey, types.NextTaskIDKey,
 		types.DatasetsKey, types.ItemsKey, types.ItemsByDatasetKey, types.ItemsByDigestKey,
 		types.AnnotationsKey, types.AnnotatorStatsKey, types.TasksKey, types.TaskWorkersKey,
-		types.RoundsKey, types.RoundDeadlinesKey,
+		types.RoundsKey, types.RoundDeadlinesKey, types.RecentJoinsKey,
 	} {
 		require.Equal(t, []byte{byte(want)}, p.Bytes(), "prefix %d", want)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -37,6 +38,9 @@ func TestRoundDraw(t *testing.T) {
 	for _, w := range ws[:3] {
 		f.join(id, w)
 	}
+	f.endBlock()
+	f.next()
+	f.endBlock() // the block after the joins draws round 1
 	h := f.height()
 	seed := tfSeed(h, "training-round", binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, id), 1))
 	r := f.round(id, 1)
@@ -651,4 +655,84 @@ func TestSamplesCapped(t *testing.T) {
 	require.Equal(t, int64(2_250_000), paid[f.bech(parts[0].addr)])
 	require.Equal(t, int64(2_250_000), paid[f.bech(parts[1].addr)])
 	require.Equal(t, int64(4_500_000), paid[f.bech(parts[2].addr)])
+}
+
+// TestNoRoundInTheCreationBlock: a task created and joined by all the
+// workers it needs in one block draws nothing in that block, not even in
+// its EndBlocker; the next block's EndBlocker draws round 1 with that
+// block's seed, and the block's joins are pruned once its draws are done.
+func TestNoRoundInTheCreationBlock(t *testing.T) {
+	f := newTaskFixture(t)
+	ws := f.addWorkers(1)
+	f.next()
+	id := f.openTask(f.createMsg(1, 1, 1), ws)
+	created := f.height()
+	require.Equal(t, created, f.task(id).CreatedHeight)
+	has, err := f.k.RecentJoins.Has(f.ctx, collections.Join3(created, id, ws[0].addr))
+	require.NoError(t, err)
+	require.True(t, has)
+	// (height, task, worker): Int64Key (sign bit flipped), Uint64Key, the address bytes.
+	key := append(append(append([]byte{14}, binary.BigEndian.AppendUint64(nil, uint64(created)^1<<63)...),
+		binary.BigEndian.AppendUint64(nil, id)...), ws[0].addr...)
+	require.True(t, f.ctx.KVStore(f.keys[types.StoreKey]).Has(key), "key layout %X", key)
+	f.endBlock()
+	require.Equal(t, types.TASK_STATUS_OPEN, f.task(id).Status)
+	require.Empty(t, tfEvents[types.EventRoundStarted](f))
+	_, err = f.k.Rounds.Get(f.ctx, collections.Join(id, uint32(1)))
+	require.ErrorIs(t, err, collections.ErrNotFound)
+	has, err = f.k.RecentJoins.Has(f.ctx, collections.Join3(created, id, ws[0].addr))
+	require.NoError(t, err)
+	require.False(t, has, "pruned by the EndBlocker")
+
+	f.next()
+	f.endBlock()
+	r := f.round(id, 1)
+	require.Equal(t, types.TASK_STATUS_RUNNING, f.task(id).Status)
+	require.Equal(t, created+1, r.StartHeight)
+	require.Equal(t, tfSeed(created+1, "training-round", binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, id), 1)), r.Seed)
+	require.Equal(t, []tfWorker{ws[0]}, f.participants(id, 1, ws))
+	require.Len(t, tfEvents[types.EventRoundStarted](f), 1)
+}
+
+// TestDrawSkipsJoinsOfItsBlock: a round is drawn only from the workers that
+// joined before the drawing block. Workers joining in the block that draws
+// round 1, and in the block that draws round 2, are left out of that draw
+// (and take part from the next one on).
+func TestDrawSkipsJoinsOfItsBlock(t *testing.T) {
+	f := newTaskFixture(t)
+	ws := f.addWorkers(8)
+	early, late, later := ws[:2], ws[2:5], ws[5:]
+	roundID := func(id uint64, n uint32) []byte {
+		return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, id), n)
+	}
+	f.next()
+	id := f.openTask(f.createMsg(2, 2, 2), early)
+	f.endBlock()
+
+	f.next() // round 1 is drawn in this block's EndBlocker
+	for _, w := range late {
+		f.join(id, w)
+	}
+	f.endBlock()
+	seed := tfSeed(f.height(), "training-round", roundID(id, 1))
+	require.Equal(t, seed, f.round(id, 1).Seed)
+	require.ElementsMatch(t, early, f.participants(id, 1, ws))
+	require.ElementsMatch(t, early, f.aggregators(id, 1, ws))
+	// The test can tell: with the late joiners, another draw.
+	require.NotElementsMatch(t, early, tfRank(seed, "participant", append(slices.Clone(early), late...))[:2])
+
+	// Nobody commits: round 1 ends EMPTY at commit_end, whose EndBlocker
+	// draws round 2 from early and late, not from the workers joining then.
+	f.advanceTo(f.round(id, 1).CommitEnd - 1)
+	f.next()
+	for _, w := range later {
+		f.join(id, w)
+	}
+	f.endBlock()
+	require.Equal(t, types.ROUND_PHASE_EMPTY, f.round(id, 1).Phase)
+	seed = tfSeed(f.height(), "training-round", roundID(id, 2))
+	cands := append(slices.Clone(early), late...)
+	require.Equal(t, tfRank(seed, "participant", cands)[:2], f.participants(id, 2, ws))
+	require.Equal(t, tfRank(seed, "aggregator", cands)[:2], f.aggregators(id, 2, ws))
+	require.NotElementsMatch(t, tfRank(seed, "participant", cands)[:2], tfRank(seed, "participant", ws)[:2], "the later joiners would change it")
 }

@@ -111,8 +111,10 @@ func (k Keeper) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (uint6
 
 // JoinTask enters a worker in an OPEN or RUNNING task's draws: it must be
 // registered in x/compute, ACTIVE, serve the base model and have an eligible
-// provider pool. The join that brings an OPEN task to max(participants,
-// aggregators) workers starts its first round.
+// provider pool. It takes part in the rounds drawn from the next block on.
+// The join that brings an OPEN task to max(participants, aggregators)
+// workers schedules its first round for the EndBlocker of the next block
+// (the task stays OPEN until then).
 func (k Keeper) JoinTask(ctx context.Context, msg *types.MsgJoinTask) error {
 	worker, err := k.addrBytes(msg.Worker)
 	if err != nil {
@@ -161,17 +163,38 @@ func (k Keeper) JoinTask(ctx context.Context, msg *types.MsgJoinTask) error {
 	if err := k.TaskWorkers.Set(ctx, key); err != nil {
 		return err
 	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if err := k.RecentJoins.Set(ctx, collections.Join3(h, task.Id, worker)); err != nil {
+		return err
+	}
 	task.Workers++
 	if err := kit.Emit(ctx, &types.EventTaskJoined{TaskId: task.Id, Worker: workerStr}); err != nil {
 		return err
 	}
-	if task.Status == types.TASK_STATUS_OPEN && task.Workers >= max(task.ParticipantsPerRound, task.AggregatorsPerRound) {
-		task.Status = types.TASK_STATUS_RUNNING
-		if err := k.startRounds(ctx, params, &task, 1); err != nil {
+	// Round 1 is not drawn in the block of the join that completes the task
+	// (nor, then, in the block that created it), and a draw skips the
+	// workers joined in its own block (roundCandidates): the draw's seed
+	// (x/compute Seed, the validators' beacon once vote extensions are on)
+	// is known to the drawing block's proposer before it picks the txs.
+	if task.Status == types.TASK_STATUS_OPEN && task.Workers == startWorkers(task) {
+		if err := k.RoundDeadlines.Set(ctx, collections.Join(h+1, task.Id)); err != nil {
 			return err
 		}
 	}
 	return k.Tasks.Set(ctx, task.Id, task)
+}
+
+// startWorkers is the number of joined workers an OPEN task waits for.
+func startWorkers(task types.Task) uint32 {
+	return max(task.ParticipantsPerRound, task.AggregatorsPerRound)
+}
+
+// startTask starts the first round of an OPEN task that has its workers,
+// from the EndBlocker of a block after the join that completed them (not
+// saved).
+func (k Keeper) startTask(ctx context.Context, params types.Params, task *types.Task) error {
+	task.Status = types.TASK_STATUS_RUNNING
+	return k.startRounds(ctx, params, task, 1)
 }
 
 // getTask returns a task, or ErrTaskNotFound.
@@ -330,8 +353,10 @@ type roundCandidate struct {
 }
 
 // roundCandidates lists the task's joined workers (at most MaxTaskWorkers,
-// in address order) that are ACTIVE in x/compute with an eligible pool.
+// in address order) that joined before this block and are ACTIVE in
+// x/compute with an eligible pool.
 func (k Keeper) roundCandidates(ctx context.Context, taskID uint64) ([]roundCandidate, error) {
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	it, err := k.TaskWorkers.Iterate(ctx, collections.NewPrefixedPairRange[uint64, sdk.AccAddress](taskID))
 	if err != nil {
 		return nil, err
@@ -346,6 +371,14 @@ func (k Keeper) roundCandidates(ctx context.Context, taskID uint64) ([]roundCand
 			return nil, err
 		}
 		addr := key.K2()
+		// Joined in this block: the proposer, who knows the seed, chose
+		// whether its join is in the block.
+		if recent, err := k.RecentJoins.Has(ctx, collections.Join3(h, taskID, addr)); err != nil || recent {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
 		w, err := k.compute.GetWorker(ctx, addr)
 		if err != nil || w.Status != computetypes.WORKER_STATUS_ACTIVE {
 			continue

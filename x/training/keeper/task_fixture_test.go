@@ -389,13 +389,26 @@ func (f *taskFixture) join(taskID uint64, w tfWorker) {
 	f.checkEscrow()
 }
 
-// startTask creates a task and joins the workers (the last join starts it).
-func (f *taskFixture) startTask(msg *types.MsgCreateTask, ws []tfWorker) uint64 {
+// openTask creates a task and joins the workers in this block; the last
+// join schedules its first round for the next block.
+func (f *taskFixture) openTask(msg *types.MsgCreateTask, ws []tfWorker) uint64 {
 	f.t.Helper()
 	id := f.create(msg)
 	for _, w := range ws {
 		f.join(id, w)
 	}
+	require.Equal(f.t, types.TASK_STATUS_OPEN, f.task(id).Status, "no round drawn in the block of the joins")
+	return id
+}
+
+// startTask is openTask, then the next block's EndBlocker, which draws the
+// task's first round (from the workers joined before that block).
+func (f *taskFixture) startTask(msg *types.MsgCreateTask, ws []tfWorker) uint64 {
+	f.t.Helper()
+	id := f.openTask(msg, ws)
+	f.next()
+	f.endBlock()
+	require.NotEqual(f.t, types.TASK_STATUS_OPEN, f.task(id).Status, "started in the next block")
 	return id
 }
 

@@ -182,14 +182,27 @@ func TestJoinTask(t *testing.T) {
 	require.Len(t, tfEvents[types.EventTaskJoined](f), 2)
 	require.Empty(t, f.deadlines())
 
-	// The third join reaches max(2 participants, 3 aggregators): round 1 starts.
+	// The third join reaches max(2 participants, 3 aggregators): round 1 is
+	// scheduled for the next block, not drawn in this one.
 	f.join(id, ws[2])
 	task := f.task(id)
+	require.Equal(t, types.TASK_STATUS_OPEN, task.Status)
+	require.Equal(t, uint32(0), task.CurrentRound)
+	require.Equal(t, uint32(3), task.Workers)
+	joined := f.height()
+	require.Equal(t, [][2]int64{{joined + 1, int64(id)}}, f.deadlines())
+	require.Empty(t, tfEvents[types.EventRoundStarted](f))
+	f.endBlock()
+	require.Equal(t, types.TASK_STATUS_OPEN, f.task(id).Status, "not in the joins' own EndBlocker")
+
+	f.next()
+	f.endBlock()
+	task = f.task(id)
 	require.Equal(t, types.TASK_STATUS_RUNNING, task.Status)
 	require.Equal(t, uint32(1), task.CurrentRound)
-	require.Equal(t, uint32(3), task.Workers)
 	r := f.round(id, 1)
 	require.Equal(t, types.ROUND_PHASE_COMMIT, r.Phase)
+	require.Equal(t, joined+1, r.StartHeight)
 	require.Len(t, r.Updates, 2)
 	require.Len(t, r.Aggregates, 3)
 	h := f.height()

@@ -16,7 +16,8 @@ import (
 // by the export height (ends no lower than 1), so its current phase ends as
 // many blocks after the restart as it had left before it, instead of waiting
 // for the old heights to come round again. Finished rounds keep their
-// heights (history). InitGenesis rebuilds the deadlines from the rounds.
+// heights (history). An OPEN task with its workers starts its first round at
+// height 1. InitGenesis rebuilds the deadlines from the tasks and rounds.
 func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	offset := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	shift := func(h int64) int64 { return max(h-offset, 1) }
@@ -40,6 +41,20 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 			return err
 		}
 		if err := k.RoundDeadlines.Set(ctx, collections.Join(phaseEnd(r), r.TaskId)); err != nil {
+			return err
+		}
+	}
+	var starting []uint64
+	if err := k.Tasks.Walk(ctx, nil, func(id uint64, t types.Task) (bool, error) {
+		if t.Status == types.TASK_STATUS_OPEN && t.Workers >= startWorkers(t) {
+			starting = append(starting, id)
+		}
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	for _, id := range starting {
+		if err := k.RoundDeadlines.Set(ctx, collections.Join(int64(1), id)); err != nil {
 			return err
 		}
 	}

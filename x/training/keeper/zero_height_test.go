@@ -10,7 +10,8 @@ import (
 
 // A zero-height export moves running rounds' heights back by the export
 // height, so that they end as many blocks after the restart as they had
-// left; finished rounds keep theirs.
+// left; finished rounds keep theirs. A task whose workers joined in the last
+// block starts its first round at height 1 (InitGenesis rebuilds that too).
 func TestPrepareForZeroHeight(t *testing.T) {
 	f := newTaskFixture(t)
 	ws := f.addWorkers(3)
@@ -20,6 +21,7 @@ func TestPrepareForZeroHeight(t *testing.T) {
 		f.next()
 	}
 	running := f.startTask(f.createMsg(1, 1, 1), ws[1:2])
+	starting := f.openTask(f.createMsg(1, 1, 1), ws[2:3])
 	before := f.round(running, 1)
 	finished := f.round(done, 1)
 	h := f.height()
@@ -32,6 +34,7 @@ func TestPrepareForZeroHeight(t *testing.T) {
 	require.Equal(t, before.AggregateEnd-h, after.AggregateEnd)
 	require.Equal(t, max(before.StartHeight-h, 0), after.StartHeight)
 	require.Equal(t, finished, f.round(done, 1), "history unchanged")
+	require.Equal(t, [][2]int64{{1, int64(starting)}, {after.CommitEnd, int64(running)}}, f.deadlines())
 	exported, err := f.k.ExportGenesis(f.ctx)
 	require.NoError(t, err)
 	require.NoError(t, exported.Validate())

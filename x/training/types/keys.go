@@ -26,5 +26,6 @@ var (
 	TasksKey          = collections.NewPrefix(10)
 	TaskWorkersKey    = collections.NewPrefix(11) // (task, worker) key set
 	RoundsKey         = collections.NewPrefix(12) // (task, round) → Round
-	RoundDeadlinesKey = collections.NewPrefix(13) // (height, task) key set: the current round's next phase end
+	RoundDeadlinesKey = collections.NewPrefix(13) // (height, task) key set: the current round's next phase end, or an OPEN task's first round
+	RecentJoinsKey    = collections.NewPrefix(14) // (height, task, worker) key set: joins of the block at height, pruned by the EndBlocker
 )
