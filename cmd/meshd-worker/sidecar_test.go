@@ -23,7 +23,10 @@ import (
 // whose mempool refuses every commit, so that only the validator's vote
 // extension can commit: before each block the test asks the sidecar, as
 // meshd's ExtendVote does, and applies the answer. The worker still
-// reveals, for its PoC epochs and for an inference job.
+// reveals, for its PoC epochs and for an inference job. (It holds its
+// commit txs for the default --sidecar-grace-blocks 2; the few it sends
+// anyway, near the end of a commit window or after a slow poll, are
+// refused.)
 func TestStartServesSidecar(t *testing.T) {
 	sidecarAddr := freePort(t)
 	// Retry the connection fast: the first blocks come before the worker listens.
@@ -63,4 +66,37 @@ func TestStartServesSidecar(t *testing.T) {
 	require.Contains(t, string(get(t, "http://"+w.listen+"/metrics")), "meshd_worker_sidecar_requests_total")
 	w.stop(t)
 	require.GreaterOrEqual(t, applied.Load(), int64(2), "a root and a result commitment, from the vote extension")
+	w.node.Do(func(n *chaintest.Node) { t.Logf("commit txs broadcast (and refused): %d", n.CommitBroadcasts) })
+}
+
+// TestStartSidecarFallsBackToCommitTxs runs `start --sidecar-listen` with
+// nobody asking the sidecar (a node without [mesh] worker_sidecar): after
+// the grace the worker sends its commit txs, and the epoch passes and the
+// job finalizes as without the sidecar.
+func TestStartSidecarFallsBackToCommitTxs(t *testing.T) {
+	var id uint64
+	w := startWorker(t, func(w *worker) {
+		w.node.AddModel(inferencetypes.Model{Id: embedded.ModelID, Runtime: "int8-embedded", WeightsDigest: embedded.WeightsDigest,
+			Deterministic: true, Status: inferencetypes.MODEL_STATUS_ACTIVE})
+		id = w.addJob(embedded.ModelID)
+	}, "--sidecar-listen", freePort(t), "--sidecar-grace-blocks", "3")
+
+	require.Equal(t, embeddedAnswer(t), string(w.waitFinalized(t, id).Result))
+	var snap health.Snapshot
+	require.Eventually(t, func() bool {
+		if json.Unmarshal(get(t, "http://"+w.listen+"/healthz"), &snap) != nil {
+			return false
+		}
+		return snap.LastEpochRevealed >= 1 && snap.LastOutcome == "PROOF_OUTCOME_PASS"
+	}, 20*time.Second, 20*time.Millisecond, "last status: %+v", snap)
+	w.stop(t)
+	var commits int
+	w.node.Do(func(n *chaintest.Node) { commits = n.CommitBroadcasts })
+	require.GreaterOrEqual(t, commits, 2, "a PoC commit and a result commit, by tx")
+}
+
+func TestStartRefusesNegativeSidecarGrace(t *testing.T) {
+	home, _ := initHome(t)
+	_, err := run(t, context.Background(), "", "start", "--home", home, "--listen", "", "--sidecar-grace-blocks", "-1")
+	require.ErrorContains(t, err, "--sidecar-grace-blocks -1")
 }

@@ -42,6 +42,7 @@ const (
 	flagInferTimeout  = "infer-timeout"
 	flagInferConc     = "infer-concurrency"
 	flagSidecarListen = "sidecar-listen"
+	flagSidecarGrace  = "sidecar-grace-blocks"
 
 	// envOpenAIKey, when set, is sent to --openai-url as a bearer token.
 	envOpenAIKey = "OPENAI_API_KEY"
@@ -61,7 +62,10 @@ built-in model, openai:<served-name> through --openai-url, exec:<name> through
 
 With --sidecar-listen, the worker also serves mesh.abci.v1.Sidecar: its
 validator's meshd (app.toml [mesh] worker_sidecar) carries the worker's
-pending commitments in its vote extension; the commit txs still go out.`,
+pending commitments in its vote extension, free and a block ahead of any tx.
+The commit txs are then the fallback: each waits --sidecar-grace-blocks for
+its commitment to land from the extension (less near the end of its commit
+window) and goes out only if it has not.`,
 		Example: `  meshd-worker start --grpc 127.0.0.1:9090 --chain-id mesh-local-1 --fee-granter mesh1...
   meshd-worker start --backend exec --exec-cmd "python3 /opt/mesh/gemm_cuda.py" --exec-timeout 5m
   meshd-worker start --models mesh-embedded-v1,llama-3.1-8b --openai-url http://127.0.0.1:8000
@@ -83,6 +87,7 @@ pending commitments in its vote extension; the commit txs still go out.`,
 	f.Int(flagThreads, 0, "cpu backend: goroutines (0 = GOMAXPROCS)")
 	f.String(flagListen, health.DefaultListen, "address of /healthz and /metrics (empty: off)")
 	f.String(flagSidecarListen, "", "gRPC address of the Sidecar service for this validator's meshd, e.g. 127.0.0.1:9095 (empty: off)")
+	f.Int64(flagSidecarGrace, 2, "with --sidecar-listen: blocks a commit tx waits for the vote extension to land the commitment (0: broadcast at once)")
 	f.Duration(flagPoll, time.Second, "chain poll interval (about one block)")
 	f.Bool(flagInference, true, "answer x/inference jobs (false: proof-of-compute only)")
 	f.StringSlice(flagModels, []string{embedded.ModelID}, "model ids the worker serves (informational: logged, shown in /healthz, warned about when a job asks for another)")
@@ -171,6 +176,10 @@ func runStart(cmd *cobra.Command, _ []string) error {
 	gasAdj, _ := f.GetFloat64(flagGasAdjustment)
 	listen, _ := f.GetString(flagListen)
 	sidecarListen, _ := f.GetString(flagSidecarListen)
+	sidecarGrace, _ := f.GetInt64(flagSidecarGrace)
+	if sidecarGrace < 0 {
+		return fmt.Errorf("--%s %d: want 0 or more", flagSidecarGrace, sidecarGrace)
+	}
 	poll, _ := f.GetDuration(flagPoll)
 	trainer, err := newTrainer(cmd, home, listen)
 	if err != nil {
@@ -215,12 +224,12 @@ func runStart(cmd *cobra.Command, _ []string) error {
 	}
 	log.Info("meshd-worker starting", "address", client.Address(), "grpc", grpcAddr, "chain_id", chainID,
 		"backend", backend.Name(), "fee_granter", granter, "home", home, "inference", inference, "training", trainer != nil,
-		"openai", inferBackends.OpenAI != nil, "exec", inferBackends.Exec != nil, "sidecar", sidecarListen)
+		"openai", inferBackends.OpenAI != nil, "exec", inferBackends.Exec != nil, "sidecar", sidecarListen, "sidecar_grace_blocks", sidecarGrace)
 	models, _ := f.GetStringSlice(flagModels)
 	logRegistration(ctx, client, models, log)
 
 	sched, err := scheduler.New(scheduler.Config{Chain: client, Backend: backend, Store: store,
-		Metrics: metrics, Status: status, Logger: log, Sidecar: pending, PollInterval: poll})
+		Metrics: metrics, Status: status, Logger: log, Sidecar: pending, SidecarGrace: sidecarGrace, PollInterval: poll})
 	if err != nil {
 		return err
 	}
@@ -229,7 +238,8 @@ func runStart(cmd *cobra.Command, _ []string) error {
 		inferTimeout, _ := f.GetDuration(flagInferTimeout)
 		conc, _ := f.GetInt(flagInferConc)
 		loop, err := jobs.New(jobs.Config{Chain: client, Backends: inferBackends, Store: jobStore, Metrics: metrics,
-			Status: status, Logger: log, Sidecar: pending, Models: models, PollInterval: poll, InferTimeout: inferTimeout, Concurrency: conc})
+			Status: status, Logger: log, Sidecar: pending, SidecarGrace: sidecarGrace, Models: models, PollInterval: poll,
+			InferTimeout: inferTimeout, Concurrency: conc})
 		if err != nil {
 			return err
 		}

@@ -115,6 +115,15 @@ func (l *Loop) commitPhase(ctx context.Context, height int64, j *inferencetypes.
 	}
 	// (Again after a restart: the store is memory.)
 	l.cfg.Sidecar.PutResult(j.Id, rec.Commitment, j.CommitEnd)
+	if rec.CommitTx == "" && l.grace.Hold(j.Id, height, j.CommitEnd) {
+		l.logOnce(slog.LevelInfo, j.Id, "commit-held", "commit tx held back for the vote extension",
+			"grace_blocks", l.cfg.SidecarGrace, "height", height, "commit_end", j.CommitEnd)
+		return "committing", nil
+	}
+	if rec.CommitTx == "" && l.grace.Held(j.Id) {
+		l.logOnce(slog.LevelInfo, j.Id, "commit-fallback", "commitment not landed from the vote extension: broadcasting the commit tx",
+			"height", height, "commit_end", j.CommitEnd)
+	}
 	if rec.CommitTx != "" && poll.Within(height, rec.CommitHeight, l.cfg.ResendAfter) || l.refusedRecently(j.Id, height) {
 		return "committing", nil // broadcast (or refused) recently: wait
 	}
@@ -424,6 +433,7 @@ func (l *Loop) prune(ctx context.Context, open map[uint64]bool) error {
 			delete(l.refusedAt, id)
 		}
 	}
+	l.grace.Retain(func(id uint64) bool { return open[id] })
 	return errors.Join(errs...)
 }
 

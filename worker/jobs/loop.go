@@ -22,9 +22,12 @@
 //
 // With a sidecar store (meshd-worker --sidecar-listen), each commitment is
 // also published for the validator's vote extension once its record is on
-// disk, until it is seen on chain or the commit phase is over. A commitment
-// that landed from a vote extension refuses our commit tx as "already
-// committed", which counts as done: the job goes on to its reveal.
+// disk, until it is seen on chain or the commit phase is over, and
+// MsgCommitResult is held back for Config.SidecarGrace blocks (see
+// sidecar.Grace): the extension is free and lands first, the tx is the
+// fallback. A commitment that landed from a vote extension refuses a
+// commit tx sent anyway as "already committed", which counts as done: the
+// job goes on to its reveal.
 package jobs
 
 import (
@@ -55,6 +58,10 @@ type Config struct {
 	// Sidecar, when set, gets every result commitment ready to commit, for
 	// the validator's vote extension (nil: off).
 	Sidecar *sidecar.Store
+	// SidecarGrace is how many blocks, with a Sidecar, MsgCommitResult
+	// waits for the vote extension to land the commitment first (0:
+	// broadcast at once). Ignored without a Sidecar.
+	SidecarGrace int64
 	// Models are the model ids the worker says it serves (--models); a job
 	// for another model is still attempted, with a warning. Informational.
 	Models []string
@@ -94,6 +101,8 @@ type Loop struct {
 	refusedAt map[uint64]int64
 	// batch holds the commits and reveals of the Step under way (see flush).
 	batch []pendingTx
+	// grace holds commit txs back for the vote extension, by job (nil: off).
+	grace *sidecar.Grace[uint64]
 
 	// mu guards what the inference goroutines share with the loop.
 	mu       sync.Mutex
@@ -155,10 +164,14 @@ func New(cfg Config) (*Loop, error) {
 		cfg.Logger = slog.Default()
 	}
 	cfg.Status.Update(func(s *health.Snapshot) { s.Models = slices.Clone(cfg.Models) })
-	return &Loop{cfg: cfg, chain: cfg.Chain, log: cfg.Logger.With("loop", "jobs"), m: cfg.Metrics, st: cfg.Status, addr: addr,
+	l := &Loop{cfg: cfg, chain: cfg.Chain, log: cfg.Logger.With("loop", "jobs"), m: cfg.Metrics, st: cfg.Status, addr: addr,
 		sem: make(chan struct{}, cfg.Concurrency), wake: make(chan struct{}, 1),
 		models: map[string]cachedModel{}, once: map[onceKey]bool{}, refusedAt: map[uint64]int64{},
-		inflight: map[uint64]bool{}, failures: map[uint64]failure{}}, nil
+		inflight: map[uint64]bool{}, failures: map[uint64]failure{}}
+	if cfg.Sidecar != nil {
+		l.grace = sidecar.NewGrace[uint64](cfg.SidecarGrace)
+	}
+	return l, nil
 }
 
 // Run polls until ctx is done, then waits for the inferences in flight.

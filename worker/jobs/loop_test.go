@@ -78,8 +78,10 @@ type env struct {
 	st     *health.Status
 	loop   *Loop
 	other  string // a second assigned worker, played by the test
-	// sidecar, when set, is handed to every loop (see withSidecar).
+	// sidecar, when set, is handed to every loop (see withSidecar), with
+	// grace as its SidecarGrace.
 	sidecar *sidecar.Store
+	grace   int64
 }
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -129,7 +131,7 @@ func (e *env) restart(err error) {
 	require.NoError(e.t, serr)
 	e.m, e.st = health.NewMetrics(), health.NewStatus(e.client.Address(), "cpu")
 	e.loop, err = New(Config{Chain: e.client, Backends: Backends{Embedded: e.be}, Store: store, Metrics: e.m, Status: e.st,
-		Logger: testLogger(e.t), Sidecar: e.sidecar, Models: []string{embedded.ModelID}, PollInterval: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+		Logger: testLogger(e.t), Sidecar: e.sidecar, SidecarGrace: e.grace, Models: []string{embedded.ModelID}, PollInterval: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
 	require.NoError(e.t, err)
 }
 

@@ -20,9 +20,12 @@
 //
 // With a sidecar store (meshd-worker --sidecar-listen), the root is also
 // published for the validator's vote extension once it is on disk, and
-// dropped once the commitment is on chain or the commit window closed. A
-// commitment that landed from a vote extension looks to the scheduler like
-// its own commit: its tx is refused as a duplicate, and it reveals.
+// dropped once the commitment is on chain or the commit window closed.
+// MsgCommitPoC is then held back for Config.SidecarGrace blocks (see
+// sidecar.Grace): the extension is free and lands first, the tx is the
+// fallback. A commitment that landed from a vote extension looks to the
+// scheduler like its own commit (a tx sent anyway is refused as a
+// duplicate), and it reveals.
 package scheduler
 
 import (
@@ -54,6 +57,10 @@ type Config struct {
 	// Sidecar, when set, gets every root ready to commit, for the
 	// validator's vote extension (nil: off).
 	Sidecar *sidecar.Store
+	// SidecarGrace is how many blocks, with a Sidecar, MsgCommitPoC waits
+	// for the vote extension to land the root first (0: broadcast at
+	// once). Ignored without a Sidecar.
+	SidecarGrace int64
 	// PollInterval is the time between challenge polls (about a block); 1s when 0.
 	PollInterval time.Duration
 	// MaxBackoff caps the wait after consecutive node errors (doubling from
@@ -88,6 +95,9 @@ type Scheduler struct {
 	once map[onceKey]bool
 	// unjailHeight is the height of the last MsgUnjailWorker broadcast.
 	unjailHeight int64
+	// grace holds commit txs back for the vote extension, by epoch (nil:
+	// off).
+	grace *sidecar.Grace[int64]
 }
 
 type onceKey struct {
@@ -121,7 +131,11 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Scheduler{cfg: cfg, chain: cfg.Chain, log: cfg.Logger, m: cfg.Metrics, st: cfg.Status, once: map[onceKey]bool{}}, nil
+	s := &Scheduler{cfg: cfg, chain: cfg.Chain, log: cfg.Logger, m: cfg.Metrics, st: cfg.Status, once: map[onceKey]bool{}}
+	if cfg.Sidecar != nil {
+		s.grace = sidecar.NewGrace[int64](cfg.SidecarGrace)
+	}
+	return s, nil
 }
 
 // Run polls until ctx is done. Errors are logged, counted and retried with
@@ -168,6 +182,7 @@ func (s *Scheduler) Step(ctx context.Context) error {
 	}
 	s.observe(height, ch.Epoch)
 	s.cfg.Sidecar.Expire(height)
+	s.grace.Retain(func(e int64) bool { return e == ch.Epoch }) // only the current epoch takes commits
 	if err := s.revealOwed(ctx, ch.Epoch, height); err != nil {
 		return err
 	}
@@ -259,6 +274,16 @@ func (s *Scheduler) commitPhase(ctx context.Context, ch *computetypes.QueryChall
 	// Rows and root are on disk: the commitment may land from the vote
 	// extension from now on.
 	s.cfg.Sidecar.PutPoC(ch.Epoch, rec.Root, ch.CommitEnd)
+	if rec.CommitTx == "" && s.grace.Hold(ch.Epoch, height, ch.CommitEnd) {
+		s.phase("committing")
+		s.logOnce(ch.Epoch, "commit-held", "commit tx held back for the vote extension",
+			"grace_blocks", s.cfg.SidecarGrace, "height", height, "commit_end", ch.CommitEnd)
+		return nil
+	}
+	if rec.CommitTx == "" && s.grace.Held(ch.Epoch) {
+		s.logOnce(ch.Epoch, "commit-fallback", "root not landed from the vote extension: broadcasting the commit tx",
+			"height", height, "commit_end", ch.CommitEnd)
+	}
 	if rec.CommitTx != "" && poll.Within(height, rec.CommitHeight, s.cfg.ResendAfter) {
 		s.phase("committing")
 		return nil // broadcast recently: wait for the block

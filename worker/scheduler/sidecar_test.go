@@ -22,9 +22,16 @@ var workerBytes = []byte("worker-address-20-by")
 
 // withSidecar gives h's scheduler a sidecar store served on loopback and
 // returns a client of it, as the validator's meshd would dial it.
+// (Set after New: no grace, the commit tx goes out at once, as these
+// tests want; see grace_test.go for the grace.)
 func withSidecar(t *testing.T, h *harness) abcitypes.SidecarClient {
 	store := sidecar.NewStore(workerBytes)
 	h.s.cfg.Sidecar = store
+	return serveSidecar(t, store)
+}
+
+// serveSidecar serves store on loopback and returns a client of it.
+func serveSidecar(t *testing.T, store *sidecar.Store) abcitypes.SidecarClient {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	addr, _, err := sidecar.Serve(ctx, "127.0.0.1:0", sidecar.NewServer(store, nil), slog.New(slog.NewTextHandler(io.Discard, nil)))

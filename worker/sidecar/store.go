@@ -3,8 +3,9 @@
 // asks once per height, while it extends its precommit vote, and carries the
 // answer in its vote extension; the chain then applies each commitment as if
 // the worker had sent MsgCommitPoC or MsgCommitResult, a block earlier than
-// the worker's own tx would land. The worker still broadcasts its commit txs
-// (the fallback, and the only path on a node without the sidecar).
+// the worker's own tx would land. The worker's commit txs are the fallback
+// (and the only path on a node without the sidecar): Grace holds them back
+// long enough for the extension to land first.
 //
 // The loops publish into a Store once the state a commitment depends on is
 // on disk (the reveal needs it), and drop an entry once they see the

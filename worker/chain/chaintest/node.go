@@ -74,8 +74,11 @@ type Node struct {
 	// BeforeBroadcast, when set, runs (locked) at the next broadcast, after
 	// the client's simulation: e.g. to bump a sequence in between.
 	BeforeBroadcast func(n *Node)
-	// Broadcasts counts BroadcastTx calls; Accepted the txs that passed CheckTx.
-	Broadcasts, Accepted int
+	// Broadcasts counts BroadcastTx calls; Accepted the txs that passed
+	// CheckTx; CommitBroadcasts the BroadcastTx calls whose tx carries a
+	// MsgCommitPoC or MsgCommitResult, accepted or not (what a vote
+	// extension that lands first saves).
+	Broadcasts, Accepted, CommitBroadcasts int
 	// LastTx is the last accepted tx.
 	LastTx sdk.Tx
 
@@ -303,6 +306,9 @@ func (s *txServer) BroadcastTx(ctx context.Context, req *txtypes.BroadcastTxRequ
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.Broadcasts++
+	if tx, err := n.enc.TxConfig.TxDecoder()(req.TxBytes); err == nil && hasCommit(tx.GetMsgs()) {
+		n.CommitBroadcasts++
+	}
 	if f := n.BeforeBroadcast; f != nil {
 		n.BeforeBroadcast = nil
 		f(n)
