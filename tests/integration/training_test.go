@@ -252,6 +252,7 @@ func TestFederatedTrainingEndToEnd(t *testing.T) {
 	updates := map[uint32]map[string]*localUpdate{}
 	results := map[uint32][]aggResult{}
 	ended := map[uint32]*trainingtypes.EventRoundEnded{}
+	endedAt := map[uint32]int64{}
 	var taskEnded *trainingtypes.EventTaskEnded
 	var task trainingtypes.Task
 	for b := 0; b < 40; b++ {
@@ -335,9 +336,13 @@ func TestFederatedTrainingEndToEnd(t *testing.T) {
 		res := f.NextBlock(t, txs...)
 		testutil.RequireTxsOK(t, res)
 		// Rounds end in the tx that completes them (or at a deadline, in
-		// the end blocker).
+		// the end blocker); the next round is never drawn in a tx, only in
+		// the end blocker of the block after the one that ended the last.
 		events := res.Events
 		for _, txr := range res.TxResults {
+			for _, ev := range txr.Events {
+				require.NotEqual(t, "mesh.training.v1.EventRoundStarted", ev.Type, "no round drawn in a tx")
+			}
 			events = append(events, txr.Events...)
 		}
 		for _, ev := range events {
@@ -345,6 +350,12 @@ func TestFederatedTrainingEndToEnd(t *testing.T) {
 			case "mesh.training.v1.EventRoundEnded":
 				e := testutil.TypedEvent(t, ev).(*trainingtypes.EventRoundEnded)
 				ended[e.Round] = e
+				endedAt[e.Round] = f.App.LastBlockHeight()
+			case "mesh.training.v1.EventRoundStarted":
+				e := testutil.TypedEvent(t, ev).(*trainingtypes.EventRoundStarted)
+				if e.Round > 1 {
+					require.Equal(t, endedAt[e.Round-1]+1, f.App.LastBlockHeight(), "round %d drawn the block after round %d ended", e.Round, e.Round-1)
+				}
 			case "mesh.training.v1.EventTaskEnded":
 				taskEnded = testutil.TypedEvent(t, ev).(*trainingtypes.EventTaskEnded)
 			}
@@ -352,8 +363,9 @@ func TestFederatedTrainingEndToEnd(t *testing.T) {
 	}
 	require.Equal(t, trainingtypes.TASK_STATUS_COMPLETED, task.Status)
 	// 6 blocks to set up (the last one draws round 1), then each phase ended
-	// early, in one block.
-	require.Equal(t, int64(6+3*rounds), f.App.LastBlockHeight(), "every phase ended early, in one block")
+	// early, in one block, and after each round but the last a block whose
+	// end blocker draws the next.
+	require.Equal(t, int64(6+3*rounds+(rounds-1)), f.App.LastBlockHeight(), "every phase ended early, in one block")
 
 	// Every round agreed on what all three aggregators computed.
 	tp, err := f.App.TrainingKeeper.Params.Get(ctx())

@@ -13,7 +13,8 @@ import (
 )
 
 // EndBlocker ends the round phases whose deadline has come and starts the
-// first round of the tasks whose workers joined in an earlier block: at most
+// first round of the tasks whose workers joined in an earlier block, and the
+// next round of those whose round a transaction of an earlier block ended: at most
 // max_rounds_per_block RoundDeadlines entries with height ≤ the block
 // height, oldest first; the rest wait for the next blocks. Each entry is
 // removed and its task started or its current round advanced (round.go) in
@@ -119,8 +120,10 @@ func (k Keeper) dueDeadlines(ctx context.Context, h int64, limit uint32) ([]coll
 }
 
 // deadlineReached starts the first round of the entry's task when it is
-// OPEN with its workers, or advances its current round, unless the entry is
-// stale (the task or round moved on without removing it).
+// OPEN with its workers, starts the next round of a RUNNING task whose
+// current round a transaction ended (nextRound), or advances its current
+// round, unless the entry is stale (the task or round moved on without
+// removing it).
 func (k Keeper) deadlineReached(ctx context.Context, params types.Params, key collections.Pair[int64, uint64]) error {
 	task, err := k.Tasks.Get(ctx, key.K2())
 	if errors.Is(err, collections.ErrNotFound) {
@@ -145,6 +148,14 @@ func (k Keeper) deadlineReached(ctx context.Context, params types.Params, key co
 	if err != nil {
 		return err
 	}
+	if roundEnded(round.Phase) {
+		// Ended in an earlier block's transaction: draw the next round
+		// now, from what that block committed.
+		if err := k.startRounds(ctx, params, &task, round.Number+1); err != nil {
+			return err
+		}
+		return k.Tasks.Set(ctx, task.Id, task)
+	}
 	switch round.Phase {
 	case types.ROUND_PHASE_COMMIT, types.ROUND_PHASE_REVEAL, types.ROUND_PHASE_AGGREGATE:
 	default:
@@ -153,5 +164,5 @@ func (k Keeper) deadlineReached(ctx context.Context, params types.Params, key co
 	if phaseEnd(round) != key.K1() {
 		return nil
 	}
-	return k.advanceRound(ctx, params, &task, &round)
+	return k.advanceRound(ctx, params, &task, &round, false)
 }

@@ -90,11 +90,13 @@ func (k Keeper) initData(ctx context.Context, gs *types.GenesisState) (sdk.Coins
 }
 
 // initTasks writes the tasks, their workers and rounds, the running tasks'
-// deadlines and the first-round starts of OPEN tasks with their workers; it
+// deadlines, the first-round starts of OPEN tasks with their workers and the
+// next-round starts of RUNNING tasks whose current round has ended; it
 // returns the budgets left of OPEN and RUNNING tasks. A start is due at the
 // genesis height + 1, where the exporting chain had it when the workers'
-// last join was in its last block (the only way such a task is exported,
-// but for more starts than max_rounds_per_block in that block).
+// last join, or the transaction that ended the round, was in its last block
+// (the only way such a task is exported, but for more starts than
+// max_rounds_per_block in that block).
 func (k Keeper) initTasks(ctx context.Context, gs *types.GenesisState) (sdk.Coins, error) {
 	budgets := sdk.NewCoins()
 	for _, t := range gs.Tasks {
@@ -144,9 +146,15 @@ func (k Keeper) initTasks(ctx context.Context, gs *types.GenesisState) (sdk.Coin
 			return nil, err
 		}
 		// Validate made sure each running task's current round is in
-		// progress and that only those are.
+		// progress, or ended before the task's last round (the next round
+		// was due at the exporting chain's next block), and that only
+		// those are in progress.
 		if n, ok := current[r.TaskId]; ok && n == r.Number {
-			if err := k.RoundDeadlines.Set(ctx, collections.Join(phaseEnd(r), r.TaskId)); err != nil {
+			due := phaseEnd(r)
+			if roundEnded(r.Phase) {
+				due = sdk.UnwrapSDKContext(ctx).BlockHeight() + 1
+			}
+			if err := k.RoundDeadlines.Set(ctx, collections.Join(due, r.TaskId)); err != nil {
 				return nil, err
 			}
 		}

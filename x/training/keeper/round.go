@@ -51,7 +51,10 @@ import (
 //
 // Each effect of a transition on another module (payment, slash,
 // reputation, points) runs in its own cache context: a failure is logged and
-// skips that effect only. The draw is in task.go.
+// skips that effect only. The draw is in task.go. A round that a
+// transaction ends is followed by the next round's draw only in the next
+// block's EndBlocker (nextRound): the proposer, who knows its block's seed,
+// chose the block of that transaction.
 
 // CommitUpdate records a participant's commitment
 // (types.UpdateCommitment). The last participant to commit opens the
@@ -221,7 +224,8 @@ func countUpdates(round types.Round, pred func(types.Update) bool) int {
 // (every participant revealed, every aggregator submitted). It is block
 // work, bounded by the round's size, and not charged to whichever worker
 // happens to be last; if it fails, nothing of it is kept and the deadline
-// does it.
+// does it. A round it ends is not followed by a draw here: the next round
+// is scheduled for the next block's EndBlocker (nextRound).
 func (k Keeper) advanceNow(ctx context.Context, taskID uint64) {
 	err := cachectx.Run(ctx, func(cc sdk.Context) error {
 		cc = cc.WithGasMeter(storetypes.NewInfiniteGasMeter())
@@ -237,7 +241,7 @@ func (k Keeper) advanceNow(ctx context.Context, taskID uint64) {
 		if err != nil {
 			return err
 		}
-		return k.advanceRound(cc, params, &task, &round)
+		return k.advanceRound(cc, params, &task, &round, true)
 	})
 	if err != nil {
 		k.Logger(ctx).Error("training: round left to its deadline", "task", taskID, "err", err)
@@ -247,8 +251,9 @@ func (k Keeper) advanceNow(ctx context.Context, taskID uint64) {
 // advanceRound ends the current phase of a RUNNING task's current round and
 // saves the task: COMMIT → REVEAL (EMPTY if nobody committed), REVEAL →
 // AGGREGATE (EMPTY if nobody revealed), AGGREGATE → FINALIZED or FAILED.
-// A round that ends starts the next one or ends the task.
-func (k Keeper) advanceRound(ctx context.Context, params types.Params, task *types.Task, round *types.Round) error {
+// A round that ends is followed by the next one or ends the task
+// (nextRound); inTx says a transaction ended it.
+func (k Keeper) advanceRound(ctx context.Context, params types.Params, task *types.Task, round *types.Round, inTx bool) error {
 	if err := k.RoundDeadlines.Remove(ctx, collections.Join(phaseEnd(*round), task.Id)); err != nil {
 		return err
 	}
@@ -266,13 +271,46 @@ func (k Keeper) advanceRound(ctx context.Context, params types.Params, task *typ
 	if err != nil {
 		return err
 	}
+	if roundEnded(round.Phase) {
+		if err := k.nextRound(ctx, params, task, round.Number, inTx); err != nil {
+			return err
+		}
+	}
 	return k.Tasks.Set(ctx, task.Id, *task)
+}
+
+// roundEnded reports whether a round in phase p is over (FINALIZED, FAILED
+// or EMPTY).
+func roundEnded(p types.RoundPhase) bool {
+	switch p {
+	case types.ROUND_PHASE_FINALIZED, types.ROUND_PHASE_FAILED, types.ROUND_PHASE_EMPTY:
+		return true
+	}
+	return false
+}
+
+// nextRound follows round n of a RUNNING task, which just ended (not
+// saved). After the last round the task ends at once: that draws nothing.
+// Otherwise round n+1 is drawn now when the round ended at its deadline, in
+// the EndBlocker; when a transaction ended it, the proposer chose the block
+// of that transaction knowing the block's seed, so round n+1 is only
+// scheduled, a RoundDeadlines entry at h + 1 that the next block's
+// EndBlocker takes (the task stays RUNNING at round n, ended, until then).
+func (k Keeper) nextRound(ctx context.Context, params types.Params, task *types.Task, n uint32, inTx bool) error {
+	if n >= task.Rounds {
+		return k.endTask(ctx, task)
+	}
+	if !inTx {
+		return k.startRounds(ctx, params, task, n+1)
+	}
+	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	return k.RoundDeadlines.Set(ctx, collections.Join(h+1, task.Id))
 }
 
 // closeCommits ends a commit phase at its deadline.
 func (k Keeper) closeCommits(ctx context.Context, params types.Params, task *types.Task, round *types.Round) error {
 	if countUpdates(*round, func(u types.Update) bool { return len(u.Commitment) != 0 }) == 0 {
-		return k.emptyRound(ctx, params, task, round)
+		return k.emptyRound(ctx, task, round)
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	if round.RevealEnd <= h {
@@ -291,7 +329,7 @@ func (k Keeper) closeCommits(ctx context.Context, params types.Params, task *typ
 // revealed: the participants that did not reveal lose reputation.
 func (k Keeper) closeReveals(ctx context.Context, params types.Params, task *types.Task, round *types.Round) error {
 	if countUpdates(*round, func(u types.Update) bool { return u.Revealed }) == 0 {
-		return k.emptyRound(ctx, params, task, round)
+		return k.emptyRound(ctx, task, round)
 	}
 	for _, u := range round.Updates {
 		if !u.Revealed {
@@ -310,16 +348,16 @@ func (k Keeper) closeReveals(ctx context.Context, params types.Params, task *typ
 	return k.Rounds.Set(ctx, collections.Join(task.Id, round.Number), *round)
 }
 
-// emptyRound ends a round without an update: no payouts; the participants
-// that did not reveal lose reputation.
-func (k Keeper) emptyRound(ctx context.Context, params types.Params, task *types.Task, round *types.Round) error {
+// emptyRound ends a round without an update (saved): no payouts; the
+// participants that did not reveal lose reputation.
+func (k Keeper) emptyRound(ctx context.Context, task *types.Task, round *types.Round) error {
 	for _, u := range round.Updates {
 		if !u.Revealed {
 			k.recordOutcome(ctx, task.Id, u.Worker, false)
 		}
 	}
 	round.Phase = types.ROUND_PHASE_EMPTY
-	return k.endRound(ctx, params, task, round, math.ZeroInt())
+	return k.saveEndedRound(ctx, task, round, math.ZeroInt())
 }
 
 // finalize ends an aggregate phase: FINALIZED with payouts when a quorum of
@@ -336,7 +374,7 @@ func (k Keeper) finalize(ctx context.Context, params types.Params, task *types.T
 			}
 		}
 		round.Phase = types.ROUND_PHASE_FAILED
-		return k.endRound(ctx, params, task, round, math.ZeroInt())
+		return k.saveEndedRound(ctx, task, round, math.ZeroInt())
 	}
 
 	digest := bytes.Clone(round.Aggregates[best].Digest)
@@ -367,7 +405,7 @@ func (k Keeper) finalize(ctx context.Context, params types.Params, task *types.T
 	task.Spent = task.Spent.AddAmount(paid)
 	k.addTrainingPoints(ctx, params, task.Id, round)
 	task.CheckpointDigest, task.CheckpointUri = bytes.Clone(digest), uri
-	return k.endRound(ctx, params, task, round, paid)
+	return k.saveEndedRound(ctx, task, round, paid)
 }
 
 // payRound pays a FINALIZED round's budget (see above) and returns the sum
@@ -499,15 +537,6 @@ func (k Keeper) recordOutcome(ctx context.Context, taskID uint64, worker string,
 	if err != nil {
 		k.Logger(ctx).Error("training: reputation not updated", "task", taskID, "worker", worker, "err", err)
 	}
-}
-
-// endRound saves a round that ended (FINALIZED, FAILED or EMPTY), reports
-// it, and starts the next round or ends the task.
-func (k Keeper) endRound(ctx context.Context, params types.Params, task *types.Task, round *types.Round, paid math.Int) error {
-	if err := k.saveEndedRound(ctx, task, round, paid); err != nil {
-		return err
-	}
-	return k.startRounds(ctx, params, task, round.Number+1)
 }
 
 // saveEndedRound saves an ended round and emits EventRoundEnded.

@@ -235,9 +235,13 @@ func TestEarlyPhaseEnds(t *testing.T) {
 		f.aggregate(w, id, 1, tfSha("c1"), 7)
 	}
 	require.Equal(t, types.ROUND_PHASE_FINALIZED, f.round(id, 1).Phase)
+	// Round 2 is due at the next block, not drawn in this one.
+	require.Equal(t, uint32(1), f.task(id).CurrentRound)
+	require.Equal(t, [][2]int64{{h3 + 1, int64(id)}}, f.deadlines())
+	f.openNext()
 	require.Equal(t, uint32(2), f.task(id).CurrentRound)
-	require.Equal(t, h3, f.round(id, 2).StartHeight)
-	require.Equal(t, [][2]int64{{h3 + 10, int64(id)}}, f.deadlines())
+	require.Equal(t, h3+1, f.round(id, 2).StartHeight)
+	require.Equal(t, [][2]int64{{h3 + 11, int64(id)}}, f.deadlines())
 }
 
 // TestLyingAggregatorOutvoted: one of three aggregators submits another
@@ -466,6 +470,7 @@ func TestPayoutsExact(t *testing.T) {
 		[]int64{r1.Updates[0].Paid.Amount.Int64(), r1.Updates[1].Paid.Amount.Int64(), r1.Updates[2].Paid.Amount.Int64()})
 	require.Equal(t, int64(4_999_998), f.task(id).Spent.Amount.Int64())
 	require.Equal(t, "4999998umesh", tfEvents[types.EventRoundEnded](f)[0].Paid)
+	f.openNext()
 
 	// Round 2: B = 10,000,003 − 4,999,998 = 5,000,005; A = 500,000, one
 	// aggregator silent → 250,000 × 2; P = 4,500,005 by 10 : 20 : 30 →
@@ -533,6 +538,7 @@ func TestTwoRoundTaskCompletes(t *testing.T) {
 	id := f.startTask(f.createMsg(2, 2, 3), ws)
 	f.next()
 	f.fullRound(id, 1, ws, []uint64{5, 5}, tfSha("c1"))
+	f.openNext()
 	task := f.task(id)
 	require.Equal(t, types.TASK_STATUS_RUNNING, task.Status)
 	require.Equal(t, tfSha("c1"), task.CheckpointDigest)
@@ -615,6 +621,8 @@ func TestRoundStateIsValidGenesis(t *testing.T) {
 	check()
 	f.next()
 	f.fullRound(id, 1, ws, []uint64{3, 4}, tfSha("c1"))
+	check() // round 2 scheduled, not drawn
+	f.openNext()
 	check()
 	f.advanceTo(f.round(id, 2).CommitEnd) // empty
 	check()
@@ -735,4 +743,73 @@ func TestDrawSkipsJoinsOfItsBlock(t *testing.T) {
 	require.Equal(t, tfRank(seed, "participant", cands)[:2], f.participants(id, 2, ws))
 	require.Equal(t, tfRank(seed, "aggregator", cands)[:2], f.aggregators(id, 2, ws))
 	require.NotElementsMatch(t, tfRank(seed, "participant", cands)[:2], tfRank(seed, "participant", ws)[:2], "the later joiners would change it")
+}
+
+// TestNextRoundDrawnNextBlock: the transaction that ends round 1 (the last
+// aggregate) draws nothing: round 2 is due at the next block, whose
+// EndBlocker draws it with that block's seed from the workers joined before
+// it (in the completing block too), not from those joining in it. The
+// transaction ending the last round ends the task at once.
+func TestNextRoundDrawnNextBlock(t *testing.T) {
+	f := newTaskFixture(t)
+	ws := f.addWorkers(12)
+	early, mid, late := ws[:2], ws[2:4], ws[4:]
+	id := f.startTask(f.createMsg(2, 2, 2), early)
+
+	f.next()
+	h := f.height()
+	f.fullRound(id, 1, early, []uint64{5, 5}, tfSha("c1"))
+	require.Len(t, tfEvents[types.EventRoundEnded](f), 1)
+	require.Empty(t, tfEvents[types.EventRoundStarted](f), "no draw in the completing tx")
+	task := f.task(id)
+	require.Equal(t, types.TASK_STATUS_RUNNING, task.Status)
+	require.Equal(t, uint32(1), task.CurrentRound)
+	_, err := f.k.Rounds.Get(f.ctx, collections.Join(id, uint32(2)))
+	require.ErrorIs(t, err, collections.ErrNotFound)
+	require.Equal(t, [][2]int64{{h + 1, int64(id)}}, f.deadlines())
+	for _, w := range mid {
+		f.join(id, w)
+	}
+	f.requireRejected(types.ErrWrongPhase, func() error {
+		return f.k.CommitUpdate(f.ctx, f.commitMsg(early[0], id, 2, tfUpdate(early[0], 2, 1)))
+	}, "round 2 is not open yet")
+	f.endBlock()
+	require.Empty(t, tfEvents[types.EventRoundStarted](f), "nor in the completing block's EndBlocker")
+	require.Equal(t, uint32(1), f.task(id).CurrentRound)
+
+	f.next()
+	for _, w := range late {
+		f.join(id, w)
+	}
+	f.endBlock()
+	started := tfEvents[types.EventRoundStarted](f)
+	require.Len(t, started, 1)
+	require.Equal(t, uint32(2), started[0].Round)
+	r2 := f.round(id, 2)
+	require.Equal(t, uint32(2), f.task(id).CurrentRound)
+	require.Equal(t, types.ROUND_PHASE_COMMIT, r2.Phase)
+	require.Equal(t, h+1, r2.StartHeight)
+	require.Equal(t, h+1+10, r2.CommitEnd)
+	require.Equal(t, tfSha("c1"), r2.BaseDigest)
+	require.Equal(t, [][2]int64{{r2.CommitEnd, int64(id)}}, f.deadlines())
+	seed := tfSeed(h+1, "training-round", binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, id), 2))
+	require.Equal(t, seed, r2.Seed)
+	cands := append(slices.Clone(early), mid...)
+	require.Equal(t, tfRank(seed, "participant", cands)[:2], f.participants(id, 2, ws))
+	require.Equal(t, tfRank(seed, "aggregator", cands)[:2], f.aggregators(id, 2, ws))
+	// The test can tell: with the late joiners, another draw.
+	require.NotEqual(t,
+		[][]tfWorker{tfRank(seed, "participant", cands)[:2], tfRank(seed, "aggregator", cands)[:2]},
+		[][]tfWorker{tfRank(seed, "participant", ws)[:2], tfRank(seed, "aggregator", ws)[:2]}, "the late joiners would change it")
+
+	// The last round ends the task in its transaction; nothing is scheduled.
+	f.next()
+	f.fullRound(id, 2, ws, []uint64{5, 5}, tfSha("c2"))
+	require.Equal(t, types.TASK_STATUS_COMPLETED, f.task(id).Status)
+	require.Len(t, tfEvents[types.EventTaskEnded](f), 1)
+	require.Empty(t, tfEvents[types.EventRoundStarted](f))
+	require.Empty(t, f.deadlines())
+	f.openNext()
+	require.Equal(t, types.TASK_STATUS_COMPLETED, f.task(id).Status)
+	require.Empty(t, tfEvents[types.EventRoundStarted](f))
 }

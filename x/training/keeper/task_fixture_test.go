@@ -302,6 +302,15 @@ func (f *taskFixture) endBlock() {
 	f.checkEscrow()
 }
 
+// openNext ends this block and runs the next one's EndBlocker, which draws
+// the round a transaction of this block scheduled by ending the previous one.
+func (f *taskFixture) openNext() {
+	f.t.Helper()
+	f.endBlock()
+	f.next()
+	f.endBlock()
+}
+
 // advanceTo runs empty blocks (EndBlock included) until height h has run.
 func (f *taskFixture) advanceTo(h int64) {
 	f.t.Helper()

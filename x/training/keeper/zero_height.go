@@ -17,7 +17,8 @@ import (
 // many blocks after the restart as it had left before it, instead of waiting
 // for the old heights to come round again. Finished rounds keep their
 // heights (history). An OPEN task with its workers starts its first round at
-// height 1. InitGenesis rebuilds the deadlines from the tasks and rounds.
+// height 1, and a RUNNING task whose current round a transaction ended
+// starts its next round there. InitGenesis rebuilds the deadlines from the tasks and rounds.
 func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	offset := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	shift := func(h int64) int64 { return max(h-offset, 1) }
@@ -46,8 +47,17 @@ func (k Keeper) PrepareForZeroHeight(ctx context.Context) error {
 	}
 	var starting []uint64
 	if err := k.Tasks.Walk(ctx, nil, func(id uint64, t types.Task) (bool, error) {
-		if t.Status == types.TASK_STATUS_OPEN && t.Workers >= startWorkers(t) {
+		switch {
+		case t.Status == types.TASK_STATUS_OPEN && t.Workers >= startWorkers(t):
 			starting = append(starting, id)
+		case t.Status == types.TASK_STATUS_RUNNING:
+			r, err := k.Rounds.Get(ctx, collections.Join(id, t.CurrentRound))
+			if err != nil {
+				return true, err
+			}
+			if roundEnded(r.Phase) {
+				starting = append(starting, id)
+			}
 		}
 		return false, nil
 	}); err != nil {

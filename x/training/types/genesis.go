@@ -273,8 +273,9 @@ func (gs GenesisState) validateRounds(tasks map[uint64]*Task) error {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "round %d of task %d: %s", r.Number, r.TaskId, err)
 		}
 	}
-	// A running task's current round is in progress: InitGenesis rebuilds
-	// its deadline from the phase, and without one the task would stall.
+	// A running task's current round is in progress, or ended before the
+	// task's last round: InitGenesis rebuilds its deadline from the phase,
+	// or schedules the next round, and without one the task would stall.
 	for i := range gs.Tasks {
 		t := &gs.Tasks[i]
 		if t.Status != TASK_STATUS_RUNNING {
@@ -284,8 +285,10 @@ func (gs GenesisState) validateRounds(tasks map[uint64]*Task) error {
 		if !ok {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "task %d is RUNNING but its current round %d is missing", t.Id, t.CurrentRound)
 		}
-		if !roundInProgress(r.Phase) {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "task %d is RUNNING but its current round %d is %s", t.Id, t.CurrentRound, r.Phase)
+		// An ended round that is not the last: a transaction ended it and
+		// the next round is drawn in the next block.
+		if !roundInProgress(r.Phase) && t.CurrentRound == t.Rounds {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "task %d is RUNNING but its last round %d is %s", t.Id, t.CurrentRound, r.Phase)
 		}
 	}
 	return nil

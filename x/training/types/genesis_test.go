@@ -146,7 +146,10 @@ func TestGenesisValidate(t *testing.T) {
 		{"round twice", func(gs *types.GenesisState) { gs.Rounds[1].Number = 1 }, "round 1 of task 1 listed twice"},
 		{"round phase", func(gs *types.GenesisState) { gs.Rounds[0].Phase = types.ROUND_PHASE_UNSPECIFIED }, "invalid phase 0"},
 		{"old round in progress", func(gs *types.GenesisState) { gs.Rounds[2].Phase = types.ROUND_PHASE_COMMIT }, "not the current round of a RUNNING task"},
-		{"running task's round final", func(gs *types.GenesisState) { gs.Rounds[3].Phase = types.ROUND_PHASE_FAILED }, "task 2 is RUNNING but its current round 2 is ROUND_PHASE_FAILED"},
+		{"running task's last round final", func(gs *types.GenesisState) {
+			gs.Tasks[1].Rounds = 2
+			gs.Rounds[3].Phase = types.ROUND_PHASE_FAILED
+		}, "task 2 is RUNNING but its last round 2 is ROUND_PHASE_FAILED"},
 		{"running task's round missing", func(gs *types.GenesisState) { gs.Rounds = gs.Rounds[:3] }, "task 2 is RUNNING but its current round 2 is missing"},
 		{"running without a round", func(gs *types.GenesisState) { gs.Tasks[1].CurrentRound = 0; gs.Rounds = gs.Rounds[:2] }, "RUNNING without a current round"},
 		{"participant twice", func(gs *types.GenesisState) {
