@@ -163,22 +163,15 @@ func (k Keeper) beaconMiss(ctx context.Context, params types.Params, rec *types.
 // commit just applied (they left the set): at most the set size plus those
 // that left since the last block.
 func (k Keeper) pruneBeaconValidators(ctx context.Context, keep map[string]bool) error {
-	iter, err := k.BeaconRecords.Iterate(ctx, nil)
-	if err != nil {
-		return err
-	}
 	var gone [][]byte
-	for ; iter.Valid(); iter.Next() {
-		key, err := iter.Key()
-		if err != nil {
-			iter.Close()
-			return err
-		}
+	if err := k.BeaconRecords.Walk(ctx, nil, func(key []byte, _ types.BeaconValidator) (bool, error) {
 		if !keep[string(key)] {
 			gone = append(gone, key)
 		}
+		return false, nil
+	}); err != nil {
+		return err
 	}
-	iter.Close()
 	for _, key := range gone {
 		if err := k.BeaconRecords.Remove(ctx, key); err != nil {
 			return err
@@ -195,13 +188,4 @@ func (k Keeper) CurrentBeacon(ctx context.Context) ([]byte, bool) {
 		return nil, false
 	}
 	return b.Value, true
-}
-
-// lastBeaconValue returns the last beacon output, nil before the first.
-func (k Keeper) lastBeaconValue(ctx context.Context) []byte {
-	b, err := k.LastBeacon.Get(ctx)
-	if err != nil {
-		return nil
-	}
-	return b.Value
 }

@@ -50,14 +50,15 @@ func (k Keeper) Seed(ctx context.Context, purpose string, id []byte) []byte {
 	var height [8]byte
 	binary.BigEndian.PutUint64(height[:], uint64(sdkCtx.BlockHeight()))
 	h.Write(height[:])
-	if beacon, ok := k.CurrentBeacon(ctx); ok {
+	switch b, err := k.LastBeacon.Get(ctx); {
+	case err == nil && b.Height == sdkCtx.BlockHeight():
 		writeLP(h.Write, []byte("beacon"))
-		writeLP(h.Write, beacon)
-	} else if last := k.lastBeaconValue(ctx); last != nil {
+		writeLP(h.Write, b.Value)
+	case err == nil:
 		writeLP(h.Write, []byte("beacon+header"))
-		writeLP(h.Write, last)
+		writeLP(h.Write, b.Value)
 		writeLP(h.Write, sdkCtx.HeaderHash())
-	} else {
+	default:
 		writeLP(h.Write, sdkCtx.HeaderHash())
 	}
 	writeLP(h.Write, []byte(purpose))
