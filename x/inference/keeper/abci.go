@@ -2,9 +2,10 @@ package keeper
 
 import (
 	"context"
-	"fmt"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/llmesh/mesh/x/internal/cachectx"
 )
 
 // BeginBlocker assigns queued jobs to free workers (queue.go), at most
@@ -13,24 +14,17 @@ import (
 // and on this height's seed. A failure of the batch as a whole is logged and
 // nothing of it is kept; the block never fails and never panics because of
 // x/inference.
-func (k Keeper) BeginBlocker(ctx context.Context) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			k.Logger(ctx).Error(fmt.Sprintf("inference begin block: recovered panic: %v", r))
-			err = nil
+func (k Keeper) BeginBlocker(ctx context.Context) error {
+	if err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
+		params, err := k.Params.Get(cc)
+		if err != nil {
+			return err
 		}
-	}()
-	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
-	params, err := k.Params.Get(cacheCtx)
-	if err != nil {
-		k.Logger(ctx).Error("inference begin block", "err", err)
-		return nil
-	}
-	if _, err := k.AssignQueued(cacheCtx, params); err != nil {
+		_, err = k.AssignQueued(cc, params)
+		return err
+	}); err != nil {
 		k.Logger(ctx).Error("inference: assigning queued jobs", "err", err)
-		return nil
 	}
-	write()
 	return nil
 }
 
@@ -39,18 +33,12 @@ func (k Keeper) BeginBlocker(ctx context.Context) (err error) {
 // (see expire.go). Each job runs in its own cache context; a failure of the
 // batch as a whole (a store error) is logged and nothing of it is kept. The
 // block never fails and never panics because of x/inference.
-func (k Keeper) EndBlocker(ctx context.Context) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			k.Logger(ctx).Error(fmt.Sprintf("inference end block: recovered panic: %v", r))
-			err = nil
-		}
-	}()
-	cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
-	if _, err := k.ProcessQueues(cacheCtx); err != nil {
+func (k Keeper) EndBlocker(ctx context.Context) error {
+	if err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
+		_, err := k.ProcessQueues(cc)
+		return err
+	}); err != nil {
 		k.Logger(ctx).Error("inference end block", "err", err)
-		return nil
 	}
-	write()
 	return nil
 }
