@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -289,9 +290,25 @@ func (f *faultNet) freezeAndNodeRestart(t *testing.T) {
 type faultNet struct {
 	cli       *CLI
 	base      int
+	cfg       faultNetConfig
 	nodes     []*Node
 	providers []string // node i's account (key "nodeI"): the provider of worker i
 	workers   []*faultWorker
+}
+
+// faultNetConfig is what a 4-validator network of newFaultNetWith changes
+// from the faults test's.
+type faultNetConfig struct {
+	chainID string
+	// veHeight is the genesis vote_extensions_enable_height (0: off).
+	veHeight int64
+	// sidecars makes each worker serve the Sidecar on sidecarAddr and points
+	// its node's app.toml [mesh] worker_sidecar at it.
+	sidecars bool
+	// extensionOnly are workers whose fee grant leaves out MsgCommitPoC and
+	// MsgCommitResult: their commitments reach the chain only through their
+	// validator's vote extension.
+	extensionOnly []int
 }
 
 // newFaultNet writes a 4-validator testnet with the localnet's genesis
@@ -299,12 +316,23 @@ type faultNet struct {
 // per validator and one registered worker per pool, each worker attached to
 // its own validator's node, and waits until every worker passed an epoch.
 func newFaultNet(t *testing.T) *faultNet {
+	f := newFaultNetWith(t, faultNetConfig{chainID: faultChainID})
+	f.addWorkers(t)
+	f.startNodes(t)
+	f.startWorkers(t)
+	return f
+}
+
+// newFaultNetWith writes the homes of a 4-validator testnet (as
+// newFaultNet, with cfg's changes) and describes its nodes; it starts
+// nothing.
+func newFaultNetWith(t *testing.T, cfg faultNetConfig) *faultNet {
 	root, err := repoRoot()
 	require.NoError(t, err)
-	f := &faultNet{cli: NewCLI(t), base: freePortBlock(t, faultVals*10)}
+	f := &faultNet{cli: NewCLI(t), base: freePortBlock(t, faultVals*10), cfg: cfg}
 	out := filepath.Join(t.TempDir(), "testnet")
 	f.cli.Run(t, "testnet", "init-files", "--v", strconv.Itoa(faultVals), "-o", out,
-		"--chain-id", faultChainID, "--base-port", strconv.Itoa(f.base), "--commit-timeout", "500ms")
+		"--chain-id", cfg.chainID, "--base-port", strconv.Itoa(f.base), "--commit-timeout", "500ms")
 
 	// networks/local/genesis.jq on node0's genesis, copied to every node.
 	gen0 := filepath.Join(out, "node0", "meshd", "config", "genesis.json")
@@ -320,6 +348,15 @@ func newFaultNet(t *testing.T) *faultNet {
 	jq.Stderr = &stderr
 	gen, err := jq.Output()
 	require.NoError(t, err, "jq (needed by the localnet too): %s", stderr.String())
+	if cfg.veHeight > 0 {
+		// A string in the genesis JSON, like every int64 of the consensus params.
+		jq = exec.Command("jq", "--arg", "h", strconv.FormatInt(cfg.veHeight, 10),
+			".consensus.params.abci.vote_extensions_enable_height = $h")
+		stderr.Reset()
+		jq.Stdin, jq.Stderr = bytes.NewReader(gen), &stderr
+		gen, err = jq.Output()
+		require.NoError(t, err, "jq: %s", stderr.String())
+	}
 	for i := 0; i < faultVals; i++ {
 		require.NoError(t, os.WriteFile(filepath.Join(out, fmt.Sprintf("node%d", i), "meshd", "config", "genesis.json"), gen, 0o644))
 	}
@@ -328,17 +365,42 @@ func newFaultNet(t *testing.T) *faultNet {
 	for i := 0; i < faultVals; i++ {
 		name := fmt.Sprintf("node%d", i)
 		home := filepath.Join(out, name, "meshd")
-		n := NewNode(t, f.cli, name, home, f.base+10*i+1)
-		f.nodes = append(f.nodes, n)
-		f.providers = append(f.providers, strings.TrimSpace(f.cli.Run(t, "keys", "show", name, "-a", "--home", home)))
-		w := newFaultWorker(t, f.cli, fmt.Sprintf("worker-%d", i), filepath.Join(out, name, "worker"))
+		if cfg.sidecars {
+			setTOML(t, filepath.Join(home, "config", "app.toml"), "worker_sidecar", strconv.Quote(f.sidecarAddr(i)))
+		}
+		f.nodes = append(f.nodes, NewNode(t, f.cli, name, home, f.base+10*i+1))
+	}
+	return f
+}
+
+// sidecarAddr is where worker i serves the Sidecar: a port of node i's
+// block that init-files leaves unused (it takes +0..+3).
+func (f *faultNet) sidecarAddr(i int) string {
+	return fmt.Sprintf("127.0.0.1:%d", f.base+10*i+5)
+}
+
+// addWorkers creates one worker home and key per validator, beside the
+// node's home, and reads each validator's account (the worker's provider).
+func (f *faultNet) addWorkers(t *testing.T) {
+	for i, n := range f.nodes {
+		f.providers = append(f.providers, strings.TrimSpace(f.cli.Run(t, "keys", "show", n.Name, "-a", "--home", n.Home)))
+		w := newFaultWorker(t, f.cli, fmt.Sprintf("worker-%d", i), filepath.Join(filepath.Dir(n.Home), "worker"))
 		f.workers = append(f.workers, w)
 	}
+}
+
+// startNodes starts every node and waits for height 2.
+func (f *faultNet) startNodes(t *testing.T) {
 	for _, n := range f.nodes {
 		n.Start(t)
 	}
 	WaitAllForHeight(t, f.nodes, 2, waitTimeout)
+}
 
+// startWorkers provisions every provider's pool and worker, starts the
+// workers (each serving the Sidecar if cfg.sidecars) and waits until every
+// worker passed an epoch.
+func (f *faultNet) startWorkers(t *testing.T) {
 	// Provisioning, the four providers in parallel (each signs its own txs).
 	errs := make([]error, faultVals)
 	var wg sync.WaitGroup
@@ -353,14 +415,17 @@ func newFaultNet(t *testing.T) *faultNet {
 	require.NoError(t, errors.Join(errs...))
 
 	for i, w := range f.workers {
-		w.Start(t, "--grpc", fmt.Sprintf("127.0.0.1:%d", f.base+10*i+2), "--chain-id", faultChainID,
-			"--fee-granter", f.providers[i], "--gas-prices", "0.0025umesh", "--listen", "", "--train", "off")
+		args := []string{"--grpc", fmt.Sprintf("127.0.0.1:%d", f.base+10*i+2), "--chain-id", f.cfg.chainID,
+			"--fee-granter", f.providers[i], "--gas-prices", "0.0025umesh", "--listen", "", "--train", "off"}
+		if f.cfg.sidecars {
+			args = append(args, "--sidecar-listen", f.sidecarAddr(i))
+		}
+		w.Start(t, args...)
 	}
 	for i, w := range f.workers {
 		f.waitWorker(t, i, w.addr, fmt.Sprintf("worker-%d to pass its first epoch", i),
 			func(r computetypes.Worker) bool { return r.Passed >= 1 && r.VerifiedUnits > 0 })
 	}
-	return f
 }
 
 // provision creates validator i's compute pool, then authorises, fee-grants
@@ -369,10 +434,20 @@ func newFaultNet(t *testing.T) *faultNet {
 func (f *faultNet) provision(i int) error {
 	prov, w := f.providers[i], f.workers[i]
 	key := fmt.Sprintf("node%d", i)
+	msgs := faultWorkerMsgs
+	if slices.Contains(f.cfg.extensionOnly, i) {
+		var keep []string
+		for _, m := range strings.Split(msgs, ",") {
+			if m != "/mesh.compute.v1.MsgCommitPoC" && m != "/mesh.inference.v1.MsgCommitResult" {
+				keep = append(keep, m)
+			}
+		}
+		msgs = strings.Join(keep, ",")
+	}
 	steps := [][]string{
 		{"pool", "create-pool", "1000000000umesh", "--commission", "0.05", "--from", key},
 		{"compute", "authorize-worker", w.addr, "--from", key},
-		{"feegrant", "grant", prov, w.addr, "--spend-limit", "1000000000umesh", "--allowed-messages", faultWorkerMsgs, "--from", key},
+		{"feegrant", "grant", prov, w.addr, "--spend-limit", "1000000000umesh", "--allowed-messages", msgs, "--from", key},
 		{"compute", "register-worker", "--provider", prov, "--gpu", "cpu", "--vram-gb", "0", "--tops", "1",
 			"--units", strconv.Itoa(faultUnits), "--models", faultModel,
 			"--from", "worker", "--keyring-dir", w.home, "--fee-granter", prov},
