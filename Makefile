@@ -29,7 +29,7 @@ UNIT_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v -e /tests/system -e 
 SYSTEM_PKGS := github.com/llmesh/mesh/tests/system
 
 .DEFAULT_GOAL := help
-.PHONY: help build install test test-unit test-integration test-system vulncheck bench lint proto-gen mocks \
+.PHONY: help build relayer install test test-unit test-integration test-system vulncheck bench lint proto-gen mocks \
         localnet localnet-stop localnet-reset localnet-status clean
 
 help: ## list the targets
@@ -40,12 +40,19 @@ build: ## build build/meshd and build/meshd-worker
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/meshd ./cmd/meshd
 	@if [ -d ./cmd/meshd-worker ]; then $(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/meshd-worker ./cmd/meshd-worker; fi
 
+.PHONY: contracts
+contracts: ## rebuild contracts/*/<name>.wasm from source with Debian's rustc 1.63 (apt-get install rustc libstd-rust-dev-wasm32)
+	./scripts/build-contracts.sh
+
+relayer: ## build the Go relayer into build/tools/rly if absent (for the IBC system test; ~3 min cold)
+	./scripts/build-relayer.sh
+
 install: build ## install meshd, meshd-worker and libwasmvm into BINDIR (default $GOPATH/bin); copy that folder to run them on another machine
 	@lib="$(WASMVM_LIB)"; test -f "$$lib" || { echo "install: $$lib not found"; exit 1; }; \
 	mkdir -p "$(BINDIR)" && cp -f $(BUILD_DIR)/meshd $(BUILD_DIR)/meshd-worker "$$lib" "$(BINDIR)/" && \
 	echo "installed meshd, meshd-worker and $$(basename $$lib) in $(BINDIR)"
 
-test: build ## run every test: unit, app, wasm, IBC, then the system tests on real processes
+test: build relayer ## run every test: unit, app, wasm, IBC, then the system tests on real processes
 	$(GO) test -count=1 -timeout 30m $(filter-out $(SYSTEM_PKGS),$(shell $(GO) list ./...))
 	MESHD_BIN=$(BUILD_DIR)/meshd $(GO) test -count=1 -p 1 -timeout 45m $(SYSTEM_PKGS)
 
@@ -55,7 +62,7 @@ test-unit: ## in-process tests only (app, wasm, modules, bench harness)
 test-integration: ## full-app integration tests (PoC over many epochs) and IBC tests (ibc-go testing, meshd on both sides)
 	$(GO) test -count=1 ./tests/integration/... ./tests/ibc/...
 
-test-system: build ## system tests: real meshd processes and the real CLI
+test-system: build relayer ## system tests: real meshd processes and the real CLI
 	MESHD_BIN=$(BUILD_DIR)/meshd $(GO) test -count=1 -p 1 -timeout 45m -v $(SYSTEM_PKGS)
 
 SIM_TESTS := TestApp(StateDeterminism|ImportExport|SimulationAfterImport)

@@ -97,7 +97,7 @@ func TestModulesAndStoreKeysPinned(t *testing.T) {
 	sort.Strings(modules)
 	require.Equal(t, []string{
 		"07-tendermint", "auth", "authz", "bank", "compute", "consensus", "dao", "distribution", "epochs",
-		"evidence", "feegrant", "genutil", "gov", "ibc", "inference", "interchainaccounts", "mint", "pool", "protocolpool",
+		"evidence", "feegrant", "genutil", "gmp", "gov", "ibc", "ibcinfer", "inference", "interchainaccounts", "mint", "pool", "protocolpool",
 		"rewards", "slashing", "staking", "training", "transfer", "upgrade", "vesting", "wasm",
 	}, modules)
 
@@ -106,8 +106,8 @@ func TestModulesAndStoreKeysPinned(t *testing.T) {
 		stores = append(stores, k.Name())
 	}
 	require.Equal(t, []string{
-		"acc", "authz", "bank", "compute", "consensus", "dao", "distribution", "epochs", "evidence", "feegrant", "gov",
-		"ibc", "icacontroller", "icahost", "inference", "mint", "pool", "protocolpool", "rewards", "slashing", "staking", "training", "transfer",
+		"acc", "authz", "bank", "compute", "consensus", "dao", "distribution", "epochs", "evidence", "feegrant", "gmp", "gov",
+		"ibc", "icacontroller", "icahost", "inference", "inferibc", "mint", "pool", "protocolpool", "rewards", "slashing", "staking", "training", "transfer",
 		"upgrade", "wasm",
 	}, stores)
 

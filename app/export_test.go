@@ -59,7 +59,7 @@ func zhGenesis(cdc codec.Codec, gen map[string]json.RawMessage) {
 	ig.Params.CommitBlocks, ig.Params.RevealBlocks = 4, 4
 	ig.Models = append(ig.Models, inferencetypes.Model{
 		Id: zhModel, Name: "test model", Version: "1", Runtime: inferencetypes.RuntimeInt8Embedded,
-		Deterministic: true, Price: sdk.NewInt64Coin(app.BondDenom, 1000), Status: inferencetypes.MODEL_STATUS_ACTIVE,
+		Deterministic: true, Prices: sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1000)), Status: inferencetypes.MODEL_STATUS_ACTIVE,
 	})
 	gen[inferencetypes.ModuleName] = cdc.MustMarshalJSON(&ig)
 

@@ -5,10 +5,18 @@ import (
 	"time"
 
 	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/x/bank"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 	"github.com/cosmos/cosmos-sdk/x/epochs"
 	epochstypes "github.com/cosmos/cosmos-sdk/x/epochs/types"
+
+	ica "github.com/cosmos/ibc-go/v11/modules/apps/27-interchain-accounts"
+	icagenesistypes "github.com/cosmos/ibc-go/v11/modules/apps/27-interchain-accounts/genesis/types"
+
+	daotypes "github.com/llmesh/mesh/x/dao/types"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
+	pooltypes "github.com/llmesh/mesh/x/pool/types"
 )
 
 const (
@@ -26,7 +34,7 @@ type GenesisState map[string]json.RawMessage
 // which this package sets to umesh in init (config.go); the bank module's
 // default genesis is overridden below to carry the MESH metadata. Both reach
 // `meshd init`, `testnet init-files` and DefaultGenesis alike because they
-// all read the basic manager.
+// all read the basic manager. So does the ICA host allow list (meshICABasic).
 
 // MeshDenomMetadata is the bank metadata of MESH: wallets show `mesh` with
 // 6 decimals while the chain counts in `umesh`.
@@ -63,5 +71,50 @@ type meshEpochsBasic struct{ epochs.AppModule }
 func (meshEpochsBasic) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
 	gen := epochstypes.DefaultGenesis()
 	gen.Epochs = append(gen.Epochs, epochstypes.NewGenesisEpochInfo(ComputeEpochIdentifier, DefaultComputeEpoch))
+	return cdc.MustMarshalJSON(gen)
+}
+
+// ICAHostAllowMessages is the ICA host allow list of a new meshd chain: the
+// messages a remote controller (a DAO or a wallet on another chain) needs to
+// use meshd through its interchain account, and nothing else. ibc-go's
+// default, "*", would also let a controller run messages meant for node
+// operators and workers (x/compute, x/staking, x/wasm …) from an account that
+// no key on meshd controls.
+//
+// The list is a starting point, not a constant of the chain: the ICA host
+// params stay governance-settable through ibc-go's
+// /ibc.applications.interchain_accounts.host.v1.MsgUpdateParams signed by
+// the x/gov authority (the ICA host keeper is built with govAuthority()).
+// The v2 upgrade writes this list on a chain still at "*" (app/upgrades/v2).
+func ICAHostAllowMessages() []string {
+	return []string{
+		// x/inference: request a job; max_fee is escrowed from the interchain account.
+		sdk.MsgTypeURL(&inferencetypes.MsgRequestInference{}),
+		// x/pool: bond tokens into a provider's pool ...
+		sdk.MsgTypeURL(&pooltypes.MsgDelegate{}),
+		// ... and unbond them (paid out to the interchain account at completion) ...
+		sdk.MsgTypeURL(&pooltypes.MsgUndelegate{}),
+		// ... and claim the pool rewards earned meanwhile.
+		sdk.MsgTypeURL(&pooltypes.MsgClaim{}),
+		// x/bank: move tokens off the interchain account.
+		sdk.MsgTypeURL(&banktypes.MsgSend{}),
+		// x/dao: lock MESH for voting power ...
+		sdk.MsgTypeURL(&daotypes.MsgLock{}),
+		// ... extend the lock and take the MESH back when it ends ...
+		sdk.MsgTypeURL(&daotypes.MsgExtendLock{}),
+		sdk.MsgTypeURL(&daotypes.MsgUnlock{}),
+		// ... and vote on DAO proposals with it.
+		sdk.MsgTypeURL(&daotypes.MsgVote{}),
+	}
+}
+
+// meshICABasic is interchain accounts' basic module with the host allow list
+// of ICAHostAllowMessages in its default genesis instead of "*".
+type meshICABasic struct{ ica.AppModuleBasic }
+
+// DefaultGenesis returns ibc-go's default ICA genesis with meshd's host allow list.
+func (meshICABasic) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
+	gen := icagenesistypes.DefaultGenesis()
+	gen.HostGenesisState.Params.AllowMessages = ICAHostAllowMessages()
 	return cdc.MustMarshalJSON(gen)
 }

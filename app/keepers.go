@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 
@@ -42,6 +43,8 @@ import (
 	upgradekeeper "github.com/cosmos/cosmos-sdk/x/upgrade/keeper"
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
+	gmpkeeper "github.com/cosmos/ibc-go/v11/modules/apps/27-gmp/keeper"
+	gmptypes "github.com/cosmos/ibc-go/v11/modules/apps/27-gmp/types"
 	icacontrollerkeeper "github.com/cosmos/ibc-go/v11/modules/apps/27-interchain-accounts/controller/keeper"
 	icacontrollertypes "github.com/cosmos/ibc-go/v11/modules/apps/27-interchain-accounts/controller/types"
 	icahostkeeper "github.com/cosmos/ibc-go/v11/modules/apps/27-interchain-accounts/host/keeper"
@@ -56,6 +59,8 @@ import (
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 	daokeeper "github.com/llmesh/mesh/x/dao/keeper"
 	daotypes "github.com/llmesh/mesh/x/dao/types"
+	ibcinferkeeper "github.com/llmesh/mesh/x/ibcinfer/keeper"
+	ibcinfertypes "github.com/llmesh/mesh/x/ibcinfer/types"
 	inferencekeeper "github.com/llmesh/mesh/x/inference/keeper"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	poolkeeper "github.com/llmesh/mesh/x/pool/keeper"
@@ -95,6 +100,7 @@ type AppKeepers struct {
 	TransferKeeper      *ibctransferkeeper.Keeper
 	ICAControllerKeeper *icacontrollerkeeper.Keeper
 	ICAHostKeeper       *icahostkeeper.Keeper
+	GMPKeeper           *gmpkeeper.Keeper
 
 	// CosmWasm
 	WasmKeeper wasmkeeper.Keeper
@@ -106,6 +112,7 @@ type AppKeepers struct {
 	RewardsKeeper   rewardskeeper.Keeper
 	DaoKeeper       daokeeper.Keeper
 	TrainingKeeper  trainingkeeper.Keeper
+	IBCInferKeeper  *ibcinferkeeper.Keeper
 }
 
 // StoreKeys lists every KV store the app mounts. The list is pinned by a
@@ -137,6 +144,8 @@ func StoreKeys() []string {
 		rewardstypes.StoreKey,
 		daotypes.StoreKey,
 		trainingtypes.StoreKey,
+		ibcinfertypes.StoreKey,
+		gmptypes.StoreKey,
 	}
 }
 
@@ -250,6 +259,9 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 		app.AccountKeeper, app.PoolKeeper, app.RewardsKeeper, app.EpochsKeeper, dao)
 	app.InferenceKeeper = inferencekeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[inferencetypes.StoreKey]),
 		app.AccountKeeper, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, app.RewardsKeeper, dao)
+	// Workers may only claim models x/inference knows (issue 17); x/inference
+	// imports x/compute, so the registry is set once both exist.
+	app.ComputeKeeper.SetModelRegistry(inferenceModels{app.InferenceKeeper})
 	app.TrainingKeeper = trainingkeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[trainingtypes.StoreKey]),
 		app.AccountKeeper, app.BankKeeper, app.ComputeKeeper, app.PoolKeeper, app.InferenceKeeper, app.RewardsKeeper, dao)
 	app.DaoKeeper = daokeeper.NewKeeper(cdc, runtime.NewKVStoreService(keys[daotypes.StoreKey]),
@@ -292,6 +304,9 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 	if err != nil {
 		return nodeConfig, fmt.Errorf("read wasm config: %w", err)
 	}
+	// What contracts may query and send (app/wasm_bindings.go); the caller's
+	// options come after, so that they can override the query plugins.
+	wasmOpts = append(contractWasmOptions(app.GRPCQueryRouter(), cdc), wasmOpts...)
 	app.WasmKeeper = wasmkeeper.NewKeeper(cdc,
 		runtime.NewKVStoreService(keys[wasmtypes.StoreKey]),
 		app.AccountKeeper, app.BankKeeper, app.StakingKeeper,
@@ -301,6 +316,17 @@ func (app *MeshApp) newKeepers(appOpts servertypes.AppOptions, logger log.Logger
 		filepath.Join(homePath, "wasm"), nodeConfig, wasmtypes.VMConfig{},
 		wasmkeeper.BuiltInCapabilities(), authority, wasmOpts...)
 
+	// Contracts that request inference with callback "sudo" are called back.
+	app.InferenceKeeper.SetContractKeeper(newWasmContracts(&app.WasmKeeper))
+
 	app.setIBCRouters()
 	return nodeConfig, nil
+}
+
+// inferenceModels is x/inference's model list as x/compute's ModelRegistry.
+type inferenceModels struct{ k inferencekeeper.Keeper }
+
+// HasModel reports whether x/inference has registered the model id.
+func (m inferenceModels) HasModel(ctx context.Context, id string) (bool, error) {
+	return m.k.Models.Has(ctx, id)
 }

@@ -46,10 +46,15 @@ import (
 	ibcexported "github.com/cosmos/ibc-go/v11/modules/core/exported"
 	ibctm "github.com/cosmos/ibc-go/v11/modules/light-clients/07-tendermint"
 
+	gmp "github.com/cosmos/ibc-go/v11/modules/apps/27-gmp"
+	gmptypes "github.com/cosmos/ibc-go/v11/modules/apps/27-gmp/types"
 	"github.com/llmesh/mesh/x/compute"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 	"github.com/llmesh/mesh/x/dao"
 	daotypes "github.com/llmesh/mesh/x/dao/types"
+
+	"github.com/llmesh/mesh/x/ibcinfer"
+	ibcinfertypes "github.com/llmesh/mesh/x/ibcinfer/types"
 	"github.com/llmesh/mesh/x/inference"
 	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	"github.com/llmesh/mesh/x/pool"
@@ -95,6 +100,8 @@ func (app *MeshApp) appModules(txConfig client.TxConfig) []module.AppModule {
 		rewards.NewAppModule(cdc, app.RewardsKeeper),
 		dao.NewAppModule(cdc, app.DaoKeeper),
 		training.NewAppModule(cdc, app.TrainingKeeper),
+		ibcinfer.NewAppModule(cdc, app.IBCInferKeeper),
+		gmp.NewAppModule(app.GMPKeeper),
 	}
 }
 
@@ -106,6 +113,7 @@ func newBasicManager(mm *module.Manager) module.BasicManager {
 		govtypes.ModuleName:     gov.NewAppModuleBasic([]govclient.ProposalHandler{}),
 		banktypes.ModuleName:    meshBankBasic{},
 		epochstypes.ModuleName:  meshEpochsBasic{},
+		icatypes.ModuleName:     meshICABasic{},
 	})
 }
 
@@ -203,6 +211,8 @@ var (
 		rewardstypes.ModuleName,
 		daotypes.ModuleName,
 		trainingtypes.ModuleName,
+		ibcinfertypes.ModuleName,
+		gmptypes.ModuleName,
 	}
 
 	// exportGenesis: consensus params first, distribution before protocolpool.
@@ -234,6 +244,8 @@ var (
 		rewardstypes.ModuleName,
 		daotypes.ModuleName,
 		trainingtypes.ModuleName,
+		ibcinfertypes.ModuleName,
+		gmptypes.ModuleName,
 	}
 )
 

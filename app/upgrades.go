@@ -17,8 +17,9 @@ var Upgrades = []upgrades.Upgrade{v2.Upgrade}
 // node restarts at an upgrade height, the store loader that adds or removes
 // stores.
 func (app *MeshApp) registerUpgradeHandlers() {
+	deps := app.UpgradeDeps()
 	for _, u := range Upgrades {
-		app.UpgradeKeeper.SetUpgradeHandler(u.Name, u.CreateHandler(app.ModuleManager, app.configurator))
+		app.UpgradeKeeper.SetUpgradeHandler(u.Name, u.CreateHandler(app.ModuleManager, app.configurator, deps))
 	}
 
 	info, err := app.UpgradeKeeper.ReadUpgradeInfoFromDisk()
@@ -33,5 +34,14 @@ func (app *MeshApp) registerUpgradeHandlers() {
 			app.SetStoreLoader(upgradetypes.UpgradeStoreLoader(info.Height, &u.StoreUpgrades))
 			return
 		}
+	}
+}
+
+// UpgradeDeps is what the upgrade handlers use from the app besides the
+// module manager and configurator.
+func (app *MeshApp) UpgradeDeps() upgrades.Deps {
+	return upgrades.Deps{
+		ICAHostKeeper:        app.ICAHostKeeper,
+		ICAHostAllowMessages: ICAHostAllowMessages(),
 	}
 }

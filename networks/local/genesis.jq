@@ -39,7 +39,7 @@
     "weights_uri": "meshd:worker/backends/embedded/mesh-embedded-v1.bin",
     "runtime": "int8-embedded",
     "deterministic": true,
-    "price": {"denom": "umesh", "amount": "1000"},
+    "prices": [{"denom": "umesh", "amount": "1000"}],
     "min_vram_gb": 0,
     "status": "MODEL_STATUS_ACTIVE"
   }]
@@ -51,7 +51,7 @@
     "weights_uri": "meshd:worker/backends/embedded/mesh-embedded-v1.bin",
     "runtime": "openai:mesh-embedded-v1",
     "deterministic": false,
-    "price": {"denom": "umesh", "amount": "1000"},
+    "prices": [{"denom": "umesh", "amount": "1000"}],
     "min_vram_gb": 0,
     "status": "MODEL_STATUS_ACTIVE"
   }]

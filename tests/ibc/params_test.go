@@ -24,8 +24,9 @@ func TestIBCAppParamsAtGenesis(t *testing.T) {
 
 	hostParams := f.App.ICAHostKeeper.GetParams(ctx)
 	require.True(t, hostParams.HostEnabled, "ICA host must be enabled")
-	// An enabled host with an empty allowlist would reject every message.
-	require.NotEmpty(t, hostParams.AllowMessages, "ICA host allowlist")
+	// The allow list is meshd's (app.ICAHostAllowMessages), not ibc-go's "*";
+	// an empty one would reject every message. Pinned by type URL.
+	require.Equal(t, []string{"/mesh.inference.v1.MsgRequestInference", "/mesh.pool.v1.MsgDelegate", "/mesh.pool.v1.MsgUndelegate", "/mesh.pool.v1.MsgClaim", "/cosmos.bank.v1beta1.MsgSend", "/mesh.dao.v1.MsgLock", "/mesh.dao.v1.MsgExtendLock", "/mesh.dao.v1.MsgUnlock", "/mesh.dao.v1.MsgVote"}, hostParams.AllowMessages, "ICA host allow list")
 
 	require.True(t, f.App.ICAControllerKeeper.GetParams(ctx).ControllerEnabled, "ICA controller must be enabled")
 }

@@ -4,6 +4,7 @@ package integration
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	computekeeper "github.com/llmesh/mesh/x/compute/keeper"
 	"github.com/llmesh/mesh/x/compute/poc"
 	computetypes "github.com/llmesh/mesh/x/compute/types"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 	pooltypes "github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -55,6 +57,17 @@ func pocGenesis(cdc codec.Codec, gen map[string]json.RawMessage) {
 	cdc.MustUnmarshalJSON(gen[pooltypes.ModuleName], &pg)
 	pg.Params.BaseMinStake, pg.Params.PerUnitStake = sdkmath.NewInt(1_000_000), sdkmath.NewInt(100_000)
 	gen[pooltypes.ModuleName] = cdc.MustMarshalJSON(&pg)
+
+	// The workers serve model m1: x/compute refuses a model x/inference
+	// does not know.
+	var ig inferencetypes.GenesisState
+	cdc.MustUnmarshalJSON(gen[inferencetypes.ModuleName], &ig)
+	ig.Models = append(ig.Models, inferencetypes.Model{
+		Id: "m1", Name: "test model", Version: "1", WeightsDigest: strings.Repeat("ab", 32), WeightsUri: "meshd:test",
+		Runtime: "int8-embedded", Deterministic: true, Prices: sdk.NewCoins(sdk.NewInt64Coin("umesh", 1000)),
+		Status: inferencetypes.MODEL_STATUS_ACTIVE,
+	})
+	gen[inferencetypes.ModuleName] = cdc.MustMarshalJSON(&ig)
 
 	// One compute epoch every 10 blocks (the fixture makes 1 s blocks).
 	testutil.SetComputeEpoch(cdc, gen, 10*time.Second)

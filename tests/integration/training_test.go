@@ -97,7 +97,7 @@ func trainingGenesis(initWeightsDigest string) func(codec.Codec, map[string]json
 			return inferencetypes.Model{
 				Id: id, Name: name, Version: "1", WeightsDigest: digest, WeightsUri: "mem://" + digest,
 				Runtime: inferencetypes.RuntimeInt8Embedded, Deterministic: true,
-				Price: sdk.NewInt64Coin("umesh", 1000), Status: inferencetypes.MODEL_STATUS_ACTIVE,
+				Prices: sdk.NewCoins(sdk.NewInt64Coin("umesh", 1000)), Status: inferencetypes.MODEL_STATUS_ACTIVE,
 			}
 		}
 		ig.Models = append(ig.Models,

@@ -66,7 +66,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					RpcMethod:      "RegisterModel",
 					Use:            "register-model-proposal [model]",
 					Short:          "Propose to register a model (JSON)",
-					Example:        `meshd tx inference register-model-proposal '{"id":"m1","runtime":"int8-embedded","deterministic":true,"price":{"denom":"umesh","amount":"1000"},"status":"MODEL_STATUS_ACTIVE"}' --from alice`,
+					Example:        `meshd tx inference register-model-proposal '{"id":"m1","runtime":"int8-embedded","deterministic":true,"prices":[{"denom":"ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2","amount":"1000000000000000"},{"denom":"umesh","amount":"1000"}],"status":"MODEL_STATUS_ACTIVE"}' --from alice`,
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "model"}},
 					GovProposal:    true,
 				},

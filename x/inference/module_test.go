@@ -30,5 +30,5 @@ func TestModuleBasics(t *testing.T) {
 	require.Equal(t, types.Query_serviceDesc.ServiceName, opts.Query.Service)
 	require.Equal(t, types.Msg_serviceDesc.ServiceName, opts.Tx.Service)
 	require.NotNil(t, am.GetTxCmd())
-	require.Len(t, am.GetTxCmd().Commands(), 3)
+	require.Len(t, am.GetTxCmd().Commands(), 4, "request, commit, reveal, request-ibc")
 }

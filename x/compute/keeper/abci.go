@@ -8,7 +8,7 @@ import (
 )
 
 // BeginBlocker draws the sample seed of every open epoch whose commit window
-// closed in the previous block. Bounded: at most MaxSettlingEpochs + 1
+// closed in the previous block, and records its challenged workers. Bounded: at most MaxSettlingEpochs + 1
 // epochs are open. It never fails the block: errors are logged.
 func (k Keeper) BeginBlocker(ctx context.Context) (err error) {
 	defer k.recoverBlock(ctx, "begin block", &err)
@@ -24,7 +24,16 @@ func (k Keeper) BeginBlocker(ctx context.Context) (err error) {
 		}
 		if err := k.drawSample(ctx, e); err != nil {
 			k.Logger(ctx).Error("compute begin block: draw sample", "epoch", e.Number, "err", err)
+			continue
 		}
+		// The commit window is closed: who owes this epoch an outcome is
+		// decided now, not at settlement (issue 17, M2).
+		cacheCtx, write := sdk.UnwrapSDKContext(ctx).CacheContext()
+		if err := k.snapshotChallenged(cacheCtx, e); err != nil {
+			k.Logger(ctx).Error("compute begin block: challenged workers", "epoch", e.Number, "err", err)
+			continue
+		}
+		write()
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,6 +103,18 @@ func (p *fakePool) SelfStake(_ context.Context, provider sdk.AccAddress) (math.I
 
 func (p *fakePool) SetComputeUnits(_ context.Context, provider sdk.AccAddress, units uint64) error {
 	p.units[string(provider)] = units
+	return nil
+}
+
+func (p *fakePool) WalkComputeUnits(_ context.Context, fn func(sdk.AccAddress, uint64) (bool, error)) error {
+	for _, k := range slices.Sorted(maps.Keys(p.units)) {
+		if p.units[k] == 0 {
+			continue
+		}
+		if stop, err := fn(sdk.AccAddress(k), p.units[k]); stop || err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

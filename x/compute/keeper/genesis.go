@@ -1,6 +1,7 @@
 package keeper
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,8 +15,10 @@ import (
 )
 
 // InitGenesis loads a validated genesis state. Provider unit sums are
-// rebuilt from the workers; x/pool's own genesis carries the same totals
-// (nothing is sent to x/pool here, so module genesis order does not matter).
+// rebuilt from the workers and must agree with x/pool's, whose genesis runs
+// first (app/modules.go): every provider with workers has a pool carrying
+// exactly its workers' units, and no pool carries units without workers
+// (issue 17, genesis cross-check). Nothing is sent to x/pool.
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
 		return err
@@ -88,6 +91,54 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.BeaconRecords.Set(ctx, r.ConsAddress, r); err != nil {
 			return err
 		}
+	}
+	if err := k.checkPoolUnits(ctx); err != nil {
+		return err
+	}
+	return k.rebuildChallenged(ctx)
+}
+
+// checkPoolUnits compares ProviderUnits with x/pool's units. Both are walked
+// in provider address order (the same key encoding), so a merge of the two
+// sorted lists finds every disagreement; no map is iterated.
+func (k Keeper) checkPoolUnits(ctx context.Context) error {
+	type entry struct {
+		provider sdk.AccAddress
+		units    uint64
+	}
+	var pool []entry
+	if err := k.pool.WalkComputeUnits(ctx, func(p sdk.AccAddress, units uint64) (bool, error) {
+		pool = append(pool, entry{p, units})
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	i := 0
+	err := k.ProviderUnits.Walk(ctx, nil, func(p sdk.AccAddress, units uint64) (bool, error) {
+		if i < len(pool) && bytes.Compare(pool[i].provider, p) < 0 {
+			return true, fmt.Errorf("x/pool gives provider %s %d compute units, its workers have none", k.addrString(pool[i].provider), pool[i].units)
+		}
+		if i == len(pool) || !pool[i].provider.Equals(p) {
+			has, err := k.pool.HasPool(ctx, p)
+			if err != nil {
+				return true, err
+			}
+			if !has {
+				return true, fmt.Errorf("provider %s has workers with %d units and no pool in x/pool", k.addrString(p), units)
+			}
+			return true, fmt.Errorf("provider %s: workers have %d units, x/pool has 0", k.addrString(p), units)
+		}
+		if pool[i].units != units {
+			return true, fmt.Errorf("provider %s: workers have %d units, x/pool has %d", k.addrString(p), units, pool[i].units)
+		}
+		i++
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	if i < len(pool) {
+		return fmt.Errorf("x/pool gives provider %s %d compute units, its workers have none", k.addrString(pool[i].provider), pool[i].units)
 	}
 	return nil
 }

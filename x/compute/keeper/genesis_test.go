@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -48,6 +49,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 
 	g := newFixture(t, nil)
 	g.ctx = g.ctx.WithBlockHeight(f.height())
+	g.copyPools(f)
 	require.NoError(t, g.k.InitGenesis(g.ctx, exported))
 	again, err := g.k.ExportGenesis(g.ctx)
 	require.NoError(t, err)
@@ -79,10 +81,53 @@ func TestGenesisKeepsAnotherProvidersAuthorization(t *testing.T) {
 	require.Equal(t, []types.Authorization{{Provider: f.bech(addr("prov", 2)), Worker: f.bech(w)}}, exported.Authorizations)
 	require.NoError(t, exported.Validate())
 	g := newFixture(t, nil)
+	g.copyPools(f)
 	require.NoError(t, g.k.InitGenesis(g.ctx, exported))
 	again, err := g.k.ExportGenesis(g.ctx)
 	require.NoError(t, err)
 	require.Equal(t, exported, again)
+}
+
+// copyPools gives g's x/pool the pools and units of f's, as x/pool's own
+// genesis would on import.
+func (g *fixture) copyPools(f *fixture) {
+	g.pool.pools, g.pool.units = maps.Clone(f.pool.pools), maps.Clone(f.pool.units)
+}
+
+// TestGenesisAgreesWithPool: x/compute's genesis is refused unless every
+// provider with workers has a pool in x/pool carrying exactly its workers'
+// units, and no pool carries units without workers (issue 17, genesis
+// cross-check).
+func TestGenesisAgreesWithPool(t *testing.T) {
+	f := newFixture(t, smallParams)
+	f.register(addr("prov", 1), addr("work", 1), 2)
+	f.register(addr("prov", 1), addr("work", 2), 1)
+	f.register(addr("prov", 3), addr("work", 3), 4)
+	exported, err := f.k.ExportGenesis(f.ctx)
+	require.NoError(t, err)
+
+	for name, c := range map[string]struct {
+		edit func(p *fakePool)
+		want string
+	}{
+		"agree":        {func(*fakePool) {}, ""},
+		"no pool":      {func(p *fakePool) { delete(p.pools, string(addr("prov", 3))); delete(p.units, string(addr("prov", 3))) }, "no pool"},
+		"pool units 0": {func(p *fakePool) { p.units[string(addr("prov", 1))] = 0 }, "x/pool has 0"},
+		"fewer units":  {func(p *fakePool) { p.units[string(addr("prov", 3))] = 3 }, "x/pool has 3"},
+		"stray units":  {func(p *fakePool) { p.pools[string(addr("prov", 2))], p.units[string(addr("prov", 2))] = true, 5 }, "its workers have none"},
+		"stray at end": {func(p *fakePool) { p.pools[string(addr("prov", 9))], p.units[string(addr("prov", 9))] = true, 1 }, "its workers have none"},
+		"stray first":  {func(p *fakePool) { p.pools[string(addr("prov", 0))], p.units[string(addr("prov", 0))] = true, 1 }, "its workers have none"},
+	} {
+		g := newFixture(t, smallParams)
+		g.copyPools(f)
+		c.edit(g.pool)
+		err := g.k.InitGenesis(g.ctx, exported)
+		if c.want == "" {
+			require.NoError(t, err, name)
+			continue
+		}
+		require.ErrorContains(t, err, c.want, name)
+	}
 }
 
 func TestGenesisDefaultAndInvalid(t *testing.T) {

@@ -65,6 +65,9 @@ func (q Querier) Workers(ctx context.Context, req *types.QueryWorkersRequest) (*
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
+	if err := checkPage(req.Pagination); err != nil {
+		return nil, err
+	}
 	if _, ok := types.WorkerStatus_name[int32(req.Status)]; !ok {
 		return nil, status.Errorf(codes.InvalidArgument, "unknown status %d", req.Status)
 	}
@@ -106,6 +109,9 @@ func (q Querier) Workers(ctx context.Context, req *types.QueryWorkersRequest) (*
 func (q Querier) Challenge(ctx context.Context, req *types.QueryChallengeRequest) (*types.QueryChallengeResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	if req.Epoch < 0 {
+		return nil, status.Errorf(codes.InvalidArgument, "epoch %d: must be 0 (current) or positive", req.Epoch)
 	}
 	addr, w, err := q.worker(ctx, req.Worker)
 	if err != nil {
@@ -170,10 +176,23 @@ func (q Querier) BeaconValidators(ctx context.Context, req *types.QueryBeaconVal
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
+	if err := checkPage(req.Pagination); err != nil {
+		return nil, err
+	}
 	recs, page, err := query.CollectionPaginate(ctx, q.BeaconRecords, req.Pagination,
 		func(_ []byte, v types.BeaconValidator) (types.BeaconValidator, error) { return v, nil })
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	return &types.QueryBeaconValidatorsResponse{Validators: recs, Pagination: page}, nil
+}
+
+// checkPage refuses a page request that pagination would fail on: a key and
+// an offset together are the caller's mistake, codes.InvalidArgument (REST
+// 400), not a server error.
+func checkPage(p *query.PageRequest) error {
+	if p != nil && len(p.Key) != 0 && p.Offset != 0 {
+		return status.Error(codes.InvalidArgument, "pagination: either offset or key, not both")
+	}
+	return nil
 }

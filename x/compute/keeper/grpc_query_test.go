@@ -81,3 +81,49 @@ func TestQueries(t *testing.T) {
 	_, err = f.q.Challenge(f.ctx, &types.QueryChallengeRequest{Worker: f.bech(addr("work", 0)), Epoch: 7})
 	require.Equal(t, codes.NotFound, status.Code(err))
 }
+
+// TestQueryStatusCodes: not found is codes.NotFound (REST 404) and a bad
+// argument codes.InvalidArgument (REST 400), never a 500 (issue 17,
+// hostile-input run).
+func TestQueryStatusCodes(t *testing.T) {
+	f := newFixture(t, smallParams)
+	f.register(addr("prov", 1), addr("work", 0), 1)
+	f.block(true, nil)
+	bothKeyAndOffset := &query.PageRequest{Key: []byte{1}, Offset: 1}
+	for name, c := range map[string]struct {
+		call func() error
+		want codes.Code
+	}{
+		"workers: key and offset": {func() error {
+			_, err := f.q.Workers(f.ctx, &types.QueryWorkersRequest{Pagination: bothKeyAndOffset})
+			return err
+		}, codes.InvalidArgument},
+		"workers by provider: key and offset": {func() error {
+			_, err := f.q.Workers(f.ctx, &types.QueryWorkersRequest{Provider: f.bech(addr("prov", 1)), Pagination: bothKeyAndOffset})
+			return err
+		}, codes.InvalidArgument},
+		"workers: bad provider": {func() error {
+			_, err := f.q.Workers(f.ctx, &types.QueryWorkersRequest{Provider: "x"})
+			return err
+		}, codes.InvalidArgument},
+		"workers: unknown status": {func() error {
+			_, err := f.q.Workers(f.ctx, &types.QueryWorkersRequest{Status: 99})
+			return err
+		}, codes.InvalidArgument},
+		"challenge: negative epoch": {func() error {
+			_, err := f.q.Challenge(f.ctx, &types.QueryChallengeRequest{Worker: f.bech(addr("work", 0)), Epoch: -1})
+			return err
+		}, codes.InvalidArgument},
+		"challenge: unknown worker": {func() error {
+			_, err := f.q.Challenge(f.ctx, &types.QueryChallengeRequest{Worker: f.bech(addr("nobody", 1))})
+			return err
+		}, codes.NotFound},
+		"beacon validators: key and offset": {func() error {
+			_, err := f.q.BeaconValidators(f.ctx, &types.QueryBeaconValidatorsRequest{Pagination: bothKeyAndOffset})
+			return err
+		}, codes.InvalidArgument},
+	} {
+		err := c.call()
+		require.Equal(t, c.want, status.Code(err), "%s: %v", name, err)
+	}
+}

@@ -31,6 +31,10 @@ type Keeper struct {
 	epochs types.EpochsKeeper
 	// authority may update the params (the x/dao module account, x/gov until it lands).
 	authority string
+	// models is x/inference's model registry, set after construction (it
+	// is built after this keeper); shared by every copy of the keeper. A nil
+	// registry accepts any well-formed model id.
+	models *modelRegistryHolder
 
 	// Schema is the collections schema of the module store.
 	Schema collections.Schema
@@ -60,6 +64,10 @@ type Keeper struct {
 	LastBeacon collections.Item[types.Beacon]
 	// BeaconRecords maps a consensus address to the validator's beacon record.
 	BeaconRecords collections.Map[[]byte, types.BeaconValidator]
+	// Challenged is (epoch, worker) for every worker eligible, or committed,
+	// when the epoch's commit window closed: the workers settlement visits.
+	// An entry is removed when its worker is settled.
+	Challenged collections.KeySet[collections.Pair[int64, sdk.AccAddress]]
 }
 
 // NewKeeper returns the x/compute keeper. rewards may be nil: no points are
@@ -80,6 +88,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 		rewards:      rewards,
 		epochs:       epochs,
 		authority:    authority,
+		models:       &modelRegistryHolder{},
 
 		Params:  collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Workers: collections.NewMap(sb, types.WorkersKey, "workers", sdk.AccAddressKey, codec.CollValue[types.Worker](cdc)),
@@ -96,6 +105,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 		LastBeacon: collections.NewItem(sb, types.BeaconKey, "beacon", codec.CollValue[types.Beacon](cdc)),
 		BeaconRecords: collections.NewMap(sb, types.BeaconValidatorsKey, "beacon_validators",
 			collections.BytesKey, codec.CollValue[types.BeaconValidator](cdc)),
+		Challenged: collections.NewKeySet(sb, types.ChallengedKey, "challenged",
+			collections.PairKeyCodec(collections.Int64Key, sdk.AccAddressKey)),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -103,6 +114,18 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 	}
 	k.Schema = schema
 	return k
+}
+
+type modelRegistryHolder struct{ r types.ModelRegistry }
+
+// SetModelRegistry wires x/inference's model registry: from then on a
+// worker can register or update only with models it knows. Call it once
+// while wiring, after both keepers exist; every copy of the keeper sees it.
+func (k Keeper) SetModelRegistry(r types.ModelRegistry) {
+	if k.models.r != nil {
+		panic("x/compute model registry already set")
+	}
+	k.models.r = r
 }
 
 // GetAuthority returns the module authority.

@@ -24,6 +24,7 @@ func TestKeyLayoutPinned(t *testing.T) {
 	require.Equal(t, []byte{6}, types.SettlingKey.Bytes())
 	require.Equal(t, []byte{7}, types.CommitmentsKey.Bytes())
 	require.Equal(t, []byte{8}, types.TombstonesKey.Bytes())
+	require.Equal(t, []byte{11}, types.ChallengedKey.Bytes())
 
 	f := newFixture(t, smallParams)
 	f.block(true, nil)

@@ -29,5 +29,9 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 	if err := params.Validate(); err != nil {
 		return err
 	}
-	return m.k.Params.Set(ctx, params)
+	if err := m.k.Params.Set(ctx, params); err != nil {
+		return err
+	}
+	// A v1 chain has no challenged set for an epoch past its commit close.
+	return m.k.rebuildChallenged(ctx)
 }

@@ -182,6 +182,22 @@ func TestRevealPassAndRejects(t *testing.T) {
 	require.True(t, f.currentEpoch().Settled)
 }
 
+// TestRevealGasPricesB: a reveal pays for regenerating B (n·p) and the k
+// rows of A (k·n), not only for the k·n·p MACs (issue 17, M6).
+func TestRevealGasPricesB(t *testing.T) {
+	const perMac = 1000
+	f := newFixture(t, func(p *types.Params) { smallParams(p); p.VerifyGasPerMac = perMac })
+	honest := &prover{addr: addr("work", 1)}
+	e := startedEpoch(t, f, honest)
+	f.block(false, func() { require.NoError(t, honest.commit(f)) })
+	f.at(e.CommitEnd+1, func() {
+		f.ctx = f.ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
+		honest.mustReveal(f, types.PROOF_OUTCOME_PASS)
+		k, n, p := uint64(e.SampleRows), uint64(e.PocDim), uint64(e.PocCols)
+		require.GreaterOrEqual(t, f.ctx.GasMeter().GasConsumed(), perMac*(k*n*p+n*p+k*n))
+	})
+}
+
 func TestRevealGasChargedBeforeRecompute(t *testing.T) {
 	f := newFixture(t, func(p *types.Params) { smallParams(p); p.VerifyGasPerMac = 1000 })
 	honest := &prover{addr: addr("work", 1)}

@@ -29,8 +29,9 @@ const FraudReason = "poc-fraud"
 // values are wrong are provable fraud: the outcome is recorded, the worker
 // jailed and its provider slashed and jailed, and the call succeeds.
 //
-// Recomputation costs verify_gas_per_mac × k × n × p gas, charged to the
-// revealing worker before any row is recomputed.
+// Recomputation costs verify_gas_per_mac × (k·n·p + n·p + k·n) gas — the
+// k row products, regenerating B (n·p bytes of SHAKE128) and the k rows of
+// A — charged to the revealing worker before anything is recomputed.
 func (k Keeper) RevealPoC(ctx context.Context, worker sdk.AccAddress, epoch int64, rows []types.RevealedRow) (types.ProofOutcome, error) {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	params, err := k.Params.Get(ctx)
@@ -81,10 +82,16 @@ func (k Keeper) RevealPoC(ctx context.Context, worker sdk.AccAddress, epoch int6
 	return types.PROOF_OUTCOME_FRAUD, k.recordFraud(ctx, params, worker, w, c)
 }
 
-// verifyGas is perMac × k × n × p, saturating (out of gas) on overflow.
+// verifyGas is perMac × (k·n·p + n·p + k·n), saturating (out of gas) on
+// overflow. Regenerating B costs as much hashing as it has elements and is
+// priced like a MAC per element (issue 17, M6): with k = 1 it is half of
+// the chain's work, and a reveal must not get it for free. The k rows of A
+// are priced the same way.
 func verifyGas(perMac, k uint64, e types.EpochInfo) uint64 {
-	macs := k * uint64(e.PocDim) * uint64(e.PocCols) // ≤ 2^8 · 2^22: no overflow
-	return mulSaturating(perMac, macs)
+	n, p := uint64(e.PocDim), uint64(e.PocCols)
+	// k ≤ 2^8, n·p ≤ 2^22, n ≤ 2^16: the sum stays below 2^32, no overflow.
+	units := k*n*p + n*p + k*n
+	return mulSaturating(perMac, units)
 }
 
 // recordPass credits a verified epoch: verified units, last passed epoch,

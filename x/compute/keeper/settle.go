@@ -15,7 +15,7 @@ import (
 
 // Settlement runs in EndBlock from the reveal_end block of an epoch on (every
 // reveal of the window has executed by then). It walks the workers in
-// address order from the epoch's cursor, at most max_settlements_per_block
+// address order among the epoch's challenged workers, at most max_settlements_per_block
 // per block across all open epochs, oldest epoch first. An eligible worker
 // without a PASS or FRAUD outcome gets a MISS. Each worker is settled in its
 // own cache context: a failure is logged, reported by EventSettlementFailed
@@ -52,50 +52,61 @@ func (k Keeper) Settle(ctx context.Context) (uint32, error) {
 	return visited, k.pruneCommitments(ctx, params.MaxSettlementsPerBlock)
 }
 
-// settleEpoch settles up to budget workers of e and returns how many it visited.
+// settleEpoch settles up to budget of e's challenged workers (fixed when its
+// commit window closed) and returns how many it visited. Each visited entry
+// leaves Challenged, settled or skipped; the cursor names the next one (for
+// a genesis export).
 func (k Keeper) settleEpoch(ctx sdk.Context, params types.Params, providers map[string]sdk.AccAddress, e types.EpochInfo, budget uint32) (uint32, error) {
-	// Collect the batch first and close the iterator: settling writes workers.
-	var rng collections.Ranger[sdk.AccAddress]
-	if e.SettleCursor != "" {
-		start, err := k.addrBytes(e.SettleCursor)
+	// Collect the batch first and close the iterator: settling writes.
+	iter, err := k.Challenged.Iterate(ctx, collections.NewPrefixedPairRange[int64, sdk.AccAddress](e.Number))
+	if err != nil {
+		return 0, err
+	}
+	var keys []sdk.AccAddress
+	for ; iter.Valid() && len(keys) <= int(budget); iter.Next() {
+		key, err := iter.Key()
 		if err != nil {
-			return 0, fmt.Errorf("epoch %d settle cursor: %w", e.Number, err)
+			iter.Close()
+			return 0, err
 		}
-		rng = new(collections.Range[sdk.AccAddress]).StartInclusive(start)
+		keys = append(keys, key.K2())
 	}
-	iter, err := k.Workers.Iterate(ctx, rng)
-	if err != nil {
-		return 0, err
-	}
-	kvs, err := collectKV(iter, int(budget)+1)
-	if err != nil {
-		return 0, err
-	}
+	iter.Close()
 
 	var next sdk.AccAddress
-	if len(kvs) > int(budget) {
-		next = kvs[budget].Key
-		kvs = kvs[:budget]
+	if len(keys) > int(budget) {
+		next = keys[budget]
+		keys = keys[:budget]
 	}
-	for _, kv := range kvs {
-		k.settleOne(ctx, params, providers, e, kv.Key, kv.Value)
+	for _, addr := range keys {
+		if err := k.Challenged.Remove(ctx, collections.Join(e.Number, addr)); err != nil {
+			return 0, err
+		}
+		w, err := k.Workers.Get(ctx, addr)
+		if errors.Is(err, collections.ErrNotFound) {
+			continue // gone (only after its outcome: see DeregisterWorker)
+		}
+		if err != nil {
+			return 0, err
+		}
+		k.settleOne(ctx, params, providers, e, addr, w)
 	}
 
 	if next != nil {
 		e.SettleCursor = k.addrString(next)
-		return uint32(len(kvs)), k.saveEpoch(ctx, e)
+		return uint32(len(keys)), k.saveEpoch(ctx, e)
 	}
 	e.Settled, e.SettleCursor = true, ""
 	cur, err := k.Epoch.Get(ctx)
 	if err != nil && !errors.Is(err, collections.ErrNotFound) {
-		return uint32(len(kvs)), err
+		return uint32(len(keys)), err
 	}
 	if err == nil && cur.Number == e.Number {
 		err = k.Epoch.Set(ctx, e)
 	} else {
 		err = k.Settling.Remove(ctx, e.Number)
 	}
-	return uint32(len(kvs)), err
+	return uint32(len(keys)), err
 }
 
 // settleOne settles one worker in a cache context, committed only on success.
@@ -121,7 +132,7 @@ func (k Keeper) settleOne(ctx sdk.Context, params types.Params, providers map[st
 
 // settleWorker records a MISS for w in e unless it passed or was caught: a
 // worker that committed and did not reveal misses; one that did not commit
-// misses if it was eligible, unless the epoch was cut short. max_missed misses within missed_window epochs jail it.
+// (it was eligible at the commit close) misses unless the epoch was cut short. max_missed misses within missed_window epochs jail it.
 func (k Keeper) settleWorker(ctx context.Context, params types.Params, providers map[string]sdk.AccAddress, e types.EpochInfo, addr sdk.AccAddress, w types.Worker) error {
 	key := collections.Join(e.Number, addr)
 	c, err := k.Commitments.Get(ctx, key)
@@ -136,12 +147,9 @@ func (k Keeper) settleWorker(ctx context.Context, params types.Params, providers
 	if err != nil {
 		return err
 	}
-	if !committed {
-		eligible, err := k.isEligible(ctx, w, provider, e.Number)
-		if err != nil || !eligible {
-			return err
-		}
-	} else {
+	// Not committed: it was eligible when the commit window closed (it is in
+	// Challenged), whatever its status or pool now.
+	if committed {
 		c.Outcome = types.PROOF_OUTCOME_MISS
 		if err := k.Commitments.Set(ctx, key, c); err != nil {
 			return err

@@ -162,10 +162,12 @@ func TestSettlementSkipsFailingWorker(t *testing.T) {
 	f.register(addr("prov", 2), bad, 1)
 	f.pool.failElig[string(addr("prov", 2))] = true
 	f.nextEpoch()
+	// Eligibility is read at the commit close: the failure surfaces there.
+	f.advanceTo(f.currentEpoch().CommitEnd + 1)
+	require.Len(t, f.events("mesh.compute.v1.EventSettlementFailed"), 1)
 	f.advanceTo(f.currentEpoch().RevealEnd - 1)
 	f.block(false, nil)
 	require.True(t, f.currentEpoch().Settled)
-	require.Len(t, f.events("mesh.compute.v1.EventSettlementFailed"), 1)
 	require.Equal(t, uint64(1), f.worker(good).Missed)
 	require.Zero(t, f.worker(bad).Missed)
 }

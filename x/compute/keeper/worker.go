@@ -48,6 +48,9 @@ func (k Keeper) RegisterWorker(ctx context.Context, worker, provider sdk.AccAddr
 	if err := params.ValidateClaimBounds(spec, models); err != nil {
 		return err
 	}
+	if err := k.requireKnownModels(ctx, models); err != nil {
+		return err
+	}
 	exists, err := k.Workers.Has(ctx, worker)
 	if err != nil {
 		return err
@@ -138,6 +141,9 @@ func (k Keeper) UpdateWorker(ctx context.Context, worker sdk.AccAddress, spec ty
 	if err := params.ValidateClaimBounds(spec, models); err != nil {
 		return err
 	}
+	if err := k.requireKnownModels(ctx, models); err != nil {
+		return err
+	}
 	w, err := k.GetWorker(ctx, worker)
 	if err != nil {
 		return err
@@ -204,8 +210,24 @@ func (k Keeper) DeregisterWorker(ctx context.Context, signer, worker sdk.AccAddr
 			return nil, errorsmod.Wrapf(types.ErrCommitmentPending, "epoch %d: reveal first or wait for settlement", e)
 		}
 	}
+	// Challenged at a commit close and not settled yet: leaving now would
+	// dodge the miss it owes (issue 17, M2).
+	if e, owes, err := k.owesOutcome(ctx, worker, open); err != nil {
+		return nil, err
+	} else if owes {
+		c, err := k.Commitments.Get(ctx, collections.Join(e, worker))
+		if err != nil && !errors.Is(err, collections.ErrNotFound) {
+			return nil, err
+		}
+		if err != nil || c.Outcome == types.PROOF_OUTCOME_UNSPECIFIED {
+			return nil, errorsmod.Wrapf(types.ErrCommitmentPending, "epoch %d: challenged at its commit close, wait for settlement", e)
+		}
+	}
 	for _, e := range open {
 		if err := k.Commitments.Remove(ctx, collections.Join(e, worker)); err != nil {
+			return nil, err
+		}
+		if err := k.Challenged.Remove(ctx, collections.Join(e, worker)); err != nil {
 			return nil, err
 		}
 	}
@@ -279,6 +301,25 @@ func (k Keeper) workerForSigner(ctx context.Context, signer, worker sdk.AccAddre
 		return w, nil, errorsmod.Wrapf(types.ErrUnauthorized, "%s is neither worker %s nor its provider", k.addrString(signer), w.Address)
 	}
 	return w, provider, nil
+}
+
+// requireKnownModels fails unless x/inference knows every model id (when
+// the registry is wired): a worker that claims a model nobody can request
+// would sit in the registry advertising nothing (issue 17, hostile input).
+func (k Keeper) requireKnownModels(ctx context.Context, models []string) error {
+	if k.models.r == nil {
+		return nil
+	}
+	for _, id := range models {
+		ok, err := k.models.r.HasModel(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errorsmod.Wrap(types.ErrUnknownModel, id)
+		}
+	}
+	return nil
 }
 
 // requirePool fails unless provider has a pool in x/pool.

@@ -128,12 +128,14 @@ func MsgUpdateWorkerFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpd
 	}
 }
 
-// MsgDeregisterWorkerFactory removes an active worker without a pending
-// PoC commitment, signed by the worker or by its provider.
+// MsgDeregisterWorkerFactory removes an active worker the keeper lets leave
+// (no pending PoC commitment, not challenged in an unsettled epoch), signed
+// by the worker or by its provider.
 func MsgDeregisterWorkerFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgDeregisterWorker] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgDeregisterWorker) {
 		w, ok := randomWorker(ctx, k, testData, func(w types.Worker) bool {
-			return w.Status == types.WORKER_STATUS_ACTIVE && !hasCommitment(ctx, k, sdk.MustAccAddressFromBech32(w.Address))
+			return w.Status == types.WORKER_STATUS_ACTIVE && !hasCommitment(ctx, k, sdk.MustAccAddressFromBech32(w.Address)) &&
+				canLeave(ctx, k, sdk.MustAccAddressFromBech32(w.Address))
 		})
 		if !ok {
 			reporter.Skip("no worker to deregister")
@@ -199,6 +201,15 @@ func countWorkers(ctx context.Context, k keeper.Keeper, provider sdk.AccAddress)
 }
 
 // hasCommitment reports whether worker has any PoC commitment stored.
+// canLeave dry-runs the worker's own deregistration in a discarded cache
+// context: the keeper's checks decide, so the factory never proposes a
+// deregistration the msg server refuses.
+func canLeave(ctx context.Context, k keeper.Keeper, worker sdk.AccAddress) bool {
+	cc, _ := sdk.UnwrapSDKContext(ctx).CacheContext()
+	_, err := k.DeregisterWorker(cc, worker, worker)
+	return err == nil
+}
+
 func hasCommitment(ctx context.Context, k keeper.Keeper, worker sdk.AccAddress) bool {
 	found := false
 	_ = k.Commitments.Walk(ctx, nil, func(key collections.Pair[int64, sdk.AccAddress], _ types.Commitment) (bool, error) {

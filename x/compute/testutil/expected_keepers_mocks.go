@@ -186,6 +186,20 @@ func (mr *MockPoolKeeperMockRecorder) Slash(ctx, provider, fraction, reason, inf
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Slash", reflect.TypeOf((*MockPoolKeeper)(nil).Slash), ctx, provider, fraction, reason, infractionHeight)
 }
 
+// WalkComputeUnits mocks base method.
+func (m *MockPoolKeeper) WalkComputeUnits(ctx context.Context, fn func(types.AccAddress, uint64) (bool, error)) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "WalkComputeUnits", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// WalkComputeUnits indicates an expected call of WalkComputeUnits.
+func (mr *MockPoolKeeperMockRecorder) WalkComputeUnits(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "WalkComputeUnits", reflect.TypeOf((*MockPoolKeeper)(nil).WalkComputeUnits), ctx, fn)
+}
+
 // MockRewardsKeeper is a mock of RewardsKeeper interface.
 type MockRewardsKeeper struct {
 	ctrl     *gomock.Controller
@@ -267,4 +281,43 @@ func (m *MockEpochsKeeper) GetEpochInfo(ctx types.Context, identifier string) (t
 func (mr *MockEpochsKeeperMockRecorder) GetEpochInfo(ctx, identifier any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetEpochInfo", reflect.TypeOf((*MockEpochsKeeper)(nil).GetEpochInfo), ctx, identifier)
+}
+
+// MockModelRegistry is a mock of ModelRegistry interface.
+type MockModelRegistry struct {
+	ctrl     *gomock.Controller
+	recorder *MockModelRegistryMockRecorder
+	isgomock struct{}
+}
+
+// MockModelRegistryMockRecorder is the mock recorder for MockModelRegistry.
+type MockModelRegistryMockRecorder struct {
+	mock *MockModelRegistry
+}
+
+// NewMockModelRegistry creates a new mock instance.
+func NewMockModelRegistry(ctrl *gomock.Controller) *MockModelRegistry {
+	mock := &MockModelRegistry{ctrl: ctrl}
+	mock.recorder = &MockModelRegistryMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockModelRegistry) EXPECT() *MockModelRegistryMockRecorder {
+	return m.recorder
+}
+
+// HasModel mocks base method.
+func (m *MockModelRegistry) HasModel(ctx context.Context, id string) (bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "HasModel", ctx, id)
+	ret0, _ := ret[0].(bool)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// HasModel indicates an expected call of HasModel.
+func (mr *MockModelRegistryMockRecorder) HasModel(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "HasModel", reflect.TypeOf((*MockModelRegistry)(nil).HasModel), ctx, id)
 }

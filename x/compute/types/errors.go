@@ -28,4 +28,5 @@ var (
 	ErrStillJailed        = errorsmod.Register(ModuleName, 22, "worker still jailed")
 	ErrPoolNotEligible    = errorsmod.Register(ModuleName, 23, "provider pool not eligible")
 	ErrCommitmentPending  = errorsmod.Register(ModuleName, 24, "worker has an unrevealed commitment in an open epoch")
+	ErrUnknownModel       = errorsmod.Register(ModuleName, 25, "model not registered in x/inference")
 )

@@ -36,6 +36,9 @@ type PoolKeeper interface {
 	Slash(ctx context.Context, provider sdk.AccAddress, fraction math.LegacyDec, reason string, infractionHeight int64) (math.Int, error)
 	// Jail takes a fraudulent provider's pool out of work until a height.
 	Jail(ctx context.Context, provider sdk.AccAddress, until int64) error
+	// WalkComputeUnits visits, in provider address order, every pool with
+	// compute units: InitGenesis checks they agree with the workers.
+	WalkComputeUnits(ctx context.Context, fn func(provider sdk.AccAddress, units uint64) (stop bool, err error)) error
 }
 
 // RewardsKeeper is x/rewards: credits points for verified work.
@@ -49,4 +52,12 @@ type RewardsKeeper interface {
 // live epoch from one fired to catch up after a chain halt.
 type EpochsKeeper interface {
 	GetEpochInfo(ctx sdk.Context, identifier string) (epochstypes.EpochInfo, error)
+}
+
+// ModelRegistry is x/inference's model list, wired by app/ after both
+// keepers exist (Keeper.SetModelRegistry): x/inference imports x/compute,
+// so x/compute cannot import it back.
+type ModelRegistry interface {
+	// HasModel: a worker may only claim models the chain can route to it.
+	HasModel(ctx context.Context, id string) (bool, error)
 }

@@ -36,4 +36,7 @@ var (
 	BeaconKey = collections.NewPrefix(9)
 	// BeaconValidatorsKey maps a validator's consensus address → BeaconValidator.
 	BeaconValidatorsKey = collections.NewPrefix(10)
+	// ChallengedKey is the set of (epoch, worker) pairs that owe epoch an
+	// outcome, fixed when its commit window closes (issue 17, M2/M5).
+	ChallengedKey = collections.NewPrefix(11)
 )

@@ -35,6 +35,21 @@ const (
 	MaxVoteExtensionBytes = 1 << 16
 	// MinVoteExtensionBytes is the least vote_extension_max_bytes: room for a beacon share.
 	MinVoteExtensionBytes = 128
+	// MaxSettlementsPerBlockLimit bounds max_settlements_per_block: the
+	// EndBlocker's settlement and pruning work (issue 17, L5).
+	MaxSettlementsPerBlockLimit = 10_000
+	// MaxWorkersPerProviderLimit bounds max_workers_per_provider: a
+	// registration counts the provider's workers up to it.
+	MaxWorkersPerProviderLimit = 1_000
+	// MaxModelsPerWorkerLimit bounds max_models_per_worker: every worker
+	// record carries its model ids.
+	MaxModelsPerWorkerLimit = 256
+	// MaxBeaconMissWindow bounds beacon_miss_window (heights), the
+	// validators' miss counter window read by every PreBlocker.
+	MaxBeaconMissWindow = 1_000_000
+	// MaxVerifyGasPerMac bounds verify_gas_per_mac: one reveal's gas must
+	// stay far below a block's.
+	MaxVerifyGasPerMac = 1_000
 )
 
 // DefaultParams returns the default x/compute params.
@@ -71,14 +86,14 @@ func (p Params) Validate() error {
 	if strings.TrimSpace(id) != id || id == "" || len(id) > MaxEpochIdentifierLength {
 		return fmt.Errorf("epoch_identifier %q: must be 1..%d characters without surrounding spaces", id, MaxEpochIdentifierLength)
 	}
-	if p.MaxWorkersPerProvider == 0 {
-		return fmt.Errorf("max_workers_per_provider must be positive")
+	if p.MaxWorkersPerProvider == 0 || p.MaxWorkersPerProvider > MaxWorkersPerProviderLimit {
+		return fmt.Errorf("max_workers_per_provider %d must be in 1..%d", p.MaxWorkersPerProvider, MaxWorkersPerProviderLimit)
 	}
 	if p.MaxUnitsPerWorker == 0 {
 		return fmt.Errorf("max_units_per_worker must be positive")
 	}
-	if p.MaxModelsPerWorker == 0 {
-		return fmt.Errorf("max_models_per_worker must be positive")
+	if p.MaxModelsPerWorker == 0 || p.MaxModelsPerWorker > MaxModelsPerWorkerLimit {
+		return fmt.Errorf("max_models_per_worker %d must be in 1..%d", p.MaxModelsPerWorker, MaxModelsPerWorkerLimit)
 	}
 	if p.PocDim == 0 || p.PocDim > poc.MaxDim || p.PocCols == 0 || p.PocCols > poc.MaxDim {
 		return fmt.Errorf("poc_dim %d and poc_cols %d must be in 1..%d", p.PocDim, p.PocCols, poc.MaxDim)
@@ -117,17 +132,17 @@ func (p Params) Validate() error {
 	if p.ReputationAlphaBps == 0 || p.ReputationAlphaBps > MaxReputationBps {
 		return fmt.Errorf("reputation_alpha_bps %d must be in 1..%d", p.ReputationAlphaBps, MaxReputationBps)
 	}
-	if p.MaxSettlementsPerBlock == 0 {
-		return fmt.Errorf("max_settlements_per_block must be positive")
+	if p.MaxSettlementsPerBlock == 0 || p.MaxSettlementsPerBlock > MaxSettlementsPerBlockLimit {
+		return fmt.Errorf("max_settlements_per_block %d must be in 1..%d", p.MaxSettlementsPerBlock, MaxSettlementsPerBlockLimit)
 	}
-	if p.VerifyGasPerMac == 0 {
-		return fmt.Errorf("verify_gas_per_mac must be positive: recomputation must cost gas")
+	if p.VerifyGasPerMac == 0 || p.VerifyGasPerMac > MaxVerifyGasPerMac {
+		return fmt.Errorf("verify_gas_per_mac %d must be in 1..%d: recomputation must cost gas, and not more than a block", p.VerifyGasPerMac, MaxVerifyGasPerMac)
 	}
 	if p.VoteExtensionMaxBytes < MinVoteExtensionBytes || p.VoteExtensionMaxBytes > MaxVoteExtensionBytes {
 		return fmt.Errorf("vote_extension_max_bytes %d must be in %d..%d", p.VoteExtensionMaxBytes, MinVoteExtensionBytes, MaxVoteExtensionBytes)
 	}
-	if p.BeaconMissWindow == 0 {
-		return fmt.Errorf("beacon_miss_window must be positive")
+	if p.BeaconMissWindow == 0 || p.BeaconMissWindow > MaxBeaconMissWindow {
+		return fmt.Errorf("beacon_miss_window %d must be in 1..%d", p.BeaconMissWindow, MaxBeaconMissWindow)
 	}
 	if p.BeaconMaxMisses > p.BeaconMissWindow {
 		return fmt.Errorf("beacon_max_misses %d must be in 0..beacon_miss_window (%d)", p.BeaconMaxMisses, p.BeaconMissWindow)

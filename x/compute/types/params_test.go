@@ -52,6 +52,12 @@ func TestParamsValidate(t *testing.T) {
 		"alpha above 10000":      func(p *types.Params) { p.ReputationAlphaBps = 10001 },
 		"zero settlements":       func(p *types.Params) { p.MaxSettlementsPerBlock = 0 },
 		"free verification":      func(p *types.Params) { p.VerifyGasPerMac = 0 },
+		// Issue 17 L5: every per-block cap has an upper bound.
+		"settlements above max":   func(p *types.Params) { p.MaxSettlementsPerBlock = types.MaxSettlementsPerBlockLimit + 1 },
+		"workers above max":       func(p *types.Params) { p.MaxWorkersPerProvider = types.MaxWorkersPerProviderLimit + 1 },
+		"models above max":        func(p *types.Params) { p.MaxModelsPerWorker = types.MaxModelsPerWorkerLimit + 1 },
+		"beacon window above max": func(p *types.Params) { p.BeaconMissWindow = types.MaxBeaconMissWindow + 1 },
+		"verify gas above max":    func(p *types.Params) { p.VerifyGasPerMac = types.MaxVerifyGasPerMac + 1 },
 	} {
 		p := types.DefaultParams()
 		mut(&p)

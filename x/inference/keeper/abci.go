@@ -40,5 +40,18 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	}); err != nil {
 		k.Logger(ctx).Error("inference end block", "err", err)
 	}
+	// Contract callbacks of jobs ended in this block or queued before, after
+	// the queues (so a job ended here is called back here) and before
+	// pruning can reach them in a later block.
+	if err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
+		params, err := k.Params.Get(cc)
+		if err != nil {
+			return err
+		}
+		_, err = k.DispatchContractCallbacks(cc, params)
+		return err
+	}); err != nil {
+		k.Logger(ctx).Error("inference: contract callbacks", "err", err)
+	}
 	return nil
 }

@@ -156,3 +156,20 @@ func TestOneSeatPerProvider(t *testing.T) {
 	seed := sha256.Sum256([]byte("x"))
 	require.Len(t, keeper.DrawCandidates(seed[:], cands[:3], 2), 1)
 }
+
+// TestSpeedBonusNeverInverts (issue 17 L1): the earliest agreeing committer
+// never gets less than any other agreeing worker, whatever the rounding, and
+// the split is exact. Before the fix, 2 umesh among 3 workers with the
+// default 10 % bonus gave the first 0 and each other 1.
+func TestSpeedBonusNeverInverts(t *testing.T) {
+	for _, bonus := range []uint32{0, 1, 500, 1000, 5000, 10_000} {
+		for n := 2; n <= 8; n++ {
+			for w := int64(0); w <= 300; w++ {
+				first, each, dust := keeper.SplitWorkerFee(math.NewInt(w), n, bonus)
+				require.True(t, first.GTE(each), "w %d n %d bonus %d: first %s < each %s", w, n, bonus, first, each)
+				require.False(t, dust.IsNegative(), "w %d n %d bonus %d: dust %s", w, n, bonus, dust)
+				require.Equal(t, w, first.Int64()+each.Int64()*int64(n-1)+dust.Int64(), "exact split")
+			}
+		}
+	}
+}

@@ -47,7 +47,7 @@ func TestRegisterCandidateModel(t *testing.T) {
 	for name, mutate := range map[string]func(*types.Model){
 		"bad runtime": func(m *types.Model) { m.Runtime = "cuda" },
 		"bad digest":  func(m *types.Model) { m.WeightsDigest = "ABCD" },
-		"no price":    func(m *types.Model) { m.Price = sdk.NewInt64Coin(denom, 0) },
+		"no price":    func(m *types.Model) { m.Prices = sdk.Coins{sdk.NewInt64Coin(denom, 0)} },
 		"long id":     func(m *types.Model) { m.Id = strings.Repeat("x", types.MaxModelIDLength+1) },
 		"uri space":   func(m *types.Model) { m.WeightsUri = "ipfs:// x" },
 	} {

@@ -20,6 +20,9 @@ import (
 // commit_end. The last assigned worker to commit opens the reveal phase at
 // once; otherwise the EndBlocker of commit_end does.
 func (k Keeper) CommitResult(ctx context.Context, worker sdk.AccAddress, jobID uint64, commitment []byte) (types.Job, error) {
+	if err := k.refuseReentry(jobID); err != nil {
+		return types.Job{}, err
+	}
 	job, err := k.GetJob(ctx, jobID)
 	if err != nil {
 		return job, err

@@ -22,10 +22,13 @@ import (
 //  3. PruneQueue (prune height ≤ height): ended jobs older than
 //     job_retention_blocks are deleted with their index entries.
 //
-// Each job is handled in its own cache context. A settlement that fails is
-// retried as a plain refund (EXPIRED, nobody paid or penalised); if even
-// that fails, the job is re-queued reveal_blocks later and reported with
-// EventJobSettlementFailed, and the block goes on.
+// Each job is handled in its own cache context. A refund x/bank refuses
+// does not fail a settlement: it goes to the treasury (refund in settle.go,
+// issue 17 M3), so a requester that can no longer receive never keeps a job
+// open. A settlement that fails otherwise is retried as a plain refund
+// (EXPIRED, nobody paid or penalised); if even that fails (a store error,
+// not a refusal), the job is re-queued reveal_blocks later and reported
+// with EventJobSettlementFailed, and the block goes on.
 
 // queueBatch reads up to limit keys of q with height ≤ h, in order.
 func queueBatch(ctx context.Context, q collections.KeySet[collections.Pair[int64, uint64]], h int64, limit uint32) ([]collections.Pair[int64, uint64], error) {

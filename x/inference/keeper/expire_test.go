@@ -253,8 +253,9 @@ func TestDeregisteredWorkerStillPaysItsPool(t *testing.T) {
 }
 
 // TestBrokenJobSkipped: a job whose settlement and refund both fail (here a
-// corrupted requester) is re-queued with an event; the other jobs of the
-// batch end normally and the block goes on.
+// corrupted worker address; a refund refused to a corrupted requester goes
+// to the treasury instead, see TestRefundRefusedGoesToTreasury) is re-queued
+// with an event; the other jobs of the batch end normally and the block goes on.
 func TestBrokenJobSkipped(t *testing.T) {
 	f := newFixture(t, nil)
 	f.addWorkers(3)
@@ -272,7 +273,7 @@ func TestBrokenJobSkipped(t *testing.T) {
 			}
 		}
 		j := f.job(broken)
-		j.Requester = "corrupted"
+		j.Assignments[0].Worker = "corrupted"
 		require.NoError(t, f.k.Jobs.Set(f.ctx, broken, j))
 	})
 	deadline := f.job(fine).Deadline

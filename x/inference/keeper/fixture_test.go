@@ -122,7 +122,13 @@ type fixture struct {
 	authority string
 	// workerN numbers the workers and providers created.
 	workerN int
+	// blocked is x/bank's blocked-address map (see blockAddr).
+	blocked map[string]bool
 }
+
+// blockAddr makes x/bank refuse every send to a from now on, as for a
+// module account.
+func (f *fixture) blockAddr(a sdk.AccAddress) { f.blocked[a.String()] = true }
 
 func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 	t.Helper()
@@ -155,8 +161,9 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 	}
 	ak := authkeeper.NewAccountKeeper(enc.Codec, runtime.NewKVStoreService(keys[authtypes.StoreKey]),
 		authtypes.ProtoBaseAccount, maccPerms, ac, prefix, authority)
+	blockedAddrs := map[string]bool{} // x/bank keeps the map: blockAddr adds to it
 	bk := bankkeeper.NewBaseKeeper(enc.Codec, runtime.NewKVStoreService(keys[banktypes.StoreKey]),
-		ak, map[string]bool{}, authority, log.NewNopLogger())
+		ak, blockedAddrs, authority, log.NewNopLogger())
 	pk := poolkeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[pooltypes.StoreKey]), ak, bk, authority)
 	// x/compute records no PoC points here: these tests run no PoC epoch.
 	ck := computekeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[computetypes.StoreKey]), ak, pk, nil, nil, authority)
@@ -164,7 +171,7 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[types.StoreKey]), ak, bk, ck, pk, rewards, authority)
 
 	f := &fixture{
-		t: t, cms: cms, keys: keys, enc: enc, ac: ac, ak: ak, bk: bk, pool: pk, compute: ck, rewards: rewards, k: k,
+		t: t, cms: cms, keys: keys, blocked: blockedAddrs, enc: enc, ac: ac, ak: ak, bk: bk, pool: pk, compute: ck, rewards: rewards, k: k,
 		msg: keeper.NewMsgServerImpl(k), q: keeper.NewQuerier(k), authority: authority,
 	}
 	f.ctx = sdk.NewContext(cms, cmtproto.Header{ChainID: chainID}, false, log.NewNopLogger()).
@@ -194,7 +201,7 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 func testModel(id string, deterministic bool) types.Model {
 	return types.Model{
 		Id: id, Name: "Mesh embedded", Version: "1", Runtime: types.RuntimeInt8Embedded,
-		Deterministic: deterministic, Price: sdk.NewInt64Coin(denom, 1000), Status: types.MODEL_STATUS_ACTIVE,
+		Deterministic: deterministic, Prices: sdk.NewCoins(sdk.NewInt64Coin(denom, 1000)), Status: types.MODEL_STATUS_ACTIVE,
 	}
 }
 
@@ -399,15 +406,15 @@ func (f *fixture) assigned(jobID uint64) []sdk.AccAddress {
 // holds exactly the sum of max_fee over the open jobs.
 func (f *fixture) checkEscrow() {
 	f.t.Helper()
-	want := math.ZeroInt()
+	want := sdk.NewCoins()
 	require.NoError(f.t, f.k.Jobs.Walk(f.ctx, nil, func(_ uint64, j types.Job) (bool, error) {
 		if types.IsOpen(j.Status) {
-			require.Equal(f.t, denom, j.MaxFee.Denom)
-			want = want.Add(j.MaxFee.Amount)
+			want = want.Add(j.MaxFee)
 		}
 		return false, nil
 	}))
-	require.Equal(f.t, want.String(), f.moduleBalance(types.ModuleName).String(), "module balance != open escrows")
+	held := f.bk.GetAllBalances(f.ctx, f.ak.GetModuleAddress(types.ModuleName))
+	require.Equal(f.t, want.String(), held.String(), "module balance != open escrows (every denom)")
 }
 
 // snapshot hashes every store (auth, bank, pool, compute, inference).

@@ -60,6 +60,11 @@ func (k Keeper) importJob(ctx context.Context, params types.Params, j types.Job)
 		return err
 	}
 	open := types.IsOpen(j.Status)
+	if j.CallbackPending && !open {
+		if err := k.CallbackQueue.Set(ctx, collections.Join(j.EndedHeight, j.Id)); err != nil {
+			return err
+		}
+	}
 	for _, a := range j.Assignments {
 		w, err := k.addrBytes(a.Worker)
 		if err != nil {

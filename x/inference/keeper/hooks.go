@@ -23,7 +23,17 @@ const CallbackGasLimit = 1_000_000
 // state path iterates it.
 type callbackRegistry struct {
 	hooks map[string]types.JobHooks
+	// contracts runs "sudo" callbacks; nil until the app sets it.
+	contracts types.ContractKeeper
+	// running is the job whose contract callback is running (0: none): its
+	// commits and reveals are refused meanwhile. Set and cleared around
+	// each call in the EndBlocker, never left set between blocks.
+	running uint64
 }
+
+// SetContractKeeper sets the x/wasm adapter that runs "sudo" callbacks.
+// Call it once while wiring the app.
+func (k Keeper) SetContractKeeper(ck types.ContractKeeper) { k.callbacks.contracts = ck }
 
 // SetJobHooks registers job-end hooks by callback name (a requester names
 // one in MsgRequestInference.callback, e.g. "dao"). Call it once while wiring
@@ -65,6 +75,10 @@ func (k Keeper) HasCallback(name string) bool {
 // never undoes the settlement.
 func (k Keeper) runCallback(ctx context.Context, job types.Job) {
 	if job.Callback == "" {
+		return
+	}
+	if job.Callback == types.SudoCallback {
+		k.queueContractCallback(ctx, job)
 		return
 	}
 	hook, ok := k.callbacks.hooks[job.Callback]

@@ -55,7 +55,7 @@ func TestJobHooks(t *testing.T) {
 		for _, cb := range []string{"ok", "fails", "panics", "gas"} {
 			msg := f.requestMsg(requester)
 			msg.Callback = cb
-			ids[cb] = f.request(msg).JobId
+			ids[cb] = f.moduleRequest(requester, msg)
 		}
 	})
 	f.block(func() {
@@ -92,11 +92,40 @@ func TestJobHooks(t *testing.T) {
 	f.block(func() {
 		msg := f.requestMsg(requester)
 		msg.Callback = "ok"
-		expired = f.request(msg).JobId
+		expired = f.moduleRequest(requester, msg)
 	})
 	f.block(nil) // assigned
 	f.advanceTo(f.job(expired).CommitEnd)
 	require.Len(t, seen, 2)
 	require.Equal(t, types.JOB_STATUS_FAILED, seen[1].Status)
 	require.Equal(t, "3500umesh", seen[1].Refunded.String())
+}
+
+// moduleRequest requests as a module does (the keeper, not a transaction):
+// only a module may name its own callback.
+func (f *fixture) moduleRequest(requester sdk.AccAddress, msg *types.MsgRequestInference) uint64 {
+	f.t.Helper()
+	job, err := f.k.RequestInference(f.ctx, requester, msg)
+	require.NoError(f.t, err)
+	f.checkEscrow()
+	return job.Id
+}
+
+// TestNamedCallbackOnlyFromModules: a transaction cannot name a module's
+// callback (x/dao's "dao", x/ibcinfer's "ibc"), which would make that module
+// act on a job it did not request; only "sudo" is open to transactions.
+func TestNamedCallbackOnlyFromModules(t *testing.T) {
+	f := newFixture(t, nil)
+	f.addWorkers(3)
+	requester := addr("requester", 1)
+	f.fund(requester, 100_000)
+	f.k.SetJobHooks(map[string]types.JobHooks{"mod": types.JobHooksFunc(func(context.Context, types.Job) error { return nil })})
+	f.next()
+	msg := f.requestMsg(requester)
+	msg.Callback = "mod"
+	f.requireRejected(types.ErrUnknownCallback, func() error {
+		_, err := f.msg.RequestInference(f.ctx, msg)
+		return err
+	}, "a transaction naming a module's callback")
+	f.moduleRequest(requester, msg) // the module itself may
 }

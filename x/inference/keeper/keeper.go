@@ -10,6 +10,7 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	corestore "cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -69,6 +70,9 @@ type Keeper struct {
 	WaitQueue collections.KeySet[collections.Pair[string, uint64]]
 	// QueueLength counts a model's QUEUED jobs (absent when none).
 	QueueLength collections.Map[string, uint32]
+	// CallbackQueue is (ended height, job id) of ended jobs whose "sudo"
+	// callback waits for an EndBlock.
+	CallbackQueue collections.KeySet[collections.Pair[int64, uint64]]
 }
 
 // NewKeeper returns the x/inference keeper. The app must register the
@@ -113,7 +117,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 			codec.CollValue[types.WorkerStats](cdc)),
 		WaitQueue: collections.NewKeySet(sb, types.WaitQueueKey, "wait_queue",
 			collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)),
-		QueueLength: collections.NewMap(sb, types.QueueLengthKey, "queue_length", collections.StringKey, collections.Uint32Value),
+		QueueLength:   collections.NewMap(sb, types.QueueLengthKey, "queue_length", collections.StringKey, collections.Uint32Value),
+		CallbackQueue: collections.NewKeySet(sb, types.CallbackQueueKey, "callback_queue", pairHeightID),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -134,9 +139,24 @@ func (k Keeper) Logger(ctx context.Context) log.Logger { return kit.Logger(ctx, 
 
 // UpdateParams replaces the params on behalf of authority, which must be the
 // module authority (MsgUpdateParams.ValidateBasic has checked the params).
+// It refuses (ErrInvalidParams) to drop from fee_denoms a denom that a
+// model is still priced in: every stored model stays priced only in allowed
+// denoms, so an exported genesis stays valid. To stop payments in a denom,
+// update the models priced in it first.
 func (k Keeper) UpdateParams(ctx context.Context, authority string, p types.Params) error {
 	return kit.UpdateParams(ctx, k.authority, authority, types.ErrInvalidAuthority,
-		func() error { return k.Params.Set(ctx, p) }, &types.EventParamsUpdated{Authority: authority})
+		func() error {
+			// The registry is authority-made and small; Walk runs in key order.
+			if err := k.Models.Walk(ctx, nil, func(_ string, m types.Model) (bool, error) {
+				if err := p.CheckPrices(m); err != nil {
+					return true, errorsmod.Wrap(types.ErrInvalidParams, err.Error())
+				}
+				return false, nil
+			}); err != nil {
+				return err
+			}
+			return k.Params.Set(ctx, p)
+		}, &types.EventParamsUpdated{Authority: authority})
 }
 
 // GetJob returns a job, or types.ErrJobNotFound.

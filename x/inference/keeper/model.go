@@ -44,7 +44,7 @@ func (k Keeper) registerModel(ctx context.Context, m types.Model) error {
 }
 
 // UpdateModel replaces a registered model (same id), e.g. to change its
-// status, price or weights, on behalf of the module authority; the model is
+// status, prices or weights, on behalf of the module authority; the model is
 // checked by ValidateBasic.
 func (k Keeper) UpdateModel(ctx context.Context, authority string, m types.Model) error {
 	if err := kit.Authorize(k.authority, authority, types.ErrInvalidAuthority); err != nil {
@@ -56,9 +56,17 @@ func (k Keeper) UpdateModel(ctx context.Context, authority string, m types.Model
 	return k.setModel(ctx, m)
 }
 
-// setModel stores m and emits EventModelRegistered (for an update too: the
-// module has no EventModelUpdated).
+// setModel checks that every price of m is in umesh or a fee denom
+// (ErrFeeDenomNotAllowed), stores m and emits EventModelRegistered (for an
+// update too: the module has no EventModelUpdated).
 func (k Keeper) setModel(ctx context.Context, m types.Model) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if err := params.CheckPrices(m); err != nil {
+		return errorsmod.Wrap(types.ErrFeeDenomNotAllowed, err.Error())
+	}
 	if err := k.Models.Set(ctx, m.Id, m); err != nil {
 		return err
 	}

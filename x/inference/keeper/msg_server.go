@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 
+	errorsmod "cosmossdk.io/errors"
+
 	"github.com/llmesh/mesh/x/inference/types"
 )
 
@@ -25,6 +27,13 @@ func (s msgServer) RequestInference(ctx context.Context, msg *types.MsgRequestIn
 	requester, err := s.addrBytes(msg.Requester)
 	if err != nil {
 		return nil, err
+	}
+	// A named callback ("dao", "ibc") belongs to the module that registered
+	// it, which requests through the keeper; a transaction (a user, a
+	// contract, an interchain or GMP account) may name only "sudo", which
+	// calls the requester itself back.
+	if msg.Callback != "" && msg.Callback != types.SudoCallback {
+		return nil, errorsmod.Wrapf(types.ErrUnknownCallback, "callback %q is reserved to the module that registered it; a transaction may name only %q", msg.Callback, types.SudoCallback)
 	}
 	job, err := s.Keeper.RequestInference(ctx, requester, msg)
 	if err != nil {

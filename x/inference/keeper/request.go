@@ -24,9 +24,9 @@ import (
 // few capable providers: ErrNotEnoughWorkers; a full queue:
 // ErrNetworkAtCapacity) changes nothing and escrows nothing.
 //
-// Fees: max_fee must be in the model's price denom, and that denom must be
-// umesh or in fee_denoms. The fee charged if the job is finalized is
-// price × r, fixed now; the rest of max_fee is refunded when the job ends.
+// Fees: max_fee's denom picks one of the model's prices (and must be umesh
+// or in fee_denoms). The fee charged if the job is finalized is that price
+// × r, fixed now; the rest of max_fee is refunded when the job ends.
 //
 // Other modules (x/dao) may call it directly, with a message that passed
 // ValidateBasic (the keeper does not repeat it). It emits
@@ -39,6 +39,7 @@ func (k Keeper) RequestInference(ctx context.Context, requester sdk.AccAddress, 
 	if err := k.placeRequest(ctx, &p); err != nil {
 		return types.Job{}, err
 	}
+	chargeCallbackGas(ctx, msg)
 	// Funds first: if the requester cannot pay, nothing was written.
 	if err := k.bank.SendCoinsFromAccountToModule(ctx, requester, types.ModuleName, sdk.NewCoins(msg.MaxFee)); err != nil {
 		return types.Job{}, err
@@ -58,7 +59,7 @@ type plan struct {
 	params         types.Params
 	model          types.Model
 	r              uint32   // redundancy
-	fee            sdk.Coin // price × r
+	fee            sdk.Coin // the price in max_fee's denom × r
 	deadlineBlocks int64
 	id             uint64 // the job's id
 	queued         uint32 // the model's queue length before this job
@@ -74,8 +75,11 @@ func (k Keeper) checkRequest(ctx context.Context, requester sdk.AccAddress, msg 
 	if err != nil {
 		return plan{}, err
 	}
-	if msg.Callback != "" && !k.HasCallback(msg.Callback) {
+	if msg.Callback != "" && msg.Callback != types.SudoCallback && !k.HasCallback(msg.Callback) {
 		return plan{}, errorsmod.Wrap(types.ErrUnknownCallback, msg.Callback)
+	}
+	if err := k.checkSudoCallback(ctx, params, requester, msg); err != nil {
+		return plan{}, err
 	}
 	if n := len(msg.Input); n > int(params.MaxInputBytes) {
 		return plan{}, errorsmod.Wrapf(types.ErrInvalidInput, "inline input of %d bytes above max_input_bytes %d", n, params.MaxInputBytes)
@@ -90,16 +94,17 @@ func (k Keeper) checkRequest(ctx context.Context, requester sdk.AccAddress, msg 
 	if !params.FeeDenomAllowed(msg.MaxFee.Denom) {
 		return plan{}, errorsmod.Wrapf(types.ErrFeeDenomNotAllowed, "%s is neither %s nor in fee_denoms", msg.MaxFee.Denom, types.BaseFeeDenom)
 	}
-	if msg.MaxFee.Denom != model.Price.Denom {
-		return plan{}, errorsmod.Wrapf(types.ErrFeeDenomNotAllowed, "model %s is priced in %s, max_fee is in %s", model.Id, model.Price.Denom, msg.MaxFee.Denom)
+	price, ok := model.PriceIn(msg.MaxFee.Denom)
+	if !ok {
+		return plan{}, errorsmod.Wrapf(types.ErrFeeDenomNotAllowed, "model %s is priced in %s, max_fee is in %s", model.Id, model.Prices, msg.MaxFee.Denom)
 	}
-	r, err := params.Redundancy(msg.Redundancy)
+	r, err := params.Redundancy(msg.Redundancy, msg.TrustSingleWorker)
 	if err != nil {
 		return plan{}, errorsmod.Wrap(types.ErrInvalidRedundancy, err.Error())
 	}
-	fee := sdk.NewCoin(model.Price.Denom, model.Price.Amount.Mul(math.NewIntFromUint64(uint64(r))))
+	fee := sdk.NewCoin(price.Denom, price.Amount.Mul(math.NewIntFromUint64(uint64(r))))
 	if msg.MaxFee.Amount.LT(fee.Amount) {
-		return plan{}, errorsmod.Wrapf(types.ErrFeeTooLow, "max_fee %s < price %s × %d = %s", msg.MaxFee, model.Price, r, fee)
+		return plan{}, errorsmod.Wrapf(types.ErrFeeTooLow, "max_fee %s < price %s × %d = %s", msg.MaxFee, price, r, fee)
 	}
 	deadlineBlocks, err := params.DeadlineBlocks(msg.DeadlineBlocks)
 	if err != nil {
@@ -169,24 +174,26 @@ func (k Keeper) newJob(ctx context.Context, requester sdk.AccAddress, msg *types
 	}
 	zero := sdk.NewCoin(msg.MaxFee.Denom, math.ZeroInt())
 	job := types.Job{
-		Id:            p.id,
-		Requester:     k.addrString(requester),
-		ModelId:       p.model.Id,
-		Input:         bytes.Clone(msg.Input),
-		InputDigest:   bytes.Clone(msg.InputDigest),
-		InputUri:      msg.InputUri,
-		MaxFee:        msg.MaxFee,
-		Redundancy:    p.r,
-		Mode:          mode,
-		Tolerance:     msg.Tolerance,
-		CreatedHeight: h,
-		Deadline:      h + 1 + p.deadlineBlocks,
-		Callback:      msg.Callback,
-		Status:        types.JOB_STATUS_QUEUED,
-		Refunded:      zero,
-		Fee:           p.fee,
-		Burned:        zero,
-		ProtocolFee:   zero,
+		Id:               p.id,
+		Requester:        k.addrString(requester),
+		ModelId:          p.model.Id,
+		Input:            bytes.Clone(msg.Input),
+		InputDigest:      bytes.Clone(msg.InputDigest),
+		InputUri:         msg.InputUri,
+		MaxFee:           msg.MaxFee,
+		Redundancy:       p.r,
+		Mode:             mode,
+		Tolerance:        msg.Tolerance,
+		CreatedHeight:    h,
+		Deadline:         h + 1 + p.deadlineBlocks,
+		Callback:         msg.Callback,
+		CallbackGasLimit: msg.CallbackGasLimit,
+		Status:           types.JOB_STATUS_QUEUED,
+		Deterministic:    p.model.Deterministic, // fixed now (issue 17 L3)
+		Refunded:         zero,
+		Fee:              p.fee,
+		Burned:           zero,
+		ProtocolFee:      zero,
 	}
 	if len(job.Input) > 0 {
 		job.InputDigest = types.Digest(job.Input)

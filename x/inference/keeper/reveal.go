@@ -7,6 +7,7 @@ import (
 
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 
+	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -26,6 +27,9 @@ import (
 // true); a settlement that fails is left to the EndBlocker at the deadline
 // and does not fail the reveal.
 func (k Keeper) RevealResult(ctx context.Context, worker sdk.AccAddress, msg *types.MsgRevealResult) (job types.Job, settled bool, err error) {
+	if err := k.refuseReentry(msg.JobId); err != nil {
+		return job, false, err
+	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return job, false, err
@@ -77,7 +81,7 @@ func (k Keeper) RevealResult(ctx context.Context, worker sdk.AccAddress, msg *ty
 		return job, false, err
 	}
 	if countRevealed(job) < countCommitted(job) {
-		return job, false, nil
+		return job, false, k.graceAfterQuorum(ctx, params, &job)
 	}
 	ended := job
 	err = cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) (err error) {
@@ -93,4 +97,33 @@ func (k Keeper) RevealResult(ctx context.Context, worker sdk.AccAddress, msg *ty
 	}
 	k.runCallback(ctx, ended)
 	return ended, true, nil
+}
+
+// graceAfterQuorum brings a job's deadline forward to reveal_grace_blocks
+// after the reveal that completes a quorum (⌈2r/3⌉ reveals) while some
+// committed workers have not revealed (issue 17 M2): a committed-but-silent
+// worker no longer holds the job, and the honest workers' slots, until the
+// requested deadline. The EndBlocker settles it then with the reveals it has
+// (the silent workers penalised as at any deadline); later reveals are
+// refused as after any deadline. A deadline already sooner is kept.
+func (k Keeper) graceAfterQuorum(ctx context.Context, params types.Params, job *types.Job) error {
+	if countRevealed(*job) != int(types.Quorum(job.Redundancy)) {
+		return nil // not the reveal that completes the quorum
+	}
+	// The job is REVEALING (off the commit queue). Its heights keep the
+	// order genesis checks, assigned < commit_end < deadline: the deadline
+	// is at least assigned + 2 and a commit_end left from a commit phase
+	// that closed early comes forward below it.
+	at := max(sdk.UnwrapSDKContext(ctx).BlockHeight()+params.RevealGraceBlocks, job.AssignedHeight+2)
+	if at >= job.Deadline {
+		return nil
+	}
+	if err := k.DeadlineQueue.Remove(ctx, collections.Join(job.Deadline, job.Id)); err != nil {
+		return err
+	}
+	job.Deadline, job.CommitEnd = at, min(job.CommitEnd, at-1)
+	if err := k.DeadlineQueue.Set(ctx, collections.Join(job.Deadline, job.Id)); err != nil {
+		return err
+	}
+	return k.Jobs.Set(ctx, job.Id, *job)
 }

@@ -34,13 +34,15 @@ import (
 //	protocol = F − burned − workers           (takes both roundings)
 //	first    = ⌊workers × (10000 + speed_bonus_bps) / (10000 × n)⌋  (earliest agreeing committer)
 //	each     = ⌊(workers − first) / (n − 1)⌋  (the n − 1 other agreeing workers)
+//	           if each > first (rounding): each = ⌊workers / n⌋, first = workers − (n − 1) × each
 //	dust     = workers − first − (n − 1) × each → protocol
 //	refund   = max_fee − F (+ any share whose pool could not be paid)
 //
 // Shares go to each worker's provider pool through x/pool AddRewards.
 // Agreeing workers gain reputation and their providers RewardPointsPerAnswer
 // x/rewards points each; outliers lose reputation and, on deterministic
-// models, their pool is slashed liar_slash_fraction; silent workers lose it.
+// models, their pool is slashed liar_slash_fraction (never for a MEDIAN
+// reveal that does not parse: reputation only); silent workers lose it.
 // No quorum: FAILED (all committed revealed) or EXPIRED (deadline), the whole
 // max_fee is refunded, nobody is paid, silent workers lose reputation.
 
@@ -108,6 +110,15 @@ func countMedian(job types.Job, t tally, q int) tally {
 	return t
 }
 
+// unreadableMedian reports a MEDIAN reveal whose output does not parse.
+func unreadableMedian(job types.Job, p party) bool {
+	if job.Mode != types.CONSENSUS_MODE_MEDIAN {
+		return false
+	}
+	_, ok := types.ParseMedianOutput(p.Output)
+	return !ok
+}
+
 // absDiff is |a − b| without overflow.
 func absDiff(a, b int64) uint64 {
 	if a >= b {
@@ -118,12 +129,21 @@ func absDiff(a, b int64) uint64 {
 
 // splitWorkerFee splits w among n ≥ 1 agreeing workers: the earliest
 // committer gets first, each other one each, dust is left over. Rounds down.
+//
+// The bonus never inverts (issue 17 L1): when rounding first down would
+// leave it below each (small w, e.g. 2 among 3 with a 10 % bonus gave 0 and
+// 1, 1), each is ⌊w / n⌋ and the earliest committer takes the rest, so
+// first ≥ each always and no dust is left.
 func splitWorkerFee(w math.Int, n int, bonusBps uint32) (first, each, dust math.Int) {
 	if n <= 1 {
 		return w, math.ZeroInt(), math.ZeroInt()
 	}
 	first = w.MulRaw(int64(types.BpsScale + bonusBps)).QuoRaw(int64(types.BpsScale) * int64(n))
 	each = w.Sub(first).QuoRaw(int64(n - 1))
+	if each.GT(first) {
+		each = w.QuoRaw(int64(n))
+		first = w.Sub(each.MulRaw(int64(n - 1)))
+	}
 	dust = w.Sub(first).Sub(each.MulRaw(int64(n - 1)))
 	return first, each, dust
 }
@@ -156,10 +176,9 @@ func (k Keeper) settle(ctx context.Context, params types.Params, job types.Job, 
 		return job, err
 	}
 
-	deterministic := false
-	if m, err := k.GetModel(ctx, job.ModelId); err == nil {
-		deterministic = m.Deterministic
-	}
+	// The flag stored at the request (issue 17 L3): an authority's later
+	// model update does not change how an open job is judged.
+	deterministic := job.Deterministic
 	quality := agreementBps(job, t)
 	outcomes := make([]workerOutcome, len(job.Assignments))
 	for i, p := range ps {
@@ -173,9 +192,17 @@ func (k Keeper) settle(ctx context.Context, params types.Params, job types.Job, 
 			}
 		case len(p.OutputDigest) != 0:
 			outcomes[i] = outcomeRevealed
-			if t.ok {
-				k.penalize(ctx, params, job.Id, p, "outlier", deterministic)
+			if !t.ok {
+				break
 			}
+			if unreadableMedian(job, p) {
+				// Issue 17 L2: a MEDIAN reveal the mode cannot read ("4.0", an
+				// output by URI) is no proof of a wrong value: it cannot agree
+				// and loses reputation, but is never slashed.
+				k.penalize(ctx, params, job.Id, p, "unreadable", false)
+				break
+			}
+			k.penalize(ctx, params, job.Id, p, "outlier", deterministic)
 		default:
 			outcomes[i] = outcomeSilent
 			k.penalize(ctx, params, job.Id, p, "silent", false)
@@ -345,17 +372,38 @@ func (k Keeper) addInferencePoints(ctx context.Context, job *types.Job, p party,
 	}
 }
 
-// refund sends amount of the job's escrow back to the requester.
+// refund sends amount of the job's escrow back to the requester. A refund
+// x/bank refuses (the requester became a blocked or module address, the
+// denom cannot be sent to it) would fail every later attempt too: instead
+// of failing the settlement, to be retried forever (issue 17 M3), the
+// amount goes to the treasury (TreasuryAccount), job.Refunded stays zero
+// and EventRefundForfeited says why. The send to the requester runs in a
+// cache context, so a refused one leaves nothing behind.
 func (k Keeper) refund(ctx context.Context, job *types.Job, amount math.Int) error {
 	job.Refunded = sdk.NewCoin(job.MaxFee.Denom, amount)
 	if !amount.IsPositive() {
 		return nil
 	}
-	requester, err := k.addrBytes(job.Requester)
-	if err != nil {
+	coins := sdk.NewCoins(job.Refunded)
+	refused := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
+		requester, err := k.addrBytes(job.Requester)
+		if err != nil {
+			return err
+		}
+		return k.bank.SendCoinsFromModuleToAccount(cc, types.ModuleName, requester, coins)
+	})
+	if refused == nil {
+		return nil
+	}
+	if err := k.bank.SendCoinsFromModuleToModule(ctx, types.ModuleName, types.TreasuryAccount, coins); err != nil {
 		return err
 	}
-	return k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, requester, sdk.NewCoins(job.Refunded))
+	job.Refunded = sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
+	k.Logger(ctx).Error("inference: refund refused, sent to the treasury", "job", job.Id, "err", refused)
+	return kit.Emit(ctx, &types.EventRefundForfeited{
+		JobId: job.Id, Requester: job.Requester, Amount: coins.String(),
+		Treasury: types.TreasuryAccount, Error: refused.Error(),
+	})
 }
 
 // recordReputation reports a job outcome to x/compute; a failure (e.g. the

@@ -52,7 +52,7 @@ func RandomModels(r *rand.Rand, bondDenom string) []types.Model {
 			WeightsDigest: hex.EncodeToString(types.Digest([]byte(id))), // x/training needs one
 			Runtime:       types.RuntimeInt8Embedded,
 			Deterministic: r.Intn(2) == 0,
-			Price:         sdk.NewInt64Coin(bondDenom, 1+r.Int63n(10_000)),
+			Prices:        sdk.NewCoins(sdk.NewInt64Coin(bondDenom, 1+r.Int63n(10_000))),
 			MinVramGb:     uint32(r.Intn(3) * 8),
 			Status:        types.MODEL_STATUS_ACTIVE,
 		})

@@ -44,12 +44,13 @@ func MsgRequestInferenceFactory(k keeper.Keeper) *simsx.ResultHandlingSimMsgFact
 		r := testData.Rand()
 		m := models[r.Intn(len(models))]
 		red := params.MinRedundancy + uint32(r.Intn(int(params.MaxRedundancy-params.MinRedundancy+1)))
-		fee := m.Price.Amount.MulRaw(int64(red)).Add(math.NewInt(r.Int63n(1000)))
-		from := testData.AnyAccount(reporter, simsx.WithLiquidBalanceGTE(sdk.NewCoin(m.Price.Denom, fee.MulRaw(2))))
+		price := m.Prices[r.Intn(len(m.Prices))] // any accepted denom
+		fee := price.Amount.MulRaw(int64(red)).Add(math.NewInt(r.Int63n(1000)))
+		from := testData.AnyAccount(reporter, simsx.WithLiquidBalanceGTE(sdk.NewCoin(price.Denom, fee.MulRaw(2))))
 		if reporter.IsSkipped() {
 			return nil, nil, nil
 		}
-		maxFee := sdk.NewCoin(m.Price.Denom, fee)
+		maxFee := sdk.NewCoin(price.Denom, fee)
 		from.LiquidBalance().BlockAmount(maxFee)
 		input := []byte(r.StringN(1 + r.Intn(int(min(params.MaxInputBytes, 256)))))
 		msg := &types.MsgRequestInference{

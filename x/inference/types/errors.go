@@ -35,4 +35,6 @@ var (
 	ErrInvalidGenesis     = errorsmod.Register(ModuleName, 29, "invalid genesis")
 	ErrJobEnded           = errorsmod.Register(ModuleName, 30, "job already ended")
 	ErrNetworkAtCapacity  = errorsmod.Register(ModuleName, 31, "network at capacity")
+	ErrInvalidCallbackGas = errorsmod.Register(ModuleName, 32, "invalid callback gas limit")
+	ErrReentrantCallback  = errorsmod.Register(ModuleName, 33, "job busy in its own contract callback")
 )

@@ -745,6 +745,178 @@ func (m *EventJobSettlementFailed) GetError() string {
 	return ""
 }
 
+// EventRefundForfeited is emitted when a job's refund could not be sent to
+// its requester (x/bank refused it: e.g. the requester is a blocked or
+// module address). The amount went to the treasury (x/dao's "dao" module
+// account) instead, and the job ended: a refund is never retried.
+type EventRefundForfeited struct {
+	// job_id of the job.
+	JobId uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	// requester the refund was due to.
+	Requester string `protobuf:"bytes,2,opt,name=requester,proto3" json:"requester,omitempty"`
+	// amount sent to the treasury.
+	Amount string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	// treasury: the module account that received it.
+	Treasury string `protobuf:"bytes,4,opt,name=treasury,proto3" json:"treasury,omitempty"`
+	// error x/bank gave for the refund.
+	Error string `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+}
+
+func (m *EventRefundForfeited) Reset()         { *m = EventRefundForfeited{} }
+func (m *EventRefundForfeited) String() string { return proto.CompactTextString(m) }
+func (*EventRefundForfeited) ProtoMessage()    {}
+func (*EventRefundForfeited) Descriptor() ([]byte, []int) {
+	return fileDescriptor_0225db7814a6aa22, []int{11}
+}
+func (m *EventRefundForfeited) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventRefundForfeited) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventRefundForfeited.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventRefundForfeited) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventRefundForfeited.Merge(m, src)
+}
+func (m *EventRefundForfeited) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventRefundForfeited) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventRefundForfeited.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventRefundForfeited proto.InternalMessageInfo
+
+func (m *EventRefundForfeited) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventRefundForfeited) GetRequester() string {
+	if m != nil {
+		return m.Requester
+	}
+	return ""
+}
+
+func (m *EventRefundForfeited) GetAmount() string {
+	if m != nil {
+		return m.Amount
+	}
+	return ""
+}
+
+func (m *EventRefundForfeited) GetTreasury() string {
+	if m != nil {
+		return m.Treasury
+	}
+	return ""
+}
+
+func (m *EventRefundForfeited) GetError() string {
+	if m != nil {
+		return m.Error
+	}
+	return ""
+}
+
+// EventContractCallback is emitted when a job's "sudo" callback to its
+// requester contract ran: success, or the error (out of gas, a contract
+// error or panic); either way the job's settlement stands.
+type EventContractCallback struct {
+	JobId    uint64 `protobuf:"varint,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Contract string `protobuf:"bytes,2,opt,name=contract,proto3" json:"contract,omitempty"`
+	Status   string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	Success  bool   `protobuf:"varint,4,opt,name=success,proto3" json:"success,omitempty"`
+	GasUsed  uint64 `protobuf:"varint,5,opt,name=gas_used,json=gasUsed,proto3" json:"gas_used,omitempty"`
+	Error    string `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
+}
+
+func (m *EventContractCallback) Reset()         { *m = EventContractCallback{} }
+func (m *EventContractCallback) String() string { return proto.CompactTextString(m) }
+func (*EventContractCallback) ProtoMessage()    {}
+func (*EventContractCallback) Descriptor() ([]byte, []int) {
+	return fileDescriptor_0225db7814a6aa22, []int{12}
+}
+func (m *EventContractCallback) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventContractCallback) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventContractCallback.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventContractCallback) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventContractCallback.Merge(m, src)
+}
+func (m *EventContractCallback) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventContractCallback) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventContractCallback.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventContractCallback proto.InternalMessageInfo
+
+func (m *EventContractCallback) GetJobId() uint64 {
+	if m != nil {
+		return m.JobId
+	}
+	return 0
+}
+
+func (m *EventContractCallback) GetContract() string {
+	if m != nil {
+		return m.Contract
+	}
+	return ""
+}
+
+func (m *EventContractCallback) GetStatus() string {
+	if m != nil {
+		return m.Status
+	}
+	return ""
+}
+
+func (m *EventContractCallback) GetSuccess() bool {
+	if m != nil {
+		return m.Success
+	}
+	return false
+}
+
+func (m *EventContractCallback) GetGasUsed() uint64 {
+	if m != nil {
+		return m.GasUsed
+	}
+	return 0
+}
+
+func (m *EventContractCallback) GetError() string {
+	if m != nil {
+		return m.Error
+	}
+	return ""
+}
+
 func init() {
 	proto.RegisterType((*EventInferenceRequested)(nil), "mesh.inference.v1.EventInferenceRequested")
 	proto.RegisterType((*EventJobQueued)(nil), "mesh.inference.v1.EventJobQueued")
@@ -757,52 +929,61 @@ func init() {
 	proto.RegisterType((*EventParamsUpdated)(nil), "mesh.inference.v1.EventParamsUpdated")
 	proto.RegisterType((*EventJobCallbackFailed)(nil), "mesh.inference.v1.EventJobCallbackFailed")
 	proto.RegisterType((*EventJobSettlementFailed)(nil), "mesh.inference.v1.EventJobSettlementFailed")
+	proto.RegisterType((*EventRefundForfeited)(nil), "mesh.inference.v1.EventRefundForfeited")
+	proto.RegisterType((*EventContractCallback)(nil), "mesh.inference.v1.EventContractCallback")
 }
 
 func init() { proto.RegisterFile("mesh/inference/v1/events.proto", fileDescriptor_0225db7814a6aa22) }
 
 var fileDescriptor_0225db7814a6aa22 = []byte{
-	// 635 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x94, 0x54, 0xcf, 0x4e, 0xdb, 0x4e,
-	0x10, 0xc6, 0x21, 0x38, 0xc9, 0xf0, 0xe7, 0xf7, 0xab, 0x4b, 0xc1, 0x45, 0xd4, 0x4a, 0xdd, 0x4b,
-	0x4e, 0x89, 0xa0, 0x55, 0xef, 0x40, 0xa1, 0xa2, 0x6a, 0x25, 0xea, 0xaa, 0xaa, 0xd4, 0x4b, 0xb4,
-	0xce, 0x0e, 0xce, 0x82, 0xed, 0x0d, 0xeb, 0x75, 0x80, 0x3e, 0x42, 0x4f, 0x7d, 0x82, 0x3e, 0x4f,
-	0x8f, 0x1c, 0x7b, 0xac, 0xe0, 0x45, 0x2a, 0x4f, 0x36, 0x26, 0x81, 0x82, 0xc4, 0x25, 0xca, 0x37,
-	0x33, 0xfb, 0x7d, 0x33, 0x3b, 0x9f, 0x17, 0xbc, 0x04, 0xb3, 0x7e, 0x47, 0xa4, 0x87, 0xa8, 0x30,
-	0xed, 0x61, 0x67, 0xb8, 0xd1, 0xc1, 0x21, 0xa6, 0x3a, 0x6b, 0x0f, 0x94, 0xd4, 0xd2, 0x79, 0x54,
-	0xe4, 0xdb, 0x65, 0xbe, 0x3d, 0xdc, 0x58, 0x7b, 0x76, 0xfb, 0x88, 0x3e, 0x1f, 0xa0, 0x39, 0xe1,
-	0xff, 0xb4, 0x60, 0x75, 0xb7, 0xa0, 0xd8, 0x1f, 0x57, 0x04, 0x78, 0x92, 0x63, 0xa6, 0x91, 0x3b,
-	0x4f, 0xc0, 0x3e, 0x92, 0x61, 0x57, 0x70, 0xd7, 0x6a, 0x5a, 0xad, 0x6a, 0x30, 0x77, 0x24, 0xc3,
-	0x7d, 0xee, 0xac, 0x43, 0x43, 0x99, 0x1a, 0xe5, 0x56, 0x9a, 0x56, 0xab, 0x11, 0x5c, 0x07, 0x9c,
-	0xa7, 0x50, 0x4f, 0x24, 0xc7, 0xb8, 0x38, 0x36, 0x4b, 0xc9, 0x1a, 0xe1, 0x7d, 0xee, 0xac, 0x42,
-	0x2d, 0x61, 0x67, 0xdd, 0x43, 0x44, 0xb7, 0x4a, 0x19, 0x3b, 0x61, 0x67, 0x7b, 0x88, 0xce, 0x1a,
-	0xd4, 0x39, 0x32, 0x1e, 0x8b, 0x14, 0xdd, 0xb9, 0xa6, 0xd5, 0x9a, 0x0d, 0x4a, 0xec, 0x23, 0x2c,
-	0x51, 0x7f, 0xef, 0x64, 0xf8, 0x31, 0xc7, 0xfc, 0xee, 0xb6, 0x26, 0x85, 0x2b, 0xd3, 0xc2, 0xcf,
-	0x61, 0xe1, 0xa4, 0x38, 0xdb, 0x8d, 0x31, 0x8d, 0x74, 0x9f, 0xfa, 0x5a, 0x0c, 0xe6, 0x29, 0xf6,
-	0x9e, 0x42, 0xfe, 0x16, 0xfc, 0x3f, 0x96, 0xd9, 0xca, 0x32, 0x11, 0xa5, 0x77, 0x0b, 0xad, 0x80,
-	0x7d, 0x2a, 0xd5, 0x71, 0x39, 0xbc, 0x41, 0xfe, 0x2e, 0x2c, 0x13, 0x45, 0x80, 0x59, 0x1e, 0xeb,
-	0x1d, 0x99, 0x24, 0x42, 0xeb, 0x87, 0xd3, 0x08, 0x78, 0x3c, 0x41, 0x13, 0xe0, 0x10, 0x59, 0xfc,
-	0x60, 0x16, 0xe7, 0x05, 0x2c, 0xca, 0x5c, 0x0f, 0x72, 0xdd, 0xe5, 0x22, 0xc2, 0x4c, 0x9b, 0x5d,
-	0x2c, 0x8c, 0x82, 0x6f, 0x28, 0xe6, 0x7f, 0xaf, 0xc0, 0x7f, 0xe3, 0xa9, 0x3f, 0xa1, 0xd6, 0xf7,
-	0xe8, 0xbc, 0x02, 0x3b, 0xd3, 0x4c, 0xe7, 0x19, 0xe9, 0x2c, 0x6d, 0xae, 0xb7, 0x6f, 0x59, 0xad,
-	0x5d, 0xb0, 0x50, 0x4d, 0x60, 0x6a, 0x8b, 0x2e, 0x14, 0x8d, 0x71, 0xa3, 0x8b, 0x51, 0x70, 0xd4,
-	0x45, 0xb1, 0x7d, 0x16, 0x29, 0x44, 0x91, 0x46, 0x6e, 0xb5, 0x39, 0xdb, 0x6a, 0x04, 0x25, 0x76,
-	0x1c, 0xa8, 0x0e, 0x98, 0xe0, 0xe4, 0x8a, 0x46, 0x40, 0xff, 0x8b, 0x91, 0xc3, 0x5c, 0xa5, 0xc8,
-	0x5d, 0x7b, 0x34, 0xf2, 0x08, 0x15, 0x5b, 0x26, 0x4f, 0xf7, 0x64, 0x4c, 0x1e, 0xab, 0x51, 0x76,
-	0x7e, 0x1c, 0x33, 0x46, 0x53, 0x78, 0x98, 0xa7, 0x1c, 0xb9, 0x5b, 0xa7, 0x74, 0x89, 0xfd, 0x53,
-	0xb3, 0xbe, 0x2f, 0x74, 0x81, 0x07, 0x98, 0xb2, 0x58, 0x7c, 0x7b, 0xf8, 0xc5, 0xaf, 0x80, 0xad,
-	0x90, 0x65, 0x32, 0x35, 0xb3, 0x1a, 0xe4, 0xb8, 0x50, 0xcb, 0x62, 0x96, 0xf5, 0x91, 0x1b, 0xf3,
-	0x8f, 0xa1, 0x2f, 0x8c, 0xf0, 0x87, 0xc2, 0xad, 0x01, 0x46, 0xa2, 0xf8, 0x8e, 0x70, 0xda, 0xd0,
-	0xd6, 0xb4, 0xa1, 0x5f, 0xdf, 0xd8, 0x86, 0xf7, 0x8f, 0x6d, 0x10, 0xdd, 0xf4, 0x3e, 0xfc, 0x4d,
-	0x70, 0x48, 0xea, 0x80, 0x29, 0x96, 0x64, 0x9f, 0x07, 0x9c, 0x15, 0x06, 0x5d, 0x87, 0x06, 0xcb,
-	0x75, 0x5f, 0x2a, 0xa1, 0xcf, 0x8d, 0xd2, 0x75, 0xc0, 0x67, 0xb0, 0x32, 0xf6, 0xc8, 0x0e, 0x8b,
-	0xe3, 0x90, 0xf5, 0x8e, 0xf7, 0x98, 0xb8, 0xc7, 0x2a, 0x6b, 0x50, 0xef, 0x99, 0x42, 0x73, 0x37,
-	0x25, 0x76, 0x96, 0x61, 0x0e, 0x95, 0x92, 0xca, 0x5c, 0xce, 0x08, 0xf8, 0x6f, 0xc1, 0x9d, 0xb6,
-	0x61, 0x82, 0xa9, 0xbe, 0x5f, 0xa4, 0x24, 0xaa, 0x4c, 0x10, 0x6d, 0x6f, 0xff, 0xba, 0xf4, 0xac,
-	0x8b, 0x4b, 0xcf, 0xfa, 0x73, 0xe9, 0x59, 0x3f, 0xae, 0xbc, 0x99, 0x8b, 0x2b, 0x6f, 0xe6, 0xf7,
-	0x95, 0x37, 0xf3, 0xb5, 0x15, 0x09, 0xdd, 0xcf, 0xc3, 0x76, 0x4f, 0x26, 0x9d, 0x38, 0xa6, 0x37,
-	0x91, 0x7e, 0xce, 0x26, 0x9e, 0x46, 0x7a, 0x17, 0x43, 0x9b, 0x0c, 0xf3, 0xf2, 0x6f, 0x00, 0x00,
-	0x00, 0xff, 0xff, 0xa6, 0x04, 0x56, 0xfe, 0x6c, 0x05, 0x00, 0x00,
+	// 739 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x9c, 0x55, 0x4d, 0x4f, 0xdb, 0x4c,
+	0x10, 0xc6, 0x21, 0x71, 0x92, 0xe5, 0xe3, 0x7d, 0x5f, 0xbf, 0x10, 0x5c, 0x44, 0xad, 0xd4, 0xbd,
+	0xe4, 0x94, 0x08, 0x5a, 0xf5, 0x0e, 0x14, 0x2a, 0xaa, 0x56, 0xa2, 0xae, 0x50, 0xa5, 0x5e, 0xa2,
+	0x8d, 0x3d, 0x71, 0x16, 0x6c, 0x6f, 0xd8, 0x8f, 0x00, 0xfd, 0x09, 0x3d, 0xf5, 0xd2, 0x6b, 0xff,
+	0x41, 0xff, 0x47, 0x8f, 0x1c, 0x7b, 0xac, 0xe0, 0x8f, 0x54, 0xbb, 0x59, 0x9b, 0x04, 0x4a, 0x24,
+	0x7a, 0x89, 0xf2, 0xcc, 0xcc, 0xce, 0x3c, 0x33, 0xf3, 0xac, 0x17, 0x79, 0x29, 0xf0, 0x41, 0x87,
+	0x64, 0x7d, 0x60, 0x90, 0x85, 0xd0, 0x19, 0x6d, 0x76, 0x60, 0x04, 0x99, 0xe0, 0xed, 0x21, 0xa3,
+	0x82, 0x3a, 0xff, 0x29, 0x7f, 0xbb, 0xf0, 0xb7, 0x47, 0x9b, 0xeb, 0x8f, 0xef, 0x1e, 0x11, 0x17,
+	0x43, 0x30, 0x27, 0xfc, 0x6f, 0x16, 0x5a, 0xdb, 0x53, 0x29, 0x0e, 0xf2, 0x88, 0x00, 0x4e, 0x25,
+	0x70, 0x01, 0x91, 0xb3, 0x8a, 0xec, 0x63, 0xda, 0xeb, 0x92, 0xc8, 0xb5, 0x9a, 0x56, 0xab, 0x1c,
+	0x54, 0x8e, 0x69, 0xef, 0x20, 0x72, 0x36, 0x50, 0x9d, 0x99, 0x18, 0xe6, 0x96, 0x9a, 0x56, 0xab,
+	0x1e, 0xdc, 0x18, 0x9c, 0x47, 0xa8, 0x96, 0xd2, 0x08, 0x12, 0x75, 0x6c, 0x5e, 0x3b, 0xab, 0x1a,
+	0x1f, 0x44, 0xce, 0x1a, 0xaa, 0xa6, 0xf8, 0xbc, 0xdb, 0x07, 0x70, 0xcb, 0xda, 0x63, 0xa7, 0xf8,
+	0x7c, 0x1f, 0xc0, 0x59, 0x47, 0xb5, 0x08, 0x70, 0x94, 0x90, 0x0c, 0xdc, 0x4a, 0xd3, 0x6a, 0xcd,
+	0x07, 0x05, 0xf6, 0x01, 0x2d, 0x6b, 0x7e, 0xaf, 0x69, 0xef, 0x9d, 0x04, 0x79, 0x3f, 0xad, 0xc9,
+	0xc2, 0xa5, 0xe9, 0xc2, 0x4f, 0xd0, 0xe2, 0xa9, 0x3a, 0xdb, 0x4d, 0x20, 0x8b, 0xc5, 0x40, 0xf3,
+	0x5a, 0x0a, 0x16, 0xb4, 0xed, 0x8d, 0x36, 0xf9, 0xdb, 0xe8, 0xdf, 0xbc, 0xcc, 0x36, 0xe7, 0x24,
+	0xce, 0xee, 0x2f, 0xd4, 0x40, 0xf6, 0x19, 0x65, 0x27, 0x45, 0xf3, 0x06, 0xf9, 0x7b, 0x68, 0x45,
+	0xa7, 0x08, 0x80, 0xcb, 0x44, 0xec, 0xd2, 0x34, 0x25, 0x42, 0x3c, 0x3c, 0x0d, 0x41, 0xff, 0x4f,
+	0xa4, 0x09, 0x60, 0x04, 0x38, 0x79, 0x70, 0x16, 0xe7, 0x29, 0x5a, 0xa2, 0x52, 0x0c, 0xa5, 0xe8,
+	0x46, 0x24, 0x06, 0x2e, 0xcc, 0x2e, 0x16, 0xc7, 0xc6, 0x97, 0xda, 0xe6, 0x7f, 0x2e, 0xa1, 0x7f,
+	0xf2, 0xae, 0xdf, 0x83, 0x10, 0x33, 0xea, 0x3c, 0x47, 0x36, 0x17, 0x58, 0x48, 0xae, 0xeb, 0x2c,
+	0x6f, 0x6d, 0xb4, 0xef, 0x48, 0xad, 0xad, 0xb2, 0xe8, 0x98, 0xc0, 0xc4, 0x2a, 0x16, 0x4c, 0xb7,
+	0x71, 0x8b, 0xc5, 0xd8, 0x38, 0x66, 0xa1, 0xb6, 0x8f, 0x63, 0x06, 0x40, 0xb2, 0xd8, 0x2d, 0x37,
+	0xe7, 0x5b, 0xf5, 0xa0, 0xc0, 0x8e, 0x83, 0xca, 0x43, 0x4c, 0x22, 0xad, 0x8a, 0x7a, 0xa0, 0xff,
+	0xab, 0x96, 0x7b, 0x92, 0x65, 0x10, 0xb9, 0xf6, 0xb8, 0xe5, 0x31, 0x52, 0x5b, 0xd6, 0x9a, 0x0e,
+	0x69, 0xa2, 0x35, 0x56, 0xd5, 0xde, 0x85, 0xdc, 0x66, 0x84, 0xc6, 0xa0, 0x2f, 0xb3, 0x08, 0x22,
+	0xb7, 0xa6, 0xdd, 0x05, 0xf6, 0xcf, 0xcc, 0xfa, 0x3e, 0xe8, 0x01, 0x1e, 0x42, 0x86, 0x13, 0xf2,
+	0xe9, 0xe1, 0x83, 0x6f, 0x20, 0x9b, 0x01, 0xe6, 0x34, 0x33, 0xbd, 0x1a, 0xe4, 0xb8, 0xa8, 0xca,
+	0x13, 0xcc, 0x07, 0x10, 0x19, 0xf1, 0xe7, 0xd0, 0x27, 0xa6, 0xf0, 0x5b, 0xa5, 0xd6, 0x00, 0x62,
+	0xa2, 0xee, 0x11, 0x4c, 0x0b, 0xda, 0x9a, 0x16, 0xf4, 0x8b, 0x5b, 0xdb, 0xf0, 0xfe, 0xb0, 0x0d,
+	0x9d, 0x6e, 0x7a, 0x1f, 0xfe, 0x16, 0x72, 0x74, 0xa9, 0x43, 0xcc, 0x70, 0xca, 0x8f, 0x86, 0x11,
+	0x56, 0x02, 0xdd, 0x40, 0x75, 0x2c, 0xc5, 0x80, 0x32, 0x22, 0x2e, 0x4c, 0xa5, 0x1b, 0x83, 0x8f,
+	0x51, 0x23, 0xd7, 0xc8, 0x2e, 0x4e, 0x92, 0x1e, 0x0e, 0x4f, 0xf6, 0x31, 0x99, 0x21, 0x95, 0x75,
+	0x54, 0x0b, 0x4d, 0xa0, 0x99, 0x4d, 0x81, 0x9d, 0x15, 0x54, 0x01, 0xc6, 0x28, 0x33, 0xc3, 0x19,
+	0x03, 0xff, 0x15, 0x72, 0xa7, 0x65, 0x98, 0x42, 0x26, 0x66, 0x17, 0x29, 0x12, 0x95, 0x26, 0x13,
+	0x7d, 0xb5, 0x8a, 0x3b, 0xa8, 0xb6, 0xba, 0x4f, 0x59, 0x1f, 0xc8, 0x5f, 0x7f, 0xca, 0x1a, 0xc8,
+	0xc6, 0x29, 0x95, 0x59, 0x2e, 0x5b, 0x83, 0x54, 0x83, 0x42, 0x6d, 0x55, 0xb2, 0x0b, 0xb3, 0xcb,
+	0x02, 0xdf, 0xf0, 0xaa, 0x4c, 0xf2, 0xfa, 0x6e, 0xa1, 0x55, 0xcd, 0x6b, 0x97, 0x66, 0x82, 0xe1,
+	0x50, 0xe4, 0x93, 0x9c, 0x35, 0x43, 0x13, 0x5a, 0xcc, 0xd0, 0x60, 0x45, 0xcb, 0x2c, 0xdf, 0xd0,
+	0x32, 0x97, 0x4d, 0x29, 0x4c, 0x86, 0x21, 0x70, 0xae, 0x59, 0xd5, 0x82, 0x1c, 0x2a, 0x25, 0xc5,
+	0x98, 0x77, 0x25, 0x87, 0xf1, 0x4d, 0x2a, 0x07, 0xd5, 0x18, 0xf3, 0x23, 0x0e, 0x13, 0x73, 0xb4,
+	0x27, 0xf8, 0xee, 0xec, 0xfc, 0xb8, 0xf2, 0xac, 0xcb, 0x2b, 0xcf, 0xfa, 0x75, 0xe5, 0x59, 0x5f,
+	0xae, 0xbd, 0xb9, 0xcb, 0x6b, 0x6f, 0xee, 0xe7, 0xb5, 0x37, 0xf7, 0xb1, 0x15, 0x13, 0x31, 0x90,
+	0xbd, 0x76, 0x48, 0xd3, 0x4e, 0x92, 0xe8, 0xb7, 0x45, 0xff, 0x9c, 0x4f, 0x3c, 0x31, 0xfa, 0x7d,
+	0xe9, 0xd9, 0xfa, 0xe2, 0x3d, 0xfb, 0x1d, 0x00, 0x00, 0xff, 0xff, 0xb9, 0xce, 0xde, 0xdb, 0xb4,
+	0x06, 0x00, 0x00,
 }
 
 func (m *EventInferenceRequested) Marshal() (dAtA []byte, err error) {
@@ -1279,6 +1460,126 @@ func (m *EventJobSettlementFailed) MarshalToSizedBuffer(dAtA []byte) (int, error
 	return len(dAtA) - i, nil
 }
 
+func (m *EventRefundForfeited) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventRefundForfeited) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventRefundForfeited) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Error) > 0 {
+		i -= len(m.Error)
+		copy(dAtA[i:], m.Error)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Error)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.Treasury) > 0 {
+		i -= len(m.Treasury)
+		copy(dAtA[i:], m.Treasury)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Treasury)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Amount) > 0 {
+		i -= len(m.Amount)
+		copy(dAtA[i:], m.Amount)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Amount)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Requester) > 0 {
+		i -= len(m.Requester)
+		copy(dAtA[i:], m.Requester)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Requester)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventContractCallback) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventContractCallback) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventContractCallback) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Error) > 0 {
+		i -= len(m.Error)
+		copy(dAtA[i:], m.Error)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Error)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if m.GasUsed != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.GasUsed))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.Success {
+		i--
+		if m.Success {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Status) > 0 {
+		i -= len(m.Status)
+		copy(dAtA[i:], m.Status)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Status)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Contract) > 0 {
+		i -= len(m.Contract)
+		copy(dAtA[i:], m.Contract)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Contract)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.JobId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JobId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintEvents(dAtA []byte, offset int, v uint64) int {
 	offset -= sovEvents(v)
 	base := offset
@@ -1510,6 +1811,64 @@ func (m *EventJobSettlementFailed) Size() (n int) {
 	_ = l
 	if m.JobId != 0 {
 		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	l = len(m.Error)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventRefundForfeited) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	l = len(m.Requester)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Amount)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Treasury)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Error)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventContractCallback) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.JobId != 0 {
+		n += 1 + sovEvents(uint64(m.JobId))
+	}
+	l = len(m.Contract)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Status)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.Success {
+		n += 2
+	}
+	if m.GasUsed != 0 {
+		n += 1 + sovEvents(uint64(m.GasUsed))
 	}
 	l = len(m.Error)
 	if l > 0 {
@@ -2973,6 +3332,407 @@ func (m *EventJobSettlementFailed) Unmarshal(dAtA []byte) error {
 				}
 			}
 		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Error", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Error = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventRefundForfeited) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventRefundForfeited: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventRefundForfeited: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Requester", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Requester = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Amount = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Treasury", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Treasury = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Error", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Error = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventContractCallback) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventContractCallback: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventContractCallback: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JobId", wireType)
+			}
+			m.JobId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JobId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Contract", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Contract = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Status = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Success", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Success = bool(v != 0)
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field GasUsed", wireType)
+			}
+			m.GasUsed = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.GasUsed |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
 			if wireType != 2 {
 				return fmt.Errorf("proto: wrong wireType = %d for field Error", wireType)
 			}

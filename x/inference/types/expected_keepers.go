@@ -62,3 +62,12 @@ type RewardsKeeper interface {
 	// and returns the points credited after multipliers.
 	AddPoints(ctx context.Context, category string, account sdk.AccAddress, points uint64, opts ...rewardstypes.PointsOption) (uint64, error)
 }
+
+// ContractKeeper is what x/inference needs from x/wasm for "sudo"
+// callbacks (the app adapts wasmd's keeper; nil: no contract callbacks).
+type ContractKeeper interface {
+	// IsContract reports whether addr is a CosmWasm contract.
+	IsContract(ctx context.Context, addr sdk.AccAddress) bool
+	// Sudo calls the contract's sudo entry point with msg (JSON).
+	Sudo(ctx context.Context, contract sdk.AccAddress, msg []byte) ([]byte, error)
+}

@@ -13,7 +13,8 @@ func DefaultGenesis() *GenesisState {
 	return &GenesisState{Params: DefaultParams(), NextJobId: 1}
 }
 
-// Validate checks the genesis state: params, models (unique, valid), jobs
+// Validate checks the genesis state: params, models (unique, valid, priced
+// only in umesh and fee_denoms), jobs
 // (unique ids below next_job_id, known models, consistent fields) and worker
 // stats (unique, and open_jobs equal to the open jobs that list the worker).
 // Addresses are checked for a valid bech32 form of any prefix; InitGenesis
@@ -27,6 +28,9 @@ func (gs GenesisState) Validate() error {
 	for _, m := range gs.Models {
 		if err := ValidateModel(m); err != nil {
 			return fmt.Errorf("model %q: %w", m.Id, err)
+		}
+		if err := gs.Params.CheckPrices(m); err != nil {
+			return err
 		}
 		models = append(models, m.Id)
 	}
@@ -139,6 +143,12 @@ func validateJob(j Job) error {
 	}
 	if len(j.Callback) > MaxCallbackLength || !validate.Printable(j.Callback, false) {
 		return fmt.Errorf("invalid callback name")
+	}
+	if (j.Callback == SudoCallback) != (j.CallbackGasLimit > 0) {
+		return fmt.Errorf("callback_gas_limit %d with callback %q", j.CallbackGasLimit, j.Callback)
+	}
+	if j.CallbackPending && (j.Callback != SudoCallback || IsOpen(j.Status)) {
+		return fmt.Errorf("callback_pending on a job that is open or has no contract callback")
 	}
 	if _, ok := JobStatus_name[int32(j.Status)]; !ok || j.Status == JOB_STATUS_UNSPECIFIED {
 		return fmt.Errorf("invalid status %s", j.Status)

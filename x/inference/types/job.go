@@ -22,6 +22,9 @@ const (
 	MaxSaltLength = 64
 	// MaxCallbackLength bounds a callback name.
 	MaxCallbackLength = 64
+	// SudoCallback is the callback name that calls the requester's own
+	// sudo entry point when the requester is a CosmWasm contract.
+	SudoCallback = "sudo"
 	// RecentLatencyWindow is how many agreed latencies WorkerStats keeps for the median.
 	RecentLatencyWindow = 16
 )

@@ -11,6 +11,10 @@ const (
 	// ProtocolFeeAccount is the module account (no permissions) that receives
 	// protocol_fee_bps of each paid fee and the rounding dust; x/rewards sweeps it.
 	ProtocolFeeAccount = "inference_protocol"
+	// TreasuryAccount is the DAO treasury's module account (x/dao's module
+	// name; not imported: x/dao imports x/inference). A refund x/bank refuses
+	// goes there (issue 17 M3).
+	TreasuryAccount = "dao"
 	// BaseFeeDenom is always accepted for fees: the x/pool bond denom of meshd.
 	BaseFeeDenom = "umesh"
 	// SeedPurpose is the purpose of x/compute's Seed for a job's assignment
@@ -49,4 +53,7 @@ var (
 	WaitQueueKey = collections.NewPrefix(12)
 	// QueueLengthKey maps model id → number of its QUEUED jobs.
 	QueueLengthKey = collections.NewPrefix(13)
+	// CallbackQueueKey is the set of (ended height, job id) of ended jobs
+	// whose contract callback waits to be dispatched, in that order.
+	CallbackQueueKey = collections.NewPrefix(14)
 )

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/llmesh/mesh/x/internal/validate"
 )
 
@@ -31,8 +33,9 @@ const (
 	RuntimeExecPrefix = "exec:"
 )
 
-// ValidateModel checks a model's fields: the id, a known runtime, a valid
-// positive price and a status other than UNSPECIFIED.
+// ValidateModel checks a model's fields: the id, a known runtime, its prices
+// (ValidatePrices) and a status other than UNSPECIFIED. Whether each price
+// denom is allowed depends on the params: Params.CheckPrices.
 func ValidateModel(m Model) error {
 	if err := ValidateModelID(m.Id); err != nil {
 		return err
@@ -54,8 +57,8 @@ func ValidateModel(m Model) error {
 	if err := ValidateRuntime(m.Runtime); err != nil {
 		return err
 	}
-	if err := m.Price.Validate(); err != nil || !m.Price.IsPositive() {
-		return fmt.Errorf("price %s must be a valid positive coin", m.Price)
+	if err := ValidatePrices(m); err != nil {
+		return err
 	}
 	if m.MinVramGb > MaxMinVRAMGB {
 		return fmt.Errorf("min_vram_gb %d above %d", m.MinVramGb, MaxMinVRAMGB)
@@ -64,6 +67,46 @@ func ValidateModel(m Model) error {
 		return fmt.Errorf("status must be ACTIVE, CANDIDATE or RETIRED, got %s", m.Status)
 	}
 	return nil
+}
+
+// MaxModelPrices bounds Model.prices: umesh and each of the MaxFeeDenoms.
+const MaxModelPrices = MaxFeeDenoms + 1
+
+// ValidatePrices checks a model's prices: at least one and at most
+// MaxModelPrices, each a valid positive coin, sorted by denom with no denom
+// twice (as sdk.Coins); and the
+// deprecated single price unset (the 1→2 migration moved it into prices).
+func ValidatePrices(m Model) error {
+	if m.Price != nil { //nolint:staticcheck // refusing the deprecated field is its only use
+		return fmt.Errorf("price is deprecated: give the model's prices (a list of coins, one per denom) instead")
+	}
+	if len(m.Prices) == 0 || len(m.Prices) > MaxModelPrices {
+		return fmt.Errorf("%d prices: need 1 to %d", len(m.Prices), MaxModelPrices)
+	}
+	for i, c := range m.Prices {
+		if err := c.Validate(); err != nil || !c.IsPositive() {
+			return fmt.Errorf("price %s must be a valid positive coin", c)
+		}
+		// Sorted like sdk.Coins, so that Coins methods (AmountOf searches)
+		// read them right.
+		if i > 0 && m.Prices[i-1].Denom >= c.Denom {
+			if m.Prices[i-1].Denom == c.Denom {
+				return fmt.Errorf("prices: %s listed twice", c.Denom)
+			}
+			return fmt.Errorf("prices must be sorted by denom: %s before %s", m.Prices[i-1].Denom, c.Denom)
+		}
+	}
+	return nil
+}
+
+// PriceIn returns the model's price in denom, if it accepts that denom.
+func (m Model) PriceIn(denom string) (sdk.Coin, bool) {
+	for _, c := range m.Prices {
+		if c.Denom == denom {
+			return c, true
+		}
+	}
+	return sdk.Coin{}, false
 }
 
 // ValidateModelID checks a model id: 1..64 printable characters without spaces.

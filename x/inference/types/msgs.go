@@ -58,6 +58,9 @@ func (m *MsgRequestInference) ValidateBasic() error {
 	if len(m.Callback) > MaxCallbackLength || !validate.Printable(m.Callback, false) {
 		return errorsmod.Wrapf(ErrUnknownCallback, "callback must be at most %d printable characters without spaces", MaxCallbackLength)
 	}
+	if (m.Callback == SudoCallback) != (m.CallbackGasLimit > 0) {
+		return errorsmod.Wrapf(ErrInvalidCallbackGas, "callback_gas_limit %d: positive with callback %q and only then", m.CallbackGasLimit, SudoCallback)
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package types_test
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -107,10 +108,10 @@ func TestParamsValidate(t *testing.T) {
 	require.False(t, p.FeeDenomAllowed("ibc/X"))
 	p.FeeDenoms = []string{"ibc/X"}
 	require.True(t, p.FeeDenomAllowed("ibc/X"))
-	r, err := p.Redundancy(0)
+	r, err := p.Redundancy(0, false)
 	require.NoError(t, err)
 	require.Equal(t, uint32(3), r)
-	_, err = p.Redundancy(8)
+	_, err = p.Redundancy(8, false)
 	require.Error(t, err)
 	d, err := p.DeadlineBlocks(0)
 	require.NoError(t, err)
@@ -122,10 +123,13 @@ func TestParamsValidate(t *testing.T) {
 func TestValidateModel(t *testing.T) {
 	good := types.Model{
 		Id: "mesh-embedded-v1", Runtime: "int8-embedded", Deterministic: true,
-		Price: sdk.NewInt64Coin("umesh", 1000), Status: types.MODEL_STATUS_ACTIVE,
+		Prices: sdk.NewCoins(sdk.NewInt64Coin("umesh", 1000)), Status: types.MODEL_STATUS_ACTIVE,
 		WeightsDigest: hex.EncodeToString(types.Digest([]byte("w"))), WeightsUri: "https://x/w.bin",
 	}
 	require.NoError(t, types.ValidateModel(good))
+	two := good
+	two.Prices = sdk.NewCoins(sdk.NewInt64Coin("umesh", 1000), sdk.NewCoin("ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2", math.NewIntWithDecimal(5, 21)))
+	require.NoError(t, types.ValidateModel(two), "two prices, one above 2^64")
 	for _, rt := range []string{"openai:llama-3-8b", "exec:mesh-echo"} {
 		m := good
 		m.Runtime = rt
@@ -138,12 +142,26 @@ func TestValidateModel(t *testing.T) {
 		"runtime unknown": func(m *types.Model) { m.Runtime = "docker:x" },
 		"openai no name":  func(m *types.Model) { m.Runtime = "openai:" },
 		"exec space":      func(m *types.Model) { m.Runtime = "exec:a b" },
-		"zero price":      func(m *types.Model) { m.Price = sdk.NewInt64Coin("umesh", 0) },
-		"nil price":       func(m *types.Model) { m.Price = sdk.Coin{} },
-		"no status":       func(m *types.Model) { m.Status = types.MODEL_STATUS_UNSPECIFIED },
-		"bad digest":      func(m *types.Model) { m.WeightsDigest = "abc" },
-		"upper digest":    func(m *types.Model) { m.WeightsDigest = "AB" + m.WeightsDigest[2:] },
-		"bad uri":         func(m *types.Model) { m.WeightsUri = "a b" },
+		"zero price":      func(m *types.Model) { m.Prices = sdk.Coins{sdk.NewInt64Coin("umesh", 0)} },
+		"no prices":       func(m *types.Model) { m.Prices = nil },
+		"empty coin":      func(m *types.Model) { m.Prices = sdk.Coins{{}} },
+		"negative price":  func(m *types.Model) { m.Prices = sdk.Coins{{Denom: "umesh", Amount: math.NewInt(-1)}} },
+		"bad price denom": func(m *types.Model) { m.Prices = sdk.Coins{{Denom: "1x", Amount: math.NewInt(1)}} },
+		"denom twice": func(m *types.Model) {
+			m.Prices = sdk.Coins{sdk.NewInt64Coin("uinj", 1), sdk.NewInt64Coin("uinj", 2), sdk.NewInt64Coin("umesh", 1)}
+		},
+		"unsorted": func(m *types.Model) { m.Prices = sdk.Coins{sdk.NewInt64Coin("umesh", 1), sdk.NewInt64Coin("ibc/X", 1)} },
+		"too many prices": func(m *types.Model) {
+			m.Prices = nil
+			for i := range types.MaxModelPrices + 1 {
+				m.Prices = append(m.Prices, sdk.NewInt64Coin(fmt.Sprintf("denom%02d", i), 1))
+			}
+		},
+		"deprecated price": func(m *types.Model) { c := sdk.NewInt64Coin("umesh", 1000); m.Price = &c }, //nolint:staticcheck // refused
+		"no status":        func(m *types.Model) { m.Status = types.MODEL_STATUS_UNSPECIFIED },
+		"bad digest":       func(m *types.Model) { m.WeightsDigest = "abc" },
+		"upper digest":     func(m *types.Model) { m.WeightsDigest = "AB" + m.WeightsDigest[2:] },
+		"bad uri":          func(m *types.Model) { m.WeightsUri = "a b" },
 	} {
 		m := good
 		mutate(&m)

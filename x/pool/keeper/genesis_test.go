@@ -1,6 +1,8 @@
 package keeper_test
 
 import (
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"testing"
 	"time"
 
@@ -116,12 +118,15 @@ func TestQueries(t *testing.T) {
 	require.False(t, p2.Eligible)
 	require.True(t, p2.Pool.Jailed)
 
+	// Queries answer gRPC codes (REST 404/400), with the keeper's message.
 	_, err = f.qs.Pool(f.ctx, &types.QueryPoolRequest{Provider: f.str(stranger)})
-	require.ErrorIs(t, err, types.ErrPoolNotFound)
+	require.Equal(t, codes.NotFound, status.Code(err))
+	require.ErrorContains(t, err, types.ErrPoolNotFound.Error())
 	_, err = f.qs.Pool(f.ctx, &types.QueryPoolRequest{Provider: "bad"})
-	require.ErrorIs(t, err, types.ErrInvalidAddress)
+	require.Equal(t, codes.InvalidArgument, status.Code(err))
 	_, err = f.qs.Delegation(f.ctx, &types.QueryDelegationRequest{Provider: f.str(provider), Delegator: f.str(stranger)})
-	require.ErrorIs(t, err, types.ErrDelegationNotFound)
+	require.Equal(t, codes.NotFound, status.Code(err))
+	require.ErrorContains(t, err, types.ErrDelegationNotFound.Error())
 	_, err = f.qs.Pool(f.ctx, nil)
 	require.Error(t, err)
 

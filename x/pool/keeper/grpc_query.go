@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 
+	errorsmod "cosmossdk.io/errors"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -31,7 +32,7 @@ func (q Querier) Params(ctx context.Context, req *types.QueryParamsRequest) (*ty
 	}
 	params, err := q.Keeper.Params.Get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	return &types.QueryParamsResponse{Params: params}, nil
 }
@@ -43,19 +44,19 @@ func (q Querier) Pool(ctx context.Context, req *types.QueryPoolRequest) (*types.
 	}
 	provider, err := q.addrBytes(req.Provider)
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	pool, err := q.GetPool(ctx, provider)
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	self, err := q.selfStake(ctx, pool, provider)
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	min, err := q.MinSelfStake(ctx, pool.ComputeUnits)
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	return &types.QueryPoolResponse{
 		Pool:         pool,
@@ -85,23 +86,23 @@ func (q Querier) Delegation(ctx context.Context, req *types.QueryDelegationReque
 	}
 	delegator, provider, err := q.addrPair(req.Delegator, req.Provider)
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	pool, err := q.GetPool(ctx, provider)
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	del, err := q.GetDelegation(ctx, provider, delegator)
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	pending, err := q.PendingRewards(ctx, pool, del, provider.Equals(delegator))
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	params, err := q.Keeper.Params.Get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	var age int64
 	if !del.BondedSince.IsZero() {
@@ -123,7 +124,7 @@ func (q Querier) DelegatorDelegations(ctx context.Context, req *types.QueryDeleg
 	}
 	delegator, err := q.addrBytes(req.Delegator)
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	dels, page, err := query.CollectionPaginate(ctx, q.DelegationsByDelegator, req.Pagination,
 		func(key collections.Pair[sdk.AccAddress, sdk.AccAddress], _ collections.NoValue) (types.Delegation, error) {
@@ -143,7 +144,7 @@ func (q Querier) Unbondings(ctx context.Context, req *types.QueryUnbondingsReque
 	}
 	delegator, err := q.addrBytes(req.Delegator)
 	if err != nil {
-		return nil, err
+		return nil, grpcError(err)
 	}
 	entries, page, err := query.CollectionPaginate(ctx, q.UnbondingsByDelegator, req.Pagination,
 		func(key collections.Triple[sdk.AccAddress, sdk.AccAddress, uint64], _ collections.NoValue) (types.UnbondingEntry, error) {
@@ -157,4 +158,21 @@ func (q Querier) Unbondings(ctx context.Context, req *types.QueryUnbondingsReque
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	return &types.QueryUnbondingsResponse{Unbondings: entries, Pagination: page}, nil
+}
+
+// grpcError maps a keeper error to a gRPC status, so that the REST gateway
+// answers 404 for what does not exist and 400 for a bad argument instead of
+// 500 (issue 17, hostile-input run): not-found errors give codes.NotFound,
+// malformed arguments codes.InvalidArgument, anything else codes.Internal.
+func grpcError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errorsmod.IsOf(err, types.ErrPoolNotFound, types.ErrDelegationNotFound, collections.ErrNotFound):
+		return status.Error(codes.NotFound, err.Error())
+	case errorsmod.IsOf(err, types.ErrInvalidAddress):
+		return status.Error(codes.InvalidArgument, err.Error())
+	default:
+		return status.Error(codes.Internal, err.Error())
+	}
 }

@@ -70,6 +70,17 @@ func (k Keeper) SetComputeUnits(ctx context.Context, provider sdk.AccAddress, un
 	return k.Pools.Set(ctx, provider, pool)
 }
 
+// WalkComputeUnits calls fn, in provider address order, for every pool
+// whose compute units are not zero (x/compute's genesis cross-check).
+func (k Keeper) WalkComputeUnits(ctx context.Context, fn func(provider sdk.AccAddress, units uint64) (stop bool, err error)) error {
+	return k.Pools.Walk(ctx, nil, func(provider sdk.AccAddress, pool types.Pool) (bool, error) {
+		if pool.ComputeUnits == 0 {
+			return false, nil
+		}
+		return fn(provider, pool.ComputeUnits)
+	})
+}
+
 // Jail marks the pool jailed until at least height until; a later jail never
 // shortens an earlier one. The provider lifts it with MsgUnjail.
 func (k Keeper) Jail(ctx context.Context, provider sdk.AccAddress, until int64) error {

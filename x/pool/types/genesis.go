@@ -1,7 +1,9 @@
 package types
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"cosmossdk.io/math"
 
@@ -115,6 +117,15 @@ func (gs GenesisState) Validate() error {
 		var err error
 		if total, err = total.SafeAdd(u.Balance); err != nil {
 			return fmt.Errorf("unbonding %d: total balance overflow", i)
+		}
+	}
+	// Slash finds the entries created since an infraction as a suffix of
+	// ids (issue 17, M3): a later id must never have an earlier height.
+	byID := slices.SortedFunc(slices.Values(gs.Unbondings), func(a, b UnbondingEntry) int { return cmp.Compare(a.Id, b.Id) })
+	for i := 1; i < len(byID); i++ {
+		if byID[i].CreationHeight < byID[i-1].CreationHeight {
+			return fmt.Errorf("unbonding id %d: creation_height %d below id %d's %d (ids must follow creation height)",
+				byID[i].Id, byID[i].CreationHeight, byID[i-1].Id, byID[i-1].CreationHeight)
 		}
 	}
 	return nil

@@ -38,6 +38,15 @@ var (
 // BpsScale is 100 % in basis points.
 const BpsScale = 10_000
 
+// Upper bounds of the per-block and per-slash work params.
+const (
+	// MaxUnbondingsPerBlockLimit bounds max_unbondings_per_block (EndBlocker payouts).
+	MaxUnbondingsPerBlockLimit = 10_000
+	// MaxUnbondingEntriesLimit bounds max_unbonding_entries: Slash reads every
+	// entry of the provider's own in its pool.
+	MaxUnbondingEntriesLimit = 100
+)
+
 // MaxLoyaltyMaxBps bounds loyalty_max_bps: a bonus of at most +100 %.
 const MaxLoyaltyMaxBps = BpsScale
 
@@ -73,11 +82,12 @@ func (p Params) Validate() error {
 	if p.UnbondingPeriod <= 0 {
 		return fmt.Errorf("unbonding_period must be positive, got %s", p.UnbondingPeriod)
 	}
-	if p.MaxUnbondingsPerBlock == 0 {
-		return fmt.Errorf("max_unbondings_per_block must be positive")
+	if p.MaxUnbondingsPerBlock == 0 || p.MaxUnbondingsPerBlock > MaxUnbondingsPerBlockLimit {
+		return fmt.Errorf("max_unbondings_per_block %d must be in 1..%d", p.MaxUnbondingsPerBlock, MaxUnbondingsPerBlockLimit)
 	}
-	if p.MaxUnbondingEntries == 0 {
-		return fmt.Errorf("max_unbonding_entries must be positive")
+	// Slash reads a provider's own entries in full (issue 17, M3).
+	if p.MaxUnbondingEntries == 0 || p.MaxUnbondingEntries > MaxUnbondingEntriesLimit {
+		return fmt.Errorf("max_unbonding_entries %d must be in 1..%d", p.MaxUnbondingEntries, MaxUnbondingEntriesLimit)
 	}
 	switch p.SlashDestination {
 	case SLASH_DESTINATION_BURN, SLASH_DESTINATION_TREASURY:

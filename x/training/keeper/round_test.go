@@ -557,7 +557,7 @@ func TestTwoRoundTaskCompletes(t *testing.T) {
 	require.Equal(t, []inferencetypes.Model{{
 		Id: tfBaseModel + "-t1", Name: "Mesh embedded (training task 1)", Version: "t1",
 		WeightsDigest: hex.EncodeToString(tfSha("c2")), WeightsUri: aggURI, Runtime: inferencetypes.RuntimeInt8Embedded,
-		Deterministic: true, Price: sdk.NewInt64Coin(tfDenom, 1000), MinVramGb: 8, Status: inferencetypes.MODEL_STATUS_CANDIDATE,
+		Deterministic: true, Prices: sdk.NewCoins(sdk.NewInt64Coin(tfDenom, 1000)), MinVramGb: 8, Status: inferencetypes.MODEL_STATUS_CANDIDATE,
 	}}, f.inference.candidates)
 	require.NoError(t, inferencetypes.ValidateModel(f.inference.candidates[0]))
 	require.Empty(t, f.deadlines())

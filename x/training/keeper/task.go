@@ -271,7 +271,7 @@ func (k Keeper) anyRoundFinalized(ctx context.Context, task *types.Task) (bool, 
 
 // registerCandidate registers the task's checkpoint in x/inference as a
 // CANDIDATE model "<base>-t<id>" ("task-<id>" if that is too long), with the
-// base model's runtime, determinism, price and VRAM, and returns its id.
+// base model's runtime, determinism, prices and VRAM, and returns its id.
 func (k Keeper) registerCandidate(ctx context.Context, task *types.Task) (string, error) {
 	base, err := k.inference.GetModel(ctx, task.BaseModelId)
 	if err != nil {
@@ -293,7 +293,7 @@ func (k Keeper) registerCandidate(ctx context.Context, task *types.Task) (string
 		WeightsUri:    task.CheckpointUri,
 		Runtime:       task.Runtime,
 		Deterministic: base.Deterministic,
-		Price:         base.Price,
+		Prices:        base.Prices,
 		MinVramGb:     base.MinVramGb,
 		Status:        inferencetypes.MODEL_STATUS_CANDIDATE,
 	}

@@ -236,7 +236,7 @@ func newTaskFixture(t *testing.T, opts ...func(*types.Params)) *taskFixture {
 		tfBaseModel: {
 			Id: tfBaseModel, Name: "Mesh embedded", Version: "1", WeightsDigest: hex.EncodeToString(tfBaseDigest),
 			WeightsUri: "ipfs://base", Runtime: inferencetypes.RuntimeInt8Embedded, Deterministic: true,
-			Price: sdk.NewInt64Coin(tfDenom, 1000), MinVramGb: 8, Status: inferencetypes.MODEL_STATUS_ACTIVE,
+			Prices: sdk.NewCoins(sdk.NewInt64Coin(tfDenom, 1000)), MinVramGb: 8, Status: inferencetypes.MODEL_STATUS_ACTIVE,
 		},
 	}}
 	rewards := &tfRewards{}

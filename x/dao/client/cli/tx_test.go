@@ -53,7 +53,7 @@ const proposalJSON = `{
         "commit_blocks": "10", "reveal_blocks": "10", "max_open_jobs_per_worker": 8,
         "fee_burn_bps": 500, "protocol_fee_bps": 1000, "speed_bonus_bps": 1000,
         "liar_slash_fraction": "0.010000000000000000", "max_expirations_per_block": 100,
-        "job_retention_blocks": "100000"
+        "job_retention_blocks": "100000", "max_callback_gas": "2000000", "max_callbacks_per_block": 5
       }
     },
     {

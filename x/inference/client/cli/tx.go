@@ -19,22 +19,26 @@ import (
 	"github.com/cosmos/cosmos-sdk/client/tx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	ibcinfercli "github.com/llmesh/mesh/x/ibcinfer/client/cli"
 	"github.com/llmesh/mesh/x/inference/types"
 )
 
 // Flags of the tx commands.
 const (
 	FlagMaxFee         = "max-fee"
+	FlagFeesDenom      = "fees-denom"
 	FlagRedundancy     = "redundancy"
 	FlagMode           = "mode"
 	FlagTolerance      = "tolerance"
 	FlagDeadlineBlocks = "deadline-blocks"
 	FlagCallback       = "callback"
-	FlagInputURI       = "input-uri"
-	FlagInputDigest    = "input-digest"
-	FlagSalt           = "salt"
-	FlagOutputURI      = "output-uri"
-	FlagOutputDigest   = "output-digest"
+	// FlagTrustSingleWorker sets trust_single_worker (issue 17 L5).
+	FlagTrustSingleWorker = "trust-single-worker"
+	FlagInputURI          = "input-uri"
+	FlagInputDigest       = "input-digest"
+	FlagSalt              = "salt"
+	FlagOutputURI         = "output-uri"
+	FlagOutputDigest      = "output-digest"
 )
 
 // GetTxCmd returns the `inference` tx command; autocli adds the generated
@@ -47,22 +51,28 @@ func GetTxCmd() *cobra.Command {
 		SuggestionsMinimumDistance: 2,
 		RunE:                       client.ValidateCmd,
 	}
-	cmd.AddCommand(NewRequestCmd(), NewCommitCmd(), NewRevealCmd())
+	// request-ibc composes the ICS-20 transfer that requests an inference
+	// from another chain; x/ibcinfer reads it on meshd.
+	cmd.AddCommand(NewRequestCmd(), NewCommitCmd(), NewRevealCmd(), ibcinfercli.NewRequestIBCCmd())
 	return cmd
 }
 
 // NewRequestCmd returns `request [model-id] [input]`.
 func NewRequestCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "request [model-id] [input | @file] --max-fee [coin]",
+		Use:   "request [model-id] [input | @file] {--max-fee [coin] | --fees-denom [denom]}",
 		Short: "Request an inference; max-fee is escrowed until the job ends",
 		Long: `Request an inference from the network. The input is the text given, or the
 contents of a file with @path (at most max_input_bytes). For a larger input,
 omit it and give --input-uri and --input-digest (hex SHA-256 of the input).
-max-fee must be in the model's price denom and cover price × redundancy; what
-is not charged is refunded when the job ends. Follow the job with
-"meshd q inference job [id]".`,
+A model may accept several denoms (its prices): max-fee's denom picks the
+price, and max-fee must cover that price × redundancy; what is not charged
+is refunded when the job ends. Instead of --max-fee, --fees-denom [denom]
+asks the node for the model (and, without --redundancy, the
+default_redundancy param) and escrows exactly the model's price in that
+denom × redundancy. Follow the job with "meshd q inference job [id]".`,
 		Example: `meshd tx inference request mesh-embedded-v1 "hello world" --max-fee 3000umesh --from alice
+meshd tx inference request mesh-embedded-v1 "hello world" --fees-denom ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2 --from alice
 meshd tx inference request mesh-embedded-v1 @prompt.txt --max-fee 5000umesh --redundancy 5 --from alice
 meshd tx inference request price-oracle "BTC/USD" --max-fee 3000umesh --mode median --tolerance 50 --from alice`,
 		Args: cobra.RangeArgs(1, 2),
@@ -71,36 +81,71 @@ meshd tx inference request price-oracle "BTC/USD" --max-fee 3000umesh --mode med
 			if err != nil {
 				return err
 			}
-			msg, err := buildRequest(clientCtx.GetFromAddress(), args, cmd)
+			msg, err := buildRequest(clientCtx.GetFromAddress(), args, cmd, queryTerms(cmd, clientCtx))
 			if err != nil {
 				return err
 			}
 			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), msg)
 		},
 	}
-	cmd.Flags().String(FlagMaxFee, "", "fee escrowed, e.g. 3000umesh (required)")
+	cmd.Flags().String(FlagMaxFee, "", "fee escrowed, in one of the model's price denoms, e.g. 3000umesh (this or --fees-denom)")
+	cmd.Flags().String(FlagFeesDenom, "", "escrow the model's price in this denom × redundancy, read from the node (instead of --max-fee)")
+	cmd.MarkFlagsMutuallyExclusive(FlagMaxFee, FlagFeesDenom)
 	cmd.Flags().Uint32(FlagRedundancy, 0, "number of workers (0: the default_redundancy param)")
 	cmd.Flags().String(FlagMode, "exact", "consensus mode: exact or median")
 	cmd.Flags().Int64(FlagTolerance, 0, "median mode: answers within this distance of the median agree")
 	cmd.Flags().Int64(FlagDeadlineBlocks, 0, "blocks until the deadline (0: commit_blocks + reveal_blocks)")
 	cmd.Flags().String(FlagCallback, "", "registered job-end callback, optional")
+	cmd.Flags().Bool(FlagTrustSingleWorker, false, "accept a redundancy below the min_redundancy_untrusted param (no quorum checks the answer)")
 	cmd.Flags().String(FlagInputURI, "", "URI of a large input (with --input-digest, instead of an inline input)")
 	cmd.Flags().String(FlagInputDigest, "", "hex SHA-256 of the input given by --input-uri")
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }
 
-func buildRequest(from sdk.AccAddress, args []string, cmd *cobra.Command) (*types.MsgRequestInference, error) {
+// termsFunc returns a model and the params, for --fees-denom.
+type termsFunc func(modelID string) (types.Model, types.Params, error)
+
+// queryTerms asks the node of clientCtx for the model and the params.
+func queryTerms(cmd *cobra.Command, clientCtx client.Context) termsFunc {
+	return func(modelID string) (types.Model, types.Params, error) {
+		qc := types.NewQueryClient(clientCtx)
+		m, err := qc.Model(cmd.Context(), &types.QueryModelRequest{Id: modelID})
+		if err != nil {
+			return types.Model{}, types.Params{}, fmt.Errorf("query model %s: %w", modelID, err)
+		}
+		p, err := qc.Params(cmd.Context(), &types.QueryParamsRequest{})
+		if err != nil {
+			return types.Model{}, types.Params{}, fmt.Errorf("query params: %w", err)
+		}
+		return m.Model, p.Params, nil
+	}
+}
+
+func buildRequest(from sdk.AccAddress, args []string, cmd *cobra.Command, terms termsFunc) (*types.MsgRequestInference, error) {
 	fs := cmd.Flags()
+	msg := &types.MsgRequestInference{Requester: from.String(), ModelId: args[0]}
+	var err error
+	if msg.Redundancy, err = fs.GetUint32(FlagRedundancy); err != nil {
+		return nil, err
+	}
+	msg.TrustSingleWorker, _ = fs.GetBool(FlagTrustSingleWorker)
 	feeStr, _ := fs.GetString(FlagMaxFee)
-	if feeStr == "" {
-		return nil, fmt.Errorf("--%s is required", FlagMaxFee)
+	denom, _ := fs.GetString(FlagFeesDenom)
+	switch {
+	case feeStr != "" && denom != "":
+		return nil, fmt.Errorf("give --%s or --%s, not both", FlagMaxFee, FlagFeesDenom)
+	case feeStr != "":
+		if msg.MaxFee, err = sdk.ParseCoinNormalized(feeStr); err != nil {
+			return nil, fmt.Errorf("--%s: %w", FlagMaxFee, err)
+		}
+	case denom != "":
+		if msg.MaxFee, msg.Redundancy, err = feeInDenom(msg.ModelId, denom, msg.Redundancy, msg.TrustSingleWorker, terms); err != nil {
+			return nil, fmt.Errorf("--%s: %w", FlagFeesDenom, err)
+		}
+	default:
+		return nil, fmt.Errorf("--%s or --%s is required", FlagMaxFee, FlagFeesDenom)
 	}
-	fee, err := sdk.ParseCoinNormalized(feeStr)
-	if err != nil {
-		return nil, fmt.Errorf("--%s: %w", FlagMaxFee, err)
-	}
-	msg := &types.MsgRequestInference{Requester: from.String(), ModelId: args[0], MaxFee: fee}
 	if len(args) == 2 {
 		if msg.Input, err = readArg(args[1]); err != nil {
 			return nil, err
@@ -111,9 +156,6 @@ func buildRequest(from sdk.AccAddress, args []string, cmd *cobra.Command) (*type
 		if msg.InputDigest, err = hex.DecodeString(d); err != nil {
 			return nil, fmt.Errorf("--%s: %w", FlagInputDigest, err)
 		}
-	}
-	if msg.Redundancy, err = fs.GetUint32(FlagRedundancy); err != nil {
-		return nil, err
 	}
 	mode, _ := fs.GetString(FlagMode)
 	switch strings.ToLower(mode) {
@@ -132,6 +174,29 @@ func buildRequest(from sdk.AccAddress, args []string, cmd *cobra.Command) (*type
 	}
 	msg.Callback, _ = fs.GetString(FlagCallback)
 	return msg, nil
+}
+
+// feeInDenom is the model's price in denom × redundancy (0: the
+// default_redundancy param, then pinned in the message so that a params
+// change before the tx lands cannot raise the fee), the fee the chain will
+// fix for the request: escrowing exactly that leaves nothing to refund.
+func feeInDenom(modelID, denom string, redundancy uint32, trustSingleWorker bool, terms termsFunc) (sdk.Coin, uint32, error) {
+	if err := sdk.ValidateDenom(denom); err != nil {
+		return sdk.Coin{}, 0, err
+	}
+	model, params, err := terms(modelID)
+	if err != nil {
+		return sdk.Coin{}, 0, err
+	}
+	price, ok := model.PriceIn(denom)
+	if !ok {
+		return sdk.Coin{}, 0, fmt.Errorf("model %s is not priced in %s; its prices: %s", modelID, denom, model.Prices)
+	}
+	r, err := params.Redundancy(redundancy, trustSingleWorker)
+	if err != nil {
+		return sdk.Coin{}, 0, err
+	}
+	return sdk.NewCoin(denom, price.Amount.MulRaw(int64(r))), r, nil
 }
 
 // NewCommitCmd returns `commit [job-id] [output]`.
