@@ -109,15 +109,13 @@ func newTrainer(cmd *cobra.Command, home, listen string) (*trainer, error) {
 	return t, nil
 }
 
-// handler serves the blobs (GET /blobs/<hex>) beside h.
-func (t *trainer) handler(h http.Handler) http.Handler {
-	if t == nil {
-		return h
+// handler adds the blobs (GET /blobs/<hex>) to rt's routes (every other
+// path stays 404).
+func (t *trainer) handler(rt *health.Router) http.Handler {
+	if t != nil {
+		rt.Handle("", training.BlobsPath, t.blobs.Handler())
 	}
-	mux := http.NewServeMux()
-	mux.Handle(training.BlobsPath, t.blobs.Handler())
-	mux.Handle("/", h)
-	return mux
+	return rt
 }
 
 // loop makes the training loop; the blob URL defaults to the HTTP server's

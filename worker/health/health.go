@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,10 @@ type Metrics struct {
 	CurrentEpoch    prometheus.Gauge
 	Height          prometheus.Gauge
 	Unjails         prometheus.Counter
+	// PoCOverclaims counts epochs whose challenge was not proven before its
+	// commit window closed: the proof was abandoned and nothing committed
+	// (the claimed GOPS are above what the machine proves in time).
+	PoCOverclaims prometheus.Counter
 
 	// x/inference jobs.
 	JobsCommitted     prometheus.Counter
@@ -72,6 +77,8 @@ func NewMetrics() *Metrics {
 			Help: "The last block height seen."}),
 		Unjails: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "unjails_total",
 			Help: "MsgUnjailWorker broadcasts the worker made once its jail was over."}),
+		PoCOverclaims: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "poc_overclaim_total",
+			Help: "Epochs whose PoC challenge was not proven before the commit window closed (abandoned, not committed): the claim is above the machine's capacity."}),
 		JobsCommitted: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "jobs_committed_total",
 			Help: "Inference jobs whose result commitment was seen on chain."}),
 		JobsRevealed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "jobs_revealed_total",
@@ -89,7 +96,7 @@ func NewMetrics() *Metrics {
 			Help: "Sidecar Commitments calls answered (the validator's meshd, once per height)."}),
 	}
 	m.Registry.MustRegister(m.EpochsCommitted, m.EpochsRevealed, m.EpochsPassed, m.Outcomes, m.ProveDuration,
-		m.NodeErrors, m.CurrentEpoch, m.Height, m.Unjails,
+		m.NodeErrors, m.CurrentEpoch, m.Height, m.Unjails, m.PoCOverclaims,
 		m.JobsCommitted, m.JobsRevealed, m.JobsMissed, m.OpenJobs, m.InferenceDuration, m.InferenceErrors,
 		m.SidecarRequests, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -171,19 +178,77 @@ func (st *Status) Snapshot() Snapshot {
 }
 
 // Handler serves GET /healthz (200 with the status, 503 while the node has
-// not answered for StaleAfter) and GET /metrics.
-func Handler(st *Status, m *Metrics) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+// not answered for StaleAfter) and GET /metrics; every other path is 404
+// (see Router). Callers may add routes (the training blobs).
+func Handler(st *Status, m *Metrics) *Router {
+	rt := &Router{}
+	rt.Handle(http.MethodGet, "/healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		snap := st.Snapshot()
 		w.Header().Set("Content-Type", "application/json")
 		if !snap.Healthy {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 		_ = json.NewEncoder(w).Encode(snap)
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
-	return mux
+	}))
+	rt.Handle(http.MethodGet, "/metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
+	return rt
+}
+
+// Router routes exact paths (and path prefixes) and answers 404 Not Found
+// to every other path: no redirects and no index. (http.ServeMux redirects
+// /blobs to /blobs/, and an unclean path such as //healthz or /./metrics to
+// its clean form, and a catch-all "/" route serves the index for anything.)
+// A known path asked with another method is 405 with Allow. Not safe for
+// Handle calls concurrent with serving.
+type Router struct {
+	routes []route
+}
+
+type route struct {
+	method, path string
+	h            http.Handler
+}
+
+// Handle routes path to h. method "" takes every method (h checks them);
+// GET also takes HEAD. A path ending in "/" is a prefix: it takes path
+// followed by at least one byte (h sees the whole path), not path itself.
+func (rt *Router) Handle(method, path string, h http.Handler) {
+	rt.routes = append(rt.routes, route{method: method, path: path, h: h})
+}
+
+func (r route) matches(p string) bool {
+	if strings.HasSuffix(r.path, "/") {
+		return len(p) > len(r.path) && strings.HasPrefix(p, r.path)
+	}
+	return p == r.path
+}
+
+func (r route) allows(method string) bool {
+	return r.method == "" || r.method == method || (r.method == http.MethodGet && method == http.MethodHead)
+}
+
+// ServeHTTP implements http.Handler.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	var allow []string
+	for _, r := range rt.routes {
+		if !r.matches(req.URL.Path) {
+			continue
+		}
+		if r.allows(req.Method) {
+			r.h.ServeHTTP(w, req)
+			return
+		}
+		allow = append(allow, r.method)
+		if r.method == http.MethodGet {
+			allow = append(allow, http.MethodHead)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	http.NotFound(w, req)
 }
 
 // Serve listens on addr and serves h until ctx is done. It returns once the

@@ -242,3 +242,28 @@ func TestHandlerUnit(t *testing.T) {
 		require.Equal(t, tc.code, resp.StatusCode, tc.body)
 	}
 }
+
+// TestHandlerUnknownPaths: only the two API paths answer; every other path
+// (a trailing slash, an unclean path, the index) is 404, never a redirect.
+func TestHandlerUnknownPaths(t *testing.T) {
+	model, err := embedded.New()
+	require.NoError(t, err)
+	srv := httptest.NewServer(Handler([]Served{{ID: embedded.ModelID, Backend: model}}, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	defer srv.Close()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]int{"/v1/models": http.StatusOK, "/": http.StatusNotFound, "/v1/models/": http.StatusNotFound,
+		"/v1/": http.StatusNotFound, "//v1/models": http.StatusNotFound, "/v1/./models": http.StatusNotFound} {
+		req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+		require.NoError(t, err)
+		req.URL.Path, req.URL.Opaque = path, path
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		require.Equal(t, want, resp.StatusCode, path)
+		require.Empty(t, resp.Header.Get("Location"), path)
+	}
+	resp, err := http.Get(srv.URL + "/v1/chat/completions")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+}

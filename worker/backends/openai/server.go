@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/llmesh/mesh/worker/backends"
+	"github.com/llmesh/mesh/worker/health"
 )
 
 // maxRequestBytes bounds a request body the server reads.
@@ -41,8 +42,9 @@ func Handler(models []Served, log *slog.Logger) http.Handler {
 	for _, m := range models {
 		byID[m.ID] = m
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, _ *http.Request) {
+	// Every other path is 404 (no redirects), as on the worker's /healthz server.
+	mux := &health.Router{}
+	mux.Handle(http.MethodGet, "/v1/models", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		type model struct {
 			ID      string `json:"id"`
 			Object  string `json:"object"`
@@ -57,8 +59,8 @@ func Handler(models []Served, log *slog.Logger) http.Handler {
 			list.Data = append(list.Data, model{ID: m.ID, Object: "model", OwnedBy: "mesh"})
 		}
 		writeJSON(w, http.StatusOK, list)
-	})
-	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.Handle(http.MethodPost, "/v1/chat/completions", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req ChatRequest
 		dec := json.NewDecoder(io.LimitReader(r.Body, maxRequestBytes))
 		if err := dec.Decode(&req); err != nil {
@@ -97,7 +99,7 @@ func Handler(models []Served, log *slog.Logger) http.Handler {
 		resp.Choices[0].Message.Content = &content
 		resp.Usage.TotalTokens = resp.Usage.PromptTokens + resp.Usage.CompletionTokens
 		writeJSON(w, http.StatusOK, resp)
-	})
+	}))
 	return mux
 }
 
