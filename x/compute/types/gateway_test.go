@@ -1,29 +1,14 @@
 package types_test
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/grpc-ecosystem/grpc-gateway/runtime"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/grpc"
 
 	"github.com/llmesh/mesh/x/compute/types"
+	"github.com/llmesh/mesh/x/internal/kit/kittest"
 )
-
-// recordingClient is a QueryClient that records the Workers request the
-// gateway decoded from the URL.
-type recordingClient struct {
-	types.QueryClient
-	got *types.QueryWorkersRequest
-}
-
-func (c *recordingClient) Workers(_ context.Context, req *types.QueryWorkersRequest, _ ...grpc.CallOption) (*types.QueryWorkersResponse, error) {
-	c.got = req
-	return &types.QueryWorkersResponse{}, nil
-}
 
 // TestGatewayStatusFilterAcceptsNames: REST status filters accept the enum
 // name, as gov's and staking's do, as well as the number (issue 17).
@@ -34,17 +19,12 @@ func TestGatewayStatusFilterAcceptsNames(t *testing.T) {
 		"status=2":                    types.WORKER_STATUS_JAILED,
 		"":                            types.WORKER_STATUS_UNSPECIFIED,
 	} {
-		mux := runtime.NewServeMux()
-		client := &recordingClient{}
-		require.NoError(t, types.RegisterQueryHandlerClient(context.Background(), mux, client))
-		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/mesh/compute/v1/workers?"+query, nil))
-		require.Equal(t, http.StatusOK, rec.Code, "%s: %s", query, rec.Body.String())
-		require.Equal(t, want, client.got.Status, query)
+		g := kittest.GatewayGet(t, types.RegisterQueryHandlerClient, types.NewQueryClient, "/mesh/compute/v1/workers?"+query)
+		require.Equal(t, http.StatusOK, g.Code, "%s: %s", query, g.Body)
+		require.Equal(t, "/mesh.compute.v1.Query/Workers", g.Method)
+		require.Equal(t, want, g.Request.(*types.QueryWorkersRequest).Status, query)
 	}
-	mux := runtime.NewServeMux()
-	require.NoError(t, types.RegisterQueryHandlerClient(context.Background(), mux, &recordingClient{}))
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/mesh/compute/v1/workers?status=NOT_A_STATUS", nil))
-	require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
+	g := kittest.GatewayGet(t, types.RegisterQueryHandlerClient, types.NewQueryClient, "/mesh/compute/v1/workers?status=NOT_A_STATUS")
+	require.Equal(t, http.StatusBadRequest, g.Code, g.Body)
+	require.Empty(t, g.Method, "refused before any call")
 }
