@@ -9,7 +9,7 @@ import (
 // AutoCLIOptions implements autocli.HasAutoCLIConfig: `meshd tx pool …` and
 // `meshd q pool …`. Signer fields (provider, delegator) come from --from.
 // create-pool comes from GetTxCmd; autocli adds the rest to it.
-// UpdateParams is gov/DAO-only and has no command.
+// UpdateParams and EjectProvider are DAO-only and have no command.
 func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 	return &autocliv1.ModuleOptions{
 		Query: &autocliv1.ServiceCommandDescriptor{
@@ -48,6 +48,17 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					Use:            "unbondings [delegator]",
 					Short:          "List a delegator's unbonding entries",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "delegator"}},
+				},
+				{
+					RpcMethod:      "Ejection",
+					Use:            "ejection [provider]",
+					Short:          "Show a provider's ejection by the DAO (reason, fraction, slashed, height, tombstoned)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "provider"}},
+				},
+				{
+					RpcMethod: "Ejections",
+					Use:       "ejections",
+					Short:     "List the providers ejected by the DAO",
 				},
 			},
 		},
@@ -88,6 +99,11 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				{
 					RpcMethod: "UpdateParams",
 					Skip:      true, // authority only, through a proposal
+				},
+				{
+					// authority only: an x/dao proposal carries it (see x/pool's README).
+					RpcMethod: "EjectProvider",
+					Skip:      true,
 				},
 			},
 		},

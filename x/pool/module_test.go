@@ -73,6 +73,8 @@ func TestAutoCLI(t *testing.T) {
 		"query pool delegations": {addr},
 		"query pool unbondings":  {addr},
 		"query pool params":      {},
+		"query pool ejection":    {addr},
+		"query pool ejections":   {},
 	}
 	for path, args := range argsOK {
 		cmd := find(strings.Fields(path)...)
@@ -86,5 +88,6 @@ func TestAutoCLI(t *testing.T) {
 	require.NotNil(t, create.Flags().Lookup("from"))
 	for _, c := range find("tx", "pool").Commands() {
 		require.NotEqual(t, "update-params", c.Name(), "UpdateParams is authority-only")
+		require.NotEqual(t, "eject-provider", c.Name(), "EjectProvider is authority-only (a DAO proposal)")
 	}
 }

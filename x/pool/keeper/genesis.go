@@ -53,6 +53,15 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.NextUnbondingID.Set(ctx, gs.NextUnbondingId); err != nil {
 		return err
 	}
+	for _, e := range gs.Ejections {
+		provider, err := k.addrBytes(e.Provider)
+		if err != nil {
+			return err
+		}
+		if err := k.Ejections.Set(ctx, provider, e); err != nil {
+			return err
+		}
+	}
 
 	if backed.IsPositive() {
 		held := k.bk.GetBalance(ctx, k.ak.GetModuleAddress(types.ModuleName), gs.Params.BondDenom)
@@ -95,6 +104,13 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}
 	if gs.NextUnbondingId, err = k.NextUnbondingID.Peek(ctx); err != nil {
 		return nil, err
+	}
+	ejs, err := k.Ejections.Iterate(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if gs.Ejections, err = ejs.Values(); err != nil {
+		return nil, fmt.Errorf("export ejections: %w", err)
 	}
 	return gs, nil
 }

@@ -160,6 +160,35 @@ func (q Querier) Unbondings(ctx context.Context, req *types.QueryUnbondingsReque
 	return &types.QueryUnbondingsResponse{Unbondings: entries, Pagination: page}, nil
 }
 
+// Ejection implements types.QueryServer.
+func (q Querier) Ejection(ctx context.Context, req *types.QueryEjectionRequest) (*types.QueryEjectionResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	provider, err := q.addrBytes(req.Provider)
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	ej, err := q.GetEjection(ctx, provider)
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	return &types.QueryEjectionResponse{Ejection: ej}, nil
+}
+
+// Ejections implements types.QueryServer.
+func (q Querier) Ejections(ctx context.Context, req *types.QueryEjectionsRequest) (*types.QueryEjectionsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	ejs, page, err := query.CollectionPaginate(ctx, q.Keeper.Ejections, req.Pagination,
+		func(_ sdk.AccAddress, e types.Ejection) (types.Ejection, error) { return e, nil })
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryEjectionsResponse{Ejections: ejs, Pagination: page}, nil
+}
+
 // grpcError maps a keeper error to a gRPC status, so that the REST gateway
 // answers 404 for what does not exist and 400 for a bad argument instead of
 // 500 (issue 17, hostile-input run): not-found errors give codes.NotFound,
@@ -168,7 +197,7 @@ func grpcError(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errorsmod.IsOf(err, types.ErrPoolNotFound, types.ErrDelegationNotFound, collections.ErrNotFound):
+	case errorsmod.IsOf(err, types.ErrPoolNotFound, types.ErrDelegationNotFound, types.ErrEjectionNotFound, collections.ErrNotFound):
 		return status.Error(codes.NotFound, err.Error())
 	case errorsmod.IsOf(err, types.ErrInvalidAddress):
 		return status.Error(codes.InvalidArgument, err.Error())

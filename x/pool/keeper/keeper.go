@@ -55,6 +55,8 @@ type Keeper struct {
 	UnbondingsByDelegator collections.KeySet[collections.Triple[sdk.AccAddress, sdk.AccAddress, uint64]]
 	// NextUnbondingID is the id of the next unbonding entry.
 	NextUnbondingID collections.Sequence
+	// Ejections is the last MsgEjectProvider record of each ejected provider.
+	Ejections collections.Map[sdk.AccAddress, types.Ejection]
 }
 
 // NewKeeper builds the keeper. It panics if the pool or dao module accounts
@@ -94,6 +96,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 		UnbondingsByDelegator: collections.NewKeySet(sb, types.UnbondingsByDelegatorKey, "unbondings_by_delegator",
 			collections.TripleKeyCodec(sdk.AccAddressKey, sdk.AccAddressKey, collections.Uint64Key)),
 		NextUnbondingID: collections.NewSequence(sb, types.NextUnbondingIDKey, "next_unbonding_id"),
+		Ejections:       collections.NewMap(sb, types.EjectionsKey, "ejections", sdk.AccAddressKey, codec.CollValue[types.Ejection](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

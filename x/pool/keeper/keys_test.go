@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"cosmossdk.io/math"
+
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/pool/types"
@@ -23,12 +25,20 @@ func TestKeyLayout(t *testing.T) {
 	require.Equal(t, []byte{6}, types.UnbondingsByProviderKey.Bytes())
 	require.Equal(t, []byte{7}, types.UnbondingsByDelegatorKey.Bytes())
 	require.Equal(t, []byte{8}, types.NextUnbondingIDKey.Bytes())
+	require.Equal(t, []byte{9}, types.EjectionsKey.Bytes())
 	require.Equal(t, "pool", types.StoreKey)
 
 	f := newFixture(t)
 	f.createPool(provider, 100_000_000, "0")
 	f.delegate(alice, provider, 10)
 	res := f.undelegate(alice, provider, 3) // id 1
+	_, err := f.ms.EjectProvider(f.ctx, &types.MsgEjectProvider{Authority: f.authority, Provider: f.str(provider2),
+		SlashFraction: math.LegacyZeroDec(), Reason: "test"})
+	require.ErrorIs(t, err, types.ErrPoolNotFound)
+	f.createPool(provider2, 100_000_000, "0")
+	_, err = f.ms.EjectProvider(f.ctx, &types.MsgEjectProvider{Authority: f.authority, Provider: f.str(provider2),
+		SlashFraction: math.LegacyZeroDec(), Reason: "test"})
+	require.NoError(t, err)
 
 	cat := func(parts ...[]byte) []byte {
 		var out []byte
@@ -51,6 +61,7 @@ func TestKeyLayout(t *testing.T) {
 		"unbonding by provider":     cat([]byte{6}, lp(provider), id),
 		"unbonding by delegator":    cat([]byte{7}, lp(alice), lp(provider), id),
 		"next unbonding id":         {8},
+		"ejection":                  cat([]byte{9}, provider2),
 		"provider's own delegation": cat([]byte{2}, lp(provider), provider),
 	} {
 		require.True(t, kv.Has(key), "%s: key %X missing", name, key)

@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -90,4 +91,20 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 		return nil, err
 	}
 	return &types.MsgUpdateParamsResponse{}, nil
+}
+
+// EjectProvider implements types.MsgServer: authority only (x/dao).
+func (s msgServer) EjectProvider(ctx context.Context, msg *types.MsgEjectProvider) (*types.MsgEjectProviderResponse, error) {
+	if err := kit.Authorize(s.authority, msg.Authority, types.ErrInvalidSigner); err != nil {
+		return nil, err
+	}
+	provider, err := s.addrBytes(msg.Provider)
+	if err != nil {
+		return nil, err
+	}
+	ej, until, err := s.Keeper.EjectProvider(ctx, msg.Authority, provider, msg.SlashFraction, msg.Reason, msg.Tombstone)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgEjectProviderResponse{Slashed: ej.Slashed, JailedUntil: until}, nil
 }

@@ -151,11 +151,15 @@ func (k Keeper) CreatePool(ctx context.Context, provider sdk.AccAddress, selfBon
 }
 
 // Unjail lifts the provider's jail once the jail height is reached and the
-// self-stake meets the minimum for the pool's compute units.
+// self-stake meets the minimum for the pool's compute units. A tombstoned
+// pool (MsgEjectProvider with tombstone) never unjails: ErrTombstoned.
 func (k Keeper) Unjail(ctx context.Context, provider sdk.AccAddress) error {
 	pool, err := k.GetPool(ctx, provider)
 	if err != nil {
 		return err
+	}
+	if pool.Tombstoned {
+		return errTombstoned(pool)
 	}
 	if !pool.Jailed {
 		return errorsmod.Wrapf(types.ErrNotJailed, "provider %s", pool.Provider)

@@ -17,6 +17,7 @@ func RegisterInterfaces(ir codectypes.InterfaceRegistry) {
 		&MsgUnjail{},
 		&MsgClaim{},
 		&MsgUpdateParams{},
+		&MsgEjectProvider{},
 	)
 	msgservice.RegisterMsgServiceDesc(ir, &_Msg_serviceDesc)
 }
@@ -30,5 +31,6 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgUnjail{}, "mesh/x/pool/MsgUnjail")
 	legacy.RegisterAminoMsg(cdc, &MsgClaim{}, "mesh/x/pool/MsgClaim")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "mesh/x/pool/MsgUpdateParams")
+	legacy.RegisterAminoMsg(cdc, &MsgEjectProvider{}, "mesh/x/pool/MsgEjectProvider")
 	cdc.RegisterConcrete(&Params{}, "mesh/x/pool/Params", nil)
 }

@@ -26,4 +26,7 @@ var (
 	ErrInvalidGenesis        = errorsmod.Register(ModuleName, 20, "invalid genesis state")
 	ErrInvalidHeight         = errorsmod.Register(ModuleName, 21, "invalid height")
 	ErrModuleAccountNotFound = errorsmod.Register(ModuleName, 22, "module account not found")
+	ErrTombstoned            = errorsmod.Register(ModuleName, 23, "pool is tombstoned: ejected for good, it can never unjail")
+	ErrInvalidReason         = errorsmod.Register(ModuleName, 24, "invalid ejection reason")
+	ErrEjectionNotFound      = errorsmod.Register(ModuleName, 25, "ejection not found")
 )

@@ -21,7 +21,9 @@ func DefaultGenesis() *GenesisState {
 
 // Validate checks params, addresses, duplicates, ids below the sequence, that
 // each pool's shares equal the sum of its delegations' shares, and that every
-// unbonding's balance lies in [0, initial_balance]. Go maps are used only for
+// unbonding's balance lies in [0, initial_balance], and that each ejection
+// names a pool once, with a valid reason, fraction and slashed coin (a
+// tombstoned ejection's pool is tombstoned, a tombstoned pool jailed). Go maps are used only for
 // look-ups here, never iterated.
 func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
@@ -119,6 +121,36 @@ func (gs GenesisState) Validate() error {
 			return fmt.Errorf("unbonding %d: total balance overflow", i)
 		}
 	}
+	seenEj := make(map[string]bool, len(gs.Ejections))
+	for i, e := range gs.Ejections {
+		pi, ok := pools[e.Provider]
+		if !ok {
+			return fmt.Errorf("ejection %d: no pool for provider %q", i, e.Provider)
+		}
+		if seenEj[e.Provider] {
+			return fmt.Errorf("ejection %d: duplicate provider %s", i, e.Provider)
+		}
+		seenEj[e.Provider] = true
+		if err := ValidateEjectionReason(e.Reason); err != nil {
+			return fmt.Errorf("ejection %d: %w", i, err)
+		}
+		if err := ValidateSlashFraction(e.SlashFraction); err != nil {
+			return fmt.Errorf("ejection %d: %w", i, err)
+		}
+		if err := e.Slashed.Validate(); err != nil {
+			return fmt.Errorf("ejection %d: slashed: %w", i, err)
+		}
+		if e.Slashed.Denom != gs.Params.BondDenom {
+			return fmt.Errorf("ejection %d: slashed denom %q is not bond_denom %q", i, e.Slashed.Denom, gs.Params.BondDenom)
+		}
+		if e.Height < 0 {
+			return fmt.Errorf("ejection %d: negative height", i)
+		}
+		if e.Tombstoned && !gs.Pools[pi].Tombstoned {
+			return fmt.Errorf("ejection %d: tombstoned but pool %s is not", i, e.Provider)
+		}
+	}
+
 	// Slash finds the entries created since an infraction as a suffix of
 	// ids (issue 17, M3): a later id must never have an earlier height.
 	byID := slices.SortedFunc(slices.Values(gs.Unbondings), func(a, b UnbondingEntry) int { return cmp.Compare(a.Id, b.Id) })
@@ -146,6 +178,9 @@ func validateGenesisPool(p Pool) error {
 	}
 	if p.JailedUntil < 0 || p.CreatedHeight < 0 {
 		return fmt.Errorf("negative height")
+	}
+	if p.Tombstoned && !p.Jailed {
+		return fmt.Errorf("tombstoned pool must be jailed")
 	}
 	if err := p.RewardPerShare.Validate(); err != nil {
 		return fmt.Errorf("reward_per_share: %w", err)

@@ -37,4 +37,12 @@ var (
 	UnbondingsByDelegatorKey = collections.NewPrefix(7)
 	// NextUnbondingIDKey is the sequence of unbonding ids.
 	NextUnbondingIDKey = collections.NewPrefix(8)
+	// EjectionsKey stores Ejection by provider address bytes (MsgEjectProvider).
+	EjectionsKey = collections.NewPrefix(9)
 )
+
+// EjectionSlashReason is the reason Slash records for MsgEjectProvider.
+const EjectionSlashReason = "dao-ejection"
+
+// MaxEjectionReasonLength bounds MsgEjectProvider's reason, in bytes.
+const MaxEjectionReasonLength = 256

@@ -20,6 +20,7 @@ var (
 	_ sdk.HasValidateBasic = &MsgUnjail{}
 	_ sdk.HasValidateBasic = &MsgClaim{}
 	_ sdk.HasValidateBasic = &MsgUpdateParams{}
+	_ sdk.HasValidateBasic = &MsgEjectProvider{}
 )
 
 // ValidateBasic checks the provider address, the self-bond coin and the commission range.
@@ -66,6 +67,37 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 	}
 	if err := m.Params.Validate(); err != nil {
 		return errorsmod.Wrap(ErrInvalidParams, err.Error())
+	}
+	return nil
+}
+
+// ValidateBasic checks both addresses, the fraction and the reason.
+func (m *MsgEjectProvider) ValidateBasic() error {
+	if err := validateAddress("authority", m.Authority); err != nil {
+		return err
+	}
+	if err := validateAddress("provider", m.Provider); err != nil {
+		return err
+	}
+	if err := ValidateSlashFraction(m.SlashFraction); err != nil {
+		return err
+	}
+	return ValidateEjectionReason(m.Reason)
+}
+
+// ValidateSlashFraction accepts a fraction in [0, 1].
+func ValidateSlashFraction(f math.LegacyDec) error {
+	if f.IsNil() || f.IsNegative() || f.GT(math.LegacyOneDec()) {
+		return errorsmod.Wrapf(ErrInvalidSlashFraction, "got %s", f)
+	}
+	return nil
+}
+
+// ValidateEjectionReason accepts 1 to MaxEjectionReasonLength printable
+// ASCII characters (spaces allowed).
+func ValidateEjectionReason(r string) error {
+	if r == "" || len(r) > MaxEjectionReasonLength || !validate.Printable(r, true) {
+		return errorsmod.Wrapf(ErrInvalidReason, "reason must be 1 to %d printable ASCII characters, got %d bytes", MaxEjectionReasonLength, len(r))
 	}
 	return nil
 }

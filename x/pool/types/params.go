@@ -33,7 +33,14 @@ var (
 	DefaultLoyaltyBpsPerDay uint32 = 10
 	// DefaultLoyaltyMaxBps: at most +20 %, reached 200 days past the threshold.
 	DefaultLoyaltyMaxBps uint32 = 2000
+	// DefaultEjectionJailBlocks jails an ejected (not tombstoned) pool for
+	// 600 blocks, as long as x/compute's default jail_blocks for fraud.
+	DefaultEjectionJailBlocks int64 = 600
 )
+
+// MaxEjectionJailBlocks bounds ejection_jail_blocks (about 13 years of 1 s
+// blocks): jailed_until = height + ejection_jail_blocks cannot overflow.
+const MaxEjectionJailBlocks int64 = 1 << 32
 
 // BpsScale is 100 % in basis points.
 const BpsScale = 10_000
@@ -64,6 +71,7 @@ func DefaultParams() Params {
 		LoyaltyThreshold:      DefaultLoyaltyThreshold,
 		LoyaltyBpsPerDay:      DefaultLoyaltyBpsPerDay,
 		LoyaltyMaxBps:         DefaultLoyaltyMaxBps,
+		EjectionJailBlocks:    DefaultEjectionJailBlocks,
 	}
 }
 
@@ -106,6 +114,9 @@ func (p Params) Validate() error {
 	// A cap with no slope would hold rewards back for a bonus nobody earns.
 	if p.LoyaltyMaxBps > 0 && p.LoyaltyBpsPerDay == 0 {
 		return fmt.Errorf("loyalty_bps_per_day must be positive when loyalty_max_bps is %d", p.LoyaltyMaxBps)
+	}
+	if p.EjectionJailBlocks < 1 || p.EjectionJailBlocks > MaxEjectionJailBlocks {
+		return fmt.Errorf("ejection_jail_blocks %d must be in 1..%d", p.EjectionJailBlocks, MaxEjectionJailBlocks)
 	}
 	return nil
 }
