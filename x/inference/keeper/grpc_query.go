@@ -13,9 +13,13 @@ import (
 	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/llmesh/mesh/x/inference/types"
+	"github.com/llmesh/mesh/x/internal/kit"
 )
 
-// Querier is the x/inference query server.
+// Querier is the x/inference query server. Its errors are gRPC statuses:
+// codes.NotFound for a model or job that does not exist (REST 404),
+// codes.InvalidArgument for a malformed request (REST 400: an empty id, a bad
+// address, a bad status filter or page request), codes.Internal otherwise.
 type Querier struct{ Keeper }
 
 var _ types.QueryServer = Querier{}
@@ -35,7 +39,10 @@ func (q Querier) Params(ctx context.Context, _ *types.QueryParamsRequest) (*type
 // Model returns one model.
 func (q Querier) Model(ctx context.Context, req *types.QueryModelRequest) (*types.QueryModelResponse, error) {
 	if req == nil {
-		return nil, status.Error(codes.InvalidArgument, "empty request")
+		return nil, kit.ErrEmptyRequest
+	}
+	if req.Id == "" {
+		return nil, status.Error(codes.InvalidArgument, "model id is empty")
 	}
 	m, err := q.Keeper.Models.Get(ctx, req.Id)
 	if errors.Is(err, collections.ErrNotFound) {
@@ -50,7 +57,10 @@ func (q Querier) Model(ctx context.Context, req *types.QueryModelRequest) (*type
 // Models lists the registered models by id.
 func (q Querier) Models(ctx context.Context, req *types.QueryModelsRequest) (*types.QueryModelsResponse, error) {
 	if req == nil {
-		return nil, status.Error(codes.InvalidArgument, "empty request")
+		return nil, kit.ErrEmptyRequest
+	}
+	if err := kit.CheckPage(req.Pagination); err != nil {
+		return nil, err
 	}
 	models, page, err := query.CollectionPaginate(ctx, q.Keeper.Models, req.Pagination,
 		func(_ string, m types.Model) (types.Model, error) { return m, nil })
@@ -63,7 +73,10 @@ func (q Querier) Models(ctx context.Context, req *types.QueryModelsRequest) (*ty
 // Job returns one job with its assignments, commitments, reveals, result and payouts.
 func (q Querier) Job(ctx context.Context, req *types.QueryJobRequest) (*types.QueryJobResponse, error) {
 	if req == nil {
-		return nil, status.Error(codes.InvalidArgument, "empty request")
+		return nil, kit.ErrEmptyRequest
+	}
+	if err := kit.CheckID("job id", req.Id); err != nil {
+		return nil, err
 	}
 	j, err := q.Keeper.Jobs.Get(ctx, req.Id)
 	if errors.Is(err, collections.ErrNotFound) {
@@ -80,7 +93,7 @@ func (q Querier) Job(ctx context.Context, req *types.QueryJobRequest) (*types.Qu
 // reads the worker's queue index directly.
 func (q Querier) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*types.QueryJobsResponse, error) {
 	if req == nil {
-		return nil, status.Error(codes.InvalidArgument, "empty request")
+		return nil, kit.ErrEmptyRequest
 	}
 	filters := 0
 	for _, set := range []bool{req.Requester != "", req.Worker != "", req.Status != types.JOB_STATUS_UNSPECIFIED} {
@@ -93,6 +106,9 @@ func (q Querier) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*types.
 	}
 	if _, ok := types.JobStatus_name[int32(req.Status)]; !ok {
 		return nil, status.Errorf(codes.InvalidArgument, "unknown status %d", req.Status)
+	}
+	if err := kit.CheckPage(req.Pagination); err != nil {
+		return nil, err
 	}
 	keep := func(j types.Job) bool { return !req.OpenOnly || types.IsOpen(j.Status) }
 	byPair := func(set collections.KeySet[collections.Pair[sdk.AccAddress, uint64]], who sdk.AccAddress) ([]types.Job, *query.PageResponse, error) {
@@ -153,7 +169,7 @@ func (q Querier) Jobs(ctx context.Context, req *types.QueryJobsRequest) (*types.
 // its agreement rate and the median latency of its recent agreed jobs.
 func (q Querier) WorkerStats(ctx context.Context, req *types.QueryWorkerStatsRequest) (*types.QueryWorkerStatsResponse, error) {
 	if req == nil {
-		return nil, status.Error(codes.InvalidArgument, "empty request")
+		return nil, kit.ErrEmptyRequest
 	}
 	addr, err := q.addressCodec.StringToBytes(req.Worker)
 	if err != nil {
