@@ -34,6 +34,7 @@ const (
 	flagExecCmd       = "exec-cmd"
 	flagExecTimeout   = "exec-timeout"
 	flagThreads       = "threads"
+	flagExecMinMACs   = "poc-exec-min-macs"
 	flagListen        = "listen"
 	flagPoll          = "poll-interval"
 	flagInference     = "inference"
@@ -85,6 +86,7 @@ window) and goes out only if it has not.`,
 	f.String(flagExecCmd, "", "exec program and arguments (split on spaces, no shell): PoC with --backend exec, and exec:<name> models")
 	f.Duration(flagExecTimeout, exec.DefaultTimeout, "exec backend: time limit of one run (inference also stops at --infer-timeout)")
 	f.Int(flagThreads, 0, "cpu backend: goroutines (0 = GOMAXPROCS)")
+	addExecMinMACsFlag(cmd)
 	f.String(flagListen, health.DefaultListen, "address of /healthz and /metrics (empty: off)")
 	f.String(flagSidecarListen, "", "gRPC address of the Sidecar service for this validator's meshd, e.g. 127.0.0.1:9095 (empty: off)")
 	f.Int64(flagSidecarGrace, 2, "with --sidecar-listen: blocks a commit tx waits for the vote extension to land the commitment (0: broadcast at once)")
@@ -99,7 +101,29 @@ window) and goes out only if it has not.`,
 	return cmd
 }
 
+func addExecMinMACsFlag(cmd *cobra.Command) {
+	cmd.Flags().Float64(flagExecMinMACs, backends.DefaultMinLargeMACs,
+		"--backend exec: challenges of at least this many MACs (m·n·p) go to the exec program, smaller ones to the embedded CPU GEMM (0: all to exec)")
+}
+
+// newBackend is the PoC backend the flags ask for: the embedded CPU GEMM,
+// or with --backend exec a backends.Sized that gives the exec program the
+// challenges of at least --poc-exec-min-macs and the CPU GEMM the rest.
 func newBackend(cmd *cobra.Command) (backends.PoC, error) {
+	large, err := newPoCBackend(cmd)
+	if err != nil || large.Name() == "cpu" {
+		return large, err
+	}
+	threads, _ := cmd.Flags().GetInt(flagThreads)
+	minMACs, _ := cmd.Flags().GetFloat64(flagExecMinMACs)
+	if minMACs < 0 {
+		return nil, fmt.Errorf("--%s %v: want 0 or more", flagExecMinMACs, minMACs)
+	}
+	return backends.Sized{Small: cpu.Backend{Threads: threads}, Large: large, MinMACs: minMACs}, nil
+}
+
+// newPoCBackend is --backend itself: cpu, or exec with --exec-cmd.
+func newPoCBackend(cmd *cobra.Command) (backends.PoC, error) {
 	name, _ := cmd.Flags().GetString(flagBackend)
 	switch name {
 	case "cpu":
@@ -223,7 +247,7 @@ func runStart(cmd *cobra.Command, _ []string) error {
 		}
 	}
 	log.Info("meshd-worker starting", "address", client.Address(), "grpc", grpcAddr, "chain_id", chainID,
-		"backend", backend.Name(), "fee_granter", granter, "home", home, "inference", inference, "training", trainer != nil,
+		"backend", describeBackend(backend), "fee_granter", granter, "home", home, "inference", inference, "training", trainer != nil,
 		"openai", inferBackends.OpenAI != nil, "exec", inferBackends.Exec != nil, "sidecar", sidecarListen, "sidecar_grace_blocks", sidecarGrace)
 	models, _ := f.GetStringSlice(flagModels)
 	logRegistration(ctx, client, models, log)
@@ -273,6 +297,15 @@ func runStart(cmd *cobra.Command, _ []string) error {
 		}
 	}
 	return err
+}
+
+// describeBackend is the PoC backend for the start log: its name, or
+// Sized's rule.
+func describeBackend(b backends.PoC) string {
+	if s, ok := b.(backends.Sized); ok {
+		return s.String()
+	}
+	return b.Name()
 }
 
 // logRegistration says at start whether the chain knows the worker, which

@@ -253,14 +253,18 @@ func (s *Scheduler) commitPhase(ctx context.Context, ch *computetypes.QueryChall
 	}
 	if !found {
 		d := dimsOf(ch)
-		if est, left := s.lastProve.estimate(d), s.clock.until(height, ch.CommitEnd); est > 0 && left > 0 && est > left {
+		if est, left := s.lastProve.estimate(d, backends.For(s.cfg.Backend, d).Name()), s.clock.until(height, ch.CommitEnd); est > 0 && left > 0 && est > left {
 			s.logOnce(ch.Epoch, "commit-skip", "skipping epoch: the proof would finish after the commit window",
 				"estimate", est.Round(time.Millisecond), "window_left", left.Round(time.Millisecond))
 			return nil
 		}
+		var abandoned bool
 		var err error
-		if rec, err = s.prove(ctx, ch); err != nil {
+		if rec, abandoned, err = s.proveInWindow(ctx, ch); err != nil {
 			return s.fail(err)
+		}
+		if abandoned {
+			return nil
 		}
 		// Proving takes time: is the window still open?
 		if height, err = s.chain.Height(ctx); err != nil {
@@ -332,6 +336,73 @@ func (s *Scheduler) checkPending(ctx context.Context, epoch int64, what, hash st
 	return nil
 }
 
+// errWindowClosed cancels a proof whose commit window closed.
+var errWindowClosed = errors.New("commit window closed")
+
+// proveInWindow proves ch while it watches the height (every poll
+// interval): once the height reaches commit_end a commit can no longer
+// land, so the proof is cancelled, nothing is saved or committed, and the
+// over-claim is logged and counted (abandoned = true, err = nil).
+func (s *Scheduler) proveInWindow(ctx context.Context, ch *computetypes.QueryChallengeResponse) (rec state.Record, abandoned bool, err error) {
+	pctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		every := s.cfg.PollInterval
+		if every <= 0 {
+			every = time.Second
+		}
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-pctx.Done():
+				return
+			case <-tick.C:
+			}
+			// A failed query is the loop's business, after the proof.
+			if h, err := s.chain.Height(pctx); err == nil && h >= ch.CommitEnd {
+				cancel(errWindowClosed)
+				return
+			}
+		}
+	}()
+	rec, err = s.prove(pctx, ch)
+	closed := context.Cause(pctx) == errWindowClosed
+	cancel(nil)
+	<-watched
+	if err == nil || !closed || ctx.Err() != nil {
+		return rec, false, err
+	}
+	s.overclaimed(ctx, ch)
+	return state.Record{}, true, nil
+}
+
+// overclaimed reports a challenge not proven within its commit window:
+// the worker claims more capacity than it has.
+func (s *Scheduler) overclaimed(ctx context.Context, ch *computetypes.QueryChallengeResponse) {
+	d := dimsOf(ch)
+	claim := "the claim"
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if w, err := s.chain.Worker(qctx); err == nil {
+		if gops, ok := chain.ClaimedGOPS(w.Spec); ok {
+			claim = fmt.Sprintf("the claim of %d GOPS", gops)
+		} else {
+			claim = fmt.Sprintf("the claim of %d compute units", w.Spec.ComputeUnits)
+		}
+	}
+	msg := fmt.Sprintf("epoch %d: challenge of %d rows (%.4g MACs) not proven before the commit window closed at height %d: "+
+		"%s is above this machine's capacity; run `meshd-worker bench`", ch.Epoch, d.M, backends.MACs(d), ch.CommitEnd, claim)
+	s.m.PoCOverclaims.Inc()
+	s.st.SetError(errors.New(msg))
+	s.phase("idle")
+	s.once[onceKey{ch.Epoch, "commit-skip"}] = true // the next polls see the closed window: said here
+	s.log.Warn(msg, "epoch", ch.Epoch, "m", d.M, "n", d.N, "p", d.P, "commit_end", ch.CommitEnd,
+		"backend", backends.For(s.cfg.Backend, d).Name())
+}
+
 // prove computes the challenge, checks a few rows against the spec and
 // saves rows and root before anything is broadcast.
 func (s *Scheduler) prove(ctx context.Context, ch *computetypes.QueryChallengeResponse) (state.Record, error) {
@@ -340,28 +411,34 @@ func (s *Scheduler) prove(ctx context.Context, ch *computetypes.QueryChallengeRe
 		return state.Record{}, fmt.Errorf("epoch %d: %w", ch.Epoch, err)
 	}
 	s.phase("proving")
-	s.log.Info("proving", "epoch", ch.Epoch, "m", d.M, "n", d.N, "p", d.P, "backend", s.cfg.Backend.Name())
+	// With a backends.Sized (exec and cpu), the challenge's size picks.
+	backend := backends.For(s.cfg.Backend, d)
+	s.log.Info("proving", "epoch", ch.Epoch, "m", d.M, "n", d.N, "p", d.P, "macs", fmt.Sprintf("%.4g", backends.MACs(d)),
+		"backend", backend.Name())
 	start := s.cfg.Now()
-	rows, err := s.cfg.Backend.ProvePoC(ctx, ch.Seed, d)
+	rows, err := backend.ProvePoC(ctx, ch.Seed, d)
 	if err != nil {
 		return state.Record{}, fmt.Errorf("prove epoch %d: %w", ch.Epoch, err)
 	}
 	if err := spotCheck(ch.Seed, d, rows, s.cfg.SpotCheckRows); err != nil {
-		return state.Record{}, fmt.Errorf("prove epoch %d: backend %s: %w", ch.Epoch, s.cfg.Backend.Name(), err)
+		return state.Record{}, fmt.Errorf("prove epoch %d: backend %s: %w", ch.Epoch, backend.Name(), err)
 	}
 	tree, err := backends.Tree(rows)
 	if err != nil {
 		return state.Record{}, err
 	}
+	if err := ctx.Err(); err != nil { // abandoned while the tree was built: save nothing
+		return state.Record{}, fmt.Errorf("prove epoch %d: %w", ch.Epoch, err)
+	}
 	took := s.cfg.Now().Sub(start)
 	s.m.ProveDuration.Observe(took.Seconds())
-	s.lastProve = proveSample{d: d, took: took}
+	s.lastProve = proveSample{d: d, backend: backend.Name(), took: took}
 	rec := state.Record{Epoch: ch.Epoch, M: ch.M, N: ch.N, P: ch.P, Root: tree.Root()}
 	if err := s.cfg.Store.Save(rec, rows); err != nil {
 		return state.Record{}, fmt.Errorf("saving epoch %d: %w", ch.Epoch, err)
 	}
 	rec, _, err = s.cfg.Store.Get(ch.Epoch)
-	s.log.Info("proof ready", "epoch", ch.Epoch, "took", took.Round(time.Microsecond),
+	s.log.Info("proof ready", "epoch", ch.Epoch, "backend", backend.Name(), "took", took.Round(time.Microsecond),
 		"gmacs", fmt.Sprintf("%.2f", float64(d.M)*float64(d.N)*float64(d.P)/took.Seconds()/1e9))
 	return rec, err
 }

@@ -390,7 +390,7 @@ func TestSkipsEpochItCannotMake(t *testing.T) {
 
 	// Next epoch, but the last proof says it cannot finish in the window.
 	h.s.clock = blockClock{height: 30, at: pinned, perBlock: time.Millisecond}
-	h.s.lastProve = proveSample{d: poc.Dims{M: 1, N: 1, P: 1}, took: time.Millisecond}
+	h.s.lastProve = proveSample{d: poc.Dims{M: 1, N: 1, P: 1}, backend: "cpu", took: time.Millisecond}
 	h.f.set(func(f *fakeChain) { f.epoch, f.height, f.commitEnd, f.revealEnd = 6, 30, 35, 40 })
 	h.step(t)
 	require.Equal(t, int32(0), h.be.calls.Load())

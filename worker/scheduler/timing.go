@@ -37,17 +37,19 @@ func (c *blockClock) until(height, end int64) time.Duration {
 	return time.Duration(end-height) * c.perBlock
 }
 
-// proveSample is the last proof's shape and duration.
+// proveSample is the last proof's shape, backend and duration.
 type proveSample struct {
-	d    poc.Dims
-	took time.Duration
+	d       poc.Dims
+	backend string
+	took    time.Duration
 }
 
 // estimate scales the last proof's duration by multiply-accumulates (0 when
-// there was none).
-func (p proveSample) estimate(d poc.Dims) time.Duration {
+// there was none, or when another backend made it: with backends.Sized a
+// small challenge's CPU time says nothing about a large one's on exec).
+func (p proveSample) estimate(d poc.Dims, backend string) time.Duration {
 	macs := func(d poc.Dims) float64 { return float64(d.M) * float64(d.N) * float64(d.P) }
-	if p.took == 0 || macs(p.d) == 0 {
+	if p.took == 0 || macs(p.d) == 0 || p.backend != backend {
 		return 0
 	}
 	return time.Duration(float64(p.took) * macs(d) / macs(p.d))
