@@ -124,3 +124,45 @@ func TestQueries(t *testing.T) {
 		require.Equal(t, codes.InvalidArgument, status.Code(call()))
 	}
 }
+
+// TestQueryStatusCodes: what does not exist is codes.NotFound (REST 404)
+// and a malformed request codes.InvalidArgument (REST 400), never a 500
+// (issue 17, hostile-input run).
+func TestQueryStatusCodes(t *testing.T) {
+	f := newFixture(t, withParams(noEarly))
+	f.closeEpoch()
+	f.next()
+	_, err := f.q.Epoch(f.ctx, &types.QueryEpochRequest{Epoch: 1})
+	require.NoError(t, err)
+
+	for name, c := range map[string]struct {
+		call func() error
+		want codes.Code
+	}{
+		"epoch not found": {func() error {
+			_, err := f.q.Epoch(f.ctx, &types.QueryEpochRequest{Epoch: 99})
+			return err
+		}, codes.NotFound},
+		"epochs: key and offset": {func() error {
+			_, err := f.q.Epochs(f.ctx, &types.QueryEpochsRequest{Pagination: &query.PageRequest{Key: []byte{1}, Offset: 1}})
+			return err
+		}, codes.InvalidArgument},
+		"pending: bad account": {func() error {
+			_, err := f.q.Pending(f.ctx, &types.QueryPendingRequest{Account: "not-an-address"})
+			return err
+		}, codes.InvalidArgument},
+		"pending: empty account": {func() error {
+			_, err := f.q.Pending(f.ctx, &types.QueryPendingRequest{})
+			return err
+		}, codes.InvalidArgument},
+	} {
+		err := c.call()
+		require.Equal(t, c.want, status.Code(err), "%s: %v", name, err)
+		require.NotEmpty(t, status.Convert(err).Message(), name)
+	}
+
+	// Before any epoch closed, the last closed epoch does not exist.
+	g := newFixture(t, withParams(noEarly))
+	_, err = g.q.Epoch(g.ctx, &types.QueryEpochRequest{})
+	require.Equal(t, codes.NotFound, status.Code(err))
+}

@@ -12,10 +12,14 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/llmesh/mesh/x/internal/kit"
 	"github.com/llmesh/mesh/x/training/types"
 )
 
-// Querier implements the x/training Query service.
+// Querier implements the x/training Query service. Its errors are gRPC
+// statuses: codes.NotFound for a dataset, item, task or round that does not
+// exist (REST 404), codes.InvalidArgument for a malformed request (REST 400:
+// id 0, a bad address, a bad page request), codes.Internal otherwise.
 type Querier struct {
 	Keeper
 }
@@ -25,7 +29,7 @@ var _ types.QueryServer = Querier{}
 // NewQuerier returns the x/training Query service.
 func NewQuerier(k Keeper) Querier { return Querier{Keeper: k} }
 
-var errEmptyRequest = status.Error(codes.InvalidArgument, "empty request")
+var errEmptyRequest = kit.ErrEmptyRequest
 
 // Params implements types.QueryServer.
 func (q Querier) Params(ctx context.Context, req *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
@@ -34,7 +38,7 @@ func (q Querier) Params(ctx context.Context, req *types.QueryParamsRequest) (*ty
 	}
 	params, err := q.Keeper.Params.Get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, kit.Internal(err)
 	}
 	return &types.QueryParamsResponse{Params: params}, nil
 }
@@ -44,12 +48,15 @@ func (q Querier) Dataset(ctx context.Context, req *types.QueryDatasetRequest) (*
 	if req == nil {
 		return nil, errEmptyRequest
 	}
+	if err := kit.CheckID("dataset id", req.Id); err != nil {
+		return nil, err
+	}
 	ds, err := q.Keeper.Datasets.Get(ctx, req.Id)
 	if errors.Is(err, collections.ErrNotFound) {
 		return nil, status.Errorf(codes.NotFound, "dataset %d not found", req.Id)
 	}
 	if err != nil {
-		return nil, err
+		return nil, kit.Internal(err)
 	}
 	return &types.QueryDatasetResponse{Dataset: ds}, nil
 }
@@ -59,10 +66,13 @@ func (q Querier) Datasets(ctx context.Context, req *types.QueryDatasetsRequest) 
 	if req == nil {
 		return nil, errEmptyRequest
 	}
+	if err := kit.CheckPage(req.Pagination); err != nil {
+		return nil, err
+	}
 	datasets, page, err := query.CollectionPaginate(ctx, q.Keeper.Datasets, req.Pagination,
 		func(_ uint64, ds types.Dataset) (types.Dataset, error) { return ds, nil })
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, kit.Internal(err)
 	}
 	return &types.QueryDatasetsResponse{Datasets: datasets, Pagination: page}, nil
 }
@@ -72,12 +82,15 @@ func (q Querier) Item(ctx context.Context, req *types.QueryItemRequest) (*types.
 	if req == nil {
 		return nil, errEmptyRequest
 	}
+	if err := kit.CheckID("item id", req.Id); err != nil {
+		return nil, err
+	}
 	item, err := q.Keeper.Items.Get(ctx, req.Id)
 	if errors.Is(err, collections.ErrNotFound) {
 		return nil, status.Errorf(codes.NotFound, "item %d not found", req.Id)
 	}
 	if err != nil {
-		return nil, err
+		return nil, kit.Internal(err)
 	}
 	return &types.QueryItemResponse{Item: item}, nil
 }
@@ -87,9 +100,15 @@ func (q Querier) Items(ctx context.Context, req *types.QueryItemsRequest) (*type
 	if req == nil {
 		return nil, errEmptyRequest
 	}
+	if err := kit.CheckID("dataset_id", req.DatasetId); err != nil {
+		return nil, err
+	}
+	if err := kit.CheckPage(req.Pagination); err != nil {
+		return nil, err
+	}
 	switch has, err := q.Keeper.Datasets.Has(ctx, req.DatasetId); {
 	case err != nil:
-		return nil, err
+		return nil, kit.Internal(err)
 	case !has:
 		return nil, status.Errorf(codes.NotFound, "dataset %d not found", req.DatasetId)
 	}
@@ -99,7 +118,7 @@ func (q Querier) Items(ctx context.Context, req *types.QueryItemsRequest) (*type
 		},
 		query.WithCollectionPaginationPairPrefix[uint64, uint64](req.DatasetId))
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, kit.Internal(err)
 	}
 	return &types.QueryItemsResponse{Items: items, Pagination: page}, nil
 }
@@ -110,19 +129,22 @@ func (q Querier) Annotations(ctx context.Context, req *types.QueryAnnotationsReq
 	if req == nil {
 		return nil, errEmptyRequest
 	}
+	if err := kit.CheckID("item_id", req.ItemId); err != nil {
+		return nil, err
+	}
 	switch has, err := q.Keeper.Items.Has(ctx, req.ItemId); {
 	case err != nil:
-		return nil, err
+		return nil, kit.Internal(err)
 	case !has:
 		return nil, status.Errorf(codes.NotFound, "item %d not found", req.ItemId)
 	}
 	it, err := q.Keeper.Annotations.Iterate(ctx, collections.NewPrefixedPairRange[uint64, sdk.AccAddress](req.ItemId))
 	if err != nil {
-		return nil, err
+		return nil, kit.Internal(err)
 	}
 	anns, err := it.Values()
 	if err != nil {
-		return nil, err
+		return nil, kit.Internal(err)
 	}
 	return &types.QueryAnnotationsResponse{Annotations: anns}, nil
 }
@@ -138,7 +160,7 @@ func (q Querier) Annotator(ctx context.Context, req *types.QueryAnnotatorRequest
 	}
 	stats, err := q.annotatorStats(ctx, annotator)
 	if err != nil {
-		return nil, err
+		return nil, kit.Internal(err)
 	}
 	return &types.QueryAnnotatorResponse{Stats: stats}, nil
 }
@@ -149,20 +171,17 @@ func (q Querier) Task(ctx context.Context, req *types.QueryTaskRequest) (*types.
 	if req == nil {
 		return nil, errEmptyRequest
 	}
-	task, err := q.Keeper.Tasks.Get(ctx, req.Id)
-	if errors.Is(err, collections.ErrNotFound) {
-		return nil, status.Errorf(codes.NotFound, "task %d not found", req.Id)
-	}
+	task, err := q.task(ctx, "id", req.Id)
 	if err != nil {
 		return nil, err
 	}
 	it, err := q.Keeper.TaskWorkers.Iterate(ctx, collections.NewPrefixedPairRange[uint64, sdk.AccAddress](req.Id))
 	if err != nil {
-		return nil, err
+		return nil, kit.Internal(err)
 	}
 	keys, err := it.Keys()
 	if err != nil {
-		return nil, err
+		return nil, kit.Internal(err)
 	}
 	workers := make([]string, 0, len(keys))
 	for _, key := range keys {
@@ -177,10 +196,13 @@ func (q Querier) Tasks(ctx context.Context, req *types.QueryTasksRequest) (*type
 	if req == nil {
 		return nil, errEmptyRequest
 	}
+	if err := kit.CheckPage(req.Pagination); err != nil {
+		return nil, err
+	}
 	tasks, page, err := query.CollectionPaginate(ctx, q.Keeper.Tasks, req.Pagination,
 		func(_ uint64, t types.Task) (types.Task, error) { return t, nil })
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, kit.Internal(err)
 	}
 	return &types.QueryTasksResponse{Tasks: tasks, Pagination: page}, nil
 }
@@ -190,15 +212,12 @@ func (q Querier) Round(ctx context.Context, req *types.QueryRoundRequest) (*type
 	if req == nil {
 		return nil, errEmptyRequest
 	}
+	task, err := q.task(ctx, "task_id", req.TaskId)
+	if err != nil {
+		return nil, err
+	}
 	number := req.Number
 	if number == 0 {
-		task, err := q.Keeper.Tasks.Get(ctx, req.TaskId)
-		if errors.Is(err, collections.ErrNotFound) {
-			return nil, status.Errorf(codes.NotFound, "task %d not found", req.TaskId)
-		}
-		if err != nil {
-			return nil, err
-		}
 		if task.CurrentRound == 0 {
 			return nil, status.Errorf(codes.NotFound, "task %d has not started a round", req.TaskId)
 		}
@@ -209,7 +228,20 @@ func (q Querier) Round(ctx context.Context, req *types.QueryRoundRequest) (*type
 		return nil, status.Errorf(codes.NotFound, "round %d of task %d not found", number, req.TaskId)
 	}
 	if err != nil {
-		return nil, err
+		return nil, kit.Internal(err)
 	}
 	return &types.QueryRoundResponse{Round: round}, nil
+}
+
+// task reads a requested task: id 0 is codes.InvalidArgument (ids start at
+// 1), a missing task codes.NotFound.
+func (q Querier) task(ctx context.Context, field string, id uint64) (types.Task, error) {
+	if err := kit.CheckID(field, id); err != nil {
+		return types.Task{}, err
+	}
+	task, err := q.Keeper.Tasks.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return task, status.Errorf(codes.NotFound, "task %d not found", id)
+	}
+	return task, kit.Internal(err)
 }
