@@ -12,7 +12,7 @@ import (
 )
 
 // A worker's challenge is never stored: it derives from the epoch seed, the
-// worker address and its claimed units, so starting an epoch costs O(1)
+// worker address and its claimed GOPS, so starting an epoch costs O(1)
 // whatever the number of workers.
 
 // ChallengeSeed returns worker's 32-byte challenge seed in epoch e:
@@ -21,13 +21,17 @@ func ChallengeSeed(e types.EpochInfo, worker sdk.AccAddress) []byte {
 	return poc.ChallengeSeed(e.Seed, worker)
 }
 
-// challengeRows returns m = units × poc_rows_per_unit of epoch e.
-func challengeRows(e types.EpochInfo, units uint32) (uint32, error) {
-	m := uint64(units) * uint64(e.PocRowsPerUnit)
-	if m == 0 || m > types.MaxChallengeRows {
-		return 0, errorsmod.Wrapf(types.ErrInvalidSpec, "%d units give %d challenge rows, want 1..%d", units, m, types.MaxChallengeRows)
+// challengeRows returns m for a worker claiming spec in epoch e: sized by
+// the claimed GOPS (poc.ChallengeRows under the epoch's snapshot), so that
+// an honest worker proves it in poc_target_fraction_bps of the commit
+// window and one claiming more than it has cannot finish in time. An epoch
+// started before the v2 upgrade keeps m = units × poc_rows_per_unit.
+func challengeRows(e types.EpochInfo, spec types.HardwareSpec) (uint32, error) {
+	m := e.ChallengeRows(spec)
+	if m == 0 {
+		return 0, errorsmod.Wrapf(types.ErrInvalidSpec, "%d units give no valid challenge in epoch %d", spec.ComputeUnits, e.Number)
 	}
-	return uint32(m), nil
+	return m, nil
 }
 
 // SampleIndices returns the rows worker must reveal for a commitment of m

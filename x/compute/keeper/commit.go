@@ -15,7 +15,8 @@ import (
 
 // CommitPoC stores worker's Merkle root for epoch. The worker must be
 // eligible, the epoch open and its commit window running, and the worker may
-// commit once. m is fixed here from the worker's current units; the root's
+// commit once. m is fixed here from the worker's current claimed GOPS
+// (challengeRows), and so is the claim a pass can verify; the root's
 // length is checked by MsgCommitPoC.ValidateBasic.
 func (k Keeper) CommitPoC(ctx context.Context, worker sdk.AccAddress, epoch int64, root []byte) (types.Commitment, error) {
 	w, err := k.GetWorker(ctx, worker)
@@ -45,11 +46,11 @@ func (k Keeper) CommitPoC(ctx context.Context, worker sdk.AccAddress, epoch int6
 	if dup {
 		return types.Commitment{}, errorsmod.Wrapf(types.ErrDuplicateCommit, "%s in epoch %d", w.Address, epoch)
 	}
-	m, err := challengeRows(e, w.Spec.ComputeUnits)
+	m, err := challengeRows(e, w.Spec)
 	if err != nil {
 		return types.Commitment{}, err
 	}
-	c := types.Commitment{Worker: w.Address, Epoch: epoch, Root: root, Rows: m, Height: height}
+	c := types.Commitment{Worker: w.Address, Epoch: epoch, Root: root, Rows: m, Height: height, ClaimedGops: w.Spec.ClaimedGOPS()}
 	if err := k.Commitments.Set(ctx, key, c); err != nil {
 		return c, err
 	}

@@ -194,6 +194,10 @@ func (k Keeper) StartEpoch(ctx context.Context, number int64) error {
 		PocCols:        params.PocCols,
 		PocRowsPerUnit: params.PocRowsPerUnit,
 		SampleRows:     params.SampleRows,
+		// Capacity snapshot: a param change never alters a running challenge.
+		PocTargetFractionBps: params.PocTargetFractionBps,
+		PocCommitSeconds:     params.PocCommitSeconds,
+		PocGopsPerUnit:       params.PocGopsPerUnit,
 	}
 	if err := k.Epoch.Set(ctx, e); err != nil {
 		return err

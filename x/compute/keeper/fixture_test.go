@@ -237,6 +237,10 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 		ak: ak, pool: pool, rewards: rewards, epochs: epochs, ac: ac, authority: authority}
 	f.ctx = ctx.WithChainID(testChainID).WithBlockHeight(1).WithHeaderHash(headerHash(1))
 	params := types.DefaultParams()
+	// Small capacity-bound challenges: a worker claiming u GOPS (registerMsg
+	// claims one per unit) gets m = ⌈u·5·10^4 / (n·p)⌉ rows, and each
+	// verified GOPS is a verified unit.
+	params.PocTargetFractionBps, params.PocCommitSeconds, params.PocGopsPerUnit = 1, 1, testGOPSPerUnit
 	if mutate != nil {
 		mutate(&params)
 	}
@@ -333,10 +337,20 @@ func (f *fixture) register(provider, worker sdk.AccAddress, units uint32) {
 	require.NoError(f.t, err)
 }
 
+// testGOPSPerUnit is the GOPS a test worker claims per unit (registerMsg)
+// and the fixture's poc_gops_per_unit: an honest pass verifies every unit.
+const testGOPSPerUnit = 1
+
+// testRows is the m of a test worker claiming units under params.
+func testRows(p types.Params, units uint32) uint32 {
+	return poc.ChallengeRows(uint64(units)*testGOPSPerUnit, p.PocTargetFractionBps, p.PocCommitSeconds, p.PocDim, p.PocCols)
+}
+
 func registerMsg(f *fixture, provider, worker sdk.AccAddress, units uint32) *types.MsgRegisterWorker {
 	return &types.MsgRegisterWorker{
 		Worker: f.bech(worker), Provider: f.bech(provider),
-		Spec:   types.HardwareSpec{GpuModel: "H100", VramGb: 80, Int8Tops: 1979, ComputeUnits: units},
+		Spec: types.HardwareSpec{GpuModel: "H100", VramGb: 80, Int8Tops: 1979, ComputeUnits: units,
+			Int8Gops: uint64(units) * testGOPSPerUnit},
 		Models: []string{"m1", "m2"},
 	}
 }

@@ -143,8 +143,8 @@ func (q Querier) Challenge(ctx context.Context, req *types.QueryChallengeRequest
 		res.Commitment, res.M = &c, c.Rows
 		res.SampleIndices = SampleIndices(e, addr, c.Rows)
 	case errors.Is(err, collections.ErrNotFound):
-		// Not committed yet: m follows the worker's current units.
-		if m, err := challengeRows(e, w.Spec.ComputeUnits); err == nil {
+		// Not committed yet: m follows the worker's current claimed GOPS.
+		if m, err := challengeRows(e, w.Spec); err == nil {
 			res.M = m
 		}
 	default:

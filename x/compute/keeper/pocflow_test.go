@@ -90,7 +90,8 @@ func TestCommitRejects(t *testing.T) {
 	require.Len(t, f.events("mesh.compute.v1.EventPoCCommitted"), 1)
 	c, err := f.k.Commitments.Get(f.ctx, collectionsJoinEpoch(e.Number, honest.addr))
 	require.NoError(t, err)
-	require.Equal(t, uint32(2*8), c.Rows)
+	require.Equal(t, testRows(f.params(), 2), c.Rows, "m follows the claimed GOPS")
+	require.Equal(t, uint64(2*testGOPSPerUnit), c.ClaimedGops)
 	f.requireRejected(types.ErrDuplicateCommit, commit(honest.addr, e.Number, root))
 
 	// After the window.
@@ -272,7 +273,9 @@ func TestChallengeQueryMatchesSpec(t *testing.T) {
 	res, err := f.q.Challenge(f.ctx, &types.QueryChallengeRequest{Worker: f.bech(p.addr)})
 	require.NoError(t, err)
 	require.Equal(t, poc.ChallengeSeed(e.Seed, p.addr), res.Seed)
-	require.Equal(t, uint32(16), res.M)
+	m := testRows(f.params(), 2)
+	require.Equal(t, poc.ChallengeRows(2*testGOPSPerUnit, 1, 1, 16, 8), m)
+	require.Equal(t, m, res.M)
 	require.Equal(t, uint32(16), res.N)
 	require.Equal(t, uint32(8), res.P)
 	require.True(t, res.Eligible)
@@ -281,7 +284,7 @@ func TestChallengeQueryMatchesSpec(t *testing.T) {
 	f.at(e.CommitEnd+1, func() {
 		res, err := f.q.Challenge(f.ctx, &types.QueryChallengeRequest{Worker: f.bech(p.addr)})
 		require.NoError(t, err)
-		require.Equal(t, poc.SampleIndices(f.currentEpoch().SampleSeed, p.addr, 16, 4), res.SampleIndices)
+		require.Equal(t, poc.SampleIndices(f.currentEpoch().SampleSeed, p.addr, m, 4), res.SampleIndices)
 		require.NotNil(t, res.Commitment)
 	})
 }

@@ -94,12 +94,11 @@ func verifyGas(perMac, k uint64, e types.EpochInfo) uint64 {
 	return mulSaturating(perMac, units)
 }
 
-// recordPass credits a verified epoch: verified units, last passed epoch,
-// reputation towards MaxReputationBps, and PoC points to the provider.
+// recordPass credits a verified epoch: verified capacity, last passed
+// epoch, reputation towards MaxReputationBps, and PoC points to the provider.
 func (k Keeper) recordPass(ctx context.Context, params types.Params, e types.EpochInfo, addr sdk.AccAddress, w types.Worker, c types.Commitment) error {
 	c.Outcome = types.PROOF_OUTCOME_PASS
-	// Floor: a partial unit (after a rows_per_unit change) is not credited.
-	w.VerifiedUnits = c.Rows / e.PocRowsPerUnit
+	w.VerifiedGops, w.VerifiedUnits, w.TrustedVramGb = verifiedCapacity(params, e, w, c)
 	if e.Number > w.LastPassedEpoch {
 		w.LastPassedEpoch = e.Number
 	}
@@ -113,6 +112,29 @@ func (k Keeper) recordPass(ctx context.Context, params types.Params, e types.Epo
 	return nil
 }
 
+// verifiedCapacity is what a pass of commitment c proves for w in epoch e:
+//
+//	verified_gops   = min(ProvenGOPS(m), the claim at commit)
+//	verified_units  = min(compute_units, verified_gops / poc_gops_per_unit)
+//	trusted_vram_gb = min(vram_gb, verified_gops × vram_gb_per_verified_tops / 1000)
+//
+// all floored. A legacy epoch (started before the v2 upgrade) proves no
+// GOPS and keeps verified_units = m / poc_rows_per_unit.
+func verifiedCapacity(params types.Params, e types.EpochInfo, w types.Worker, c types.Commitment) (gops uint64, units, vram uint32) {
+	if e.Legacy() {
+		// Floor: a partial unit (after a rows_per_unit change) is not credited.
+		return 0, min(w.Spec.ComputeUnits, c.Rows/e.PocRowsPerUnit), 0
+	}
+	claim := c.ClaimedGops
+	if claim == 0 { // committed before the commitment carried its claim
+		claim = w.Spec.ClaimedGOPS()
+	}
+	gops = min(e.ProvenGOPS(c.Rows), claim)
+	units = uint32(min(uint64(w.Spec.ComputeUnits), gops/e.PocGopsPerUnit))
+	vram = uint32(min(uint64(w.Spec.VramGb), mulSaturating(gops, uint64(params.VramGbPerVerifiedTops))/1000))
+	return gops, units, vram
+}
+
 // saveOutcome stores a revealed commitment's outcome and its worker, and
 // emits EventPoCResult.
 func (k Keeper) saveOutcome(ctx context.Context, addr sdk.AccAddress, w types.Worker, c types.Commitment) error {
@@ -124,6 +146,7 @@ func (k Keeper) saveOutcome(ctx context.Context, addr sdk.AccAddress, w types.Wo
 	}
 	return kit.Emit(ctx, &types.EventPoCResult{
 		Worker: w.Address, Epoch: c.Epoch, Outcome: c.Outcome, VerifiedUnits: w.VerifiedUnits, ReputationBps: w.ReputationBps,
+		VerifiedGops: w.VerifiedGops, TrustedVramGb: w.TrustedVramGb,
 	})
 }
 
@@ -165,7 +188,7 @@ func mulSaturating(a, b uint64) uint64 {
 // worker's jail stand and the failure is logged.
 func (k Keeper) recordFraud(ctx context.Context, params types.Params, addr sdk.AccAddress, w types.Worker, c types.Commitment) error {
 	c.Outcome = types.PROOF_OUTCOME_FRAUD
-	w.VerifiedUnits = 0
+	w.VerifiedUnits, w.VerifiedGops, w.TrustedVramGb = 0, 0, 0
 	w.Frauds++
 	w.ReputationBps = NextReputation(w.ReputationBps, params.ReputationAlphaBps, 0)
 	if err := k.jail(ctx, params, &w, "fraud"); err != nil {

@@ -162,7 +162,7 @@ func (k Keeper) settleWorker(ctx context.Context, params types.Params, providers
 	w.Missed++
 	// A miss proves nothing: verified capacity goes back to zero, and the
 	// run of passed epochs (the stability bonus) starts again.
-	w.VerifiedUnits, w.PassStreak = 0, 0
+	w.VerifiedUnits, w.VerifiedGops, w.TrustedVramGb, w.PassStreak = 0, 0, 0, 0
 	w.MissedEpochs = appendWindow(w.MissedEpochs, e.Number, params.MissedWindow)
 	w.ReputationBps = NextReputation(w.ReputationBps, params.ReputationAlphaBps, 0)
 	if err := kit.Emit(ctx, &types.EventPoCResult{

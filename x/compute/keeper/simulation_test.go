@@ -17,7 +17,7 @@ func TestMultiEpochSimulation(t *testing.T) {
 	const (
 		epochs = 30
 		lazyN  = 20
-		units  = 4 // m = 4 × 64 = 256 rows
+		units  = 4 // m = testRows(4 GOPS) = 1563 rows
 		k      = 4
 		frac   = 0.8 // lazy workers compute 80% of their rows
 	)
@@ -26,7 +26,7 @@ func TestMultiEpochSimulation(t *testing.T) {
 		p.CommitWindow, p.RevealWindow = 3, 3
 		p.JailBlocks = 1 // lazy workers are unjailed at once to keep sampling them
 	})
-	m := units * 64
+	m := int(testRows(f.params(), units))
 	good := int(math.Round(frac * float64(m)))
 	rng := rand.New(rand.NewSource(7)) // test-side randomness only
 

@@ -164,8 +164,11 @@ func (k Keeper) UpdateWorker(ctx context.Context, worker sdk.AccAddress, spec ty
 		}
 	}
 	w.Spec, w.Models, w.Endpoint = spec, models, endpoint
-	// Verified capacity never exceeds what the worker still claims (and stakes for).
+	// Verified capacity never exceeds what the worker still claims (and
+	// stakes for), and an update never raises it: only a pass does.
 	w.VerifiedUnits = min(w.VerifiedUnits, spec.ComputeUnits)
+	w.VerifiedGops = min(w.VerifiedGops, spec.ClaimedGOPS())
+	w.TrustedVramGb = min(w.TrustedVramGb, spec.VramGb)
 	if err := k.Workers.Set(ctx, worker, w); err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 )
 
 // MaxDim bounds n and p so that int32 accumulation cannot overflow and
@@ -224,12 +225,16 @@ func SampleIndices(sampleSeed, worker []byte, m, k uint32) []uint32 {
 	return out
 }
 
+// MaxRows bounds m: a row index is a uint32 (be32 in A's derivation and
+// in the leaf), and ChallengeRows clamps to it.
+const MaxRows = math.MaxUint32
+
 // Dims are the shape of one challenge.
 type Dims struct{ M, N, P int }
 
 // Validate checks the dimensions are usable.
 func (d Dims) Validate() error {
-	if d.M <= 0 || d.N <= 0 || d.P <= 0 || d.N > MaxDim || d.P > MaxDim || d.M > 1<<24 {
+	if d.M <= 0 || d.N <= 0 || d.P <= 0 || d.N > MaxDim || d.P > MaxDim || uint64(d.M) > MaxRows {
 		return fmt.Errorf("poc: invalid dimensions m=%d n=%d p=%d", d.M, d.N, d.P)
 	}
 	return nil

@@ -42,6 +42,12 @@ func RandomParams(r *rand.Rand) types.Params {
 	p.JailBlocks = int64(1 + r.Intn(10))
 	p.ReputationAlphaBps = uint32(1 + r.Intn(types.MaxReputationBps))
 	p.MaxSettlementsPerBlock = uint32(1 + r.Intn(50))
+	// Capacity-bound challenges: simulated workers never commit, so these
+	// only exercise validation and the epoch snapshot.
+	p.PocTargetFractionBps = uint32(1 + r.Intn(types.MaxTargetFractionBps))
+	p.PocCommitSeconds = uint32(1 + r.Intn(120))
+	p.PocGopsPerUnit = uint64(1 + r.Intn(10_000))
+	p.VramGbPerVerifiedTops = uint32(r.Intn(5))
 	return p
 }
 

@@ -16,7 +16,9 @@ const (
 	MaxSampleRows = 256
 	// MaxBElements bounds n·p, the size of B the chain regenerates per reveal (4 MiB).
 	MaxBElements = 1 << 22
-	// MaxChallengeRows bounds m = max_units_per_worker × poc_rows_per_unit (poc.Dims limit).
+	// MaxChallengeRows bounds max_units_per_worker × poc_rows_per_unit, the
+	// m of the legacy (pre-v2) challenge; capacity-bound challenges clamp
+	// m to poc.MaxRows instead.
 	MaxChallengeRows = 1 << 24
 	// MaxMissedWindow bounds missed_window, the length of Worker.missed_epochs.
 	MaxMissedWindow = 100
@@ -50,6 +52,15 @@ const (
 	// MaxVerifyGasPerMac bounds verify_gas_per_mac: one reveal's gas must
 	// stay far below a block's.
 	MaxVerifyGasPerMac = 1_000
+	// MaxTargetFractionBps bounds poc_target_fraction_bps: a challenge
+	// cannot take more than the whole commit window.
+	MaxTargetFractionBps = 10_000
+	// MaxCommitSeconds bounds poc_commit_seconds (one hour).
+	MaxCommitSeconds = 3_600
+	// MaxGOPSPerUnit bounds poc_gops_per_unit.
+	MaxGOPSPerUnit = 1_000_000_000
+	// MaxVRAMGBPerVerifiedTOPS bounds vram_gb_per_verified_tops.
+	MaxVRAMGBPerVerifiedTOPS = 1_000
 )
 
 // DefaultParams returns the default x/compute params.
@@ -77,6 +88,10 @@ func DefaultParams() Params {
 		BeaconMissWindow:       1000,
 		BeaconMaxMisses:        500,
 		BeaconJailSeconds:      600,
+		PocTargetFractionBps:   5000,
+		PocCommitSeconds:       50,
+		PocGopsPerUnit:         1000,
+		VramGbPerVerifiedTops:  1,
 	}
 }
 
@@ -149,6 +164,18 @@ func (p Params) Validate() error {
 	}
 	if p.BeaconJailSeconds < 0 || p.BeaconJailSeconds > MaxWindowBlocks {
 		return fmt.Errorf("beacon_jail_seconds %d must be in 0..%d", p.BeaconJailSeconds, int64(MaxWindowBlocks))
+	}
+	if p.PocTargetFractionBps == 0 || p.PocTargetFractionBps > MaxTargetFractionBps {
+		return fmt.Errorf("poc_target_fraction_bps %d must be in 1..%d", p.PocTargetFractionBps, MaxTargetFractionBps)
+	}
+	if p.PocCommitSeconds == 0 || p.PocCommitSeconds > MaxCommitSeconds {
+		return fmt.Errorf("poc_commit_seconds %d must be in 1..%d", p.PocCommitSeconds, MaxCommitSeconds)
+	}
+	if p.PocGopsPerUnit == 0 || p.PocGopsPerUnit > MaxGOPSPerUnit {
+		return fmt.Errorf("poc_gops_per_unit %d must be in 1..%d", p.PocGopsPerUnit, MaxGOPSPerUnit)
+	}
+	if p.VramGbPerVerifiedTops > MaxVRAMGBPerVerifiedTOPS {
+		return fmt.Errorf("vram_gb_per_verified_tops %d must be in 0..%d", p.VramGbPerVerifiedTops, MaxVRAMGBPerVerifiedTOPS)
 	}
 	return nil
 }

@@ -46,7 +46,8 @@ type providerInfo struct {
 }
 
 // eligibleWorkers lists model's eligible workers with a free slot in
-// address order, and counts the distinct providers of eligible workers busy
+// address order (a model's min_vram_gb is checked against the worker's
+// trusted_vram_gb, the VRAM its proven capacity backs, not its claim), and counts the distinct providers of eligible workers busy
 // or not (capable). The scan is over the whole worker registry, paid by the
 // requester's gas (or, for queued jobs, bounded per block).
 func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model types.Model) (free []candidate, capable int, err error) {
@@ -58,7 +59,7 @@ func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model 
 	}
 	var found []seen
 	err = k.compute.IterateWorkers(ctx, func(addr sdk.AccAddress, w computetypes.Worker) (bool, error) {
-		if w.Status == computetypes.WORKER_STATUS_ACTIVE && w.Spec.VramGb >= model.MinVramGb &&
+		if w.Status == computetypes.WORKER_STATUS_ACTIVE && w.TrustedVramGb >= model.MinVramGb &&
 			w.ReputationBps > 0 && slices.Contains(w.Models, model.Id) {
 			found = append(found, seen{addr: addr, provider: w.Provider, rep: w.ReputationBps, units: w.VerifiedUnits})
 		}

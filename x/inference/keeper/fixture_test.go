@@ -302,6 +302,9 @@ func (f *fixture) addWorker(models ...string) worker {
 	spec := computetypes.HardwareSpec{GpuModel: "H100", VramGb: 80, Int8Tops: 1979, ComputeUnits: 1}
 	require.NoError(f.t, f.compute.RegisterWorker(f.ctx, w.addr, w.provider, spec, models, ""))
 	f.setVerifiedUnits(w.addr, testVerifiedUnits)
+	// As a passed PoC epoch proving the claim would: the whole claim is
+	// verified and its 80 GB are trusted (assignment reads trusted_vram_gb).
+	f.setTrustedVram(w.addr, spec.ClaimedGOPS(), spec.VramGb)
 	return w
 }
 
@@ -315,6 +318,16 @@ func (f *fixture) setVerifiedUnits(worker sdk.AccAddress, units uint32) {
 	rec, err := f.compute.Workers.Get(f.ctx, worker)
 	require.NoError(f.t, err)
 	rec.VerifiedUnits = units
+	require.NoError(f.t, f.compute.Workers.Set(f.ctx, worker, rec))
+}
+
+// setTrustedVram sets a worker's verified GOPS and trusted VRAM, as a
+// passed PoC epoch does.
+func (f *fixture) setTrustedVram(worker sdk.AccAddress, gops uint64, vramGb uint32) {
+	f.t.Helper()
+	rec, err := f.compute.Workers.Get(f.ctx, worker)
+	require.NoError(f.t, err)
+	rec.VerifiedGops, rec.TrustedVramGb = gops, vramGb
 	require.NoError(f.t, f.compute.Workers.Set(f.ctx, worker, rec))
 }
 

@@ -21,6 +21,7 @@ const (
 	FlagGPU      = "gpu"
 	FlagVRAMGB   = "vram-gb"
 	FlagTOPS     = "tops"
+	FlagGOPS     = "gops"
 	FlagUnits    = "units"
 	FlagModels   = "models"
 	FlagEndpoint = "endpoint"
@@ -43,12 +44,18 @@ func GetTxCmd() *cobra.Command {
 // NewRegisterWorkerCmd returns `register-worker`, signed by the worker's own key.
 func NewRegisterWorkerCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "register-worker --provider [provider] --gpu [model] --vram-gb [n] --tops [n] --units [n] --models [m1,m2]",
+		Use:   "register-worker --provider [provider] --gpu [model] --vram-gb [n] (--gops [n] | --tops [n]) --units [n] --models [m1,m2]",
 		Short: "Register the signing account as a worker of a provider that authorised it",
 		Long: `Register the signing account (--from, the worker's own key: its signature
 proves key possession) as a worker of --provider, which must have run
-authorize-worker for it and hold the self-stake for its new total of units.`,
-		Example: "meshd tx compute register-worker --provider mesh1prov… --gpu H100 --vram-gb 80 --tops 1979 --units 10 --models m1,m2 --from worker",
+authorize-worker for it and hold the self-stake for its new total of units.
+
+--gops (or --tops × 1000) is the claimed dense int8 throughput: it sizes
+the proof-of-compute challenge, which takes poc_target_fraction_bps of the
+commit window at that speed. Claim what the hardware really sustains: a
+challenge that cannot be finished before the window closes is a miss, and
+misses jail the worker.`,
+		Example: "meshd tx compute register-worker --provider mesh1prov… --gpu H100 --vram-gb 80 --gops 1979000 --units 10 --models m1,m2 --from worker",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			clientCtx, err := client.GetClientTxContext(cmd)
@@ -80,7 +87,7 @@ authorize-worker for it and hold the self-stake for its new total of units.`,
 // worker's current claims, the others are kept (read from the node).
 func NewUpdateWorkerCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "update-worker [--gpu model] [--vram-gb n] [--tops n] [--units n] [--models m1,m2] [--endpoint url]",
+		Use:     "update-worker [--gpu model] [--vram-gb n] [--gops n | --tops n] [--units n] [--models m1,m2] [--endpoint url]",
 		Short:   "Change the signing worker's spec, models or endpoint; unset flags keep their current value",
 		Example: "meshd tx compute update-worker --units 20 --models m1,m2,m3 --from worker",
 		Args:    cobra.NoArgs,
@@ -111,7 +118,9 @@ func NewUpdateWorkerCmd() *cobra.Command {
 func addClaimFlags(fs *pflag.FlagSet) {
 	fs.String(FlagGPU, "", `GPU model, e.g. "H100" or "cpu"`)
 	fs.Uint32(FlagVRAMGB, 0, "accelerator memory in GiB")
-	fs.Uint64(FlagTOPS, 0, "claimed dense int8 throughput in TOPS")
+	fs.Uint64(FlagTOPS, 0, "claimed dense int8 throughput in TOPS (used as --gops × 1000 when --gops is not given)")
+	fs.Uint64(FlagGOPS, 0, "claimed dense int8 throughput in GOPS (10^9 int8 operations/s, a multiply-accumulate is 2); "+
+		"sizes the proof-of-compute challenge: a claim above the real throughput cannot commit in time and misses")
 	fs.Uint32(FlagUnits, 0, "compute units claimed (each needs per-unit stake in the provider's pool)")
 	fs.StringSlice(FlagModels, nil, "served model ids, comma-separated")
 	fs.String(FlagEndpoint, "", "optional URL the worker serves on")
@@ -128,6 +137,12 @@ func readClaims(fs *pflag.FlagSet, spec types.HardwareSpec, models []string, end
 	}
 	if err == nil && fs.Changed(FlagTOPS) {
 		spec.Int8Tops, err = fs.GetUint64(FlagTOPS)
+		// A new TOPS claim replaces a GOPS claim unless --gops is given too
+		// (int8_gops takes precedence over int8_tops).
+		spec.Int8Gops = 0
+	}
+	if err == nil && fs.Changed(FlagGOPS) {
+		spec.Int8Gops, err = fs.GetUint64(FlagGOPS)
 	}
 	if err == nil && fs.Changed(FlagUnits) {
 		spec.ComputeUnits, err = fs.GetUint32(FlagUnits)
