@@ -85,13 +85,39 @@ func TestVersionAndBench(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, strings.TrimSpace(out))
 
-	out, err = run(t, context.Background(), "", "bench", "--units", "2", "--dim", "64", "--cols", "16", "--rows-per-unit", "32", "--rounds", "1", "-o", "json")
+	out, err = run(t, context.Background(), "", "bench", "--poc-dim", "64", "--poc-cols", "16", "--seconds", "0.2", "--json")
 	require.NoError(t, err)
 	var res benchResult
 	require.NoError(t, json.Unmarshal([]byte(out), &res))
-	require.Equal(t, 64, res.M)
-	require.Greater(t, res.GMACPerSecond, 0.0)
-	require.Greater(t, res.UnitsWithinBudget, 0)
+	require.Equal(t, "cpu", res.Backend)
+	require.Equal(t, 64, res.N)
+	require.Greater(t, res.GOPS, 0.0)
+	require.InDelta(t, 2*res.MACsPerSecond/1e9, res.GOPS, 1e-9)
+	require.Equal(t, uint64(res.GOPS*0.8), res.AdvisedGOPS)
+
+	out, err = run(t, context.Background(), "", "bench", "--poc-dim", "64", "--poc-cols", "16", "--seconds", "0.2")
+	require.NoError(t, err)
+	require.Contains(t, out, "GOPS:")
+	require.Contains(t, out, "advice:")
+
+	_, err = run(t, context.Background(), "", "bench", "--seconds", "0")
+	require.ErrorContains(t, err, "--seconds")
+	_, err = run(t, context.Background(), "", "bench", "--poc-target-fraction-bps", "20000")
+	require.ErrorContains(t, err, "want 1..10000")
+}
+
+func TestBenchAdviceText(t *testing.T) {
+	r := benchResult{Backend: "exec", Threads: 16, N: 256, P: 64, Rows: 1 << 20, Challenges: 3, Seconds: 3,
+		GOPS: 100, AdvisedGOPS: 80, SecondsAtAdvisedClaim: 20, AdvisedMACs: 1e12, AdvisedRows: 61035157,
+		CommitSeconds: 50, TargetFractionBps: 5000, ParamsFrom: "flags", AdvisedBackend: "exec", Command: "meshd tx compute update-worker --gops 80"}
+	text := benchText(r)
+	require.Contains(t, text, "claim at most --gops 80 (80% of the measured 100.00 GOPS")
+	require.Contains(t, text, "proven here in about 20.0 s of the 50 s commit window")
+	require.NotContains(t, text, "below --poc-exec-min-macs")
+	r.AdvisedBackend = "cpu"
+	require.Contains(t, benchText(r), "with the cpu backend, below --poc-exec-min-macs")
+	r.AdvisedGOPS = 0
+	require.Contains(t, benchText(r), "too little to claim")
 }
 
 func TestExecCPU(t *testing.T) {

@@ -1,7 +1,12 @@
 package chain
 
 import (
+	"context"
+	"fmt"
 	"reflect"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 )
@@ -12,6 +17,10 @@ import (
 // still sizes challenges by compute units). Read by name so that the
 // worker builds against x/compute before and after the field lands.
 func ClaimedGOPS(spec computetypes.HardwareSpec) (uint64, bool) {
+	// x/compute's own reading (int8_gops, else int8_tops × 1000) when it has one.
+	if c, ok := any(spec).(interface{ ClaimedGOPS() uint64 }); ok {
+		return c.ClaimedGOPS(), true
+	}
 	return uintField(reflect.ValueOf(spec), "Int8Gops")
 }
 
@@ -50,4 +59,25 @@ func uintField(v reflect.Value, name string) (uint64, bool) {
 		return uint64(f.Int()), true
 	}
 	return 0, false
+}
+
+// ComputeParams reads x/compute's params (Query/Params) from the node at
+// grpcAddr, without a key: for meshd-worker bench --node. One try, bounded
+// by ctx.
+func ComputeParams(ctx context.Context, grpcAddr string) (computetypes.Params, error) {
+	enc, err := NewEncoding()
+	if err != nil {
+		return computetypes.Params{}, err
+	}
+	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(enc.Codec.GRPCCodec())))
+	if err != nil {
+		return computetypes.Params{}, err
+	}
+	defer conn.Close()
+	res, err := computetypes.NewQueryClient(conn).Params(ctx, &computetypes.QueryParamsRequest{})
+	if err != nil {
+		return computetypes.Params{}, fmt.Errorf("x/compute params from %s: %w", grpcAddr, err)
+	}
+	return res.Params, nil
 }

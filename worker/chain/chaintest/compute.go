@@ -28,6 +28,12 @@ func (s *computeServer) Epoch(context.Context, *computetypes.QueryEpochRequest) 
 		Seed: e.Seed, CommitEnd: e.CommitEnd, RevealEnd: e.RevealEnd, SampleSeed: s.n.sampleSeed()}}, nil
 }
 
+func (s *computeServer) Params(context.Context, *computetypes.QueryParamsRequest) (*computetypes.QueryParamsResponse, error) {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	return &computetypes.QueryParamsResponse{Params: s.n.params}, nil
+}
+
 func (s *computeServer) Worker(_ context.Context, req *computetypes.QueryWorkerRequest) (*computetypes.QueryWorkerResponse, error) {
 	s.n.mu.Lock()
 	defer s.n.mu.Unlock()

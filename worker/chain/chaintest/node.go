@@ -90,6 +90,9 @@ type Node struct {
 	// the MsgCommitResult and MsgRevealResult executed.
 	JobsQueries, ResultCommits, ResultReveals int
 
+	// params is what Query/Params answers (SetParams); DefaultParams at New.
+	params computetypes.Params
+
 	// x/training (training.go).
 	training       *trainingState
 	trainingCounts TrainingCounts
@@ -103,11 +106,15 @@ func New(chainID string) (*Node, error) {
 	}
 	n := &Node{ChainID: chainID, enc: enc, height: 1, accounts: map[string]*account{},
 		commitments: map[string]*computetypes.Commitment{}, txs: map[string]*sdk.TxResponse{},
-		models: map[string]inferencetypes.Model{}}
+		models: map[string]inferencetypes.Model{}, params: computetypes.DefaultParams()}
 	n.epoch = Epoch{Number: 1, Start: 1, Seed: []byte("epoch-1"), SampleSeed: []byte("sample-1"), CommitEnd: 10, RevealEnd: 20,
 		Dims: poc.Dims{M: 64, N: 32, P: 8}, K: 4}
 	return n, nil
 }
+
+// SetParams sets x/compute's params as Query/Params answers them (the
+// challenges keep their own shape: SetEpoch).
+func (n *Node) SetParams(p computetypes.Params) { n.Do(func(n *Node) { n.params = p }) }
 
 // Do runs f with the node locked.
 func (n *Node) Do(f func(n *Node)) {
