@@ -321,8 +321,11 @@ func logRegistration(ctx context.Context, c *chain.Client, models []string, log 
 		log.Warn("worker not found on chain yet (register it with the worker key)", "err", err)
 		return
 	}
-	log.Info("worker registered", "provider", w.Provider, "status", w.Status.String(),
-		"units", w.Spec.ComputeUnits, "reputation_bps", w.ReputationBps, "models", w.Models)
+	args := []any{"provider", w.Provider, "status", w.Status.String(), "units", w.Spec.ComputeUnits}
+	if gops, ok := chain.ClaimedGOPS(w.Spec); ok {
+		args = append(args, "gops", gops) // the challenge's size: meshd-worker bench says what to claim
+	}
+	log.Info("worker registered", append(args, "reputation_bps", w.ReputationBps, "models", w.Models)...)
 	for _, m := range models {
 		if !slices.Contains(w.Models, m) {
 			log.Warn("--models lists a model the registration does not (jobs are assigned by the registration)", "model", m)
