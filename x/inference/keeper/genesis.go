@@ -3,10 +3,13 @@ package keeper
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/llmesh/mesh/x/inference/types"
 )
@@ -15,9 +18,16 @@ import (
 // queue from the jobs: requester and worker indexes, the open-job queue of
 // each worker, the status index, the commit and deadline queues of open
 // jobs and the prune queue of ended ones (ended_height + job_retention_blocks).
-// The escrow of the open jobs must be in the module account (x/bank genesis).
+//
+// The escrow of the open jobs must be in the module account: x/bank's
+// genesis, which runs first (app/modules.go), must give the "inference"
+// account exactly Σ max_fee of the open jobs, per denom (checkEscrow; issue
+// 17, genesis cross-check). Nothing is sent or minted.
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
+		return err
+	}
+	if err := k.checkEscrow(ctx, gs.Jobs); err != nil {
 		return err
 	}
 	if err := k.Params.Set(ctx, gs.Params); err != nil {
@@ -43,6 +53,65 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	return k.NextJobID.Set(ctx, gs.NextJobId)
+}
+
+// escrowBank is the part of x/bank that checkEscrow reads (the app's and
+// the tests' bank keepers have it; types.BankKeeper, which moves funds, does
+// not declare it).
+type escrowBank interface {
+	GetAllBalances(ctx context.Context, addr sdk.AccAddress) sdk.Coins
+}
+
+// checkEscrow refuses a genesis whose "inference" module account does not
+// hold exactly the escrow of its open jobs: Σ max_fee over the QUEUED,
+// COMMITTING and REVEALING jobs, per denom. That is the keeper's promise at
+// every block (keeper.go; CheckInvariants): a request escrows max_fee into
+// the account, and the job's end pays, burns and refunds all of it, a
+// refund x/bank refuses going to the treasury. Nothing else reaches the
+// account: it is a blocked address for bank sends (app.BlockedAddresses),
+// the callback gas of a contract's "sudo" request is gas charged to its
+// transaction, not coins, and x/ibcinfer's funds are in the derived
+// requester accounts and the transfer escrow until its jobs escrow them
+// here as any requester's. An export of any state the chain reaches
+// therefore passes; a hand-made genesis that funds open jobs short (their
+// settlement would fail) or leaves stray coins in the account is refused.
+// jobs is walked in its slice order, and the comparison runs over the
+// sorted denoms.
+func (k Keeper) checkEscrow(ctx context.Context, jobs []types.Job) error {
+	escrowed := sdk.NewCoins()
+	open := 0
+	for _, j := range jobs {
+		if types.IsOpen(j.Status) {
+			escrowed = escrowed.Add(j.MaxFee)
+			open++
+		}
+	}
+	bank, ok := k.bank.(escrowBank)
+	if !ok {
+		return errorsmod.Wrap(types.ErrInvalidGenesis, "escrow check: the bank keeper cannot read balances")
+	}
+	account := authtypes.NewModuleAddress(types.ModuleName)
+	held := bank.GetAllBalances(ctx, account)
+	if held.Equal(escrowed) {
+		return nil
+	}
+	var diffs []string
+	for _, denom := range held.Add(escrowed...).Denoms() { // sorted
+		if h, e := held.AmountOf(denom), escrowed.AmountOf(denom); !h.Equal(e) {
+			diffs = append(diffs, fmt.Sprintf("%s: holds %s, escrow %s", denom, h, e))
+		}
+	}
+	return errorsmod.Wrapf(types.ErrInvalidGenesis,
+		"escrow: the %s module account %s must hold exactly the max_fee of the %d open jobs (QUEUED, COMMITTING, REVEALING), %s; x/bank's genesis gives it %s (%s)",
+		types.ModuleName, k.addrString(account), open, coinsOrNone(escrowed), coinsOrNone(held), strings.Join(diffs, "; "))
+}
+
+// coinsOrNone renders coins, "nothing" for none.
+func coinsOrNone(c sdk.Coins) string {
+	if c.IsZero() {
+		return "nothing"
+	}
+	return c.String()
 }
 
 func (k Keeper) importJob(ctx context.Context, params types.Params, j types.Job) error {
