@@ -66,17 +66,18 @@ func startWorker(t *testing.T, setup func(w *worker), args ...string) *worker {
 }
 
 // addJob assigns a job to the worker alone: it finalizes on its answer,
-// so the generous windows (3 s to commit) cost nothing and leave room for
-// slow machines and the race detector.
+// so the generous windows (20 s to commit) cost nothing and leave room for
+// slow machines and the race detector (3 s was too short on a 2-core
+// machine at load 15 for TestStartServesSidecar).
 func (w *worker) addJob(model string) uint64 {
-	return w.node.AddJob(inferencetypes.Job{ModelId: model, Input: []byte(riskyProposal), CommitEnd: w.node.Height() + 150,
-		Deadline: w.node.Height() + 300, Assignments: chaintest.Assign(w.addr)})
+	return w.node.AddJob(inferencetypes.Job{ModelId: model, Input: []byte(riskyProposal), CommitEnd: w.node.Height() + 1000,
+		Deadline: w.node.Height() + 2000, Assignments: chaintest.Assign(w.addr)})
 }
 
 func (w *worker) waitFinalized(t *testing.T, id uint64) inferencetypes.Job {
 	t.Helper()
 	require.Eventually(t, func() bool { return w.node.Job(id).Status == inferencetypes.JOB_STATUS_FINALIZED },
-		20*time.Second, 10*time.Millisecond, "job %d: %+v", id, w.node.Job(id))
+		60*time.Second, 10*time.Millisecond, "job %d: %+v", id, w.node.Job(id))
 	return w.node.Job(id)
 }
 
