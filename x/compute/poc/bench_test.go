@@ -6,10 +6,12 @@ import (
 )
 
 // BenchmarkVerifyVsProve compares, on the same CPU and in the same run, what
-// a worker does (Prove: the whole m×n·n×p product and its tree, for a
-// 10-unit worker under the default params) with what the chain does
+// a worker does (Prove: the whole m×n·n×p product and its tree, for
+// m = 2560 rows, the legacy 10-unit challenge, at the default n and p) with what the chain does
 // (VerifyRows: regenerate B and k rows of A, recompute k rows, check k
 // proofs). The figure that matters is verify/prove-%; the target is ≤ 1%.
+// BenchmarkVerifyVsProveAt100TOPS (bench_capacity_test.go) does the same
+// for a capacity-bound challenge.
 func BenchmarkVerifyVsProve(b *testing.B) {
 	const (
 		units, rowsPerUnit, n, p, k = 10, 256, 256, 64, 8 // DefaultParams

@@ -54,3 +54,29 @@ func TestDimsAllowUint32Rows(t *testing.T) {
 	require.NoError(t, Dims{M: math.MaxUint32, N: 256, P: 64}.Validate())
 	require.Error(t, Dims{M: math.MaxUint32 + 1, N: 256, P: 64}.Validate())
 }
+
+// TestVerifyProofAtMaxRows: a proof in a tree of MaxUint32 leaves (the
+// clamp of ChallengeRows) verifies; ⌈size/2⌉ must not overflow.
+func TestVerifyProofAtMaxRows(t *testing.T) {
+	const m = math.MaxUint32
+	for _, index := range []uint32{0, 1, m / 2, m - 2, m - 1} {
+		leaf := LeafHash(index, []byte("row"))
+		h, idx, size := leaf, uint64(index), uint64(m)
+		var proof [][]byte
+		for size > 1 {
+			if idx^1 < size {
+				sib := LeafHash(uint32(len(proof)), []byte("sibling"))
+				proof = append(proof, sib)
+				if idx%2 == 0 {
+					h = nodeHash(h, sib)
+				} else {
+					h = nodeHash(sib, h)
+				}
+			}
+			idx /= 2
+			size = (size + 1) / 2
+		}
+		require.True(t, VerifyProof(h, index, m, leaf, proof), "index %d", index)
+		require.False(t, VerifyProof(h, index, m, leaf, proof[:len(proof)-1]), "index %d: short proof", index)
+	}
+}

@@ -189,7 +189,7 @@ func VerifyProof(root []byte, index, m uint32, leaf []byte, proof [][]byte) bool
 			used++
 		}
 		idx /= 2
-		size = (size + 1) / 2
+		size = size/2 + size%2 // ⌈size/2⌉ without overflow at m = MaxUint32
 	}
 	return used == len(proof) && string(h) == string(root)
 }
