@@ -226,7 +226,11 @@ func benchText(r benchResult) string {
 	fmt.Fprintf(&b, "backend:   %s (%d threads)\n", r.Backend, r.Threads)
 	fmt.Fprintf(&b, "shape:     n=%d p=%d (params from %s: poc_target_fraction_bps %d, poc_commit_seconds %d)\n",
 		r.N, r.P, r.ParamsFrom, r.TargetFractionBps, r.CommitSeconds)
-	fmt.Fprintf(&b, "measured:  %d challenges of %d rows in %.2f s\n", r.Challenges, r.Rows, r.Seconds)
+	plural := "s"
+	if r.Challenges == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(&b, "measured:  %d challenge%s of %d rows in %.2f s\n", r.Challenges, plural, r.Rows, r.Seconds)
 	fmt.Fprintf(&b, "rows/s:    %.0f\n", r.RowsPerSecond)
 	fmt.Fprintf(&b, "MAC/s:     %.4g\n", r.MACsPerSecond)
 	fmt.Fprintf(&b, "GOPS:      %.2f (2 × MAC/s / 1e9)\n", r.GOPS)
