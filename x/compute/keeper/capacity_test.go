@@ -266,3 +266,32 @@ func TestMigrate1to2CapacityParams(t *testing.T) {
 	w := f.worker(addr("work", 1))
 	require.Zero(t, w.VerifiedGops+uint64(w.TrustedVramGb))
 }
+
+// TestClaimChangeBeforeReveal: a pass verifies at most the claim at commit
+// (a bigger claim sent before the reveal is not verified by the smaller
+// challenge) and at most the claim at reveal (a smaller one sent after the
+// commit caps it).
+func TestClaimChangeBeforeReveal(t *testing.T) {
+	f := newFixture(t, smallParams)
+	f.block(true, nil)
+	up, down := &prover{addr: addr("up", 1)}, &prover{addr: addr("down", 1)}
+	f.registerSpec(addr("prov", 1), up.addr, gpuSpec(10, 10, 80))
+	f.registerSpec(addr("prov", 2), down.addr, gpuSpec(10, 10, 80))
+	f.nextEpoch()
+	e := f.currentEpoch()
+	f.block(false, func() {
+		require.NoError(t, up.commit(f))
+		require.NoError(t, down.commit(f))
+	})
+	for w, gops := range map[*prover]uint64{up: 100, down: 6} {
+		_, err := f.msg.UpdateWorker(f.ctx, &types.MsgUpdateWorker{Worker: f.bech(w.addr), Spec: gpuSpec(gops, 10, 80), Models: []string{"m1"}})
+		require.NoError(t, err)
+	}
+	f.at(e.CommitEnd+1, func() {
+		up.mustReveal(f, types.PROOF_OUTCOME_PASS)
+		down.mustReveal(f, types.PROOF_OUTCOME_PASS)
+	})
+	require.Equal(t, uint64(10), f.worker(up.addr).VerifiedGops, "the claim at commit")
+	require.Equal(t, uint64(6), f.worker(down.addr).VerifiedGops, "the claim now")
+	require.Equal(t, uint32(6), f.worker(down.addr).VerifiedUnits)
+}

@@ -114,7 +114,7 @@ func (k Keeper) recordPass(ctx context.Context, params types.Params, e types.Epo
 
 // verifiedCapacity is what a pass of commitment c proves for w in epoch e:
 //
-//	verified_gops   = min(ProvenGOPS(m), the claim at commit)
+//	verified_gops   = min(ProvenGOPS(m), the claim at commit, the claim now)
 //	verified_units  = min(compute_units, verified_gops / poc_gops_per_unit)
 //	trusted_vram_gb = min(vram_gb, verified_gops × vram_gb_per_verified_tops / 1000)
 //
@@ -125,9 +125,11 @@ func verifiedCapacity(params types.Params, e types.EpochInfo, w types.Worker, c 
 		// Floor: a partial unit (after a rows_per_unit change) is not credited.
 		return 0, min(w.Spec.ComputeUnits, c.Rows/e.PocRowsPerUnit), 0
 	}
-	claim := c.ClaimedGops
-	if claim == 0 { // committed before the commitment carried its claim
-		claim = w.Spec.ClaimedGOPS()
+	// The claim at commit, and never more than the worker still claims (an
+	// update between commit and reveal may have lowered it).
+	claim := w.Spec.ClaimedGOPS()
+	if c.ClaimedGops > 0 {
+		claim = min(claim, c.ClaimedGops)
 	}
 	gops = min(e.ProvenGOPS(c.Rows), claim)
 	units = uint32(min(uint64(w.Spec.ComputeUnits), gops/e.PocGopsPerUnit))
