@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -9,28 +8,23 @@ import (
 	computetypes "github.com/llmesh/mesh/x/compute/types"
 )
 
-type withCapacity struct {
-	PocTargetFractionBps uint32
-	PocCommitSeconds     uint32
-	Int8Gops             uint64
-}
-
-func TestCapacityFieldsByName(t *testing.T) {
-	v, ok := uintField(reflect.ValueOf(withCapacity{PocTargetFractionBps: 2500, PocCommitSeconds: 40, Int8Gops: 7}), "PocTargetFractionBps")
-	require.True(t, ok)
-	require.Equal(t, uint64(2500), v)
-	_, ok = uintField(reflect.ValueOf(withCapacity{}), "Nope")
-	require.False(t, ok)
-
-	// Whatever x/compute has today: defaults when the fields are missing,
-	// the params' values when they are there.
+func TestCapacityParamsAndClaim(t *testing.T) {
 	p := computetypes.DefaultParams()
+	p.PocTargetFractionBps, p.PocCommitSeconds = 2500, 40
 	frac, secs, found := PoCCapacityParams(p)
-	if !found {
-		require.Equal(t, uint64(DefaultPoCTargetFractionBps), frac)
-		require.Equal(t, uint64(DefaultPoCCommitSeconds), secs)
-	} else {
-		require.NotZero(t, frac)
-		require.NotZero(t, secs)
-	}
+	require.True(t, found)
+	require.Equal(t, []uint64{2500, 40}, []uint64{frac, secs})
+	p.PocTargetFractionBps = 0 // a node from before the params
+	frac, secs, found = PoCCapacityParams(p)
+	require.False(t, found)
+	require.Equal(t, []uint64{DefaultPoCTargetFractionBps, DefaultPoCCommitSeconds}, []uint64{frac, secs})
+
+	g, ok := ClaimedGOPS(computetypes.HardwareSpec{Int8Gops: 7})
+	require.True(t, ok)
+	require.Equal(t, uint64(7), g)
+	g, ok = ClaimedGOPS(computetypes.HardwareSpec{Int8Tops: 2})
+	require.True(t, ok)
+	require.Equal(t, uint64(2000), g)
+	_, ok = ClaimedGOPS(computetypes.HardwareSpec{ComputeUnits: 3})
+	require.False(t, ok)
 }

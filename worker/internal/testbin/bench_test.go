@@ -85,16 +85,15 @@ func TestBenchNode(t *testing.T) {
 	addr := node.Listen(t)
 	params := computetypes.DefaultParams()
 	params.PocDim, params.PocCols = 128, 32
+	params.PocTargetFractionBps, params.PocCommitSeconds = 2000, 30
 	node.SetParams(params)
 	r := bench(t, "--node", addr, "--seconds", "0.3", "--poc-target-fraction-bps", "2500", "--poc-commit-seconds", "40")
 	require.Equal(t, 128, r.N)
 	require.Equal(t, 32, r.P)
 	require.Equal(t, addr, r.ParamsFrom)
-	if _, _, ok := chain.PoCCapacityParams(params); !ok {
-		// x/compute has no capacity params yet: the flags stand in.
-		require.Equal(t, uint64(2500), r.TargetFractionBps)
-		require.Equal(t, uint64(40), r.CommitSeconds)
-	}
+	// The node's capacity params beat the flags.
+	require.Equal(t, uint64(2000), r.TargetFractionBps)
+	require.Equal(t, uint64(30), r.CommitSeconds)
 	checkArithmetic(t, r)
 }
 
