@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/llmesh/mesh/x/pool/keeper"
 	"github.com/llmesh/mesh/x/pool/types"
 )
 
@@ -61,4 +62,25 @@ func TestPrepareForZeroHeight(t *testing.T) {
 	f.ctx = f.ctx.WithBlockTime(entry.CompletionTime)
 	require.NoError(t, f.k.EndBlocker(f.ctx))
 	require.Equal(t, before.AddRaw(2_000), f.balance(alice))
+}
+
+// A zero-height export moves an ejection's height back and leaves a
+// tombstoned pool tombstoned, with its jailed_until.
+func TestPrepareForZeroHeightEjection(t *testing.T) {
+	f := newFixture(t)
+	f.ctx = f.ctx.WithBlockHeight(100)
+	f.createPool(provider, 100_000_000, "0")
+	_, err := f.eject(provider, "0.1", "cheated", true)
+	require.NoError(t, err)
+	f.nextBlock(time.Second)
+	require.NoError(t, f.k.PrepareForZeroHeight(f.ctx))
+	ej, err := f.k.GetEjection(f.ctx, provider)
+	require.NoError(t, err)
+	require.Zero(t, ej.Height)
+	pool := f.pool(provider)
+	require.True(t, pool.Tombstoned)
+	require.Equal(t, keeper.TombstoneJailedUntil, pool.JailedUntil)
+	exported, err := f.k.ExportGenesis(f.ctx)
+	require.NoError(t, err)
+	require.NoError(t, exported.Validate())
 }
