@@ -74,7 +74,7 @@ func TestChallengeSnapshot(t *testing.T) {
 	e := startedEpoch(t, f, w)
 	before := testRows(f.params(), 2)
 	params := f.params()
-	params.PocTargetFractionBps, params.PocCommitSeconds, params.PocGopsPerUnit = 2, 3, 7
+	params.PocTargetFractionBps, params.PocCommitSeconds, params.PocMopsPerUnit = 2, 3, 7
 	_, err := f.msg.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: f.authority, Params: params})
 	require.NoError(t, err)
 	res, err := f.q.Challenge(f.ctx, &types.QueryChallengeRequest{Worker: f.bech(w.addr)})
@@ -84,7 +84,7 @@ func TestChallengeSnapshot(t *testing.T) {
 
 	f.nextEpoch()
 	e = f.currentEpoch()
-	require.Equal(t, []uint64{2, 3, 7}, []uint64{uint64(e.PocTargetFractionBps), uint64(e.PocCommitSeconds), e.PocGopsPerUnit})
+	require.Equal(t, []uint64{2, 3, 7}, []uint64{uint64(e.PocTargetFractionBps), uint64(e.PocCommitSeconds), e.PocMopsPerUnit})
 	res, err = f.q.Challenge(f.ctx, &types.QueryChallengeRequest{Worker: f.bech(w.addr)})
 	require.NoError(t, err)
 	require.Equal(t, poc.ChallengeRows(2, 2, 3, 16, 8), res.M)
@@ -93,13 +93,13 @@ func TestChallengeSnapshot(t *testing.T) {
 
 // TestVerifiedCapacityOnlyFromPass: a new worker has proven nothing; a pass
 // sets verified_gops = min(ProvenGOPS(m), claim), verified_units =
-// min(units, verified_gops / poc_gops_per_unit) and trusted_vram_gb =
+// min(units, verified_gops / poc_mops_per_unit) and trusted_vram_gb =
 // min(vram, verified_gops × vram_gb_per_verified_tops / 1000); an update
 // only lowers them; a fraud or a miss zeroes them.
 func TestVerifiedCapacityOnlyFromPass(t *testing.T) {
 	f := newFixture(t, func(p *types.Params) {
 		smallParams(p)
-		p.PocGopsPerUnit = 4
+		p.PocMopsPerUnit = 4000
 		p.VramGbPerVerifiedTops = 1000 // 1 GB per verified GOPS
 	})
 	f.block(true, nil)
@@ -194,7 +194,7 @@ func (p *timedProver) tryCommit(f *fixture) bool {
 func TestOverClaimMisses(t *testing.T) {
 	f := newFixture(t, func(p *types.Params) {
 		p.SampleRows, p.CommitWindow, p.RevealWindow = 8, 3, 3
-		p.PocTargetFractionBps, p.PocCommitSeconds, p.PocGopsPerUnit = 2000, 1, 1
+		p.PocTargetFractionBps, p.PocCommitSeconds, p.PocMopsPerUnit = 2000, 1, 1000
 		p.MaxMissed, p.MissedWindow = 2, 10
 	})
 	f.block(true, nil)
@@ -232,7 +232,7 @@ func TestLegacyEpochKeepsRowsPerUnit(t *testing.T) {
 	f := newFixture(t, smallParams)
 	p := &prover{addr: addr("work", 1)}
 	e := startedEpoch(t, f, p)
-	e.PocTargetFractionBps, e.PocCommitSeconds, e.PocGopsPerUnit = 0, 0, 0
+	e.PocTargetFractionBps, e.PocCommitSeconds, e.PocMopsPerUnit = 0, 0, 0
 	require.NoError(t, e.Validate())
 	require.NoError(t, f.k.Epoch.Set(f.ctx, e))
 	f.block(false, func() { require.NoError(t, p.commit(f)) })
@@ -253,16 +253,16 @@ func TestMigrate1to2CapacityParams(t *testing.T) {
 	f.block(true, nil)
 	f.register(addr("prov", 1), addr("work", 1), 2)
 	v1 := f.params()
-	v1.PocTargetFractionBps, v1.PocCommitSeconds, v1.PocGopsPerUnit, v1.VramGbPerVerifiedTops = 0, 0, 0, 0
+	v1.PocTargetFractionBps, v1.PocCommitSeconds, v1.PocMopsPerUnit, v1.VramGbPerVerifiedTops = 0, 0, 0, 0
 	require.Error(t, v1.Validate())
 	require.NoError(t, f.k.Params.Set(f.ctx, v1))
 	require.NoError(t, keeper.NewMigrator(f.k).Migrate1to2(f.ctx))
 	got, d := f.params(), types.DefaultParams()
 	require.NoError(t, got.Validate())
-	require.Equal(t, []uint64{uint64(d.PocTargetFractionBps), uint64(d.PocCommitSeconds), d.PocGopsPerUnit, uint64(d.VramGbPerVerifiedTops)},
-		[]uint64{uint64(got.PocTargetFractionBps), uint64(got.PocCommitSeconds), got.PocGopsPerUnit, uint64(got.VramGbPerVerifiedTops)})
-	require.Equal(t, []uint64{5000, 50, 1000, 1},
-		[]uint64{uint64(got.PocTargetFractionBps), uint64(got.PocCommitSeconds), got.PocGopsPerUnit, uint64(got.VramGbPerVerifiedTops)})
+	require.Equal(t, []uint64{uint64(d.PocTargetFractionBps), uint64(d.PocCommitSeconds), d.PocMopsPerUnit, uint64(d.VramGbPerVerifiedTops)},
+		[]uint64{uint64(got.PocTargetFractionBps), uint64(got.PocCommitSeconds), got.PocMopsPerUnit, uint64(got.VramGbPerVerifiedTops)})
+	require.Equal(t, []uint64{5000, 50, 1_000_000, 1},
+		[]uint64{uint64(got.PocTargetFractionBps), uint64(got.PocCommitSeconds), got.PocMopsPerUnit, uint64(got.VramGbPerVerifiedTops)})
 	w := f.worker(addr("work", 1))
 	require.Zero(t, w.VerifiedGops+uint64(w.TrustedVramGb))
 }

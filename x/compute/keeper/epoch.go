@@ -197,7 +197,7 @@ func (k Keeper) StartEpoch(ctx context.Context, number int64) error {
 		// Capacity snapshot: a param change never alters a running challenge.
 		PocTargetFractionBps: params.PocTargetFractionBps,
 		PocCommitSeconds:     params.PocCommitSeconds,
-		PocGopsPerUnit:       params.PocGopsPerUnit,
+		PocMopsPerUnit:       params.PocMopsPerUnit,
 	}
 	if err := k.Epoch.Set(ctx, e); err != nil {
 		return err

@@ -240,7 +240,7 @@ func newFixture(t testing.TB, mutate func(*types.Params)) *fixture {
 	// Small capacity-bound challenges: a worker claiming u GOPS (registerMsg
 	// claims one per unit) gets m = ⌈u·5·10^4 / (n·p)⌉ rows, and each
 	// verified GOPS is a verified unit.
-	params.PocTargetFractionBps, params.PocCommitSeconds, params.PocGopsPerUnit = 1, 1, testGOPSPerUnit
+	params.PocTargetFractionBps, params.PocCommitSeconds, params.PocMopsPerUnit = 1, 1, testGOPSPerUnit*1000
 	if mutate != nil {
 		mutate(&params)
 	}
@@ -338,7 +338,7 @@ func (f *fixture) register(provider, worker sdk.AccAddress, units uint32) {
 }
 
 // testGOPSPerUnit is the GOPS a test worker claims per unit (registerMsg)
-// and the fixture's poc_gops_per_unit: an honest pass verifies every unit.
+// and the fixture's poc_mops_per_unit: an honest pass verifies every unit.
 const testGOPSPerUnit = 1
 
 // testRows is the m of a test worker claiming units under params.

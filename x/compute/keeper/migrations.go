@@ -17,7 +17,7 @@ func NewMigrator(k Keeper) Migrator { return Migrator{k: k} }
 // and beacon_jail_seconds get their defaults (a v1 chain has none: a zero
 // size cap would refuse every extension), and so do the capacity-bound
 // challenge params poc_target_fraction_bps, poc_commit_seconds,
-// poc_gops_per_unit and vram_gb_per_verified_tops. The beacon state starts
+// poc_mops_per_unit and vram_gb_per_verified_tops. The beacon state starts
 // empty. An epoch open at the upgrade has no capacity snapshot and finishes
 // under the legacy rules (m = units × poc_rows_per_unit).
 func (m Migrator) Migrate1to2(ctx sdk.Context) error {
@@ -34,7 +34,7 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 	// trusted_vram_gb 0 until their next pass under the new rules.
 	params.PocTargetFractionBps = d.PocTargetFractionBps
 	params.PocCommitSeconds = d.PocCommitSeconds
-	params.PocGopsPerUnit = d.PocGopsPerUnit
+	params.PocMopsPerUnit = d.PocMopsPerUnit
 	params.VramGbPerVerifiedTops = d.VramGbPerVerifiedTops
 	if err := params.Validate(); err != nil {
 		return err

@@ -115,7 +115,7 @@ func (k Keeper) recordPass(ctx context.Context, params types.Params, e types.Epo
 // verifiedCapacity is what a pass of commitment c proves for w in epoch e:
 //
 //	verified_gops   = min(ProvenGOPS(m), the claim at commit, the claim now)
-//	verified_units  = min(compute_units, verified_gops / poc_gops_per_unit)
+//	verified_units  = min(compute_units, verified_gops × 1000 / poc_mops_per_unit)
 //	trusted_vram_gb = min(vram_gb, verified_gops × vram_gb_per_verified_tops / 1000)
 //
 // all floored. A legacy epoch (started before the v2 upgrade) proves no
@@ -132,7 +132,7 @@ func verifiedCapacity(params types.Params, e types.EpochInfo, w types.Worker, c 
 		claim = min(claim, c.ClaimedGops)
 	}
 	gops = min(e.ProvenGOPS(c.Rows), claim)
-	units = uint32(min(uint64(w.Spec.ComputeUnits), gops/e.PocGopsPerUnit))
+	units = uint32(min(uint64(w.Spec.ComputeUnits), mulSaturating(gops, 1000)/e.PocMopsPerUnit))
 	vram = uint32(min(uint64(w.Spec.VramGb), mulSaturating(gops, uint64(params.VramGbPerVerifiedTops))/1000))
 	return gops, units, vram
 }

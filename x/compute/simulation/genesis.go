@@ -46,7 +46,7 @@ func RandomParams(r *rand.Rand) types.Params {
 	// only exercise validation and the epoch snapshot.
 	p.PocTargetFractionBps = uint32(1 + r.Intn(types.MaxTargetFractionBps))
 	p.PocCommitSeconds = uint32(1 + r.Intn(120))
-	p.PocGopsPerUnit = uint64(1 + r.Intn(10_000))
+	p.PocMopsPerUnit = uint64(1+r.Intn(10_000)) * 1000
 	p.VramGbPerVerifiedTops = uint32(r.Intn(5))
 	return p
 }

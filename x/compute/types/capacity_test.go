@@ -15,7 +15,7 @@ func TestCapacityParamDefaults(t *testing.T) {
 	p := types.DefaultParams()
 	require.Equal(t, uint32(5000), p.PocTargetFractionBps)
 	require.Equal(t, uint32(50), p.PocCommitSeconds)
-	require.Equal(t, uint64(1000), p.PocGopsPerUnit)
+	require.Equal(t, uint64(1_000_000), p.PocMopsPerUnit)
 	require.Equal(t, uint32(1), p.VramGbPerVerifiedTops)
 }
 
@@ -33,10 +33,10 @@ func TestCapacityParamBounds(t *testing.T) {
 		"commit seconds 1":    {func(p *types.Params) { p.PocCommitSeconds = 1 }, true},
 		"commit seconds 3600": {func(p *types.Params) { p.PocCommitSeconds = 3600 }, true},
 		"commit seconds 3601": {func(p *types.Params) { p.PocCommitSeconds = 3601 }, false},
-		"gops per unit 0":     {func(p *types.Params) { p.PocGopsPerUnit = 0 }, false},
-		"gops per unit 1":     {func(p *types.Params) { p.PocGopsPerUnit = 1 }, true},
-		"gops per unit 1e9":   {func(p *types.Params) { p.PocGopsPerUnit = 1_000_000_000 }, true},
-		"gops per unit 1e9+1": {func(p *types.Params) { p.PocGopsPerUnit = 1_000_000_001 }, false},
+		"mops per unit 0":      {func(p *types.Params) { p.PocMopsPerUnit = 0 }, false},
+		"mops per unit 1":      {func(p *types.Params) { p.PocMopsPerUnit = 1 }, true},
+		"mops per unit 1e12":   {func(p *types.Params) { p.PocMopsPerUnit = 1_000_000_000_000 }, true},
+		"mops per unit 1e12+1": {func(p *types.Params) { p.PocMopsPerUnit = 1_000_000_000_001 }, false},
 		"vram per tops 0":     {func(p *types.Params) { p.VramGbPerVerifiedTops = 0 }, true},
 		"vram per tops 1000":  {func(p *types.Params) { p.VramGbPerVerifiedTops = 1000 }, true},
 		"vram per tops 1001":  {func(p *types.Params) { p.VramGbPerVerifiedTops = 1001 }, false},

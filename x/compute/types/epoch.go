@@ -71,10 +71,10 @@ func (e EpochInfo) Validate() error {
 	}
 	// Capacity snapshots: all zero for an epoch started before the v2
 	// upgrade (legacy challenge), else within the params' bounds.
-	legacy := e.PocTargetFractionBps == 0 && e.PocCommitSeconds == 0 && e.PocGopsPerUnit == 0
+	legacy := e.PocTargetFractionBps == 0 && e.PocCommitSeconds == 0 && e.PocMopsPerUnit == 0
 	if !legacy && (e.PocTargetFractionBps == 0 || e.PocTargetFractionBps > MaxTargetFractionBps ||
 		e.PocCommitSeconds == 0 || e.PocCommitSeconds > MaxCommitSeconds ||
-		e.PocGopsPerUnit == 0 || e.PocGopsPerUnit > MaxGOPSPerUnit) {
+		e.PocMopsPerUnit == 0 || e.PocMopsPerUnit > MaxMOPSPerUnit) {
 		return fmt.Errorf("epoch %d: invalid capacity snapshot", e.Number)
 	}
 	if e.Settled && e.SettleCursor != "" {

@@ -57,8 +57,8 @@ const (
 	MaxTargetFractionBps = 10_000
 	// MaxCommitSeconds bounds poc_commit_seconds (one hour).
 	MaxCommitSeconds = 3_600
-	// MaxGOPSPerUnit bounds poc_gops_per_unit.
-	MaxGOPSPerUnit = 1_000_000_000
+	// MaxMOPSPerUnit bounds poc_mops_per_unit (10^12 MOPS, a PetaOPS, per unit).
+	MaxMOPSPerUnit = 1_000_000_000_000
 	// MaxVRAMGBPerVerifiedTOPS bounds vram_gb_per_verified_tops.
 	MaxVRAMGBPerVerifiedTOPS = 1_000
 )
@@ -90,7 +90,7 @@ func DefaultParams() Params {
 		BeaconJailSeconds:      600,
 		PocTargetFractionBps:   5000,
 		PocCommitSeconds:       50,
-		PocGopsPerUnit:         1000,
+		PocMopsPerUnit:         1_000_000,
 		VramGbPerVerifiedTops:  1,
 	}
 }
@@ -171,8 +171,8 @@ func (p Params) Validate() error {
 	if p.PocCommitSeconds == 0 || p.PocCommitSeconds > MaxCommitSeconds {
 		return fmt.Errorf("poc_commit_seconds %d must be in 1..%d", p.PocCommitSeconds, MaxCommitSeconds)
 	}
-	if p.PocGopsPerUnit == 0 || p.PocGopsPerUnit > MaxGOPSPerUnit {
-		return fmt.Errorf("poc_gops_per_unit %d must be in 1..%d", p.PocGopsPerUnit, MaxGOPSPerUnit)
+	if p.PocMopsPerUnit == 0 || p.PocMopsPerUnit > MaxMOPSPerUnit {
+		return fmt.Errorf("poc_mops_per_unit %d must be in 1..%d", p.PocMopsPerUnit, MaxMOPSPerUnit)
 	}
 	if p.VramGbPerVerifiedTops > MaxVRAMGBPerVerifiedTOPS {
 		return fmt.Errorf("vram_gb_per_verified_tops %d must be in 0..%d", p.VramGbPerVerifiedTops, MaxVRAMGBPerVerifiedTOPS)
