@@ -25,21 +25,21 @@ func TestCapacityParamBounds(t *testing.T) {
 		mut func(*types.Params)
 		ok  bool
 	}{
-		"fraction 0":          {func(p *types.Params) { p.PocTargetFractionBps = 0 }, false},
-		"fraction 1":          {func(p *types.Params) { p.PocTargetFractionBps = 1 }, true},
-		"fraction 10000":      {func(p *types.Params) { p.PocTargetFractionBps = 10_000 }, true},
-		"fraction 10001":      {func(p *types.Params) { p.PocTargetFractionBps = 10_001 }, false},
-		"commit seconds 0":    {func(p *types.Params) { p.PocCommitSeconds = 0 }, false},
-		"commit seconds 1":    {func(p *types.Params) { p.PocCommitSeconds = 1 }, true},
-		"commit seconds 3600": {func(p *types.Params) { p.PocCommitSeconds = 3600 }, true},
-		"commit seconds 3601": {func(p *types.Params) { p.PocCommitSeconds = 3601 }, false},
+		"fraction 0":           {func(p *types.Params) { p.PocTargetFractionBps = 0 }, false},
+		"fraction 1":           {func(p *types.Params) { p.PocTargetFractionBps = 1 }, true},
+		"fraction 10000":       {func(p *types.Params) { p.PocTargetFractionBps = 10_000 }, true},
+		"fraction 10001":       {func(p *types.Params) { p.PocTargetFractionBps = 10_001 }, false},
+		"commit seconds 0":     {func(p *types.Params) { p.PocCommitSeconds = 0 }, false},
+		"commit seconds 1":     {func(p *types.Params) { p.PocCommitSeconds = 1 }, true},
+		"commit seconds 3600":  {func(p *types.Params) { p.PocCommitSeconds = 3600 }, true},
+		"commit seconds 3601":  {func(p *types.Params) { p.PocCommitSeconds = 3601 }, false},
 		"mops per unit 0":      {func(p *types.Params) { p.PocMopsPerUnit = 0 }, false},
 		"mops per unit 1":      {func(p *types.Params) { p.PocMopsPerUnit = 1 }, true},
 		"mops per unit 1e12":   {func(p *types.Params) { p.PocMopsPerUnit = 1_000_000_000_000 }, true},
 		"mops per unit 1e12+1": {func(p *types.Params) { p.PocMopsPerUnit = 1_000_000_000_001 }, false},
-		"vram per tops 0":     {func(p *types.Params) { p.VramGbPerVerifiedTops = 0 }, true},
-		"vram per tops 1000":  {func(p *types.Params) { p.VramGbPerVerifiedTops = 1000 }, true},
-		"vram per tops 1001":  {func(p *types.Params) { p.VramGbPerVerifiedTops = 1001 }, false},
+		"vram per tops 0":      {func(p *types.Params) { p.VramGbPerVerifiedTops = 0 }, true},
+		"vram per tops 1000":   {func(p *types.Params) { p.VramGbPerVerifiedTops = 1000 }, true},
+		"vram per tops 1001":   {func(p *types.Params) { p.VramGbPerVerifiedTops = 1001 }, false},
 	} {
 		p := types.DefaultParams()
 		c.mut(&p)
