@@ -35,6 +35,7 @@ const (
 	flagExecTimeout   = "exec-timeout"
 	flagThreads       = "threads"
 	flagExecMinMACs   = "poc-exec-min-macs"
+	flagPoCMaxMemory  = "poc-max-memory-mb"
 	flagListen        = "listen"
 	flagPoll          = "poll-interval"
 	flagInference     = "inference"
@@ -95,6 +96,7 @@ window) and goes out only if it has not.`,
 	f.StringSlice(flagModels, []string{embedded.ModelID}, "model ids the worker serves (informational: logged, shown in /healthz, warned about when a job asks for another)")
 	f.String(flagOpenAIURL, "", "OpenAI-compatible server for openai:<name> models, e.g. http://127.0.0.1:8089 (token from $"+envOpenAIKey+")")
 	f.Duration(flagInferTimeout, 2*time.Minute, "time limit of one inference")
+	f.Uint64(flagPoCMaxMemory, 8192, "largest proof attempted, in MiB of rows and Merkle tree (m·(4p+64) bytes); a larger challenge is skipped and reported as an over-claim (0: no limit)")
 	f.Int(flagInferConc, 4, "inferences run at once")
 	addTrainFlags(cmd)
 	addKeyringFlag(cmd)
@@ -252,8 +254,10 @@ func runStart(cmd *cobra.Command, _ []string) error {
 	models, _ := f.GetStringSlice(flagModels)
 	logRegistration(ctx, client, models, log)
 
+	maxMiB, _ := f.GetUint64(flagPoCMaxMemory)
 	sched, err := scheduler.New(scheduler.Config{Chain: client, Backend: backend, Store: store,
-		Metrics: metrics, Status: status, Logger: log, Sidecar: pending, SidecarGrace: sidecarGrace, PollInterval: poll})
+		Metrics: metrics, Status: status, Logger: log, Sidecar: pending, SidecarGrace: sidecarGrace, PollInterval: poll,
+		MaxProofBytes: maxMiB << 20})
 	if err != nil {
 		return err
 	}

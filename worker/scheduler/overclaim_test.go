@@ -77,7 +77,7 @@ type chainHarness struct {
 	s      *Scheduler
 }
 
-func newChainHarness(t *testing.T, backend backends.PoC) *chainHarness {
+func newChainHarness(t *testing.T, backend backends.PoC, opts ...func(*Config)) *chainHarness {
 	t.Helper()
 	chain.SetSDKConfig()
 	enc, err := chain.NewEncoding()
@@ -100,8 +100,12 @@ func newChainHarness(t *testing.T, backend backends.PoC) *chainHarness {
 	h.node.SetHeight(2) // epoch 1, commit window to 10
 	h.store, err = state.Open(t.TempDir())
 	require.NoError(t, err)
-	h.s, err = New(Config{Chain: h.client, Backend: backend, Store: h.store, Metrics: h.m, Status: h.st, Logger: log,
-		PollInterval: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Now: func() time.Time { return pinned }})
+	cfg := Config{Chain: h.client, Backend: backend, Store: h.store, Metrics: h.m, Status: h.st, Logger: log,
+		PollInterval: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Now: func() time.Time { return pinned }}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h.s, err = New(cfg)
 	require.NoError(t, err)
 	return h
 }
@@ -163,6 +167,32 @@ func TestOverclaimAbandonsProof(t *testing.T) {
 	require.Len(t, want.FindAllString(logs, -1), 1, "warned once")
 	require.NotContains(t, logs, "skipping epoch")
 	require.Contains(t, h.st.Snapshot().LastError, "not proven before the commit window closed")
+}
+
+// TestOverclaimBeyondMemoryIsNotAttempted: a challenge whose rows and tree
+// exceed MaxProofBytes (--poc-max-memory-mb) is never started — a claim of
+// GPU size under the default shape would otherwise allocate terabytes —
+// nothing is committed, and it is warned about and counted once.
+func TestOverclaimBeyondMemoryIsNotAttempted(t *testing.T) {
+	be := &stuckBackend{started: make(chan struct{}), cancelled: make(chan struct{})}
+	h := newChainHarness(t, be, func(c *Config) { c.MaxProofBytes = 1 << 30 })
+	d := poc.Dims{M: 1 << 24, N: 256, P: 64} // 16.8 M rows: 5 GiB
+	require.Equal(t, uint64(5<<30), ProofBytes(d))
+	h.node.SetEpoch(chaintest.Epoch{Number: 1, Start: 1, Seed: []byte("epoch-1"), SampleSeed: []byte("sample-1"), CommitEnd: 10,
+		RevealEnd: 20, Dims: d, K: 4})
+	for i := 0; i < 5; i++ {
+		require.NoError(t, h.s.Step(context.Background()))
+	}
+	select {
+	case <-be.started:
+		t.Fatal("a proof beyond the memory cap was started")
+	default:
+	}
+	require.Equal(t, 1.0, testutil.ToFloat64(h.m.PoCOverclaims))
+	require.Zero(t, h.commitBroadcasts())
+	want := regexp.MustCompile("epoch 1: challenge of 16777216 rows \\(2\\.749e\\+11 MACs\\) needs 5120 MiB of memory for its rows and tree, " +
+		"above --poc-max-memory-mb 1024: the claim of \\d+ (GOPS|compute units) is above this machine's capacity")
+	require.Len(t, want.FindAllString(h.logs.String(), -1), 1, "warned once:\n%s", h.logs.String())
 }
 
 // TestSizedBackendPerEpoch: with an exec backend the challenge's size

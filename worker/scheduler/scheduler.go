@@ -75,6 +75,10 @@ type Config struct {
 	// reference code before committing (a wrong row is slashed as fraud); 4 when 0,
 	// none when negative.
 	SpotCheckRows int
+	// MaxProofBytes caps the memory one proof may take (its rows, m·4p
+	// bytes, and its Merkle tree, about 64 bytes a row): a larger challenge
+	// is not attempted, and is reported like an over-claim. No cap when 0.
+	MaxProofBytes uint64
 	// Now is the clock the block-time and proof-time estimates read;
 	// time.Now when nil (tests pin it).
 	Now func() time.Time
@@ -344,6 +348,16 @@ var errWindowClosed = errors.New("commit window closed")
 // land, so the proof is cancelled, nothing is saved or committed, and the
 // over-claim is logged and counted (abandoned = true, err = nil).
 func (s *Scheduler) proveInWindow(ctx context.Context, ch *computetypes.QueryChallengeResponse) (rec state.Record, abandoned bool, err error) {
+	if need := ProofBytes(dimsOf(ch)); s.cfg.MaxProofBytes > 0 && need > s.cfg.MaxProofBytes {
+		key := onceKey{ch.Epoch, "too-big"}
+		if s.once[key] {
+			return state.Record{}, true, nil // said at the first poll of this epoch
+		}
+		s.once[key] = true
+		s.overclaimed(ctx, ch, fmt.Sprintf("needs %d MiB of memory for its rows and tree, above --poc-max-memory-mb %d",
+			need>>20, s.cfg.MaxProofBytes>>20))
+		return state.Record{}, true, nil
+	}
 	pctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	watched := make(chan struct{})
@@ -375,13 +389,19 @@ func (s *Scheduler) proveInWindow(ctx context.Context, ch *computetypes.QueryCha
 	if err == nil || !closed || ctx.Err() != nil {
 		return rec, false, err
 	}
-	s.overclaimed(ctx, ch)
+	s.overclaimed(ctx, ch, fmt.Sprintf("not proven before the commit window closed at height %d", ch.CommitEnd))
 	return state.Record{}, true, nil
+}
+
+// ProofBytes is about the memory a proof of d takes: its rows (m·4p bytes)
+// and its Merkle tree (two 32-byte hashes a row).
+func ProofBytes(d poc.Dims) uint64 {
+	return uint64(d.M) * (4*uint64(d.P) + 64)
 }
 
 // overclaimed reports a challenge not proven within its commit window:
 // the worker claims more capacity than it has.
-func (s *Scheduler) overclaimed(ctx context.Context, ch *computetypes.QueryChallengeResponse) {
+func (s *Scheduler) overclaimed(ctx context.Context, ch *computetypes.QueryChallengeResponse, why string) {
 	d := dimsOf(ch)
 	claim := "the claim"
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -393,8 +413,8 @@ func (s *Scheduler) overclaimed(ctx context.Context, ch *computetypes.QueryChall
 			claim = fmt.Sprintf("the claim of %d compute units", w.Spec.ComputeUnits)
 		}
 	}
-	msg := fmt.Sprintf("epoch %d: challenge of %d rows (%.4g MACs) not proven before the commit window closed at height %d: "+
-		"%s is above this machine's capacity; run `meshd-worker bench`", ch.Epoch, d.M, backends.MACs(d), ch.CommitEnd, claim)
+	msg := fmt.Sprintf("epoch %d: challenge of %d rows (%.4g MACs) %s: "+
+		"%s is above this machine's capacity; run `meshd-worker bench`", ch.Epoch, d.M, backends.MACs(d), why, claim)
 	s.m.PoCOverclaims.Inc()
 	s.st.SetError(errors.New(msg))
 	s.phase("idle")
