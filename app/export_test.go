@@ -40,6 +40,8 @@ func zhGenesis(cdc codec.Codec, gen map[string]json.RawMessage) {
 	var cg computetypes.GenesisState
 	cdc.MustUnmarshalJSON(gen[computetypes.ModuleName], &cg)
 	cg.Params.PocDim, cg.Params.PocCols, cg.Params.PocRowsPerUnit, cg.Params.SampleRows = 32, 8, 16, 4
+	// A 1 GOPS claim proves 1e9/2 × 1 s × 1 bps = 50,000 MACs: 196 rows.
+	cg.Params.PocTargetFractionBps, cg.Params.PocCommitSeconds, cg.Params.PocMopsPerUnit = 1, 1, 1
 	cg.Params.CommitWindow, cg.Params.RevealWindow = 3, 3
 	gen[computetypes.ModuleName] = cdc.MustMarshalJSON(&cg)
 
@@ -245,7 +247,7 @@ func TestZeroHeightRestart(t *testing.T) {
 	for _, w := range workers {
 		txs = append(txs, a.sign(w.acc, &computetypes.MsgRegisterWorker{
 			Worker: w.acc.Address.String(), Provider: w.provider.Address.String(),
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 3}, Models: []string{zhModel},
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 3}, Models: []string{zhModel},
 		}))
 	}
 	txs = append(txs, a.sign(delegator, &pooltypes.MsgDelegate{Delegator: delegator.Address.String(),

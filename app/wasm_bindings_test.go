@@ -109,7 +109,7 @@ func setupBindings(t *testing.T) *bindingsEnv {
 		}),
 		e.sign(e.worker, &computetypes.MsgRegisterWorker{
 			Worker: worker, Provider: prov,
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 1}, Models: []string{bindingsModel},
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 1}, Models: []string{bindingsModel},
 		}))
 	testutil.RequireTxsOK(t, res)
 	var inst wasmtypes.MsgInstantiateContractResponse
@@ -379,7 +379,7 @@ func TestWasmBindingsForbiddenMsgs(t *testing.T) {
 		return a
 	}
 	register := &computetypes.MsgRegisterWorker{Worker: contract, Provider: e.provider.Address.String(),
-		Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 1}, Models: []string{bindingsModel}}
+		Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 1}, Models: []string{bindingsModel}}
 	forbidden := []sdk.Msg{
 		register,
 		&computetypes.MsgAuthorizeWorker{Provider: contract, Worker: e.f.Accounts[4].Address.String()},

@@ -91,7 +91,7 @@ func newCallbackChain(tb testing.TB, n int) *callbackChain {
 		c.workers[w.Address.String()] = w
 		txs = append(txs, c.sign(tb, w, &computetypes.MsgRegisterWorker{
 			Worker: w.Address.String(), Provider: provs[i%cbProviders].Address.String(),
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 1}, Models: []string{cbModel},
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 1}, Models: []string{cbModel},
 		}))
 	}
 	testutil.RequireTxsOK(tb, f.NextBlock(tb, txs...))

@@ -79,7 +79,7 @@ func TestGMPRequestInference(t *testing.T) {
 	ack = gmpCall(t, e, path, salt,
 		banktypes.NewMsgSend(account, e.chainA.SenderAccount.GetAddress(), sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1))),
 		&computetypes.MsgRegisterWorker{Worker: account.String(), Provider: account.String(),
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 1}, Models: []string{inferModel}})
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 1}, Models: []string{inferModel}})
 	require.Equal(t, channeltypesv2.ErrorAcknowledgement[:], ack.AppAcknowledgements[0], "an error acknowledgement")
 	requireAmount(t, before, e.balanceA(account, app.BondDenom), "nothing of a refused call is executed")
 	_, err = e.mesh.ComputeKeeper.GetWorker(e.chainA.GetContext(), account)

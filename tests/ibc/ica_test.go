@@ -167,7 +167,7 @@ func (e *icaEnv) setupICAWorkers() []string {
 		require.NoError(e.t, err)
 		_, err = e.chainA.SendMsgsWithSender(w, &computetypes.MsgRegisterWorker{
 			Worker: wAddr, Provider: provAddr,
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 1}, Models: []string{icaModel},
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 1}, Models: []string{icaModel},
 		})
 		require.NoError(e.t, err)
 		workers = append(workers, wAddr)
@@ -282,7 +282,7 @@ func TestICAForbiddenMessagesRefused(t *testing.T) {
 
 	delegate := stakingtypes.NewMsgDelegate(e.ica.String(), validators[0].OperatorAddress, coin)
 	registerWorker := &computetypes.MsgRegisterWorker{Worker: e.ica.String(), Provider: provider.String(),
-		Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 1}, Models: []string{"any"}}
+		Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 1}, Models: []string{"any"}}
 	send := banktypes.NewMsgSend(e.ica, recipient, sdk.NewCoins(coin))
 
 	for _, tc := range []struct {

@@ -94,7 +94,7 @@ func setupInference(t *testing.T) *inferenceEnv {
 		require.NoError(t, err)
 		_, err = chainA.SendMsgsWithSender(w, &computetypes.MsgRegisterWorker{
 			Worker: wAddr, Provider: provAddr,
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 1}, Models: []string{inferModel},
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 1}, Models: []string{inferModel},
 		})
 		require.NoError(t, err)
 		e.workers = append(e.workers, w)

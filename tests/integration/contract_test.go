@@ -221,7 +221,7 @@ func TestAskmeshEndToEnd(t *testing.T) {
 	for i, w := range workers {
 		txs = append(txs, f.SignTx(t, w, 0, &computetypes.MsgRegisterWorker{
 			Worker: w.Address.String(), Provider: provs[i].Address.String(),
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 1}, Models: []string{"m1"},
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 1}, Models: []string{"m1"},
 		}))
 	}
 	testutil.RequireTxsOK(t, f.NextBlock(t, txs...))
@@ -458,7 +458,7 @@ func newAskmeshChain(t *testing.T) *askmeshChain {
 	for i, w := range c.workers {
 		txs = append(txs, c.sign(t, w, &computetypes.MsgRegisterWorker{
 			Worker: w.Address.String(), Provider: provs[i].Address.String(),
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 1}, Models: []string{"m1"},
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 1}, Models: []string{"m1"},
 		}))
 	}
 	testutil.RequireTxsOK(t, f.NextBlock(t, txs...))

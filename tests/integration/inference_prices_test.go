@@ -100,7 +100,7 @@ func TestJobPaidInIBCVoucher(t *testing.T) {
 	for i, w := range workers {
 		txs = append(txs, f.SignTx(t, w, 0, &computetypes.MsgRegisterWorker{
 			Worker: w.Address.String(), Provider: provs[i].Address.String(),
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 1}, Models: []string{"m1"},
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 1}, Models: []string{"m1"},
 		}))
 	}
 	txs = append(txs, f.SignTx(t, delegator, 0, &pooltypes.MsgDelegate{

@@ -49,6 +49,8 @@ func pocGenesis(cdc codec.Codec, gen map[string]json.RawMessage) {
 	var cg computetypes.GenesisState
 	cdc.MustUnmarshalJSON(gen[computetypes.ModuleName], &cg)
 	cg.Params.PocDim, cg.Params.PocCols, cg.Params.PocRowsPerUnit, cg.Params.SampleRows = 32, 8, 16, 4
+	// A 1 GOPS claim proves 1e9/2 × 1 s × 1 bps = 50,000 MACs: 196 rows.
+	cg.Params.PocTargetFractionBps, cg.Params.PocCommitSeconds, cg.Params.PocMopsPerUnit = 1, 1, 1
 	cg.Params.CommitWindow, cg.Params.RevealWindow = 3, 3
 	cg.Params.MaxMissed, cg.Params.MissedWindow = 3, 10
 	gen[computetypes.ModuleName] = cdc.MustMarshalJSON(&cg)
@@ -101,7 +103,7 @@ func TestProofOfComputeEpochs(t *testing.T) {
 	for _, w := range workers {
 		txs = append(txs, f.SignTx(t, w.acc, w.seq, &computetypes.MsgRegisterWorker{
 			Worker: w.acc.Address.String(), Provider: w.provider.Address.String(),
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 2}, Models: []string{"m1"},
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 2}, Models: []string{"m1"},
 		}))
 		w.seq++
 	}

@@ -60,7 +60,7 @@ func TestRewardsOnTheFullApp(t *testing.T) {
 	for _, w := range workers {
 		txs = append(txs, f.SignTx(t, w.acc, w.seq, &computetypes.MsgRegisterWorker{
 			Worker: w.acc.Address.String(), Provider: w.provider.Address.String(),
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 2}, Models: []string{"m1"},
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 2}, Models: []string{"m1"},
 		}))
 		w.seq++
 	}

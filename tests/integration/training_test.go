@@ -181,7 +181,7 @@ func TestFederatedTrainingEndToEnd(t *testing.T) {
 	for _, tr := range trainers {
 		txs = append(txs, f.SignTx(t, tr.acc, tr.seq, &computetypes.MsgRegisterWorker{
 			Worker: tr.acc.Address.String(), Provider: tr.provider.Address.String(),
-			Spec: computetypes.HardwareSpec{GpuModel: "cpu", ComputeUnits: 2}, Models: []string{"mesh-embedded-v1", initModelID},
+			Spec: computetypes.HardwareSpec{GpuModel: "cpu", Int8Gops: 1, ComputeUnits: 2}, Models: []string{"mesh-embedded-v1", initModelID},
 		}))
 		tr.seq++
 	}
