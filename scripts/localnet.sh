@@ -80,7 +80,7 @@ provision_workers() {
     tx compute authorize-worker "$worker" --from "$prov"
     tx feegrant grant "$provaddr" "$worker" --spend-limit "$LOCALNET_WORKER_FEE_LIMIT" --from "$prov" \
       --allowed-messages "$LOCALNET_WORKER_MSGS"
-    tx compute register-worker --provider "$provaddr" --gpu cpu --vram-gb 0 --tops 1 \
+    tx compute register-worker --provider "$provaddr" --gpu cpu --vram-gb 0 --gops "$LOCALNET_WORKER_GOPS" \
       --units "$LOCALNET_WORKER_UNITS" --models "$(worker_models)" \
       --from worker --keyring-dir "$home" --fee-granter "$provaddr"
     printf '%-10s %s (provider %s)\n' "worker-$i" "$worker" "$prov" >>"$HOME_DIR/accounts.txt"
@@ -93,6 +93,17 @@ provision_workers() {
 # seats at most one worker per provider in a job, so a redundancy-3 request
 # needs three providers.
 worker_provider() { if [[ $1 == 1 ]]; then echo validator; else echo "provider-$1"; fi; }
+
+# commit_window_seconds is the wall time of the PoC commit window,
+# LOCALNET_COMMIT_WINDOW blocks of LOCALNET_BLOCK_TIME (s or ms), rounded up
+# and at least 1: the chain's poc_commit_seconds, which sizes challenges.
+commit_window_seconds() {
+  awk -v bt="$LOCALNET_BLOCK_TIME" -v w="$LOCALNET_COMMIT_WINDOW" 'BEGIN {
+    if (bt ~ /^[0-9.]+ms$/) ms = substr(bt, 1, length(bt) - 2) + 0
+    else if (bt ~ /^[0-9.]+s$/) ms = (substr(bt, 1, length(bt) - 1) + 0) * 1000
+    else { print "LOCALNET_BLOCK_TIME=" bt ": want e.g. 1s or 500ms" > "/dev/stderr"; exit 1 }
+    s = int((w * ms + 999) / 1000); if (s < 1) s = 1; print s }'
+}
 
 worker_models() {
   if [[ $LOCALNET_OPENAI == 1 ]]; then echo "$LOCALNET_WORKER_MODELS,mesh-openai-v1"; else echo "$LOCALNET_WORKER_MODELS"; fi
@@ -169,6 +180,7 @@ init_chain() {
     --arg reveal_window "$LOCALNET_REVEAL_WINDOW" \
     --arg dao_voting_period "$LOCALNET_DAO_VOTING_PERIOD" --arg dao_timelock "$LOCALNET_DAO_TIMELOCK" \
     --arg dao_analysis_model "$LOCALNET_DAO_ANALYSIS_MODEL" --arg ve_height "$LOCALNET_VOTE_EXTENSIONS_HEIGHT" \
+    --arg poc_commit_seconds "$(commit_window_seconds)" \
     --slurpfile training_dataset "$ROOT/networks/local/training-dataset.json" \
     -f "$ROOT/networks/local/genesis.jq" "$gen" >"$gen.tmp" && mv "$gen.tmp" "$gen"
   "$MESHD" genesis validate "${m[@]}" >/dev/null

@@ -1,7 +1,8 @@
 # Genesis changes for the development network, applied with jq after
 # collect-gentxs (arguments from localnet.env): short governance periods so
 # proposals can be tried in minutes, short compute epochs with their
-# commit/reveal windows, a one-minute pool unbonding period, and a block gas
+# commit/reveal windows (and poc_commit_seconds, their wall time, with 100
+# MOPS per compute unit so CPU workers' small claims earn units), a one-minute pool unbonding period, and a block gas
 # limit (CometBFT's default -1 would let one block hold unbounded PoC
 # verification work), x/dao periods of a minute (localnet.env), and x/training
 # dataset 1 — the embedded model's 477 labelled proposal texts as inline
@@ -16,6 +17,8 @@
 | .app_state.epochs.epochs |= map(if .identifier == "compute" then .duration = $compute_epoch else . end)
 | .app_state.compute.params.commit_window = $commit_window
 | .app_state.compute.params.reveal_window = $reveal_window
+| .app_state.compute.params.poc_commit_seconds = (($ARGS.named.poc_commit_seconds // $commit_window) | tonumber)
+| .app_state.compute.params.poc_mops_per_unit = "100"
 | .app_state.pool.params.unbonding_period = "60s"
 | .app_state.dao.params.voting_period = $dao_voting_period
 | .app_state.dao.params.timelock = $dao_timelock

@@ -150,7 +150,7 @@ func TestComputeLocalnetEndToEnd(t *testing.T) {
 	worker2 := initOut.Address
 	l.tx(t, "compute", "authorize-worker", worker2, "--from", "alice")
 	l.tx(t, "feegrant", "grant", alice, worker2, "--spend-limit", "100000000umesh", "--from", "alice")
-	l.tx(t, "compute", "register-worker", "--provider", alice, "--gpu", "cpu", "--vram-gb", "0", "--tops", "1",
+	l.tx(t, "compute", "register-worker", "--provider", alice, "--gpu", "cpu", "--vram-gb", "0", "--gops", "1",
 		"--units", "4", "--models", "mesh-embedded-v1", "--from", "worker", "--keyring-dir", home2, "--fee-granter", alice)
 
 	ports := freePorts(t, 1)

@@ -340,6 +340,8 @@ func newFaultNetWith(t *testing.T, cfg faultNetConfig) *faultNet {
 		"--arg", "compute_epoch", faultEpoch.String(),
 		"--arg", "commit_window", strconv.Itoa(faultCommitWindow),
 		"--arg", "reveal_window", strconv.Itoa(faultRevealWindow),
+		// 500 ms blocks: the commit window lasts half as many seconds.
+		"--arg", "poc_commit_seconds", strconv.Itoa(max(1, faultCommitWindow/2)),
 		"--arg", "dao_voting_period", "60s", "--arg", "dao_timelock", "30s",
 		"--arg", "dao_analysis_model", faultModel,
 		"--slurpfile", "training_dataset", filepath.Join(root, "networks", "local", "training-dataset.json"),
@@ -448,7 +450,7 @@ func (f *faultNet) provision(i int) error {
 		{"pool", "create-pool", "1000000000umesh", "--commission", "0.05", "--from", key},
 		{"compute", "authorize-worker", w.addr, "--from", key},
 		{"feegrant", "grant", prov, w.addr, "--spend-limit", "1000000000umesh", "--allowed-messages", msgs, "--from", key},
-		{"compute", "register-worker", "--provider", prov, "--gpu", "cpu", "--vram-gb", "0", "--tops", "1",
+		{"compute", "register-worker", "--provider", prov, "--gpu", "cpu", "--vram-gb", "0", "--gops", "1",
 			"--units", strconv.Itoa(faultUnits), "--models", faultModel,
 			"--from", "worker", "--keyring-dir", w.home, "--fee-granter", prov},
 	}
