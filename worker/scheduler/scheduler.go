@@ -258,8 +258,11 @@ func (s *Scheduler) commitPhase(ctx context.Context, ch *computetypes.QueryChall
 	if !found {
 		d := dimsOf(ch)
 		if est, left := s.lastProve.estimate(d, backends.For(s.cfg.Backend, d).Name()), s.clock.until(height, ch.CommitEnd); est > 0 && left > 0 && est > left {
-			s.logOnce(ch.Epoch, "commit-skip", "skipping epoch: the proof would finish after the commit window",
-				"estimate", est.Round(time.Millisecond), "window_left", left.Round(time.Millisecond))
+			// From the last proof's rate: late in the window, or (every
+			// epoch) a claim above what this machine proves in time.
+			s.logOnce(ch.Epoch, "commit-skip", "skipping epoch: the proof would finish after the commit window "+
+				"(every epoch: the claim is above this machine's capacity; run `meshd-worker bench`)",
+				"estimate", est.Round(time.Millisecond), "window_left", left.Round(time.Millisecond), "m", d.M)
 			return nil
 		}
 		var abandoned bool
