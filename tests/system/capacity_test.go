@@ -27,7 +27,6 @@ type capacityView struct {
 	} `json:"worker"`
 }
 
-
 func (l *localnet) capacity(t *testing.T, addr string) capacityView {
 	t.Helper()
 	var w capacityView
