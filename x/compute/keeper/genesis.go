@@ -37,6 +37,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.WorkersByProvider.Set(ctx, collections.Join[sdk.AccAddress, sdk.AccAddress](provider, addr)); err != nil {
 			return err
 		}
+		if err := k.indexModels(ctx, addr, nil, w.Models); err != nil {
+			return err
+		}
 		units, err := k.providerUnits(ctx, provider)
 		if err != nil {
 			return err

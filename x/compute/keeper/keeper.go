@@ -68,6 +68,9 @@ type Keeper struct {
 	// when the epoch's commit window closed: the workers settlement visits.
 	// An entry is removed when its worker is settled.
 	Challenged collections.KeySet[collections.Pair[int64, sdk.AccAddress]]
+	// WorkersByModel indexes workers by (model id, worker): x/inference's
+	// assignment walks one model's workers instead of the whole registry.
+	WorkersByModel collections.KeySet[collections.Pair[string, sdk.AccAddress]]
 }
 
 // NewKeeper returns the x/compute keeper. rewards may be nil: no points are
@@ -107,6 +110,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 			collections.BytesKey, codec.CollValue[types.BeaconValidator](cdc)),
 		Challenged: collections.NewKeySet(sb, types.ChallengedKey, "challenged",
 			collections.PairKeyCodec(collections.Int64Key, sdk.AccAddressKey)),
+		WorkersByModel: collections.NewKeySet(sb, types.WorkersByModelKey, "workers_by_model",
+			collections.PairKeyCodec(collections.StringKey, sdk.AccAddressKey)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -25,6 +25,7 @@ func TestKeyLayoutPinned(t *testing.T) {
 	require.Equal(t, []byte{7}, types.CommitmentsKey.Bytes())
 	require.Equal(t, []byte{8}, types.TombstonesKey.Bytes())
 	require.Equal(t, []byte{11}, types.ChallengedKey.Bytes())
+	require.Equal(t, []byte{12}, types.WorkersByModelKey.Bytes())
 
 	f := newFixture(t, smallParams)
 	f.block(true, nil)
@@ -40,14 +41,16 @@ func TestKeyLayoutPinned(t *testing.T) {
 	cat := func(parts ...[]byte) string { return hex.EncodeToString(bytes.Join(parts, nil)) }
 	epoch2 := []byte{0x80, 0, 0, 0, 0, 0, 0, 2} // Int64Key: big-endian, sign bit flipped
 	want := []string{
-		cat([]byte{0}),               // params
-		cat([]byte{1}, w),            // worker
-		cat([]byte{2}, lp(prov), w),  // provider index
-		cat([]byte{3}, lp(prov), w2), // authorization
-		cat([]byte{4}, prov),         // provider units
-		cat([]byte{5}),               // current epoch
-		cat([]byte{6}, epoch2),       // settling epoch 2
-		cat([]byte{7}, epoch2, w),    // commitment (epoch 2, worker)
+		cat([]byte{0}),                       // params
+		cat([]byte{1}, w),                    // worker
+		cat([]byte{2}, lp(prov), w),          // provider index
+		cat([]byte{3}, lp(prov), w2),         // authorization
+		cat([]byte{4}, prov),                 // provider units
+		cat([]byte{5}),                       // current epoch
+		cat([]byte{6}, epoch2),               // settling epoch 2
+		cat([]byte{7}, epoch2, w),            // commitment (epoch 2, worker)
+		cat([]byte{12}, []byte("m1\x00"), w), // model index (StringKey: bytes, 0x00)
+		cat([]byte{12}, []byte("m2\x00"), w),
 	}
 	var got []string
 	it := f.ctx.WithGasMeter(storetypes.NewInfiniteGasMeter()).KVStore(f.key).Iterator(nil, nil)

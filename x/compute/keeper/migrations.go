@@ -42,6 +42,10 @@ func (m Migrator) Migrate1to2(ctx sdk.Context) error {
 	if err := m.k.Params.Set(ctx, params); err != nil {
 		return err
 	}
+	// A v1 chain has no (model, worker) index (issue 17, M5).
+	if err := m.k.rebuildWorkersByModel(ctx); err != nil {
+		return err
+	}
 	// A v1 chain has no challenged set for an epoch past its commit close.
 	return m.k.rebuildChallenged(ctx)
 }

@@ -120,6 +120,9 @@ func (k Keeper) RegisterWorker(ctx context.Context, worker, provider sdk.AccAddr
 	if err := k.WorkersByProvider.Set(ctx, collections.Join(provider, worker)); err != nil {
 		return err
 	}
+	if err := k.indexModels(ctx, worker, nil, w.Models); err != nil {
+		return err
+	}
 	if err := k.Authorizations.Remove(ctx, auth); err != nil {
 		return err
 	}
@@ -162,6 +165,9 @@ func (k Keeper) UpdateWorker(ctx context.Context, worker sdk.AccAddress, spec ty
 		if err := k.checkStake(ctx, provider, total); err != nil {
 			return err
 		}
+	}
+	if err := k.indexModels(ctx, worker, w.Models, models); err != nil {
+		return err
 	}
 	w.Spec, w.Models, w.Endpoint = spec, models, endpoint
 	// Verified capacity never exceeds what the worker still claims (and
@@ -241,6 +247,9 @@ func (k Keeper) DeregisterWorker(ctx context.Context, signer, worker sdk.AccAddr
 		return nil, err
 	}
 	if err := k.WorkersByProvider.Remove(ctx, collections.Join(provider, worker)); err != nil {
+		return nil, err
+	}
+	if err := k.indexModels(ctx, worker, w.Models, nil); err != nil {
 		return nil, err
 	}
 	if err := k.setProviderUnits(ctx, provider, subFloor(total, uint64(w.Spec.ComputeUnits))); err != nil {

@@ -39,4 +39,8 @@ var (
 	// ChallengedKey is the set of (epoch, worker) pairs that owe epoch an
 	// outcome, fixed when its commit window closes (issue 17, M2/M5).
 	ChallengedKey = collections.NewPrefix(11)
+	// WorkersByModelKey is the set of (model id, worker) pairs: the workers
+	// serving each model, so an assignment reads only the model's workers
+	// (issue 17, M5). Rebuilt from the workers, never exported.
+	WorkersByModelKey = collections.NewPrefix(12)
 )

@@ -48,7 +48,8 @@ type providerInfo struct {
 // eligibleWorkers lists model's eligible workers with a free slot in
 // address order (a model's min_vram_gb is checked against the worker's
 // trusted_vram_gb, the VRAM its proven capacity backs, not its claim), and counts the distinct providers of eligible workers busy
-// or not (capable). The scan is over the whole worker registry, paid by the
+// or not (capable). The scan reads only the model's workers (x/compute's
+// (model, worker) index, in address order: issue 17, M5), paid by the
 // requester's gas (or, for queued jobs, bounded per block).
 func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model types.Model) (free []candidate, capable int, err error) {
 	type seen struct {
@@ -58,9 +59,13 @@ func (k Keeper) eligibleWorkers(ctx context.Context, params types.Params, model 
 		units    uint32
 	}
 	var found []seen
-	err = k.compute.IterateWorkers(ctx, func(addr sdk.AccAddress, w computetypes.Worker) (bool, error) {
+	err = k.compute.IterateWorkersOfModel(ctx, model.Id, func(w computetypes.Worker) (bool, error) {
 		if w.Status == computetypes.WORKER_STATUS_ACTIVE && w.TrustedVramGb >= model.MinVramGb &&
 			w.ReputationBps > 0 && slices.Contains(w.Models, model.Id) {
+			addr, err := k.addrBytes(w.Address)
+			if err != nil {
+				return false, nil // a malformed worker address is simply not eligible
+			}
 			found = append(found, seen{addr: addr, provider: w.Provider, rep: w.ReputationBps, units: w.VerifiedUnits})
 		}
 		return false, nil

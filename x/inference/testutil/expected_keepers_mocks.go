@@ -192,6 +192,20 @@ func (mr *MockComputeKeeperMockRecorder) IterateWorkers(ctx, fn any) *gomock.Cal
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IterateWorkers", reflect.TypeOf((*MockComputeKeeper)(nil).IterateWorkers), ctx, fn)
 }
 
+// IterateWorkersOfModel mocks base method.
+func (m *MockComputeKeeper) IterateWorkersOfModel(ctx context.Context, model string, fn func(types0.Worker) (bool, error)) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "IterateWorkersOfModel", ctx, model, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// IterateWorkersOfModel indicates an expected call of IterateWorkersOfModel.
+func (mr *MockComputeKeeperMockRecorder) IterateWorkersOfModel(ctx, model, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IterateWorkersOfModel", reflect.TypeOf((*MockComputeKeeper)(nil).IterateWorkersOfModel), ctx, model, fn)
+}
+
 // RecordJobOutcome mocks base method.
 func (m *MockComputeKeeper) RecordJobOutcome(ctx context.Context, worker types.AccAddress, success bool) (uint32, error) {
 	m.ctrl.T.Helper()
@@ -346,4 +360,57 @@ func (mr *MockRewardsKeeperMockRecorder) AddPoints(ctx, category, account, point
 	mr.mock.ctrl.T.Helper()
 	varargs := append([]any{ctx, category, account, points}, opts...)
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AddPoints", reflect.TypeOf((*MockRewardsKeeper)(nil).AddPoints), varargs...)
+}
+
+// MockContractKeeper is a mock of ContractKeeper interface.
+type MockContractKeeper struct {
+	ctrl     *gomock.Controller
+	recorder *MockContractKeeperMockRecorder
+	isgomock struct{}
+}
+
+// MockContractKeeperMockRecorder is the mock recorder for MockContractKeeper.
+type MockContractKeeperMockRecorder struct {
+	mock *MockContractKeeper
+}
+
+// NewMockContractKeeper creates a new mock instance.
+func NewMockContractKeeper(ctrl *gomock.Controller) *MockContractKeeper {
+	mock := &MockContractKeeper{ctrl: ctrl}
+	mock.recorder = &MockContractKeeperMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockContractKeeper) EXPECT() *MockContractKeeperMockRecorder {
+	return m.recorder
+}
+
+// IsContract mocks base method.
+func (m *MockContractKeeper) IsContract(ctx context.Context, addr types.AccAddress) bool {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "IsContract", ctx, addr)
+	ret0, _ := ret[0].(bool)
+	return ret0
+}
+
+// IsContract indicates an expected call of IsContract.
+func (mr *MockContractKeeperMockRecorder) IsContract(ctx, addr any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IsContract", reflect.TypeOf((*MockContractKeeper)(nil).IsContract), ctx, addr)
+}
+
+// Sudo mocks base method.
+func (m *MockContractKeeper) Sudo(ctx context.Context, contract types.AccAddress, msg []byte) ([]byte, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Sudo", ctx, contract, msg)
+	ret0, _ := ret[0].([]byte)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Sudo indicates an expected call of Sudo.
+func (mr *MockContractKeeperMockRecorder) Sudo(ctx, contract, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Sudo", reflect.TypeOf((*MockContractKeeper)(nil).Sudo), ctx, contract, msg)
 }

@@ -34,8 +34,11 @@ type BankKeeper interface {
 
 // ComputeKeeper is what x/inference needs from x/compute.
 type ComputeKeeper interface {
-	// IterateWorkers lists the candidates for an assignment.
+	// IterateWorkers walks the whole worker registry in address order.
 	IterateWorkers(ctx context.Context, fn func(addr sdk.AccAddress, w computetypes.Worker) (stop bool, err error)) error
+	// IterateWorkersOfModel lists the candidates for an assignment: the
+	// workers serving model, in address order (x/compute's model index).
+	IterateWorkersOfModel(ctx context.Context, model string, fn func(w computetypes.Worker) (stop bool, err error)) error
 	// GetWorker finds the provider of a worker to pay or slash at settlement.
 	GetWorker(ctx context.Context, worker sdk.AccAddress) (computetypes.Worker, error)
 	// RecordJobOutcome moves a worker's reputation after a job.
