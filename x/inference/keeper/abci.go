@@ -25,6 +25,17 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	}); err != nil {
 		k.Logger(ctx).Error("inference: assigning queued jobs", "err", err)
 	}
+	// VERIFY jobs whose generator revealed get their verifiers (verify.go).
+	if err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) error {
+		params, err := k.Params.Get(cc)
+		if err != nil {
+			return err
+		}
+		_, err = k.DrawVerifiers(cc, params)
+		return err
+	}); err != nil {
+		k.Logger(ctx).Error("inference: drawing verifiers", "err", err)
+	}
 	return nil
 }
 

@@ -35,15 +35,27 @@ func (k Keeper) CommitResult(ctx context.Context, worker sdk.AccAddress, jobID u
 		return job, err
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	if job.Status != types.JOB_STATUS_COMMITTING || h > job.CommitEnd {
-		return job, errorsmod.Wrapf(types.ErrCommitPhaseOver, "job %d: commits closed at height %d", jobID, job.CommitEnd)
+	// A VERIFY job's verifiers commit while it is VERIFYING (verify.go).
+	phase := types.JOB_STATUS_COMMITTING
+	if a.Verifier {
+		phase = types.JOB_STATUS_VERIFYING
 	}
 	if len(a.Commitment) != 0 {
 		return job, errorsmod.Wrapf(types.ErrAlreadyCommitted, "job %d, worker %s", jobID, a.Worker)
 	}
+	if job.Status != phase || h > job.CommitEnd {
+		return job, errorsmod.Wrapf(types.ErrCommitPhaseOver, "job %d: commits closed at height %d", jobID, job.CommitEnd)
+	}
 	committed := countCommitted(job)
 	a.Commitment, a.CommitHeight, a.CommitOrder = bytes.Clone(commitment), h, uint32(committed)+1
-	if committed+1 == len(job.Assignments) {
+	if a.Verifier {
+		if verifiersCommitted(job) == verifierSeats(job) {
+			// Every verifier committed: verdict reveals open now.
+			if err := k.CommitQueue.Remove(ctx, collections.Join(job.CommitEnd, job.Id)); err != nil {
+				return job, err
+			}
+		}
+	} else if committed+1 == len(job.Assignments) {
 		if err := k.openReveals(ctx, &job); err != nil {
 			return job, err
 		}

@@ -140,6 +140,9 @@ func (k Keeper) expire(ctx context.Context, params types.Params, key collections
 // closeCommits ends the commit phase of a job; it reports whether the job ended.
 func (k Keeper) closeCommits(ctx context.Context, params types.Params, key collections.Pair[int64, uint64]) bool {
 	job, err := k.Jobs.Get(ctx, key.K2())
+	if err == nil && job.Status == types.JOB_STATUS_VERIFYING && job.VerifiersHeight != 0 && job.CommitEnd == key.K1() {
+		return k.closeVerifierCommits(ctx, params, key, job)
+	}
 	if err != nil || job.Status != types.JOB_STATUS_COMMITTING {
 		if err := k.CommitQueue.Remove(ctx, key); err != nil {
 			k.Logger(ctx).Error("inference: drop stale commit entry", "job", key.K2(), "err", err)
@@ -147,6 +150,9 @@ func (k Keeper) closeCommits(ctx context.Context, params types.Params, key colle
 		return false
 	}
 	enough := countCommitted(job) >= int(types.Quorum(job.Redundancy))
+	if job.Mode == types.CONSENSUS_MODE_VERIFY {
+		enough = countCommitted(job) == 1 // the generator
+	}
 	var ended types.Job
 	err = cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) (err error) {
 		if enough {

@@ -73,6 +73,9 @@ type Keeper struct {
 	// CallbackQueue is (ended height, job id) of ended jobs whose "sudo"
 	// callback waits for an EndBlock.
 	CallbackQueue collections.KeySet[collections.Pair[int64, uint64]]
+	// VerifyQueue is (draw height, job id) of VERIFYING jobs waiting for
+	// their verifiers: the BeginBlocker draws them.
+	VerifyQueue collections.KeySet[collections.Pair[int64, uint64]]
 }
 
 // NewKeeper returns the x/inference keeper. The app must register the
@@ -119,6 +122,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, ak 
 			collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)),
 		QueueLength:   collections.NewMap(sb, types.QueueLengthKey, "queue_length", collections.StringKey, collections.Uint32Value),
 		CallbackQueue: collections.NewKeySet(sb, types.CallbackQueueKey, "callback_queue", pairHeightID),
+		VerifyQueue:   collections.NewKeySet(sb, types.VerifyQueueKey, "verify_queue", pairHeightID),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -177,7 +177,13 @@ func (k Keeper) assignModelQueue(ctx context.Context, params types.Params, model
 func (k Keeper) assign(ctx context.Context, params types.Params, job *types.Job, cands []candidate) ([]sdk.AccAddress, error) {
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	seed := k.compute.Seed(ctx, types.SeedPurpose, binary.BigEndian.AppendUint64(nil, job.Id))
-	workers := drawWorkers(seed, cands, int(job.Redundancy))
+	seats, phase := int(job.Redundancy), max((job.Deadline-h)/2, 1)
+	if job.Mode == types.CONSENSUS_MODE_VERIFY {
+		// The generator only; its verifiers are drawn after it revealed, and
+		// get the larger part of the time left.
+		seats, phase = 1, max((job.Deadline-h)/4, 1)
+	}
+	workers := drawWorkers(seed, cands, seats)
 	providerOf := make(map[string]string, len(cands)) // lookups only
 	for _, c := range cands {
 		providerOf[string(c.addr)] = c.provider
@@ -197,7 +203,7 @@ func (k Keeper) assign(ctx context.Context, params types.Params, job *types.Job,
 		}
 	}
 	job.AssignedHeight = h
-	job.CommitEnd = h + min(params.CommitBlocks, max((job.Deadline-h)/2, 1))
+	job.CommitEnd = h + min(params.CommitBlocks, phase)
 	if err := k.setStatus(ctx, job, types.JOB_STATUS_COMMITTING); err != nil {
 		return nil, err
 	}

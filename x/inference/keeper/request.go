@@ -106,8 +106,15 @@ func (k Keeper) checkRequest(ctx context.Context, requester sdk.AccAddress, msg 
 	if msg.MaxFee.Amount.LT(fee.Amount) {
 		return plan{}, errorsmod.Wrapf(types.ErrFeeTooLow, "max_fee %s < price %s × %d = %s", msg.MaxFee, price, r, fee)
 	}
-	deadlineBlocks, err := params.DeadlineBlocks(msg.DeadlineBlocks)
-	if err != nil {
+	if !model.SupportsMode(msg.Mode) {
+		return plan{}, errorsmod.Wrapf(types.ErrModeNotSupported, "model %s does not take %s requests", model.Id, msg.Mode)
+	}
+	var deadlineBlocks int64
+	if msg.Mode == types.CONSENSUS_MODE_VERIFY {
+		if deadlineBlocks, err = checkVerifyRequest(params, model, r, msg.DeadlineBlocks); err != nil {
+			return plan{}, err
+		}
+	} else if deadlineBlocks, err = params.DeadlineBlocks(msg.DeadlineBlocks); err != nil {
 		return plan{}, errorsmod.Wrap(types.ErrInvalidDeadline, err.Error())
 	}
 	return plan{params: params, model: model, r: r, fee: fee, deadlineBlocks: deadlineBlocks}, nil
@@ -197,6 +204,10 @@ func (k Keeper) newJob(ctx context.Context, requester sdk.AccAddress, msg *types
 	}
 	if len(job.Input) > 0 {
 		job.InputDigest = types.Digest(job.Input)
+	}
+	if mode == types.CONSENSUS_MODE_VERIFY {
+		spec := *p.model.Verify // fixed now, like deterministic
+		job.Verify = &spec
 	}
 	return job
 }

@@ -52,6 +52,19 @@ func (k Keeper) RevealResult(ctx context.Context, worker sdk.AccAddress, msg *ty
 	if err != nil {
 		return job, false, err
 	}
+	if a.Verifier {
+		return k.revealVerdict(ctx, params, worker, msg, job, a)
+	}
+	if msg.Verdict != nil {
+		return job, false, errorsmod.Wrapf(types.ErrInvalidVerdict, "job %d: only a VERIFY job's verifiers reveal verdicts", job.Id)
+	}
+	verify := job.Mode == types.CONSENSUS_MODE_VERIFY
+	if verify && msg.OutputUri != "" {
+		return job, false, errorsmod.Wrapf(types.ErrInvalidOutput, "job %d: a VERIFY generator reveals its output inline, for the verifiers to score", job.Id)
+	}
+	if job.Status == types.JOB_STATUS_VERIFYING {
+		return job, false, errorsmod.Wrapf(types.ErrAlreadyRevealed, "job %d, worker %s", job.Id, a.Worker)
+	}
 	if job.Status == types.JOB_STATUS_COMMITTING && h <= job.CommitEnd {
 		return job, false, errorsmod.Wrapf(types.ErrWrongPhase, "job %d: reveals open after height %d or once every worker committed", job.Id, job.CommitEnd)
 	}
@@ -79,6 +92,9 @@ func (k Keeper) RevealResult(ctx context.Context, worker sdk.AccAddress, msg *ty
 	}
 	if err := kit.Emit(ctx, &types.EventResultRevealed{JobId: job.Id, Worker: a.Worker, OutputDigest: hex.EncodeToString(digest)}); err != nil {
 		return job, false, err
+	}
+	if verify {
+		return job, false, k.startVerification(ctx, &job)
 	}
 	if countRevealed(job) < countCommitted(job) {
 		return job, false, k.graceAfterQuorum(ctx, params, &job)

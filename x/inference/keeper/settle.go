@@ -153,6 +153,9 @@ func splitWorkerFee(w math.Int, n int, bonusBps uint32) (first, each, dust math.
 // every committed worker revealed (FAILED without a quorum). Run it in a
 // cache context: on error the caller drops every write.
 func (k Keeper) settle(ctx context.Context, params types.Params, job types.Job, atDeadline bool) (types.Job, error) {
+	if job.Mode == types.CONSENSUS_MODE_VERIFY {
+		return k.settleVerify(ctx, params, job, atDeadline)
+	}
 	ps, err := k.parties(&job)
 	if err != nil {
 		return job, err

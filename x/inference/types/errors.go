@@ -37,4 +37,6 @@ var (
 	ErrNetworkAtCapacity  = errorsmod.Register(ModuleName, 31, "network at capacity")
 	ErrInvalidCallbackGas = errorsmod.Register(ModuleName, 32, "invalid callback gas limit")
 	ErrReentrantCallback  = errorsmod.Register(ModuleName, 33, "job busy in its own contract callback")
+	ErrModeNotSupported   = errorsmod.Register(ModuleName, 34, "model does not support the consensus mode")
+	ErrInvalidVerdict     = errorsmod.Register(ModuleName, 35, "invalid verdict")
 )

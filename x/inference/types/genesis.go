@@ -118,8 +118,11 @@ func validateJob(j Job) error {
 	if err := j.Fee.Validate(); err != nil || j.Fee.Denom != j.MaxFee.Denom || j.Fee.Amount.GT(j.MaxFee.Amount) {
 		return fmt.Errorf("fee %s must be a valid coin of %s, at most max_fee", j.Fee, j.MaxFee.Denom)
 	}
-	if j.Mode != CONSENSUS_MODE_EXACT && j.Mode != CONSENSUS_MODE_MEDIAN {
-		return fmt.Errorf("mode must be EXACT or MEDIAN, got %s", j.Mode)
+	if j.Mode != CONSENSUS_MODE_EXACT && j.Mode != CONSENSUS_MODE_MEDIAN && j.Mode != CONSENSUS_MODE_VERIFY {
+		return fmt.Errorf("mode must be EXACT, MEDIAN or VERIFY, got %s", j.Mode)
+	}
+	if err := validateVerifyJob(j); err != nil {
+		return err
 	}
 	if j.Tolerance < 0 || (j.Mode == CONSENSUS_MODE_EXACT && j.Tolerance != 0) {
 		return fmt.Errorf("invalid tolerance %d for %s", j.Tolerance, j.Mode)
@@ -156,7 +159,7 @@ func validateJob(j Job) error {
 	if IsOpen(j.Status) != (j.EndedHeight == 0) {
 		return fmt.Errorf("status %s with ended_height %d", j.Status, j.EndedHeight)
 	}
-	if j.Redundancy == 0 || j.Redundancy > MaxRedundancyBound || (!unassigned && len(j.Assignments) != int(j.Redundancy)) {
+	if j.Redundancy == 0 || j.Redundancy > MaxRedundancyBound || (!unassigned && len(j.Assignments) != seats(j)) {
 		return fmt.Errorf("%d assignments for redundancy %d", len(j.Assignments), j.Redundancy)
 	}
 	workers := make([]string, 0, len(j.Assignments))
@@ -175,6 +178,58 @@ func validateJob(j Job) error {
 	slices.Sort(workers)
 	if i := validate.FirstDuplicate(workers); i >= 0 {
 		return fmt.Errorf("worker %s assigned twice", workers[i])
+	}
+	return nil
+}
+
+// seats is the number of assignments an assigned job has: r, or for a
+// VERIFY job 1 (the generator) until its verifiers are drawn.
+func seats(j Job) int {
+	if j.Mode == CONSENSUS_MODE_VERIFY && j.VerifiersHeight == 0 {
+		return 1
+	}
+	return int(j.Redundancy)
+}
+
+// validateVerifyJob checks the VERIFY fields of a job: a VERIFY job has a
+// valid spec, r ≥ MinVerifyRedundancy, verifier seats after the first
+// assignment only, verdicts only on verifier seats; other jobs have none of it.
+func validateVerifyJob(j Job) error {
+	if j.Mode != CONSENSUS_MODE_VERIFY {
+		if j.Verify != nil || j.VerifiersHeight != 0 || j.VerifyDrawHeight != 0 || j.Status == JOB_STATUS_VERIFYING {
+			return fmt.Errorf("VERIFY fields on a %s job", j.Mode)
+		}
+		for _, a := range j.Assignments {
+			if a.Verifier || a.Verdict != nil {
+				return fmt.Errorf("verifier seat in a %s job", j.Mode)
+			}
+		}
+		return nil
+	}
+	if j.Verify == nil {
+		return fmt.Errorf("VERIFY job without a verify spec")
+	}
+	if err := j.Verify.Validate(); err != nil {
+		return err
+	}
+	if j.Redundancy < MinVerifyRedundancy {
+		return fmt.Errorf("VERIFY job of redundancy %d below %d", j.Redundancy, MinVerifyRedundancy)
+	}
+	if j.Status == JOB_STATUS_VERIFYING && j.VerifyDrawHeight == 0 {
+		return fmt.Errorf("VERIFYING job without a draw height")
+	}
+	for i, a := range j.Assignments {
+		if a.Verifier != (i > 0) {
+			return fmt.Errorf("VERIFY job: assignment %d must be the generator only if first", i)
+		}
+		if a.Verdict != nil && (!a.Verifier || len(a.OutputDigest) == 0) {
+			return fmt.Errorf("VERIFY job: verdict on a seat that is no revealed verifier")
+		}
+		if a.Verdict != nil {
+			if err := ValidateVerdict(*a.Verdict); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -91,7 +91,7 @@ func (j Job) StartHeight() int64 {
 
 // IsOpen reports whether a job in status s has not ended.
 func IsOpen(s JobStatus) bool {
-	return s == JOB_STATUS_COMMITTING || s == JOB_STATUS_REVEALING || s == JOB_STATUS_QUEUED
+	return s == JOB_STATUS_COMMITTING || s == JOB_STATUS_REVEALING || s == JOB_STATUS_QUEUED || s == JOB_STATUS_VERIFYING
 }
 
 // ParseMedianOutput reads a MEDIAN-mode output: ASCII decimal int64, an

@@ -20,6 +20,9 @@ const (
 	// SeedPurpose is the purpose of x/compute's Seed for a job's assignment
 	// (id: be64(job id)).
 	SeedPurpose = "inference"
+	// VerifySeedPurpose is the purpose of the seed that draws a VERIFY job's
+	// verifiers (of the draw height, after the generator's commitment).
+	VerifySeedPurpose = "inference-verify"
 )
 
 // Store prefixes. One byte each; never renumber (the layout is pinned by
@@ -56,4 +59,7 @@ var (
 	// CallbackQueueKey is the set of (ended height, job id) of ended jobs
 	// whose contract callback waits to be dispatched, in that order.
 	CallbackQueueKey = collections.NewPrefix(14)
+	// VerifyQueueKey is the set of (draw height, job id) of VERIFYING jobs
+	// whose verifiers are not drawn yet.
+	VerifyQueueKey = collections.NewPrefix(15)
 )

@@ -3,6 +3,7 @@ package types
 import (
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -65,6 +66,19 @@ func ValidateModel(m Model) error {
 	}
 	if _, ok := ModelStatus_name[int32(m.Status)]; !ok || m.Status == MODEL_STATUS_UNSPECIFIED {
 		return fmt.Errorf("status must be ACTIVE, CANDIDATE or RETIRED, got %s", m.Status)
+	}
+	for i, mode := range m.Modes {
+		if _, ok := ConsensusMode_name[int32(mode)]; !ok || mode == CONSENSUS_MODE_UNSPECIFIED || slices.Contains(m.Modes[:i], mode) {
+			return fmt.Errorf("modes: %s is not a mode, or listed twice", mode)
+		}
+	}
+	if m.Verify != nil {
+		if err := m.Verify.Validate(); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(m.Modes, CONSENSUS_MODE_VERIFY) && m.Verify == nil {
+		return fmt.Errorf("modes lists VERIFY but verify is unset")
 	}
 	return nil
 }

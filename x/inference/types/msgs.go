@@ -41,7 +41,7 @@ func (m *MsgRequestInference) ValidateBasic() error {
 		return errorsmod.Wrapf(ErrInvalidFee, "max_fee %s must be a valid positive coin", m.MaxFee)
 	}
 	switch m.Mode {
-	case CONSENSUS_MODE_UNSPECIFIED, CONSENSUS_MODE_EXACT:
+	case CONSENSUS_MODE_UNSPECIFIED, CONSENSUS_MODE_EXACT, CONSENSUS_MODE_VERIFY:
 		if m.Tolerance != 0 {
 			return errorsmod.Wrap(ErrInvalidMode, "tolerance is only for MEDIAN mode")
 		}
@@ -110,6 +110,15 @@ func (m *MsgRevealResult) ValidateBasic() error {
 	if len(m.Salt) < MinSaltLength || len(m.Salt) > MaxSaltLength {
 		return errorsmod.Wrapf(ErrInvalidOutput, "salt of %d bytes, want %d..%d", len(m.Salt), MinSaltLength, MaxSaltLength)
 	}
+	if m.Verdict != nil {
+		if len(m.Output) > 0 || len(m.OutputDigest) > 0 || m.OutputUri != "" {
+			return errorsmod.Wrap(ErrInvalidVerdict, "a verdict reveal carries no output")
+		}
+		if err := ValidateVerdict(*m.Verdict); err != nil {
+			return errorsmod.Wrap(ErrInvalidVerdict, err.Error())
+		}
+		return nil
+	}
 	if m.OutputUri == "" {
 		if len(m.Output) > MaxInlineBytesBound {
 			return errorsmod.Wrapf(ErrInvalidOutput, "inline output of %d bytes above %d", len(m.Output), MaxInlineBytesBound)
@@ -134,6 +143,9 @@ func (m *MsgRevealResult) ValidateBasic() error {
 // RevealedDigest is the output digest a reveal stands for: SHA-256 of the
 // inline output, or output_digest for an output by URI.
 func (m *MsgRevealResult) RevealedDigest() []byte {
+	if m.Verdict != nil {
+		return VerdictDigest(*m.Verdict)
+	}
 	if m.OutputUri == "" {
 		return Digest(m.Output)
 	}
