@@ -39,7 +39,7 @@ func (l *Loop) handle(ctx context.Context, height int64, j *inferencetypes.Job) 
 		found = false
 	}
 	committed := len(a.Commitment) > 0
-	if committed || j.Status != inferencetypes.JOB_STATUS_COMMITTING {
+	if committed || j.Status != inferencetypes.JOB_STATUS_COMMITTING || a.Verifier {
 		l.cfg.Sidecar.DropResult(j.Id)
 	}
 	if committed && found && !bytes.Equal(rec.Commitment, a.Commitment) {
@@ -58,7 +58,16 @@ func (l *Loop) handle(ctx context.Context, height int64, j *inferencetypes.Job) 
 		l.st.Update(func(s *health.Snapshot) { s.LastJobCommitted = j.Id })
 		l.log.Info("commitment on chain", "job", j.Id, "height", a.CommitHeight)
 	}
+	if a.Verifier {
+		return l.verifierPhase(ctx, height, j, a, rec, found, committed)
+	}
 	switch j.Status {
+	case inferencetypes.JOB_STATUS_VERIFYING:
+		// A VERIFY job's generator: its output is on chain, verifiers judge it.
+		if found && !rec.Revealed {
+			l.markRevealed(rec)
+		}
+		return "verifying", nil
 	case inferencetypes.JOB_STATUS_COMMITTING:
 		if committed {
 			return "committed", nil
@@ -113,6 +122,10 @@ func (l *Loop) commitPhase(ctx context.Context, height int64, j *inferencetypes.
 	if !found {
 		return l.startInference(ctx, j), nil
 	}
+	if isVerifier(j, l.chain.Address()) {
+		// Verdicts go by tx only (the vote extension carries result commitments).
+		return l.queueCommit(ctx, height, j, rec)
+	}
 	// (Again after a restart: the store is memory.)
 	l.cfg.Sidecar.PutResult(j.Id, rec.Commitment, j.CommitEnd)
 	if rec.CommitTx == "" && l.grace.Hold(j.Id, height, j.CommitEnd) {
@@ -124,6 +137,12 @@ func (l *Loop) commitPhase(ctx context.Context, height int64, j *inferencetypes.
 		l.logOnce(slog.LevelInfo, j.Id, "commit-fallback", "commitment not landed from the vote extension: broadcasting the commit tx",
 			"height", height, "commit_end", j.CommitEnd)
 	}
+	return l.queueCommit(ctx, height, j, rec)
+}
+
+// queueCommit adds the job's commit to the Step's batch unless one was
+// broadcast (or refused) recently.
+func (l *Loop) queueCommit(ctx context.Context, height int64, j *inferencetypes.Job, rec state.JobRecord) (string, error) {
 	if rec.CommitTx != "" && poll.Within(height, rec.CommitHeight, l.cfg.ResendAfter) || l.refusedRecently(j.Id, height) {
 		return "committing", nil // broadcast (or refused) recently: wait
 	}
@@ -156,10 +175,51 @@ func (l *Loop) revealPhase(ctx context.Context, height int64, j *inferencetypes.
 			return "revealing", err
 		}
 	}
-	l.batch = append(l.batch, pendingTx{what: "reveal", rec: rec, height: height, timeout: j.Deadline,
-		msg: &inferencetypes.MsgRevealResult{Worker: l.chain.Address(), JobId: j.Id,
-			Output: rec.Output, OutputDigest: rec.OutputDigest, Salt: rec.Salt}})
+	msg := &inferencetypes.MsgRevealResult{Worker: l.chain.Address(), JobId: j.Id,
+		Output: rec.Output, OutputDigest: rec.OutputDigest, Salt: rec.Salt}
+	if rec.Verdict != nil {
+		msg = &inferencetypes.MsgRevealResult{Worker: l.chain.Address(), JobId: j.Id, Verdict: rec.Verdict, Salt: rec.Salt}
+	}
+	l.batch = append(l.batch, pendingTx{what: "reveal", rec: rec, height: height, timeout: j.Deadline, msg: msg})
 	return "revealing", nil
+}
+
+// isVerifier reports whether worker holds a verifier seat of j.
+func isVerifier(j *inferencetypes.Job, worker string) bool {
+	a := assignmentOf(j, worker)
+	return a != nil && a.Verifier
+}
+
+// verifierPhase moves on a verifier seat of a VERIFY job: once drawn
+// (VERIFYING), score the generator's output and commit to the verdict
+// before commit_end; reveal it once every verifier committed or the commit
+// phase is over (the chain's rule), before the deadline.
+func (l *Loop) verifierPhase(ctx context.Context, height int64, j *inferencetypes.Job, a *inferencetypes.Assignment,
+	rec state.JobRecord, found, committed bool,
+) (string, error) {
+	if j.Status != inferencetypes.JOB_STATUS_VERIFYING {
+		return "", nil
+	}
+	if !committed {
+		return l.commitPhase(ctx, height, j, rec, found)
+	}
+	if a.RevealHeight > 0 {
+		if found && !rec.Revealed {
+			l.markRevealed(rec)
+		}
+		return "revealed", nil
+	}
+	allIn := true
+	for _, b := range j.Assignments {
+		if b.Verifier && len(b.Commitment) == 0 {
+			allIn = false
+		}
+	}
+	// A tx broadcast now lands at height+1 at the earliest.
+	if !allIn && height < j.CommitEnd {
+		return "committed", nil
+	}
+	return l.revealPhase(ctx, height, j, a, rec, found)
 }
 
 // pendingTx is a commit or reveal a Step will broadcast.
@@ -281,6 +341,11 @@ type pending struct {
 	model               string
 	mode                inferencetypes.ConsensusMode
 	commitEnd, deadline int64
+	// verify is a VERIFY job's spec; generated is the generator's output
+	// when this worker is one of its verifiers (verifier set).
+	verify    *inferencetypes.VerifySpec
+	verifier  bool
+	generated []byte
 }
 
 // startInference resolves the job's model and starts its inference in the
@@ -310,7 +375,10 @@ func (l *Loop) startInference(ctx context.Context, j *inferencetypes.Job) string
 	if err == nil {
 		var input []byte
 		if input, err = jobInput(j); err == nil {
-			p := pending{id: j.Id, model: j.ModelId, mode: j.Mode, commitEnd: j.CommitEnd, deadline: j.Deadline}
+			p := pending{id: j.Id, model: j.ModelId, mode: j.Mode, commitEnd: j.CommitEnd, deadline: j.Deadline, verify: j.Verify}
+			if g := j.Generator(); g != nil && isVerifier(j, l.chain.Address()) {
+				p.verifier, p.generated = true, g.Output
+			}
 			l.mu.Lock()
 			l.inflight[j.Id] = true
 			l.mu.Unlock()
@@ -341,12 +409,24 @@ func (l *Loop) infer(ctx context.Context, p pending, be backends.Inference, name
 	ictx, cancel := context.WithTimeout(ctx, l.cfg.InferTimeout)
 	defer cancel()
 	start := time.Now()
-	out, err := be.Infer(ictx, name, input)
+	var out []byte
+	var verdict *inferencetypes.Verdict
+	var err error
+	switch {
+	case p.mode != inferencetypes.CONSENSUS_MODE_VERIFY:
+		out, err = be.Infer(ictx, name, input)
+	case p.verify == nil:
+		err = errors.New("VERIFY job without a verify spec")
+	case p.verifier:
+		verdict, err = scoreVerdict(ictx, be, name, input, p.generated, *p.verify)
+	default:
+		out, err = generate(ictx, be, name, input, *p.verify)
+	}
 	took := time.Since(start)
 	if ctx.Err() != nil {
 		return // shutting down
 	}
-	if err == nil {
+	if err == nil && verdict == nil {
 		out, err = finishOutput(p.mode, out)
 	}
 	if err != nil {
@@ -360,15 +440,24 @@ func (l *Loop) infer(ctx context.Context, p pending, be backends.Inference, name
 		l.failed(p.id, be.Name(), fmt.Errorf("salt: %w", err))
 		return
 	}
-	digest := sha256.Sum256(out)
-	rec := state.JobRecord{JobID: p.id, ModelID: p.model, Output: out, OutputDigest: digest[:], Salt: salt,
-		Commitment: inferencetypes.Commitment(p.id, l.addr, digest[:], salt), CommitEnd: p.commitEnd, Deadline: p.deadline}
+	sum := sha256.Sum256(out)
+	digest := sum[:]
+	if verdict != nil {
+		digest = inferencetypes.VerdictDigest(*verdict)
+	}
+	rec := state.JobRecord{JobID: p.id, ModelID: p.model, Output: out, OutputDigest: digest, Salt: salt, Verdict: verdict,
+		Commitment: inferencetypes.Commitment(p.id, l.addr, digest, salt), CommitEnd: p.commitEnd, Deadline: p.deadline}
 	if err := l.cfg.Store.Save(rec); err != nil {
 		l.failed(p.id, be.Name(), fmt.Errorf("saving the record: %w", err))
 		return
 	}
-	// The salt is on disk: the commitment may land from the vote extension.
-	l.cfg.Sidecar.PutResult(p.id, rec.Commitment, p.commitEnd)
+	if verdict == nil {
+		// The salt is on disk: the commitment may land from the vote extension.
+		l.cfg.Sidecar.PutResult(p.id, rec.Commitment, p.commitEnd)
+	} else {
+		l.log.Info("verdict ready", "job", p.id, "accept", verdict.Accept, "method", verdict.Method,
+			"tokens", verdict.Tokens, "in_top_k_bps", verdict.InTopKBps, "mean_gap_milli", verdict.MeanGapMilli, "end_ok", verdict.EndOk)
+	}
 	l.mu.Lock()
 	delete(l.failures, p.id)
 	l.mu.Unlock()
@@ -472,4 +561,42 @@ func (l *Loop) ended(id uint64, j *inferencetypes.Job) {
 	if err := l.cfg.Store.Delete(id); err != nil {
 		l.log.Warn("deleting job record", "job", id, "err", err)
 	}
+}
+
+// generate answers a VERIFY job as its generator: greedy decoding under
+// the job's settings.
+func generate(ctx context.Context, be backends.Inference, name string, input []byte, spec inferencetypes.VerifySpec) ([]byte, error) {
+	g, ok := be.(backends.Generative)
+	if !ok {
+		return nil, fmt.Errorf("VERIFY job: the %s backend cannot generate text", be.Name())
+	}
+	return g.Generate(ctx, name, input, settings(spec))
+}
+
+// scoreVerdict scores the generator's output as a VERIFY job's verifier
+// and returns the verdict the chain will accept: accept exactly when the
+// statistic meets the job's spec (VerifySpec.Accepts).
+func scoreVerdict(ctx context.Context, be backends.Inference, name string, input, output []byte, spec inferencetypes.VerifySpec) (*inferencetypes.Verdict, error) {
+	g, ok := be.(backends.Generative)
+	if !ok {
+		return nil, fmt.Errorf("VERIFY job: the %s backend cannot score text", be.Name())
+	}
+	s, err := g.Score(ctx, name, input, output, settings(spec))
+	if err != nil {
+		return nil, err
+	}
+	v := &inferencetypes.Verdict{Method: s.Method, Tokens: min(s.Tokens, inferencetypes.MaxVerdictTokens),
+		InTopKBps: min(s.InTopKBps, inferencetypes.BpsScale), MeanGapMilli: s.MeanGapMilli, EndOk: s.EndOK}
+	if v.Method == inferencetypes.VerdictRegenerate {
+		v.MeanGapMilli = 0
+	}
+	if err := inferencetypes.ValidateVerdict(*v); err != nil {
+		return nil, fmt.Errorf("backend %s: %w", be.Name(), err)
+	}
+	v.Accept = spec.Accepts(*v)
+	return v, nil
+}
+
+func settings(spec inferencetypes.VerifySpec) backends.GenSettings {
+	return backends.GenSettings{MaxTokens: int(spec.MaxNewTokens), TopK: int(spec.TopK)}
 }

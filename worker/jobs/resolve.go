@@ -25,6 +25,10 @@ type Backends struct {
 	OpenAI backends.Inference
 	// Exec answers "exec:<name>", called with the model id.
 	Exec backends.Inference
+	// LM, when set, answers the "int8-embedded" model LMID (the embedded
+	// generative model, mesh-lm-v1): VERIFY jobs' generation and scoring.
+	LM   backends.Generative
+	LMID string
 }
 
 // Resolve picks the backend for a registered model and the name to call
@@ -32,6 +36,8 @@ type Backends struct {
 func (b Backends) Resolve(m inferencetypes.Model) (backends.Inference, string, error) {
 	rt := m.Runtime
 	switch {
+	case rt == inferencetypes.RuntimeInt8Embedded && b.LM != nil && m.Id == b.LMID:
+		return b.LM, m.Id, nil
 	case rt == inferencetypes.RuntimeInt8Embedded:
 		if b.Embedded == nil {
 			return nil, "", errors.New("runtime int8-embedded is not served by this worker")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/llmesh/mesh/worker/internal/atomicfile"
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
 
 // JobRecord is what the worker knows about one x/inference job it answers:
@@ -37,8 +38,11 @@ type JobRecord struct {
 	RevealTx     string `json:"reveal_tx,omitempty"`
 	RevealHeight int64  `json:"reveal_height,omitempty"`
 	// Revealed is set once the reveal was seen on chain.
-	Revealed  bool      `json:"revealed,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	Revealed bool `json:"revealed,omitempty"`
+	// Verdict, for a verifier seat of a VERIFY job, is what it reveals
+	// (Output is then empty and OutputDigest the verdict's digest).
+	Verdict   *inferencetypes.Verdict `json:"verdict,omitempty"`
+	CreatedAt time.Time               `json:"created_at"`
 }
 
 // JobStore keeps one JobRecord per job in a directory (normally

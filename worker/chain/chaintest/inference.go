@@ -196,7 +196,9 @@ func (n *Node) deliverInference(msg any, height int64, dryRun bool) *abciErr {
 			return txErr(inferencetypes.ErrJobEnded, "commit")
 		case len(a.Commitment) > 0:
 			return txErr(inferencetypes.ErrAlreadyCommitted, "commit")
-		case j.Status != inferencetypes.JOB_STATUS_COMMITTING || height > j.CommitEnd:
+		case a.Verifier && (j.Status != inferencetypes.JOB_STATUS_VERIFYING || height > j.CommitEnd):
+			return txErr(inferencetypes.ErrCommitPhaseOver, "commit")
+		case !a.Verifier && (j.Status != inferencetypes.JOB_STATUS_COMMITTING || height > j.CommitEnd):
 			return txErr(inferencetypes.ErrCommitPhaseOver, "commit")
 		case len(m.Commitment) != inferencetypes.CommitmentLength:
 			return txErr(inferencetypes.ErrInvalidCommitment, "commit")
@@ -207,7 +209,7 @@ func (n *Node) deliverInference(msg any, height int64, dryRun bool) *abciErr {
 		a.Commitment, a.CommitHeight = m.Commitment, height
 		a.CommitOrder = uint32(committed(j))
 		n.ResultCommits++
-		if committed(j) == len(j.Assignments) {
+		if !a.Verifier && committed(j) == len(j.Assignments) {
 			j.Status = inferencetypes.JOB_STATUS_REVEALING
 		}
 	case *inferencetypes.MsgRevealResult:
@@ -217,6 +219,9 @@ func (n *Node) deliverInference(msg any, height int64, dryRun bool) *abciErr {
 		}
 		a := assignment(j, m.Worker)
 		addr, _ := chain.AddressCodec.StringToBytes(m.Worker)
+		if a != nil && a.Verifier {
+			return n.revealVerdict(j, a, addr, m, height, dryRun)
+		}
 		switch {
 		case a == nil:
 			return txErr(inferencetypes.ErrNotAssigned, "reveal")
@@ -241,6 +246,11 @@ func (n *Node) deliverInference(msg any, height int64, dryRun bool) *abciErr {
 		}
 		a.Output, a.OutputDigest, a.RevealHeight = m.Output, inferencetypes.Digest(m.Output), height
 		n.ResultReveals++
+		if j.Mode == inferencetypes.CONSENSUS_MODE_VERIFY {
+			// The generator revealed: the test draws the verifiers.
+			j.Status = inferencetypes.JOB_STATUS_VERIFYING
+			return nil
+		}
 		revealed := 0
 		for _, b := range j.Assignments {
 			if b.RevealHeight > 0 {
@@ -315,4 +325,37 @@ func (s *inferenceServer) Jobs(_ context.Context, req *inferencetypes.QueryJobsR
 		res.Jobs = append(res.Jobs, cloneJob(j))
 	}
 	return res, nil
+}
+
+// revealVerdict executes a VERIFY verifier's reveal as x/inference does:
+// after every verifier committed or commit_end, consistent with the job's
+// spec, matching the commitment. The job is settled by the test.
+func (n *Node) revealVerdict(j *inferencetypes.Job, a *inferencetypes.Assignment, addr []byte, m *inferencetypes.MsgRevealResult, height int64, dryRun bool) *abciErr {
+	allIn := true
+	for _, b := range j.Assignments {
+		if b.Verifier && len(b.Commitment) == 0 {
+			allIn = false
+		}
+	}
+	switch {
+	case j.Status != inferencetypes.JOB_STATUS_VERIFYING || (!allIn && height <= j.CommitEnd):
+		return txErr(inferencetypes.ErrWrongPhase, "reveal")
+	case height > j.Deadline:
+		return txErr(inferencetypes.ErrDeadlinePassed, "reveal")
+	case len(a.Commitment) == 0:
+		return txErr(inferencetypes.ErrNotCommitted, "reveal")
+	case a.RevealHeight > 0:
+		return txErr(inferencetypes.ErrAlreadyRevealed, "reveal")
+	case m.Verdict == nil || j.Verify == nil || j.Verify.Accepts(*m.Verdict) != m.Verdict.Accept:
+		return txErr(inferencetypes.ErrInvalidVerdict, "reveal")
+	case !bytes.Equal(a.Commitment, inferencetypes.Commitment(j.Id, addr, inferencetypes.VerdictDigest(*m.Verdict), m.Salt)):
+		return txErr(inferencetypes.ErrCommitmentMismatch, "reveal")
+	}
+	if dryRun {
+		return nil
+	}
+	v := *m.Verdict
+	a.Verdict, a.OutputDigest, a.RevealHeight = &v, inferencetypes.VerdictDigest(v), height
+	n.ResultReveals++
+	return nil
 }

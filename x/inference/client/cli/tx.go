@@ -74,7 +74,8 @@ denom × redundancy. Follow the job with "meshd q inference job [id]".`,
 		Example: `meshd tx inference request mesh-embedded-v1 "hello world" --max-fee 3000umesh --from alice
 meshd tx inference request mesh-embedded-v1 "hello world" --fees-denom ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2 --from alice
 meshd tx inference request mesh-embedded-v1 @prompt.txt --max-fee 5000umesh --redundancy 5 --from alice
-meshd tx inference request price-oracle "BTC/USD" --max-fee 3000umesh --mode median --tolerance 50 --from alice`,
+meshd tx inference request price-oracle "BTC/USD" --max-fee 3000umesh --mode median --tolerance 50 --from alice
+meshd tx inference request mesh-lm-v1 '{"messages":[{"role":"user","content":"Say hello"}]}' --mode verify --fees-denom umesh --from alice`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			clientCtx, err := client.GetClientTxContext(cmd)
@@ -92,7 +93,7 @@ meshd tx inference request price-oracle "BTC/USD" --max-fee 3000umesh --mode med
 	cmd.Flags().String(FlagFeesDenom, "", "escrow the model's price in this denom × redundancy, read from the node (instead of --max-fee)")
 	cmd.MarkFlagsMutuallyExclusive(FlagMaxFee, FlagFeesDenom)
 	cmd.Flags().Uint32(FlagRedundancy, 0, "number of workers (0: the default_redundancy param)")
-	cmd.Flags().String(FlagMode, "exact", "consensus mode: exact or median")
+	cmd.Flags().String(FlagMode, "exact", "consensus mode: exact, median, or verify (generative models: one generator, redundancy − 1 verifiers; redundancy defaults to 4)")
 	cmd.Flags().Int64(FlagTolerance, 0, "median mode: answers within this distance of the median agree")
 	cmd.Flags().Int64(FlagDeadlineBlocks, 0, "blocks until the deadline (0: commit_blocks + reveal_blocks)")
 	cmd.Flags().String(FlagCallback, "", "registered job-end callback, optional")
@@ -130,6 +131,20 @@ func buildRequest(from sdk.AccAddress, args []string, cmd *cobra.Command, terms 
 		return nil, err
 	}
 	msg.TrustSingleWorker, _ = fs.GetBool(FlagTrustSingleWorker)
+	mode, _ := fs.GetString(FlagMode)
+	switch strings.ToLower(mode) {
+	case "exact", "":
+		msg.Mode = types.CONSENSUS_MODE_EXACT
+	case "median":
+		msg.Mode = types.CONSENSUS_MODE_MEDIAN
+	case "verify":
+		msg.Mode = types.CONSENSUS_MODE_VERIFY
+		if msg.Redundancy == 0 {
+			msg.Redundancy = types.MinVerifyRedundancy // a generator and 3 verifiers
+		}
+	default:
+		return nil, fmt.Errorf("--%s must be exact, median or verify, got %q", FlagMode, mode)
+	}
 	feeStr, _ := fs.GetString(FlagMaxFee)
 	denom, _ := fs.GetString(FlagFeesDenom)
 	switch {
@@ -156,15 +171,6 @@ func buildRequest(from sdk.AccAddress, args []string, cmd *cobra.Command, terms 
 		if msg.InputDigest, err = hex.DecodeString(d); err != nil {
 			return nil, fmt.Errorf("--%s: %w", FlagInputDigest, err)
 		}
-	}
-	mode, _ := fs.GetString(FlagMode)
-	switch strings.ToLower(mode) {
-	case "exact", "":
-		msg.Mode = types.CONSENSUS_MODE_EXACT
-	case "median":
-		msg.Mode = types.CONSENSUS_MODE_MEDIAN
-	default:
-		return nil, fmt.Errorf("--%s must be exact or median, got %q", FlagMode, mode)
 	}
 	if msg.Tolerance, err = fs.GetInt64(FlagTolerance); err != nil {
 		return nil, err
