@@ -10,7 +10,10 @@
 # with 5-block round phases, and vote extensions (the validators' beacon and
 # worker commitments in consensus) from LOCALNET_VOTE_EXTENSIONS_HEIGHT. It
 # also registers meshd-worker's embedded model
-# (worker/backends/embedded; the digest is that of its committed weights).
+# (worker/backends/embedded; the digest is that of its committed weights)
+# and its embedded generative model mesh-lm-v1 (VERIFY mode only: one
+# generator and redundancy − 1 verifiers, so 4 workers of 4 providers:
+# LOCALNET_WORKERS=4).
 .app_state.gov.params.voting_period = "60s"
 | .app_state.gov.params.expedited_voting_period = "30s"
 | .app_state.gov.params.max_deposit_period = "120s"
@@ -57,4 +60,24 @@
     "prices": [{"denom": "umesh", "amount": "1000"}],
     "min_vram_gb": 0,
     "status": "MODEL_STATUS_ACTIVE"
+  }]
+| .app_state.inference.models += [{
+    "id": "mesh-lm-v1",
+    "name": "meshd embedded generative model (byte-level, integer-only), VERIFY mode",
+    "version": "1",
+    "runtime": "int8-embedded",
+    "deterministic": false,
+    "prices": [{"denom": "umesh", "amount": "1000"}],
+    "min_vram_gb": 0,
+    "status": "MODEL_STATUS_ACTIVE",
+    "modes": ["CONSENSUS_MODE_VERIFY"],
+    "verify": {
+      "max_new_tokens": 48,
+      "top_k": 8,
+      "min_in_top_k_bps": 9000,
+      "max_mean_gap_milli": 1500,
+      "min_regen_agreement_bps": 8000,
+      "verifier_share_bps": 3000,
+      "slash_generator": true
+    }
   }]

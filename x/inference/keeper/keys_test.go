@@ -21,6 +21,7 @@ func TestKeyLayoutPinned(t *testing.T) {
 		types.ParamsKey, types.ModelsKey, types.JobsKey, types.NextJobIDKey, types.JobsByRequesterKey,
 		types.JobsByWorkerKey, types.OpenJobsByWorkerKey, types.JobsByStatusKey, types.CommitQueueKey,
 		types.DeadlineQueueKey, types.PruneQueueKey, types.WorkerStatsKey, types.WaitQueueKey, types.QueueLengthKey,
+		types.CallbackQueueKey, types.VerifyQueueKey,
 	} {
 		require.Equal(t, []byte{byte(i)}, p)
 	}
