@@ -64,7 +64,7 @@ func (l *localnet) waitJobEnded(t *testing.T, id string) jobView {
 		j = jobView{}
 		l.cli.RunJSON(t, &j, "q", "inference", "job", id, "--home", l.nodeHome(), "-o", "json")
 		s := j.Job.Status
-		return s != "JOB_STATUS_COMMITTING" && s != "JOB_STATUS_REVEALING" && s != "JOB_STATUS_QUEUED", s
+		return s != "JOB_STATUS_COMMITTING" && s != "JOB_STATUS_REVEALING" && s != "JOB_STATUS_QUEUED" && s != "JOB_STATUS_VERIFYING", s
 	})
 	return j
 }

@@ -73,8 +73,11 @@ func (k *Keeper) receiveRequest(ctx sdk.Context, packet channeltypes.Packet, dat
 	}
 
 	mode := inferencetypes.CONSENSUS_MODE_EXACT
-	if m.Mode == "median" {
+	switch m.Mode {
+	case "median":
 		mode = inferencetypes.CONSENSUS_MODE_MEDIAN
+	case "verify":
+		mode = inferencetypes.CONSENSUS_MODE_VERIFY
 	}
 	msg := &inferencetypes.MsgRequestInference{
 		Requester:         requesterStr,

@@ -28,7 +28,8 @@ type AckResult struct {
 	OutputTruncated bool `json:"output_truncated"`
 	// OutputDigest is the hex SHA-256 of the whole output agreed on.
 	OutputDigest string `json:"output_digest"`
-	// Mode of consensus: "exact" or "median".
+	// Mode of consensus: "exact", "median" or "verify" (workers: the
+	// generator and the verifiers that accepted its output).
 	Mode string `json:"mode"`
 	// Workers whose answers agreed.
 	Workers []string `json:"workers"`
@@ -58,8 +59,11 @@ func NewAckResult(job inferencetypes.Job, maxOutput uint32) AckResult {
 		workers = []string{}
 	}
 	mode := "exact"
-	if job.Mode == inferencetypes.CONSENSUS_MODE_MEDIAN {
+	switch job.Mode {
+	case inferencetypes.CONSENSUS_MODE_MEDIAN:
 		mode = "median"
+	case inferencetypes.CONSENSUS_MODE_VERIFY:
+		mode = "verify"
 	}
 	refund := ""
 	if job.Refunded.IsPositive() {

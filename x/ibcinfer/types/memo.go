@@ -26,7 +26,8 @@ type InferMemo struct {
 	Input string `json:"input"`
 	// Redundancy is the number of workers (0: the default).
 	Redundancy uint32 `json:"redundancy,omitempty"`
-	// Mode is "exact" (default) or "median".
+	// Mode is "exact" (default), "median", or "verify" (generative models:
+	// one generator, redundancy − 1 verifiers; redundancy ≥ 4).
 	Mode string `json:"mode,omitempty"`
 	// Tolerance of the median mode.
 	Tolerance int64 `json:"tolerance,omitempty"`
@@ -129,8 +130,8 @@ func (m InferMemo) Validate() error {
 		return errorsmod.Wrap(ErrInvalidMemo, "infer.input is empty")
 	case !utf8.ValidString(m.Input):
 		return errorsmod.Wrap(ErrInvalidMemo, "infer.input is not UTF-8")
-	case m.Mode != "" && m.Mode != "exact" && m.Mode != "median":
-		return errorsmod.Wrapf(ErrInvalidMemo, "infer.mode %q is neither exact nor median", m.Mode)
+	case m.Mode != "" && m.Mode != "exact" && m.Mode != "median" && m.Mode != "verify":
+		return errorsmod.Wrapf(ErrInvalidMemo, "infer.mode %q is not exact, median or verify", m.Mode)
 	case m.Tolerance < 0:
 		return errorsmod.Wrap(ErrInvalidMemo, "infer.tolerance is negative")
 	case m.Tolerance != 0 && m.Mode != "median":
