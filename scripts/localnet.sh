@@ -142,6 +142,33 @@ start_workers() {
   done
 }
 
+dashboard_running() { [[ -f $HOME_DIR/dashboard.pid ]] && kill -0 "$(cat "$HOME_DIR/dashboard.pid")" 2>/dev/null; }
+
+# start_dashboard serves dashboard/dist on 127.0.0.1:LOCALNET_DASHBOARD_PORT
+# with dashboard/serve.mjs when node is present, building it first (npm ci &&
+# npm run build) when dist/ is missing. Failure only warns: the chain runs on.
+start_dashboard() {
+  [[ $LOCALNET_DASHBOARD == 1 ]] || return 0
+  dashboard_running && return 0
+  command -v node >/dev/null || { log "localnet: node not found; the dashboard is not served (apt-get install nodejs npm)"; return 0; }
+  local d=$ROOT/dashboard
+  if [[ ! -f $d/dist/index.html ]]; then
+    command -v npm >/dev/null || { log "localnet: npm not found; cannot build the dashboard"; return 0; }
+    log "localnet: building the dashboard (npm ci && npm run build; log: $HOME_DIR/dashboard-build.log)"
+    (cd "$d" && { [[ -d node_modules ]] || PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund; } && npm run build) >>"$HOME_DIR/dashboard-build.log" 2>&1 \
+      || { log "localnet: the dashboard build failed; see $HOME_DIR/dashboard-build.log"; return 0; }
+  fi
+  port_free "$LOCALNET_DASHBOARD_PORT" || { log "localnet: port $LOCALNET_DASHBOARD_PORT is in use; the dashboard is not served (set LOCALNET_DASHBOARD_PORT)"; return 0; }
+  nohup node "$d/serve.mjs" --port "$LOCALNET_DASHBOARD_PORT" --rpc "http://127.0.0.1:$LOCALNET_RPC_PORT" \
+    --rest "http://127.0.0.1:$LOCALNET_API_PORT" >>"$HOME_DIR/dashboard.log" 2>&1 &
+  echo $! >"$HOME_DIR/dashboard.pid"
+}
+
+stop_dashboard() {
+  if dashboard_running; then kill "$(cat "$HOME_DIR/dashboard.pid")"; log "localnet: stopped the dashboard server"; fi
+  rm -f "$HOME_DIR/dashboard.pid"
+}
+
 height() {
   "$MESHD" status --node "$RPC" 2>/dev/null | jq -r '.sync_info.latest_block_height // .SyncInfo.latest_block_height // empty' 2>/dev/null || true
 }
@@ -191,9 +218,12 @@ init_chain() {
   set_toml "$cfg" rpc pprof_laddr '""'
   set_toml "$cfg" p2p laddr "\"tcp://127.0.0.1:$LOCALNET_P2P_PORT\""
   set_toml "$cfg" consensus timeout_commit "\"$LOCALNET_BLOCK_TIME\""
+  # CORS for the dashboard and other browser tools on 127.0.0.1 (dev only).
+  set_toml "$cfg" rpc cors_allowed_origins '["*"]'
   "$MESHD" config set app grpc.address "127.0.0.1:$LOCALNET_GRPC_PORT" "${m[@]}"
   "$MESHD" config set app api.enable true "${m[@]}"
   "$MESHD" config set app api.address "tcp://127.0.0.1:$LOCALNET_API_PORT" "${m[@]}"
+  "$MESHD" config set app api.enabled-unsafe-cors true "${m[@]}"
   "$MESHD" config set app minimum-gas-prices "$LOCALNET_MIN_GAS_PRICES" "${m[@]}"
   set_toml "$NODE_HOME/config/app.toml" mesh worker_sidecar "\"$LOCALNET_SIDECAR_LISTEN\""
   touch "$HOME_DIR/.initialised"
@@ -205,6 +235,7 @@ start() {
   if running; then
     log "localnet: already running (pid $(cat "$PID_FILE"))"
     if [[ $LOCALNET_WORKERS -gt 0 && -f $HOME_DIR/.provisioned ]]; then start_workers; fi
+    start_dashboard
     summary
     return 0
   fi
@@ -230,6 +261,7 @@ start() {
     [[ -f $HOME_DIR/.provisioned ]] || provision_workers
     start_workers
   fi
+  start_dashboard
   summary
 }
 
@@ -241,6 +273,7 @@ meshd localnet is running: chain-id $LOCALNET_CHAIN_ID, height $(height)
   gRPC  127.0.0.1:$LOCALNET_GRPC_PORT
   REST  http://127.0.0.1:$LOCALNET_API_PORT
   home  $NODE_HOME   (log: $LOG_FILE)
+$(dashboard_running && printf '  Dashboard http://127.0.0.1:%s   (OpenAPI: http://127.0.0.1:%s/mesh/openapi.json)\n' "$LOCALNET_DASHBOARD_PORT" "$LOCALNET_API_PORT")
 
 Dev accounts (keyring-backend test, in the home above; worker-i's key is in $HOME_DIR/worker-i):
 $(sed 's/^/  /' "$HOME_DIR/accounts.txt")
@@ -270,6 +303,7 @@ stop_workers() {
 }
 
 stop() {
+  stop_dashboard
   stop_workers
   if running; then
     local pid
