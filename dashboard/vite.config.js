@@ -7,7 +7,10 @@ export default defineConfig({
   base: "./",
   esbuild: { jsx: "automatic", jsxImportSource: "preact" },
   resolve: {
-    alias: { "@llmesh/mesh-client": fileURLToPath(new URL("../clients/ts/src/index.ts", import.meta.url)) },
+    alias: {
+      "@llmesh/mesh-client/light": fileURLToPath(new URL("../clients/ts/src/light.ts", import.meta.url)),
+      "@llmesh/mesh-client": fileURLToPath(new URL("../clients/ts/src/index.ts", import.meta.url)),
+    },
     dedupe: ["@cosmjs/proto-signing", "@cosmjs/stargate", "@bufbuild/protobuf", "preact"],
   },
   server: { fs: { allow: [".."] } },

@@ -1,8 +1,15 @@
 import { render } from "preact";
 import { useEffect, useState, useCallback } from "preact/hooks";
 import "./style.css";
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { connect, requestInference, waitForJob, decodeResult, lock, vote, claimRewards, query, restGet, formatCoin, formatCoins, formatPower, powerShare, parseUnits, explainError, ENDED_STATUSES } from "@llmesh/mesh-client";
+import { waitForJob, decodeResult, query, formatCoin, formatCoins, formatPower, powerShare, parseUnits, explainError, ENDED_STATUSES } from "@llmesh/mesh-client/light";
+// CosmJS (signing) loads only when a signer is connected, so read-only pages load fast.
+const tx = () => import("@llmesh/mesh-client");
+const connect = async (...a) => (await tx()).connect(...a);
+const requestInference = async (...a) => (await tx()).requestInference(...a);
+const lock = async (...a) => (await tx()).lock(...a);
+const vote = async (...a) => (await tx()).vote(...a);
+const claimRewards = async (...a) => (await tx()).claimRewards(...a);
+const fromMnemonic = async (m) => (await import("@cosmjs/proto-signing")).DirectSecp256k1HdWallet.fromMnemonic(m, { prefix: "mesh" });
 
 // Endpoints: ?rpc=…&rest=… or ./config.json (written by the localnet's static server), else the localnet defaults.
 const params = new URLSearchParams(location.search);
@@ -95,7 +102,7 @@ function Wallet({ chain, onChange }) {
       if (kind === "keplr") await use(await keplrSigner(chain.chainId));
       else {
         if (!local) throw new Error("Pasted keys are for a local development chain only; use Keplr on this network.");
-        await use(await DirectSecp256k1HdWallet.fromMnemonic(m.trim(), { prefix: "mesh" }));
+        await use(await fromMnemonic(m.trim()));
         setM("");
       }
     } catch (e) { setErr(explainError(String(e.message || e))); }
