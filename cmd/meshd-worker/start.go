@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +16,7 @@ import (
 	"github.com/llmesh/mesh/worker/backends"
 	"github.com/llmesh/mesh/worker/backends/cpu"
 	"github.com/llmesh/mesh/worker/backends/embedded"
+	"github.com/llmesh/mesh/worker/backends/embedded/lm"
 	"github.com/llmesh/mesh/worker/backends/exec"
 	"github.com/llmesh/mesh/worker/backends/openai"
 	"github.com/llmesh/mesh/worker/chain"
@@ -93,6 +96,7 @@ window) and goes out only if it has not.`,
 	f.Int64(flagSidecarGrace, 2, "with --sidecar-listen: blocks a commit tx waits for the vote extension to land the commitment (0: broadcast at once)")
 	f.Duration(flagPoll, time.Second, "chain poll interval (about one block)")
 	f.Bool(flagInference, true, "answer x/inference jobs (false: proof-of-compute only)")
+	f.Int(flagEmbeddedLogitNoise, 0, "mesh-lm-v1: integer noise added to every logit, in 1/16 nat (0: exact; tests stand in other hardware with it)")
 	f.StringSlice(flagModels, []string{embedded.ModelID}, "model ids the worker serves (informational: logged, shown in /healthz, warned about when a job asks for another)")
 	f.String(flagOpenAIURL, "", "OpenAI-compatible server for openai:<name> models, e.g. http://127.0.0.1:8089 (token from $"+envOpenAIKey+")")
 	f.Duration(flagInferTimeout, 2*time.Minute, "time limit of one inference")
@@ -153,6 +157,16 @@ func newInferenceBackends(cmd *cobra.Command) (jobs.Backends, error) {
 		return b, err
 	}
 	b.Embedded = model
+	// mesh-lm-v1 (VERIFY jobs); its noise seed differs between workers
+	// (their homes), as hardware would.
+	noise, _ := f.GetInt(flagEmbeddedLogitNoise)
+	home, _ := f.GetString(flagHome)
+	seed := sha256.Sum256([]byte(home))
+	gen, err := lm.New(lm.Options{LogitNoise: noise, NoiseSeed: binary.LittleEndian.Uint64(seed[:8])})
+	if err != nil {
+		return b, err
+	}
+	b.LM, b.LMID = gen, lm.ModelID
 	if u, _ := f.GetString(flagOpenAIURL); u != "" {
 		c, err := openai.New(u)
 		if err != nil {

@@ -54,6 +54,11 @@ type Client struct {
 	MaxTokens int
 	// Seed is the sampling seed sent with every request (0 by default).
 	Seed int64
+	// Render, when set, turns a chat input into the raw prompt model's
+	// server would see (its chat template), so that Score can rescore chat
+	// answers through /v1/completions; ok false: regenerate instead. Unset,
+	// mesh-lm-v1's template (lm.Render) is used for mesh-lm-v1 only.
+	Render func(model string, input []byte) (prompt []byte, ok bool)
 	// HTTP is the client used; a new one without its own timeout when nil.
 	HTTP *http.Client
 }
@@ -82,6 +87,9 @@ type ChatRequest struct {
 	MaxTokens   int       `json:"max_tokens,omitempty"`
 	N           int       `json:"n,omitempty"`
 	Stream      bool      `json:"stream"`
+	// Logprobs and TopLogprobs ask for the generated tokens' log-probs.
+	Logprobs    bool `json:"logprobs,omitempty"`
+	TopLogprobs int  `json:"top_logprobs,omitempty"`
 }
 
 // Message is one chat message. Content is a string when sent; servers may
@@ -110,7 +118,8 @@ type Choice struct {
 		Role    string  `json:"role"`
 		Content *string `json:"content"`
 	} `json:"message"`
-	FinishReason string `json:"finish_reason"`
+	FinishReason string        `json:"finish_reason"`
+	Logprobs     *ChatLogprobs `json:"logprobs,omitempty"`
 }
 
 // Usage counts tokens.

@@ -86,8 +86,9 @@ func TestAgainstRealServe(t *testing.T) {
 			} `json:"data"`
 		}
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
-		require.Len(t, list.Data, 1)
+		require.Len(t, list.Data, 2, "the classifier and the generative model")
 		require.Equal(t, embedded.ModelID, list.Data[0].ID)
+		require.Equal(t, "mesh-lm-v1", list.Data[1].ID)
 	})
 
 	t.Run("content parts and streaming", func(t *testing.T) {

@@ -33,7 +33,13 @@ type Served struct {
 //
 //	GET  /v1/models            the served models
 //	POST /v1/chat/completions  the content of the last user message is the
-//	                           input; the backend's output is the answer
+//	                           input; the backend's output is the answer. A
+//	                           generative model (LM) renders every message
+//	                           with lm.Render and answers logprobs and
+//	                           top_logprobs (OpenAI's shape).
+//	POST /v1/completions       generative models only: prompt, max_tokens,
+//	                           min_tokens, logprobs N, echo and vLLM's
+//	                           prompt_logprobs N (vLLM's shapes)
 //
 // Sampling parameters are accepted and ignored (the served models are
 // deterministic); streaming is refused.
@@ -77,6 +83,20 @@ func Handler(models []Served, log *slog.Logger) http.Handler {
 			writeError(w, http.StatusBadRequest, "invalid_request_error", "", "streaming is not supported")
 			return
 		}
+		if g, ok := m.Backend.(LM); ok {
+			content, lp, finish, err := chatLM(r.Context(), g, req)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "invalid_request_error", "", err.Error())
+				return
+			}
+			resp := ChatResponse{ID: "chatcmpl-" + randomHex(12), Object: "chat.completion", Created: time.Now().Unix(),
+				Model: m.ID, SystemFingerprint: m.Fingerprint, Choices: []Choice{{Index: 0, FinishReason: finish, Logprobs: lp}},
+				Usage: &Usage{CompletionTokens: len(content), TotalTokens: len(content)}}
+			resp.Choices[0].Message.Role = "assistant"
+			resp.Choices[0].Message.Content = &content
+			writeJSON(w, http.StatusOK, resp)
+			return
+		}
 		input, err := lastUserContent(req.Messages)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "invalid_request_error", "", err.Error())
@@ -100,6 +120,7 @@ func Handler(models []Served, log *slog.Logger) http.Handler {
 		resp.Usage.TotalTokens = resp.Usage.PromptTokens + resp.Usage.CompletionTokens
 		writeJSON(w, http.StatusOK, resp)
 	}))
+	mux.Handle(http.MethodPost, "/v1/completions", completionHandler(byID, log))
 	return mux
 }
 
@@ -107,29 +128,34 @@ func Handler(models []Served, log *slog.Logger) http.Handler {
 // concatenated text parts of a list of content parts.
 func lastUserContent(msgs []Message) (string, error) {
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Role != "user" {
-			continue
+		if msgs[i].Role == "user" {
+			return contentText(msgs[i].Content)
 		}
-		var s string
-		if err := json.Unmarshal(msgs[i].Content, &s); err == nil {
-			return s, nil
-		}
-		var parts []struct {
-			Type string `json:"type"`
-			Text string `json:"text"`
-		}
-		if err := json.Unmarshal(msgs[i].Content, &parts); err != nil {
-			return "", errors.New("message content must be a string or a list of text parts")
-		}
-		var b strings.Builder
-		for _, p := range parts {
-			if p.Type == "text" {
-				b.WriteString(p.Text)
-			}
-		}
-		return b.String(), nil
 	}
 	return "", errors.New("no user message")
+}
+
+// contentText is a message content's text: a string, or the concatenated
+// text parts of a list of content parts.
+func contentText(content json.RawMessage) (string, error) {
+	var s string
+	if err := json.Unmarshal(content, &s); err == nil {
+		return s, nil
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(content, &parts); err != nil {
+		return "", errors.New("message content must be a string or a list of text parts")
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		if p.Type == "text" {
+			b.WriteString(p.Text)
+		}
+	}
+	return b.String(), nil
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -173,7 +173,8 @@ func argmax(z []int32) int {
 }
 
 // Generate implements backends.Generative: greedy decoding, one step per
-// token over the KV cache (the prompt's tokens included).
+// token over the KV cache (the prompt's tokens included); an answer has at
+// least one token.
 func (b *Backend) Generate(ctx context.Context, model string, input []byte, s backends.GenSettings) ([]byte, error) {
 	if err := b.check(model); err != nil {
 		return nil, err
@@ -182,12 +183,20 @@ func (b *Backend) Generate(ctx context.Context, model string, input []byte, s ba
 	if err != nil {
 		return nil, err
 	}
+	out, _, err := b.Complete(ctx, prompt, s.MaxTokens, 1)
+	return out, err
+}
+
+// Complete greedy-decodes at most maxTokens tokens after the raw prompt,
+// EOS suppressed for the first minTokens (vLLM's min_tokens); eos reports
+// that it stopped at EOS. Generate is Complete(Render(input), MaxTokens, 1).
+func (b *Backend) Complete(ctx context.Context, prompt []byte, maxTokens, minTokens int) (out []byte, eos bool, err error) {
 	toks := tokens(prompt)
 	if len(toks) == 0 {
 		toks = []int{'\n'}
 	}
-	if len(toks)+s.MaxTokens > MaxContext {
-		return nil, fmt.Errorf("lm: prompt of %d bytes and %d new tokens exceed the context of %d", len(toks), s.MaxTokens, MaxContext)
+	if len(toks)+maxTokens > MaxContext {
+		return nil, false, fmt.Errorf("lm: prompt of %d bytes and %d new tokens exceed the context of %d", len(toks), maxTokens, MaxContext)
 	}
 	c := &cache{prev: -1, last: -1}
 	z := make([]int32, Vocab)
@@ -197,23 +206,22 @@ func (b *Backend) Generate(ctx context.Context, model string, input []byte, s ba
 			b.noise(z, i, c.prev, t)
 		}
 	}
-	var out []byte
-	for len(out) < s.MaxTokens {
+	for len(out) < maxTokens {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		if len(out) == 0 {
-			z[EOS] = MaskedLogit // an answer has at least one token
+		if len(out) < minTokens {
+			z[EOS] = MaskedLogit
 		}
 		next := argmax(z)
 		if next == EOS {
-			break
+			return out, true, nil
 		}
 		out = append(out, byte(next))
 		b.w.step(c, next, z)
 		b.noise(z, len(toks)+len(out)-1, c.prev, next)
 	}
-	return out, nil
+	return out, false, nil
 }
 
 // EOSRank: an output shorter than max_tokens ends well when EOS is among

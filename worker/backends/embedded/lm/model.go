@@ -53,11 +53,11 @@ const (
 )
 
 const (
-	qkvShift  = 7  // Wq·x etc. → int8
-	attnShift = 9  // q·k → softmax argument in 1/16 nat
-	hShift    = 8  // W1·[x;a] → int8
-	mShift    = 8  // W2·h → int8
-	zShift    = 5  // Wo·m → logit units
+	qkvShift  = 7 // Wq·x etc. → int8
+	attnShift = 9 // q·k → softmax argument in 1/16 nat
+	hShift    = 8 // W1·[x;a] → int8
+	mShift    = 8 // W2·h → int8
+	zShift    = 5 // Wo·m → logit units
 )
 
 // Weights of mesh-lm-v1.

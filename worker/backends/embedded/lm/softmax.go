@@ -2,6 +2,10 @@ package lm
 
 import "math"
 
+// MinLogprob stands for the log-probability of a token the model never
+// emits (−∞ is not JSON), as vLLM's −9999.0.
+const MinLogprob = -9999.0
+
 // logSoftmax converts logits (1/LogitScale nat) to log-probabilities in
 // nats, for display only (the verdict statistics use integer logits).
 func logSoftmax(z []int32) []float64 {
@@ -16,7 +20,7 @@ func logSoftmax(z []int32) []float64 {
 	out := make([]float64, len(z))
 	for t, v := range z {
 		if v == MaskedLogit {
-			out[t] = math.Inf(-1)
+			out[t] = MinLogprob
 			continue
 		}
 		out[t] = float64(v)/LogitScale - lse
