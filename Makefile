@@ -30,7 +30,8 @@ SYSTEM_PKGS := github.com/llmesh/mesh/tests/system
 
 .DEFAULT_GOAL := help
 .PHONY: help build relayer install test test-unit test-integration test-system vulncheck bench lint proto-gen mocks \
-        localnet localnet-stop localnet-reset localnet-status clean
+        localnet localnet-stop localnet-reset localnet-status clean \
+        openapi dashboard test-browser
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +56,7 @@ install: build ## install meshd, meshd-worker and libwasmvm into BINDIR (default
 test: build relayer ## run every test: unit, app, wasm, IBC, then the system tests on real processes
 	$(GO) test -count=1 -timeout 30m $(filter-out $(SYSTEM_PKGS),$(shell $(GO) list ./...))
 	MESHD_BIN=$(BUILD_DIR)/meshd $(GO) test -count=1 -p 1 -timeout 45m $(SYSTEM_PKGS)
+	$(MAKE) test-browser
 
 test-unit: ## in-process tests only (app, wasm, modules, bench harness)
 	$(GO) test -count=1 $(UNIT_PKGS)
@@ -92,6 +94,15 @@ mocks: ## regenerate the gomock mocks of every module's expected_keepers.go (x/<
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+
+openapi: ## regenerate docs/openapi/mesh.openapi.json from proto/mesh/*/v1/query.proto (served at GET /mesh/openapi.json)
+	./scripts/openapi.sh
+
+dashboard: ## build the web dashboard into dashboard/dist (npm ci && npm run build)
+	cd dashboard && { test -d node_modules || PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund; } && npm run build
+
+test-browser: build ## client + dashboard tests: unit, then headless Chromium on a localnet of their own (skips without node/npm/chromium)
+	MESHD=$(BUILD_DIR)/meshd ./dashboard/test/browser/run.sh
 
 localnet: build ## start a single-validator chain (mesh-local-1) in .localnet/ in the background
 	MESHD=$(BUILD_DIR)/meshd ./scripts/localnet.sh start

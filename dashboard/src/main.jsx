@@ -333,4 +333,4 @@ function App() {
   </>;
 }
 
-loadConfig().then(() => render(<App />, document.getElementById("app")));
+loadConfig().then(() => { const el = document.getElementById("app"); el.textContent = ""; render(<App />, el); });

@@ -4,6 +4,7 @@
 # localnet` is untouched), runs the client's and the browser tests against
 # it, and stops it. Skips with a message when node, npm or chromium is missing.
 set -euo pipefail
+[[ -n ${MESHD:-} ]] && MESHD=$(realpath "$MESHD")
 cd "$(dirname "$0")/../.."
 dash=$PWD root=$(cd .. && pwd)
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
