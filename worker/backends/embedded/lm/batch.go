@@ -6,16 +6,37 @@ import (
 )
 
 // tile is how many positions a batched matrix product computes per pass
-// over a weight row.
-const tile = 4
+// over a weight row: three, packed into one int64 per column (21-bit
+// lanes), so that one multiply computes three products.
+const tile = 3
+
+// lane is a packed lane's width; a lane holds a dot product exactly while
+// |W_r · x| < 2^(lane−1), which swarOK checks for the matrix.
+const lane = 21
+
+// swarOK reports whether every row's Σ|w|·127 fits a lane (int8 x).
+func swarOK(w []int8, cols, rows int) bool {
+	for r := range rows {
+		var s int64
+		for _, v := range w[r*cols : r*cols+cols] {
+			s += int64(max(v, -v))
+		}
+		if s*127 >= 1<<(lane-1) {
+			return false
+		}
+	}
+	return true
+}
 
 // matmul: out[p·rows + r] = f(W_r · X_p) for every position p of X (n × cols),
 // weight rows read once per tile of positions; tiles spread over the cores.
-func matmul(w []int8, x []int8, cols, rows, n int, f func(int32) int8, out []int8) {
+// The packed products equal dot's, bit for bit.
+func matmul(w []int8, x []int8, cols, rows, n int, packed bool, f func(int32) int8, out []int8) {
 	parallel(n, func(lo, hi int) {
+		px := make([]int64, cols)
 		for p := lo; p < hi; p += tile {
 			m := min(tile, hi-p)
-			if m < tile {
+			if m < tile || !packed {
 				for q := p; q < p+m; q++ {
 					xq := x[q*cols : q*cols+cols]
 					for r := range rows {
@@ -27,18 +48,27 @@ func matmul(w []int8, x []int8, cols, rows, n int, f func(int32) int8, out []int
 			x0 := x[p*cols : p*cols+cols]
 			x1 := x[(p+1)*cols : (p+1)*cols+cols]
 			x2 := x[(p+2)*cols : (p+2)*cols+cols]
-			x3 := x[(p+3)*cols : (p+3)*cols+cols]
+			for i := range px {
+				px[i] = int64(x0[i]) + int64(x1[i])<<lane + int64(x2[i])<<(2*lane)
+			}
 			for r := range rows {
 				wr := w[r*cols : r*cols+cols]
-				var a0, a1, a2, a3 int32
-				for i, wv := range wr {
-					v := int32(wv)
-					a0 += v * int32(x0[i])
-					a1 += v * int32(x1[i])
-					a2 += v * int32(x2[i])
-					a3 += v * int32(x3[i])
+				pr := px[:len(wr)]
+				var acc, acc2 int64
+				i := 0
+				for ; i+4 <= len(wr); i += 4 {
+					acc += int64(wr[i])*pr[i] + int64(wr[i+1])*pr[i+1]
+					acc2 += int64(wr[i+2])*pr[i+2] + int64(wr[i+3])*pr[i+3]
 				}
-				out[p*rows+r], out[(p+1)*rows+r], out[(p+2)*rows+r], out[(p+3)*rows+r] = f(a0), f(a1), f(a2), f(a3)
+				for ; i < len(wr); i++ {
+					acc += int64(wr[i]) * pr[i]
+				}
+				acc += acc2
+				a0 := acc << (64 - lane) >> (64 - lane) // sign-extend the low lane
+				acc = (acc - a0) >> lane
+				a1 := acc << (64 - lane) >> (64 - lane)
+				a2 := (acc - a1) >> lane
+				out[p*rows+r], out[(p+1)*rows+r], out[(p+2)*rows+r] = f(int32(a0)), f(int32(a1)), f(int32(a2))
 			}
 		}
 	})
@@ -63,6 +93,14 @@ func parallel(n int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
+// swarFlags is swarOK of Wq, Wk, Wv, W1, W2, computed once per Weights.
+func (w *Weights) swarFlags() [5]bool {
+	w.swarOnce.Do(func() {
+		w.swar = [5]bool{swarOK(w.Wq, D, A), swarOK(w.Wk, D, A), swarOK(w.Wv, D, A), swarOK(w.W1, D+A, H), swarOK(w.W2, H, D)}
+	})
+	return w.swar
+}
+
 func shiftTo8(s uint) func(int32) int8 { return func(v int32) int8 { return clamp8(v >> s) } }
 
 // forward runs the model over toks in one batched pass and returns, for
@@ -76,9 +114,10 @@ func (w *Weights) forward(toks []int, from int) []int32 {
 		copy(x[p*D:], w.E[t*D:t*D+D])
 	}
 	q, k, v := make([]int8, n*A), make([]int8, n*A), make([]int8, n*A)
-	matmul(w.Wq, x, D, A, n, shiftTo8(qkvShift), q)
-	matmul(w.Wk, x, D, A, n, shiftTo8(qkvShift), k)
-	matmul(w.Wv, x, D, A, n, shiftTo8(qkvShift), v)
+	sw := w.swarFlags()
+	matmul(w.Wq, x, D, A, n, sw[0], shiftTo8(qkvShift), q)
+	matmul(w.Wk, x, D, A, n, sw[1], shiftTo8(qkvShift), k)
+	matmul(w.Wv, x, D, A, n, sw[2], shiftTo8(qkvShift), v)
 	ks, vs := make([][A]int8, n), make([][A]int8, n)
 	for p := range n {
 		copy(ks[p][:], k[p*A:])
@@ -92,9 +131,9 @@ func (w *Weights) forward(toks []int, from int) []int32 {
 		}
 	})
 	h := make([]int8, n*H)
-	matmul(w.W1, xa, D+A, H, n, func(s int32) int8 { return clamp8(max(s>>hShift, 0)) }, h)
+	matmul(w.W1, xa, D+A, H, n, sw[3], func(s int32) int8 { return clamp8(max(s>>hShift, 0)) }, h)
 	m := make([]int8, n*D)
-	matmul(w.W2, h, H, D, n, shiftTo8(mShift), m)
+	matmul(w.W2, h, H, D, n, sw[4], shiftTo8(mShift), m)
 	out := make([]int32, (n-from)*Vocab)
 	parallel(n-from, func(lo, hi int) {
 		for i := lo; i < hi; i++ {

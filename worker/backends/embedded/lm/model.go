@@ -30,6 +30,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Model shape.
@@ -69,6 +70,9 @@ type Weights struct {
 	Wo         []int8 // Vocab × D
 	Bi         []int8 // Vocab × Vocab: row = previous token
 	Tri        []int8 // TriBuckets × Vocab
+
+	swarOnce sync.Once
+	swar     [5]bool // see swarFlags
 }
 
 var magic = []byte("MESHLM1\x00")
