@@ -85,4 +85,3 @@ func TestVerifyInferenceLocalnet(t *testing.T) {
 	ended, _ := strconv.ParseInt(j.Job.EndedHeight, 10, 64)
 	t.Logf("VERIFY job %s: %q accepted by %d of 3 verifiers in %d blocks", ids[0], out, accepts, ended-created)
 }
-
