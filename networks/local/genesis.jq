@@ -74,8 +74,8 @@
     "verify": {
       "max_new_tokens": 48,
       "top_k": 8,
-      "min_in_top_k_bps": 9000,
-      "max_mean_gap_milli": 1500,
+      "min_in_top_k_bps": 9500,
+      "max_mean_gap_milli": 60,
       "min_regen_agreement_bps": 8000,
       "verifier_share_bps": 3000,
       "slash_generator": true
