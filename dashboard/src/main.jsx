@@ -210,7 +210,7 @@ function Inference({ chain }) {
   const cur = job ? (ENDED_STATUSES.includes(job.status) ? "SETTLED" : label(job.status, "JOB_STATUS_").toUpperCase()) : "";
   return <>
     <div class="card"><h2>Models and prices</h2><Err e={models.error} />
-      <Table rows={models.data?.models} cols={[["Model", (m) => <b>{m.id}</b>], ["Name", (m) => `${m.name || ""} ${m.version || ""}`], ["Price per request", (m) => formatCoins(m.prices?.length ? m.prices : m.price ? [m.price] : [])], ["Modes", (m) => (m.verify ? "exact, verify" : m.deterministic ? "exact, median" : "median")], ["Status", (m) => <span class="badge ok">{label(m.status, "MODEL_STATUS_")}</span>]]} /></div>
+      <Table rows={models.data?.models} cols={[["Model", (m) => <b>{m.id}</b>], ["Name", (m) => `${m.name || ""} ${m.version || ""}`], ["Price per request", (m) => formatCoins(m.prices?.length ? m.prices : m.price ? [m.price] : [])], ["Modes", (m) => (m.modes?.length ? m.modes.map((x) => label(x, "CONSENSUS_MODE_")).join(", ") : "exact, median")], ["Status", (m) => <span class="badge ok">{label(m.status, "MODEL_STATUS_")}</span>]]} /></div>
     <div class="cols">
       <div>
         <Wallet chain={chain} />
