@@ -90,7 +90,8 @@ async function keplrSigner(chainId) {
 function Wallet({ chain, onChange }) {
   const [addr, setAddr] = useState(signer?.address || "");
   const [m, setM] = useState(""); const [err, setErr] = useState(""); const [busy, setBusy] = useState(false);
-  const local = /local|test|dev/i.test(chain.chainId);
+  // Pasted dev keys: only on a node reached over loopback or a chain id that says local/test/dev.
+  const local = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(cfg.rpc) || /local|test|dev/i.test(chain.chainId);
   const use = async (w) => {
     const [{ address }] = await w.getAccounts();
     signer = { address, client: await connect(cfg.rpc, w) };
@@ -101,7 +102,7 @@ function Wallet({ chain, onChange }) {
     try {
       if (kind === "keplr") await use(await keplrSigner(chain.chainId));
       else {
-        if (!local) throw new Error("Pasted keys are for a local development chain only; use Keplr on this network.");
+        if (!local) throw new Error("Pasted keys are for a local development node only; use Keplr on this network.");
         await use(await fromMnemonic(m.trim()));
         setM("");
       }
