@@ -202,12 +202,18 @@ func TestScoreEdges(t *testing.T) {
 	require.False(t, accept(s), "bytes the model never emits")
 	require.LessOrEqual(t, s.MeanGapMilli, uint32(lm.GapCapMilli))
 
-	if len(out) == settings.MaxTokens {
-		s, err = b.Score(ctx, lm.ModelID, p, out, settings)
-		require.NoError(t, err)
-		require.True(t, s.EndOK, "exactly max_tokens ends well")
-		require.Equal(t, uint32(settings.MaxTokens), s.Tokens)
-	}
+	short := backends.GenSettings{MaxTokens: 8, TopK: lm.DefaultTopK}
+	out8, err := b.Generate(ctx, lm.ModelID, p, short)
+	require.NoError(t, err)
+	require.Len(t, out8, 8, "the answer reaches max_tokens")
+	s, err = b.Score(ctx, lm.ModelID, p, out8, short)
+	require.NoError(t, err)
+	require.True(t, s.EndOK, "exactly max_tokens ends well")
+	require.Equal(t, uint32(8), s.Tokens, "no EOS scored at max_tokens")
+	require.True(t, s.Accept(lm.DefaultMinInTopKBps, lm.DefaultMaxMeanGapMilli))
+	s, err = b.Score(ctx, lm.ModelID, p, out8[:7], short)
+	require.NoError(t, err)
+	require.False(t, s.EndOK, "cut one short of max_tokens")
 
 	_, err = b.Score(ctx, "other", p, out, settings)
 	require.Error(t, err)
