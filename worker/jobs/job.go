@@ -209,14 +209,8 @@ func (l *Loop) verifierPhase(ctx context.Context, height int64, j *inferencetype
 		}
 		return "revealed", nil
 	}
-	allIn := true
-	for _, b := range j.Assignments {
-		if b.Verifier && len(b.Commitment) == 0 {
-			allIn = false
-		}
-	}
 	// A tx broadcast now lands at height+1 at the earliest.
-	if !allIn && height < j.CommitEnd {
+	if !j.VerdictRevealsOpen(height + 1) {
 		return "committed", nil
 	}
 	return l.revealPhase(ctx, height, j, a, rec, found)

@@ -331,14 +331,8 @@ func (s *inferenceServer) Jobs(_ context.Context, req *inferencetypes.QueryJobsR
 // after every verifier committed or commit_end, consistent with the job's
 // spec, matching the commitment. The job is settled by the test.
 func (n *Node) revealVerdict(j *inferencetypes.Job, a *inferencetypes.Assignment, addr []byte, m *inferencetypes.MsgRevealResult, height int64, dryRun bool) *abciErr {
-	allIn := true
-	for _, b := range j.Assignments {
-		if b.Verifier && len(b.Commitment) == 0 {
-			allIn = false
-		}
-	}
 	switch {
-	case j.Status != inferencetypes.JOB_STATUS_VERIFYING || (!allIn && height <= j.CommitEnd):
+	case j.Status != inferencetypes.JOB_STATUS_VERIFYING || !j.VerdictRevealsOpen(height):
 		return txErr(inferencetypes.ErrWrongPhase, "reveal")
 	case height > j.Deadline:
 		return txErr(inferencetypes.ErrDeadlinePassed, "reveal")

@@ -49,7 +49,7 @@ func (k Keeper) CommitResult(ctx context.Context, worker sdk.AccAddress, jobID u
 	committed := countCommitted(job)
 	a.Commitment, a.CommitHeight, a.CommitOrder = bytes.Clone(commitment), h, uint32(committed)+1
 	if a.Verifier {
-		if verifiersCommitted(job) == verifierSeats(job) {
+		if job.VerifiersCommitted() == job.VerifierSeats() {
 			// Every verifier committed: verdict reveals open now.
 			if err := k.CommitQueue.Remove(ctx, collections.Join(job.CommitEnd, job.Id)); err != nil {
 				return job, err

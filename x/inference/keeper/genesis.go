@@ -166,7 +166,7 @@ func (k Keeper) importJob(ctx context.Context, params types.Params, j types.Job)
 			return err
 		}
 		return k.DeadlineQueue.Set(ctx, collections.Join(j.Deadline, j.Id))
-	case j.Status == types.JOB_STATUS_VERIFYING && verifiersCommitted(j) < verifierSeats(j):
+	case j.Status == types.JOB_STATUS_VERIFYING && j.VerifiersCommitted() < j.VerifierSeats():
 		// Its verifiers' commit phase (closed already or not: closeCommits
 		// at or after commit_end tells).
 		if err := k.CommitQueue.Set(ctx, collections.Join(j.CommitEnd, j.Id)); err != nil {

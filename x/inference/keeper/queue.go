@@ -184,23 +184,9 @@ func (k Keeper) assign(ctx context.Context, params types.Params, job *types.Job,
 		seats, phase = 1, max((job.Deadline-h)/4, 1)
 	}
 	workers := drawWorkers(seed, cands, seats)
-	providerOf := make(map[string]string, len(cands)) // lookups only
-	for _, c := range cands {
-		providerOf[string(c.addr)] = c.provider
-	}
-	zero := sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
 	job.Assignments = job.Assignments[:0]
-	for _, w := range workers {
-		job.Assignments = append(job.Assignments, types.Assignment{Worker: k.addrString(w), Provider: providerOf[string(w)], Paid: zero})
-		if err := k.JobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
-			return nil, err
-		}
-		if err := k.OpenJobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
-			return nil, err
-		}
-		if err := k.addOpenJob(ctx, w); err != nil {
-			return nil, err
-		}
+	if err := k.seat(ctx, job, workers, cands, false); err != nil {
+		return nil, err
 	}
 	job.AssignedHeight = h
 	job.CommitEnd = h + min(params.CommitBlocks, phase)
@@ -219,6 +205,30 @@ func (k Keeper) assign(ctx context.Context, params types.Params, job *types.Job,
 		}
 	}
 	return workers, nil
+}
+
+// seat appends an assignment for each drawn worker (its provider as among
+// cands, fixed now; verifier seats of a VERIFY job when verifier is set)
+// and indexes the worker's open job.
+func (k Keeper) seat(ctx context.Context, job *types.Job, workers []sdk.AccAddress, cands []candidate, verifier bool) error {
+	providerOf := make(map[string]string, len(cands)) // lookups only
+	for _, c := range cands {
+		providerOf[string(c.addr)] = c.provider
+	}
+	zero := sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
+	for _, w := range workers {
+		job.Assignments = append(job.Assignments, types.Assignment{Worker: k.addrString(w), Provider: providerOf[string(w)], Paid: zero, Verifier: verifier})
+		if err := k.JobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
+			return err
+		}
+		if err := k.OpenJobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
+			return err
+		}
+		if err := k.addOpenJob(ctx, w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // queueHead reads up to limit keys from the front of model's queue.

@@ -99,20 +99,28 @@ func (k Keeper) RevealResult(ctx context.Context, worker sdk.AccAddress, msg *ty
 	if countRevealed(job) < countCommitted(job) {
 		return job, false, k.graceAfterQuorum(ctx, params, &job)
 	}
+	ended, settled := k.settleLastReveal(ctx, params, job)
+	return ended, settled, nil
+}
+
+// settleLastReveal settles job after the reveal that completed it and runs
+// its callback; a settlement that fails is rolled back, reported and left
+// to the EndBlocker at the deadline (settled false, job as it was).
+// Settlement is bounded (≤ max_redundancy payouts) and block work, like
+// the EndBlocker's: it is not charged to whichever worker happens to
+// reveal last, whose gas estimate cannot foresee being last.
+func (k Keeper) settleLastReveal(ctx context.Context, params types.Params, job types.Job) (types.Job, bool) {
 	ended := job
-	err = cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) (err error) {
-		// Settlement is bounded (≤ max_redundancy payouts) and block work, like
-		// the EndBlocker's: it is not charged to whichever worker happens to
-		// reveal last, whose gas estimate cannot foresee being last.
+	err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) (err error) {
 		ended, err = k.settle(cc.WithGasMeter(storetypes.NewInfiniteGasMeter()), params, job, false)
 		return err
 	})
 	if err != nil {
 		k.settlementFailed(ctx, job.Id, err)
-		return job, false, nil
+		return job, false
 	}
 	k.runCallback(ctx, ended)
-	return ended, true, nil
+	return ended, true
 }
 
 // graceAfterQuorum brings a job's deadline forward to reveal_grace_blocks

@@ -217,10 +217,8 @@ func (k Keeper) settle(ctx context.Context, params types.Params, job types.Job, 
 // payOut burns, pays the protocol account and the agreeing workers' pools,
 // and returns what is left of the escrow for the requester.
 func (k Keeper) payOut(ctx context.Context, params types.Params, job *types.Job, ps []party, t tally) (math.Int, error) {
-	denom, fee := job.Fee.Denom, job.Fee.Amount
-	burned := fee.MulRaw(int64(params.FeeBurnBps)).QuoRaw(types.BpsScale)
-	workers := fee.MulRaw(int64(types.BpsScale - params.FeeBurnBps - params.ProtocolFeeBps)).QuoRaw(types.BpsScale)
-	protocol := fee.Sub(burned).Sub(workers)
+	denom := job.Fee.Denom
+	burned, workers, protocol := splitFee(params, job.Fee.Amount)
 
 	fastest, n := -1, 0
 	for i, a := range job.Assignments {
@@ -252,18 +250,37 @@ func (k Keeper) payOut(ctx context.Context, params types.Params, job *types.Job,
 		p.Paid = sdk.NewCoin(denom, share)
 	}
 
+	if err := k.burnAndShare(ctx, job, burned, protocol); err != nil {
+		return math.Int{}, err
+	}
+	return job.MaxFee.Amount.Sub(job.Fee.Amount).Add(unpaid), nil
+}
+
+// splitFee splits a finalized job's fee F: burned = ⌊F × fee_burn_bps /
+// 10⁴⌋, workers = ⌊F × (10⁴ − fee_burn_bps − protocol_fee_bps) / 10⁴⌋,
+// protocol = the rest (both roundings).
+func splitFee(params types.Params, fee math.Int) (burned, workers, protocol math.Int) {
+	burned = fee.MulRaw(int64(params.FeeBurnBps)).QuoRaw(types.BpsScale)
+	workers = fee.MulRaw(int64(types.BpsScale - params.FeeBurnBps - params.ProtocolFeeBps)).QuoRaw(types.BpsScale)
+	return burned, workers, fee.Sub(burned).Sub(workers)
+}
+
+// burnAndShare burns a finalized job's burn share, sends its protocol
+// share to the protocol fee account and records both in the job.
+func (k Keeper) burnAndShare(ctx context.Context, job *types.Job, burned, protocol math.Int) error {
+	denom := job.Fee.Denom
 	if burned.IsPositive() {
 		if err := k.bank.BurnCoins(ctx, types.ModuleName, sdk.NewCoins(sdk.NewCoin(denom, burned))); err != nil {
-			return math.Int{}, err
+			return err
 		}
 	}
 	if protocol.IsPositive() {
 		if err := k.bank.SendCoinsFromModuleToModule(ctx, types.ModuleName, types.ProtocolFeeAccount, sdk.NewCoins(sdk.NewCoin(denom, protocol))); err != nil {
-			return math.Int{}, err
+			return err
 		}
 	}
 	job.Burned, job.ProtocolFee = sdk.NewCoin(denom, burned), sdk.NewCoin(denom, protocol)
-	return job.MaxFee.Amount.Sub(fee).Add(unpaid), nil
+	return nil
 }
 
 // payWorker adds share to the pool of the assignment's provider, in a cache

@@ -10,7 +10,6 @@ import (
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
-	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/llmesh/mesh/x/inference/types"
@@ -64,9 +63,6 @@ func checkVerifyRequest(p types.Params, model types.Model, r uint32, deadline in
 	return deadline, nil
 }
 
-// verifierSeats are a VERIFY job's seats besides the generator.
-func verifierSeats(job types.Job) int { return int(job.Redundancy) - 1 }
-
 // startVerification moves a VERIFY job whose generator just revealed to
 // VERIFYING and queues its verifiers' draw. The job is saved.
 func (k Keeper) startVerification(ctx context.Context, job *types.Job) error {
@@ -116,7 +112,7 @@ func (k Keeper) DrawVerifiers(ctx context.Context, params types.Params) (int, er
 			}
 		}
 		others := withoutProvider(cs, job.Generator().Provider)
-		if distinctProviders(others) < verifierSeats(job) {
+		if distinctProviders(others) < job.VerifierSeats() {
 			cands[job.ModelId] = cs
 			if err := k.VerifyQueue.Set(ctx, collections.Join(h+1, job.Id)); err != nil {
 				return drawn, err
@@ -156,23 +152,9 @@ func withoutProvider(cands []candidate, provider string) []candidate {
 func (k Keeper) assignVerifiers(ctx context.Context, params types.Params, job *types.Job, cands []candidate) ([]sdk.AccAddress, error) {
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	seed := k.compute.Seed(ctx, types.VerifySeedPurpose, binary.BigEndian.AppendUint64(nil, job.Id))
-	workers := drawWorkers(seed, cands, verifierSeats(*job))
-	providerOf := make(map[string]string, len(cands)) // lookups only
-	for _, c := range cands {
-		providerOf[string(c.addr)] = c.provider
-	}
-	zero := sdk.NewCoin(job.MaxFee.Denom, math.ZeroInt())
-	for _, w := range workers {
-		job.Assignments = append(job.Assignments, types.Assignment{Worker: k.addrString(w), Provider: providerOf[string(w)], Paid: zero, Verifier: true})
-		if err := k.JobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
-			return nil, err
-		}
-		if err := k.OpenJobsByWorker.Set(ctx, collections.Join(w, job.Id)); err != nil {
-			return nil, err
-		}
-		if err := k.addOpenJob(ctx, w); err != nil {
-			return nil, err
-		}
+	workers := drawWorkers(seed, cands, job.VerifierSeats())
+	if err := k.seat(ctx, job, workers, cands, true); err != nil {
+		return nil, err
 	}
 	job.VerifiersHeight = h
 	// The generator's commit_end was off the commit queue since it committed.
@@ -191,24 +173,6 @@ func (k Keeper) assignVerifiers(ctx context.Context, params types.Params, job *t
 	return workers, nil
 }
 
-// verifiersCommitted counts the verifier seats with a commitment.
-func verifiersCommitted(job types.Job) int {
-	n := 0
-	for _, a := range job.Assignments {
-		if a.Verifier && len(a.Commitment) != 0 {
-			n++
-		}
-	}
-	return n
-}
-
-// verdictRevealsOpen reports whether a VERIFYING job takes verdict reveals
-// at height h: its verifiers are drawn, and all of them committed or their
-// commit phase ended.
-func verdictRevealsOpen(job types.Job, h int64) bool {
-	return job.VerifiersHeight != 0 && (verifiersCommitted(job) == verifierSeats(job) || h > job.CommitEnd)
-}
-
 // revealVerdict records a verifier's verdict (see RevealResult, whose
 // common checks ran) and settles the job when every committed verifier
 // revealed.
@@ -217,7 +181,7 @@ func (k Keeper) revealVerdict(ctx context.Context, params types.Params, worker s
 	if msg.Verdict == nil {
 		return job, false, errorsmod.Wrapf(types.ErrInvalidVerdict, "job %d: a verifier reveals a verdict, not an output", job.Id)
 	}
-	if job.Status != types.JOB_STATUS_VERIFYING || !verdictRevealsOpen(job, h) {
+	if job.Status != types.JOB_STATUS_VERIFYING || !job.VerdictRevealsOpen(h) {
 		return job, false, errorsmod.Wrapf(types.ErrWrongPhase, "job %d: verdicts are revealed after height %d or once every verifier committed", job.Id, job.CommitEnd)
 	}
 	if len(a.Commitment) == 0 {
@@ -249,17 +213,8 @@ func (k Keeper) revealVerdict(ctx context.Context, params types.Params, worker s
 	if countRevealed(job) < countCommitted(job) {
 		return job, false, nil
 	}
-	ended := job
-	err := cachectx.RunRecoverOutOfGas(ctx, func(cc sdk.Context) (err error) {
-		ended, err = k.settle(cc.WithGasMeter(storetypes.NewInfiniteGasMeter()), params, job, false)
-		return err
-	})
-	if err != nil {
-		k.settlementFailed(ctx, job.Id, err)
-		return job, false, nil
-	}
-	k.runCallback(ctx, ended)
-	return ended, true, nil
+	ended, settled := k.settleLastReveal(ctx, params, job)
+	return ended, settled, nil
 }
 
 // Settlement of a VERIFY job. With W the workers' part of the fee (as in
@@ -324,12 +279,10 @@ func (k Keeper) settleVerify(ctx context.Context, params types.Params, job types
 		outcome, status = "rejected", types.JOB_STATUS_FAILED
 	}
 
-	denom, fee := job.Fee.Denom, job.Fee.Amount
-	burned := fee.MulRaw(int64(params.FeeBurnBps)).QuoRaw(types.BpsScale)
-	workers := fee.MulRaw(int64(types.BpsScale - params.FeeBurnBps - params.ProtocolFeeBps)).QuoRaw(types.BpsScale)
-	protocol := fee.Sub(burned).Sub(workers)
-	seat := workers.MulRaw(int64(job.Verify.VerifierShareBps)).QuoRaw(types.BpsScale).QuoRaw(int64(verifierSeats(job)))
-	genShare := workers.Sub(seat.MulRaw(int64(verifierSeats(job))))
+	denom := job.Fee.Denom
+	burned, workers, protocol := splitFee(params, job.Fee.Amount)
+	seat := workers.MulRaw(int64(job.Verify.VerifierShareBps)).QuoRaw(types.BpsScale).QuoRaw(int64(job.VerifierSeats()))
+	genShare := workers.Sub(seat.MulRaw(int64(job.VerifierSeats())))
 
 	spent := math.ZeroInt()
 	pay := func(p party, share math.Int) {
@@ -384,19 +337,11 @@ func (k Keeper) settleVerify(ctx context.Context, params types.Params, job types
 	}
 
 	if outcome == "accepted" {
-		if burned.IsPositive() {
-			if err := k.bank.BurnCoins(ctx, types.ModuleName, sdk.NewCoins(sdk.NewCoin(denom, burned))); err != nil {
-				return job, err
-			}
-		}
 		// Rounding dust of the seats stays with the generator (genShare);
 		// unpaid seats go back to the requester.
-		if protocol.IsPositive() {
-			if err := k.bank.SendCoinsFromModuleToModule(ctx, types.ModuleName, types.ProtocolFeeAccount, sdk.NewCoins(sdk.NewCoin(denom, protocol))); err != nil {
-				return job, err
-			}
+		if err := k.burnAndShare(ctx, &job, burned, protocol); err != nil {
+			return job, err
 		}
-		job.Burned, job.ProtocolFee = sdk.NewCoin(denom, burned), sdk.NewCoin(denom, protocol)
 		job.Result, job.ResultDigest = bytes.Clone(gen.Output), bytes.Clone(gen.OutputDigest)
 	}
 	refund := job.MaxFee.Amount.Sub(spent)
@@ -422,7 +367,7 @@ func (k Keeper) closeVerifierCommits(ctx context.Context, params types.Params, k
 		k.Logger(ctx).Error("inference: drop commit entry", "job", job.Id, "err", err)
 		return false
 	}
-	if verifiersCommitted(job) >= int(types.VerifyQuorum(job.Redundancy)) {
+	if job.VerifiersCommitted() >= int(types.VerifyQuorum(job.Redundancy)) {
 		return false
 	}
 	var ended types.Job

@@ -118,3 +118,24 @@ func (j *Job) Generator() *Assignment {
 	}
 	return &j.Assignments[0]
 }
+
+// VerifierSeats is the number of a VERIFY job's verifier seats: r − 1.
+func (j Job) VerifierSeats() int { return int(j.Redundancy) - 1 }
+
+// VerifiersCommitted counts the verifier seats with a commitment.
+func (j Job) VerifiersCommitted() int {
+	n := 0
+	for _, a := range j.Assignments {
+		if a.Verifier && len(a.Commitment) != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// VerdictRevealsOpen reports whether a VERIFYING job takes verdict reveals
+// at height h: its verifiers are drawn, and all of them committed or their
+// commit phase ended (h > commit_end).
+func (j Job) VerdictRevealsOpen(h int64) bool {
+	return j.VerifiersHeight != 0 && (j.VerifiersCommitted() == j.VerifierSeats() || h > j.CommitEnd)
+}
