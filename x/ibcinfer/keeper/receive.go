@@ -72,13 +72,7 @@ func (k *Keeper) receiveRequest(ctx sdk.Context, packet channeltypes.Packet, dat
 		return 0, errorsmod.Wrap(types.ErrReceiveFailed, msg)
 	}
 
-	mode := inferencetypes.CONSENSUS_MODE_EXACT
-	switch m.Mode {
-	case "median":
-		mode = inferencetypes.CONSENSUS_MODE_MEDIAN
-	case "verify":
-		mode = inferencetypes.CONSENSUS_MODE_VERIFY
-	}
+	mode, _ := inferencetypes.ParseModeName(m.Mode) // checked with the memo
 	msg := &inferencetypes.MsgRequestInference{
 		Requester:         requesterStr,
 		ModelId:           m.Model,

@@ -58,13 +58,7 @@ func NewAckResult(job inferencetypes.Job, maxOutput uint32) AckResult {
 	if workers == nil {
 		workers = []string{}
 	}
-	mode := "exact"
-	switch job.Mode {
-	case inferencetypes.CONSENSUS_MODE_MEDIAN:
-		mode = "median"
-	case inferencetypes.CONSENSUS_MODE_VERIFY:
-		mode = "verify"
-	}
+	mode := inferencetypes.ModeName(job.Mode)
 	refund := ""
 	if job.Refunded.IsPositive() {
 		refund = job.Refunded.String()

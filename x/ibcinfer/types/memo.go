@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	errorsmod "cosmossdk.io/errors"
+
+	inferencetypes "github.com/llmesh/mesh/x/inference/types"
 )
 
 // InferMemo is the inference request in an ICS-20 memo:
@@ -130,7 +132,7 @@ func (m InferMemo) Validate() error {
 		return errorsmod.Wrap(ErrInvalidMemo, "infer.input is empty")
 	case !utf8.ValidString(m.Input):
 		return errorsmod.Wrap(ErrInvalidMemo, "infer.input is not UTF-8")
-	case m.Mode != "" && m.Mode != "exact" && m.Mode != "median" && m.Mode != "verify":
+	case !validMode(m.Mode):
 		return errorsmod.Wrapf(ErrInvalidMemo, "infer.mode %q is not exact, median or verify", m.Mode)
 	case m.Tolerance < 0:
 		return errorsmod.Wrap(ErrInvalidMemo, "infer.tolerance is negative")
@@ -264,4 +266,9 @@ func walkValue(dec *json.Decoder, depth int) error {
 	}
 	_, err = dec.Token() // closing delimiter
 	return err
+}
+
+func validMode(s string) bool {
+	_, ok := inferencetypes.ParseModeName(s)
+	return ok
 }

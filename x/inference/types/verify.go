@@ -139,3 +139,28 @@ func (j Job) VerifiersCommitted() int {
 func (j Job) VerdictRevealsOpen(h int64) bool {
 	return j.VerifiersHeight != 0 && (j.VerifiersCommitted() == j.VerifierSeats() || h > j.CommitEnd)
 }
+
+// ParseModeName reads a consensus mode's short name, as the CLI's --mode
+// and x/ibcinfer's memo give it: "exact" (also ""), "median" or "verify".
+func ParseModeName(s string) (ConsensusMode, bool) {
+	switch s {
+	case "", "exact":
+		return CONSENSUS_MODE_EXACT, true
+	case "median":
+		return CONSENSUS_MODE_MEDIAN, true
+	case "verify":
+		return CONSENSUS_MODE_VERIFY, true
+	}
+	return CONSENSUS_MODE_UNSPECIFIED, false
+}
+
+// ModeName is a mode's short name (UNSPECIFIED reads as EXACT).
+func ModeName(m ConsensusMode) string {
+	switch m {
+	case CONSENSUS_MODE_MEDIAN:
+		return "median"
+	case CONSENSUS_MODE_VERIFY:
+		return "verify"
+	}
+	return "exact"
+}

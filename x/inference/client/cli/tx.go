@@ -132,18 +132,12 @@ func buildRequest(from sdk.AccAddress, args []string, cmd *cobra.Command, terms 
 	}
 	msg.TrustSingleWorker, _ = fs.GetBool(FlagTrustSingleWorker)
 	mode, _ := fs.GetString(FlagMode)
-	switch strings.ToLower(mode) {
-	case "exact", "":
-		msg.Mode = types.CONSENSUS_MODE_EXACT
-	case "median":
-		msg.Mode = types.CONSENSUS_MODE_MEDIAN
-	case "verify":
-		msg.Mode = types.CONSENSUS_MODE_VERIFY
-		if msg.Redundancy == 0 {
-			msg.Redundancy = types.MinVerifyRedundancy // a generator and 3 verifiers
-		}
-	default:
+	var ok bool
+	if msg.Mode, ok = types.ParseModeName(strings.ToLower(mode)); !ok {
 		return nil, fmt.Errorf("--%s must be exact, median or verify, got %q", FlagMode, mode)
+	}
+	if msg.Mode == types.CONSENSUS_MODE_VERIFY && msg.Redundancy == 0 {
+		msg.Redundancy = types.MinVerifyRedundancy // a generator and 3 verifiers
 	}
 	feeStr, _ := fs.GetString(FlagMaxFee)
 	denom, _ := fs.GetString(FlagFeesDenom)
