@@ -191,10 +191,7 @@ func (b *Backend) Generate(ctx context.Context, model string, input []byte, s ba
 // EOS suppressed for the first minTokens (vLLM's min_tokens); eos reports
 // that it stopped at EOS. Generate is Complete(Render(input), MaxTokens, 1).
 func (b *Backend) Complete(ctx context.Context, prompt []byte, maxTokens, minTokens int) (out []byte, eos bool, err error) {
-	toks := tokens(prompt)
-	if len(toks) == 0 {
-		toks = []int{'\n'}
-	}
+	toks := promptTokens(prompt)
 	if len(toks)+maxTokens > MaxContext {
 		return nil, false, fmt.Errorf("lm: prompt of %d bytes and %d new tokens exceed the context of %d", len(toks), maxTokens, MaxContext)
 	}
@@ -247,10 +244,7 @@ func (b *Backend) Score(ctx context.Context, model string, input, output []byte,
 	if err != nil {
 		return backends.Score{}, err
 	}
-	toks := tokens(prompt)
-	if len(toks) == 0 {
-		toks = []int{'\n'}
-	}
+	toks := promptTokens(prompt)
 	if len(toks)+len(output) > MaxContext {
 		return backends.Score{}, fmt.Errorf("lm: %d prompt and %d output bytes exceed the context of %d", len(toks), len(output), MaxContext)
 	}
@@ -259,19 +253,11 @@ func (b *Backend) Score(ctx context.Context, model string, input, output []byte,
 	if end {
 		given = append(given, EOS)
 	}
-	seq := append(toks, tokens(output)...)
-	from := len(toks) - 1
-	z := b.w.forward(seq, from) // logits after seq[from], …, seq[last]
+	rows := b.teacherForced(toks, tokens(output))
 	var inTop, gap int64
 	endOK := len(output) == s.MaxTokens
 	for i, g := range given {
-		row := z[i*Vocab : (i+1)*Vocab]
-		p := from + i
-		prev := -1
-		if p > 0 {
-			prev = seq[p-1]
-		}
-		b.noise(row, p, prev, seq[p])
+		row := rows[i]
 		if i == 0 {
 			row[EOS] = MaskedLogit // as in Generate: at least one token
 		}
@@ -286,9 +272,9 @@ func (b *Backend) Score(ctx context.Context, model string, input, output []byte,
 		}
 		gap += min(int64(top1-row[g])*1000/LogitScale, GapCapMilli)
 		if end && i == len(given)-1 {
-			// An early end must be (nearly) the model's own choice: EOS
-			// first or second, so that cutting an answer where EOS is merely
-			// plausible is caught.
+			// An early end must be the model's own choice (EOS within the
+			// first EOSRank, untied), so that cutting an answer where EOS is
+			// merely plausible is caught.
 			endOK = rank < min(EOSRank, s.TopK) && !tied(row, EOS)
 		}
 	}
@@ -315,22 +301,11 @@ type Alt struct {
 // one batched pass), its log-probability and the n most likely tokens at
 // its position (floating point: for display by the OpenAI server only).
 func (b *Backend) Logprobs(prefix, text []byte, n int) []TokenLogprob {
-	toks := tokens(prefix)
-	if len(toks) == 0 {
-		toks = []int{'\n'}
-	}
-	seq := append(toks, tokens(text)...)
-	from := len(toks) - 1
-	z := b.w.forward(seq, from)
+	toks := promptTokens(prefix)
+	rows := b.teacherForced(toks, tokens(text))
 	out := make([]TokenLogprob, 0, len(text))
 	for i, c := range text {
-		row := z[i*Vocab : (i+1)*Vocab]
-		p := from + i
-		prev := -1
-		if p > 0 {
-			prev = seq[p-1]
-		}
-		b.noise(row, p, prev, seq[p])
+		row := rows[i]
 		lp := logSoftmax(row)
 		tl := TokenLogprob{Token: int(c), Logprob: lp[c]}
 		order := make([]int, 0, Vocab)
@@ -356,4 +331,39 @@ func tied(z []int32, t int) bool {
 		}
 	}
 	return false
+}
+
+// promptTokens are a prompt's tokens; an empty prompt is one newline (the
+// model needs a token to start from).
+func promptTokens(prompt []byte) []int {
+	if len(prompt) == 0 {
+		return []int{'\n'}
+	}
+	return tokens(prompt)
+}
+
+// teacherForced runs one batched pass over prompt and text and returns,
+// for each token of text and the position after it, the next-token logits
+// with the backend's noise: row i is what the model predicts where text[i]
+// stands (row len(text), after the last token, is where EOS would).
+func (b *Backend) teacherForced(prompt, text []int) [][]int32 {
+	seq := append(append(make([]int, 0, len(prompt)+len(text)), prompt...), text...)
+	from := len(prompt) - 1
+	z := b.w.forward(seq, from) // logits after seq[from], …, seq[last]
+	rows := make([][]int32, len(seq)-from)
+	for i := range rows {
+		row := z[i*Vocab : (i+1)*Vocab]
+		p := from + i
+		b.noise(row, p, prevAt(seq, p), seq[p])
+		rows[i] = row
+	}
+	return rows
+}
+
+// prevAt is the token before position p, or −1 at the start.
+func prevAt(seq []int, p int) int {
+	if p == 0 {
+		return -1
+	}
+	return seq[p-1]
 }

@@ -138,11 +138,7 @@ func (w *Weights) forward(toks []int, from int) []int32 {
 	parallel(n-from, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			p := from + i
-			prev := -1
-			if p > 0 {
-				prev = toks[p-1]
-			}
-			w.logits(m[p*D:p*D+D], prev, toks[p], out[i*Vocab:(i+1)*Vocab])
+			w.logits(m[p*D:p*D+D], prevAt(toks, p), toks[p], out[i*Vocab:(i+1)*Vocab])
 		}
 	})
 	return out
