@@ -16,12 +16,10 @@
 package openai
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -150,52 +148,10 @@ func (c *Client) Infer(ctx context.Context, model string, input []byte) ([]byte,
 		maxTokens = DefaultMaxTokens
 	}
 	seed := c.Seed
-	body, err := json.Marshal(ChatRequest{Model: model, Messages: []Message{{Role: "user", Content: content}},
-		Temperature: 0, Seed: &seed, MaxTokens: maxTokens, N: 1})
-	if err != nil {
-		return nil, err
-	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	endpoint := c.BaseURL + "/v1/chat/completions"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("openai backend: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	if c.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.APIKey)
-	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			return nil, fmt.Errorf("openai backend: %s: timed out after %s", endpoint, timeout)
-		}
-		return nil, fmt.Errorf("openai backend: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("openai backend: reading the answer: %w", err)
-	}
-	if len(raw) > maxResponseBytes {
-		return nil, fmt.Errorf("openai backend: answer exceeds %d bytes", maxResponseBytes)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("openai backend: %s: HTTP %d: %s", endpoint, resp.StatusCode, errorText(raw))
-	}
 	var cr ChatResponse
-	if err := json.Unmarshal(raw, &cr); err != nil {
-		return nil, fmt.Errorf("openai backend: malformed answer: %w", err)
+	if err := c.post(ctx, "/v1/chat/completions", ChatRequest{Model: model, Messages: []Message{{Role: "user", Content: content}},
+		Temperature: 0, Seed: &seed, MaxTokens: maxTokens, N: 1}, &cr, maxResponseBytes); err != nil {
+		return nil, err
 	}
 	if cr.Error != nil {
 		return nil, fmt.Errorf("openai backend: server error: %s", cr.Error.Message)

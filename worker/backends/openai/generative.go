@@ -64,9 +64,10 @@ func (c *Client) render(model string, input []byte) ([]byte, bool) {
 	return nil, false
 }
 
-// post sends body to path and decodes a 200 answer into out; an HTTP error
-// is returned as *HTTPError.
-func (c *Client) post(ctx context.Context, path string, body, out any) error {
+// post sends body to path and decodes a 200 answer of at most limit bytes
+// into out; an HTTP error is returned as *HTTPError. Every request of the
+// client goes through it.
+func (c *Client) post(ctx context.Context, path string, body, out any, limit int) error {
 	bz, err := json.Marshal(body)
 	if err != nil {
 		return err
@@ -99,12 +100,12 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 		return fmt.Errorf("openai backend: %w", err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes*8+1))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
 		return fmt.Errorf("openai backend: reading the answer: %w", err)
 	}
-	if len(raw) > maxResponseBytes*8 {
-		return fmt.Errorf("openai backend: answer exceeds %d bytes", maxResponseBytes*8)
+	if len(raw) > limit {
+		return fmt.Errorf("openai backend: answer exceeds %d bytes", limit)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return &HTTPError{Endpoint: endpoint, Code: resp.StatusCode, Text: errorText(raw)}
@@ -114,6 +115,10 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 	}
 	return nil
 }
+
+// maxLogprobResponseBytes bounds an answer with log-probs (prompt and top-k
+// per token are much larger than a plain answer).
+const maxLogprobResponseBytes = maxResponseBytes * 8
 
 // HTTPError is a non-200 answer.
 type HTTPError struct {
@@ -148,7 +153,7 @@ func (c *Client) generate(ctx context.Context, model string, input []byte, s bac
 	if msgs, ok := chatInput(input); ok {
 		var cr ChatResponse
 		if err := c.post(ctx, "/v1/chat/completions", ChatRequest{Model: model, Messages: msgs, Temperature: 0,
-			Seed: &seed, MaxTokens: s.MaxTokens, N: 1}, &cr); err != nil {
+			Seed: &seed, MaxTokens: s.MaxTokens, N: 1}, &cr, maxLogprobResponseBytes); err != nil {
 			return nil, "", err
 		}
 		if len(cr.Choices) == 0 || cr.Choices[0].Message.Content == nil {
@@ -159,7 +164,7 @@ func (c *Client) generate(ctx context.Context, model string, input []byte, s bac
 		mt := s.MaxTokens
 		var cr CompletionResponse
 		if err := c.post(ctx, "/v1/completions", CompletionRequest{Model: model, Prompt: string(input), MaxTokens: &mt,
-			MinTokens: 1, Temperature: 0, Seed: &seed}, &cr); err != nil {
+			MinTokens: 1, Temperature: 0, Seed: &seed}, &cr, maxLogprobResponseBytes); err != nil {
 			return nil, "", err
 		}
 		if len(cr.Choices) == 0 {
@@ -230,7 +235,7 @@ func (c *Client) rescore(ctx context.Context, model string, prompt, output []byt
 	req := CompletionRequest{Model: model, Prompt: string(prompt) + string(output), MaxTokens: &one, Temperature: 0, Seed: &seed,
 		Logprobs: &k, Echo: true}
 	var cr CompletionResponse
-	if err := c.post(ctx, "/v1/completions", req, &cr); err != nil {
+	if err := c.post(ctx, "/v1/completions", req, &cr, maxLogprobResponseBytes); err != nil {
 		return backends.Score{}, err
 	}
 	pos, ok := echoPositions(cr)
@@ -240,7 +245,7 @@ func (c *Client) rescore(ctx context.Context, model string, prompt, output []byt
 	if !ok {
 		req.Logprobs, req.Echo, req.PromptLogprobs = nil, false, &k
 		cr = CompletionResponse{}
-		if err := c.post(ctx, "/v1/completions", req, &cr); err != nil {
+		if err := c.post(ctx, "/v1/completions", req, &cr, maxLogprobResponseBytes); err != nil {
 			return backends.Score{}, err
 		}
 		var err error
