@@ -1,6 +1,10 @@
 package backends
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+)
 
 // GenSettings are the fixed generation settings a VERIFY job records
 // (x/inference VerifySpec).
@@ -50,4 +54,24 @@ type Generative interface {
 	// teacher-forced forward pass over prompt and output where the server
 	// allows it).
 	Score(ctx context.Context, model string, input, output []byte, s GenSettings) (Score, error)
+}
+
+// ChatMessage is one message of a chat input.
+type ChatMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// ParseChat reads a job input that is a chat, {"messages":[{"role":…,
+// "content":…}…]} with at least one message; any other input (a raw
+// prompt, even one that starts with "{") is not.
+func ParseChat(input []byte) ([]ChatMessage, bool) {
+	var chat struct {
+		Messages []ChatMessage `json:"messages"`
+	}
+	t := bytes.TrimSpace(input)
+	if len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &chat) != nil || len(chat.Messages) == 0 {
+		return nil, false
+	}
+	return chat.Messages, true
 }

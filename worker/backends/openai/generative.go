@@ -30,18 +30,12 @@ var ErrNoPromptLogprobs = errors.New("openai backend: the server returns no log-
 
 // chatInput parses a job input that is a chat JSON {"messages":[…]}.
 func chatInput(input []byte) ([]Message, bool) {
-	var chat struct {
-		Messages []struct {
-			Role    string `json:"role"`
-			Content string `json:"content"`
-		} `json:"messages"`
-	}
-	t := bytes.TrimSpace(input)
-	if len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &chat) != nil || len(chat.Messages) == 0 {
+	chat, ok := backends.ParseChat(input)
+	if !ok {
 		return nil, false
 	}
-	msgs := make([]Message, len(chat.Messages))
-	for i, m := range chat.Messages {
+	msgs := make([]Message, len(chat))
+	for i, m := range chat {
 		c, _ := json.Marshal(m.Content)
 		msgs[i] = Message{Role: m.Role, Content: c}
 	}

@@ -1,13 +1,11 @@
 package lm
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -105,21 +103,12 @@ func (b *Backend) check(model string) error {
 // per message and a final "Assistant:"; any other input is the prompt
 // as is.
 func Render(input []byte) ([]byte, error) {
-	trimmed := bytes.TrimSpace(input)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return input, nil
-	}
-	var chat struct {
-		Messages []struct {
-			Role    string `json:"role"`
-			Content string `json:"content"`
-		} `json:"messages"`
-	}
-	if err := json.Unmarshal(trimmed, &chat); err != nil || len(chat.Messages) == 0 {
-		return input, nil // not a chat: a prompt that happens to start with {
+	msgs, ok := backends.ParseChat(input)
+	if !ok {
+		return input, nil // a raw prompt (even one that happens to start with {)
 	}
 	var sb strings.Builder
-	for _, m := range chat.Messages {
+	for _, m := range msgs {
 		role := strings.ToLower(m.Role)
 		if role == "" {
 			role = "user"
