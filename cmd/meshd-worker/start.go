@@ -162,9 +162,9 @@ func newInferenceBackends(cmd *cobra.Command) (jobs.Backends, error) {
 	noise, _ := f.GetInt(flagEmbeddedLogitNoise)
 	home, _ := f.GetString(flagHome)
 	seed := sha256.Sum256([]byte(home))
-	gen, err := lm.New(lm.Options{LogitNoise: noise, NoiseSeed: binary.LittleEndian.Uint64(seed[:8])})
+	gen, err := newLM(noise, binary.LittleEndian.Uint64(seed[:8]))
 	if err != nil {
-		return b, err
+		return b, fmt.Errorf("--%s: %w", flagEmbeddedLogitNoise, err)
 	}
 	b.LM, b.LMID = gen, lm.ModelID
 	if u, _ := f.GetString(flagOpenAIURL); u != "" {
