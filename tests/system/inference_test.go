@@ -27,8 +27,14 @@ type jobView struct {
 			Amount string `json:"amount"`
 		} `json:"refunded"`
 		Assignments []struct {
-			Worker string `json:"worker"`
-			Agreed bool   `json:"agreed"`
+			Worker   string `json:"worker"`
+			Agreed   bool   `json:"agreed"`
+			Verifier bool   `json:"verifier"` // VERIFY jobs
+			Verdict  *struct {
+				Accept    bool   `json:"accept"`
+				Method    string `json:"method"`
+				InTopKBps int64  `json:"in_top_k_bps"`
+			} `json:"verdict"`
 		} `json:"assignments"`
 	} `json:"job"`
 }
