@@ -10,14 +10,12 @@
 package main
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
 
 	"github.com/llmesh/mesh/worker/backends/embedded/train"
+	"github.com/llmesh/mesh/worker/internal/weightsfile"
 )
 
 func main() {
@@ -36,22 +34,6 @@ func run(path string, check bool) error {
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(bz)
-	fmt.Printf("trained: %s\nweights: %d bytes, sha256 %s\n", st, len(bz), hex.EncodeToString(sum[:]))
-	if check {
-		old, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(old, bz) {
-			return fmt.Errorf("%s differs from the trained weights", path)
-		}
-		fmt.Println(path, "is up to date")
-		return nil
-	}
-	if err := os.WriteFile(path, bz, 0o644); err != nil {
-		return fmt.Errorf("%w (run from the repository root or pass -o)", err)
-	}
-	fmt.Println("wrote", path)
-	return nil
+	fmt.Printf("trained: %s\n", st)
+	return weightsfile.WriteOrCheck(path, bz, check, "trained")
 }

@@ -9,14 +9,12 @@
 package main
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
 
 	"github.com/llmesh/mesh/worker/backends/embedded/lm"
+	"github.com/llmesh/mesh/worker/internal/weightsfile"
 )
 
 func main() {
@@ -39,22 +37,5 @@ func run(corpusPath, path string, check bool) error {
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(bz)
-	fmt.Printf("weights: %d bytes, sha256 %s\n", len(bz), hex.EncodeToString(sum[:]))
-	if check {
-		old, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(old, bz) {
-			return fmt.Errorf("%s differs from the built weights", path)
-		}
-		fmt.Println(path, "is up to date")
-		return nil
-	}
-	if err := os.WriteFile(path, bz, 0o644); err != nil {
-		return err
-	}
-	fmt.Println("wrote", path)
-	return nil
+	return weightsfile.WriteOrCheck(path, bz, check, "built")
 }
