@@ -24,9 +24,11 @@ plugins:
     strategy: all
     opt: allow_merge=true,merge_file_name=mesh,json_names_for_fields=false,disable_default_errors=false
 YAML
-buf generate --template "$out/buf.gen.yaml" --path proto/mesh/compute/v1/query.proto --path proto/mesh/dao/v1/query.proto \
-  --path proto/mesh/ibcinfer/v1/query.proto --path proto/mesh/inference/v1/query.proto --path proto/mesh/pool/v1/query.proto \
-  --path proto/mesh/rewards/v1/query.proto --path proto/mesh/training/v1/query.proto
+# Every module's query.proto (a new module's routes are included without
+# editing this list).
+paths=()
+for q in proto/mesh/*/v1/query.proto; do paths+=(--path "$q"); done
+buf generate --template "$out/buf.gen.yaml" "${paths[@]}"
 mkdir -p docs/openapi
 jq --arg v "$(git describe --tags --always 2>/dev/null || echo dev)" \
   '.info = {title: "meshd REST API (mesh modules)", version: $v, description: "The REST (grpc-gateway) routes of meshd'"'"'s own modules, generated from proto/mesh/*/v1/query.proto. The Cosmos SDK routes are served beside them."}' \
