@@ -1,5 +1,13 @@
 import { defineConfig } from "vite";
 import { fileURLToPath } from "node:url";
+import { existsSync, readdirSync } from "node:fs";
+
+// Every package installed both here and in ../clients/ts/node_modules resolves
+// from here only, so CosmJS and its dependencies are bundled once.
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const names = (dir) => (existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith(".")).flatMap((n) => (n.startsWith("@") ? readdirSync(`${dir}/${n}`).map((m) => `${n}/${m}`) : [n])) : []);
+const mine = new Set(names(here("./node_modules")));
+const shared = names(here("../clients/ts/node_modules")).filter((n) => mine.has(n));
 
 // The dashboard imports the TypeScript client from ../clients/ts/src (compiled
 // by Vite); its npm dependencies resolve from this folder's node_modules.
@@ -11,7 +19,7 @@ export default defineConfig({
       "@llmesh/mesh-client/light": fileURLToPath(new URL("../clients/ts/src/light.ts", import.meta.url)),
       "@llmesh/mesh-client": fileURLToPath(new URL("../clients/ts/src/index.ts", import.meta.url)),
     },
-    dedupe: ["@cosmjs/proto-signing", "@cosmjs/stargate", "@bufbuild/protobuf", "preact"],
+    dedupe: [...new Set([...shared, "preact"])],
   },
   server: { fs: { allow: [".."] } },
   build: { outDir: "dist", chunkSizeWarningLimit: 2000 },

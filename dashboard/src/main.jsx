@@ -9,6 +9,9 @@ const requestInference = async (...a) => (await tx()).requestInference(...a);
 const lock = async (...a) => (await tx()).lock(...a);
 const vote = async (...a) => (await tx()).vote(...a);
 const claimRewards = async (...a) => (await tx()).claimRewards(...a);
+const delegateVotes = async (...a) => (await tx()).delegateVotes(...a);
+const undelegateVotes = async (...a) => (await tx()).undelegateVotes(...a);
+const executeProposal = async (...a) => (await tx()).executeProposal(...a);
 const fromMnemonic = async (m) => (await import("@cosmjs/proto-signing")).DirectSecp256k1HdWallet.fromMnemonic(m, { prefix: "mesh" });
 
 // Endpoints: ?rpc=…&rest=… or ./config.json (written by the localnet's static server), else the localnet defaults.
@@ -73,7 +76,18 @@ function Table({ cols, rows, empty = "Nothing yet." }) {
 }
 
 // Signer: Keplr when present (experimentalSuggestChain), else a pasted mnemonic on a local chain only.
+// One signer for the tab; every component that signs reads it with useSigner, so connecting
+// enables every form at once (not at the next block).
 let signer = null;
+const signerSubs = new Set();
+function setSigner(s) { signer = s; for (const f of signerSubs) f(s); }
+function useSigner() {
+  const [s, set] = useState(signer);
+  useEffect(() => { signerSubs.add(set); set(signer); return () => signerSubs.delete(set); }, []);
+  return s;
+}
+// Keplr: another account chosen in the extension drops the old signer; the user connects again.
+addEventListener("keplr_keystorechange", () => { if (signer?.kind === "keplr") setSigner(null); });
 async function keplrSigner(chainId) {
   const k = window.keplr;
   await k.experimentalSuggestChain({
@@ -87,29 +101,28 @@ async function keplrSigner(chainId) {
   await k.enable(chainId);
   return k.getOfflineSigner(chainId);
 }
-function Wallet({ chain, onChange }) {
-  const [addr, setAddr] = useState(signer?.address || "");
+function Wallet({ chain }) {
+  const me = useSigner();
   const [m, setM] = useState(""); const [err, setErr] = useState(""); const [busy, setBusy] = useState(false);
   // Pasted dev keys: only on a node reached over loopback or a chain id that says local/test/dev.
   const local = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(cfg.rpc) || /local|test|dev/i.test(chain.chainId);
-  const use = async (w) => {
+  const use = async (w, kind) => {
     const [{ address }] = await w.getAccounts();
-    signer = { address, client: await connect(cfg.rpc, w) };
-    setAddr(address); onChange?.(address);
+    setSigner({ address, kind, client: await connect(cfg.rpc, w) });
   };
   const go = async (kind) => {
     setBusy(true); setErr("");
     try {
-      if (kind === "keplr") await use(await keplrSigner(chain.chainId));
+      if (kind === "keplr") await use(await keplrSigner(chain.chainId), "keplr");
       else {
         if (!local) throw new Error("Pasted keys are for a local development node only; use Keplr on this network.");
-        await use(await fromMnemonic(m.trim()));
+        await use(await fromMnemonic(m.trim()), "mnemonic");
         setM("");
       }
     } catch (e) { setErr(explainError(String(e.message || e))); }
     setBusy(false);
   };
-  if (addr) return <div class="notice">Signing as <span class="mono" data-testid="address">{addr}</span></div>;
+  if (me) return <div class="notice">Signing as <span class="mono" data-testid="address">{me.address}</span> ({me.kind === "keplr" ? "Keplr" : "dev key"})</div>;
   return <div class="card"><h2>Sign transactions</h2>
     {window.keplr ? <button onClick={() => go("keplr")} disabled={busy}>Connect Keplr</button> :
       <form onSubmit={(e) => { e.preventDefault(); go("mnemonic"); }}>
@@ -148,7 +161,7 @@ function Network({ chain }) {
       <Stat k="Block time" v={chain.blockTime ? `${(chain.blockTime / 1000).toFixed(2)} s` : "—"} />
       <Stat k="Validators" v={vals.data?.validators?.length} />
       <Stat k="Supply" v={supply.data && formatCoins(supply.data.supply)} id="stat-supply" />
-      <Stat k="Treasury" v={treasury.data && formatCoins(treasury.data.balance || treasury.data.balances || treasury.data.amount)} />
+      <Stat k="Treasury" v={treasury.data && formatCoins(treasury.data.balance)} />
     </div>
     <Err e={vals.error || supply.error} />
     <div class="card"><h2>Validators</h2>
@@ -163,6 +176,8 @@ function Compute({ chain }) {
   const pools = useQuery(() => query.pools(cfg.rest), h);
   const workers = useQuery(() => query.workers(cfg.rest), h);
   const ep = useQuery(() => query.epoch(cfg.rest), h);
+  const cp = useQuery(() => query.computeParams(cfg.rest), h);
+  const win = Number(cp.data?.params?.missed_window || 10);
   const e = ep.data?.epoch;
   const cur = ep.data?.height ? Number(ep.data.height) : h;
   const seg = e ? [Number(e.commit_end) - Number(e.start_height), Number(e.reveal_end) - Number(e.commit_end)] : [0, 0];
@@ -179,8 +194,24 @@ function Compute({ chain }) {
     <div class="card"><h2>Pools</h2><Err e={pools.error} />
       <Table rows={pools.data?.pools} cols={[["Provider", (p) => short(p.provider), "mono"], ["Stake", (p) => formatCoin({ denom: "umesh", amount: p.tokens })], ["Commission", (p) => `${(Number(p.commission_rate) * 100).toFixed(1)} %`], ["Compute units", (p) => p.compute_units], ["Status", (p) => <span class={`badge ${p.jailed ? "bad" : "ok"}`}>{p.jailed ? "jailed" : "active"}</span>]]} /></div>
     <div class="card"><h2>Workers</h2><Err e={workers.error} />
-      <Table rows={workers.data?.workers} cols={[["Worker", (w) => short(w.address), "mono"], ["Claimed", (w) => `${Number(w.spec?.int8_gops || 0) || Number(w.spec?.int8_tops || 0) * 1000} GOPS`], ["Proven", (w) => `${w.verified_gops || 0} GOPS · ${w.verified_units || 0} units`], ["Reputation", (w) => bps(w.reputation_bps)], ["PoC passed / missed", (w) => <PocBar w={w} />], ["Status", (w) => <span class={`badge ${/ACTIVE/.test(w.status) ? "ok" : /JAIL/.test(w.status) ? "bad" : "warn"}`}>{label(w.status, "WORKER_STATUS_")}</span>]]} /></div>
+      <Table rows={workers.data?.workers} cols={[["Worker", (w) => short(w.address), "mono"], ["Claimed", (w) => `${Number(w.spec?.int8_gops || 0) || Number(w.spec?.int8_tops || 0) * 1000} GOPS`], ["Proven", (w) => `${w.verified_gops || 0} GOPS · ${w.verified_units || 0} units`], ["Reputation", (w) => bps(w.reputation_bps)], ["PoC passed / missed", (w) => <PocBar w={w} />], [`PoC, last ${win} epochs`, (w) => <PocHistory w={w} epoch={Number(e?.number || 0)} win={win} />], ["Status", (w) => <span class={`badge ${/ACTIVE/.test(w.status) ? "ok" : /JAIL/.test(w.status) ? "bad" : "warn"}`}>{label(w.status, "WORKER_STATUS_")}</span>]]} /></div>
   </>;
+}
+// PocHistory draws one cell per settled epoch of the last `window`: missed (in the worker's
+// missed_epochs, which x/compute keeps for missed_window epochs), passed (up to its last pass),
+// or no record (before registration, or after the last pass: jailed, skipped or unsettled).
+function pocCells(w, epoch, win) {
+  const missed = new Set((w.missed_epochs || []).map(Number));
+  const reg = Number(w.registered_epoch || 0), last = Number(w.last_passed_epoch || 0), out = [];
+  for (let n = Math.max(1, epoch - win); n < epoch; n++) out.push({ n, s: n <= reg ? "none" : missed.has(n) ? "missed" : n <= last ? "passed" : "none" });
+  return out;
+}
+function PocHistory({ w, epoch, win }) {
+  const cells = pocCells(w, epoch, win);
+  if (!cells.length) return "—";
+  const color = { passed: "var(--ok)", missed: "var(--bad)", none: "#3a4560" };
+  return <svg class="chart" data-testid="poc-history" data-cells={cells.map((c) => c.s[0]).join("")} viewBox={`0 0 ${cells.length * 12} 14`} style={`height:14px;width:${cells.length * 12}px`}>
+    {cells.map((c, i) => <rect x={i * 12} y="1" width="10" height="12" rx="2" fill={color[c.s]}><title>epoch {c.n}: {c.s === "none" ? "no record" : c.s}</title></rect>)}</svg>;
 }
 const PocBar = ({ w }) => { const p = Number(w.passed || 0), m = Number(w.missed || 0), t = Math.max(1, p + m); return <div><div class="bar" style="width:120px"><div style={`width:${(p / t) * 100}%;background:var(--ok)`} /><div style={`width:${(m / t) * 100}%;background:var(--bad)`} /></div>{p} / {m}</div>; };
 
@@ -191,20 +222,30 @@ function Inference({ chain }) {
   const [filter, setFilter] = useState("");
   const jobs = useQuery(() => query.jobs(cfg.rest, "?pagination.reverse=true&pagination.limit=20"), h);
   const [form, setForm] = useState({ model: "mesh-embedded-v1", input: "hello mesh", fee: "1", redundancy: "3", mode: "exact" });
+  const me = useSigner();
   const [tx, run] = useTx();
   const [job, setJob] = useState(null);
   const [seen, setSeen] = useState([]);
-  const submit = (e) => {
+  const [follow, setFollow] = useState({ busy: false, error: "" });
+  // The job is followed once per block until it ends, or for 3 minutes (it stays in Recent jobs).
+  const followJob = async (jobId) => {
+    setFollow({ busy: true, error: "" });
+    try {
+      const j = await waitForJob(cfg.rest, jobId, { timeoutMs: 180_000, intervalMs: cfg.blockMs, onStatus: (s, jj) => { setSeen((o) => [...o, label(s, "JOB_STATUS_").toUpperCase()]); setJob({ ...jj }); } });
+      setJob(j); setFollow({ busy: false, error: "" });
+    } catch (e) { setFollow({ busy: false, error: `${e.message || e}; it stays in Recent jobs below.` }); }
+  };
+  const submit = async (e) => {
     e.preventDefault();
-    if (!signer) return;
-    setJob(null); setSeen([]);
-    run(async () => {
+    if (!me) return;
+    setJob(null); setSeen([]); setFollow({ busy: false, error: "" });
+    const jobId = await run(async () => {
       const amount = parseUnits(form.fee, 6);
-      const { jobId } = await requestInference(signer.client, signer.address, { modelId: form.model, input: form.input, maxFee: { denom: "umesh", amount }, redundancy: Number(form.redundancy), mode: form.mode }, cfg.rest);
-      setJob({ id: jobId, status: "JOB_STATUS_QUEUED" });
-      const j = await waitForJob(cfg.rest, jobId, { timeoutMs: 55_000, intervalMs: cfg.blockMs, onStatus: (s, jj) => { setSeen((o) => [...o, label(s, "JOB_STATUS_").toUpperCase()]); setJob({ ...jj }); } });
-      setJob(j);
+      const r = await requestInference(me.client, me.address, { modelId: form.model, input: form.input, maxFee: { denom: "umesh", amount }, redundancy: Number(form.redundancy), mode: form.mode }, cfg.rest);
+      setJob({ id: r.jobId, status: "JOB_STATUS_QUEUED" });
+      return r.jobId;
     }, "");
+    if (jobId) await followJob(jobId);
   };
   const rows = (jobs.data?.jobs || []).filter((j) => !filter || j.status === filter);
   const steps = STEPS[form.mode === "verify" ? "verify" : "exact"];
@@ -224,8 +265,8 @@ function Inference({ chain }) {
               <label>Redundancy<input name="redundancy" type="number" min="1" value={form.redundancy} onInput={(e) => setForm({ ...form, redundancy: e.target.value })} /></label>
               <label>Mode<select name="mode" value={form.mode} onChange={(e) => setForm({ ...form, mode: e.target.value })}><option value="exact">exact</option><option value="median">median</option><option value="verify">verify</option></select></label>
             </div>
-            <button type="submit" disabled={tx.busy || !signer}>{tx.busy ? <Spinner text="Waiting for the chain…" /> : "Send request"}</button>
-            {!signer && <p class="notice">Connect a signer above to send requests.</p>}
+            <button type="submit" disabled={tx.busy || follow.busy || !me}>{tx.busy ? <Spinner text="Waiting for the chain…" /> : follow.busy ? <Spinner text="Following the job…" /> : "Send request"}</button>
+            {!me && <p class="notice">Connect a signer above to send requests.</p>}
           </form>
           <Err e={tx.error} />
         </div>
@@ -234,6 +275,7 @@ function Inference({ chain }) {
         {!job ? <p class="notice">Send a request to follow its job here.</p> : <>
           <div>Job <b>#{job.id}</b> · <span class={`badge ${job.status === "JOB_STATUS_FINALIZED" ? "ok" : ENDED_STATUSES.includes(job.status) ? "bad" : "warn"}`} data-testid="job-status">{label(job.status, "JOB_STATUS_")}</span></div>
           <div class="steps">{steps.map((s) => <span class={s === cur ? "now" : seen.includes(s) || steps.indexOf(s) < steps.indexOf(cur) ? "done" : ""}>{s.toLowerCase()}</span>)}</div>
+          {follow.busy && <Spinner text="Following the job, once per block…" />}<Err e={follow.error} />
           {ENDED_STATUSES.includes(job.status) && <>
             <h2>Result</h2><div class="result" data-testid="job-result">{decodeResult(job.result) || "(no result)"}</div>
             <div class="grid" style="margin-top:.75rem"><Stat k="Fee paid" v={formatCoin(job.fee)} /><Stat k="Refunded" v={formatCoin(job.refunded)} /><Stat k="Burned" v={formatCoin(job.burned)} /></div>
@@ -253,70 +295,100 @@ function Countdown({ to, now }) {
   const s = Math.round((Date.parse(to) - now) / 1000);
   return s <= 0 ? "passed" : `${Math.floor(s / 60)}m ${s % 60}s`;
 }
+// secs reads a protobuf JSON Duration ("86400s") as seconds.
+const secs = (d) => Number(String(d || "0").replace(/s$/, "")) || 0;
+const hoursText = (sec) => (sec % 86400 === 0 ? `${sec / 86400} d` : sec % 3600 === 0 ? `${sec / 3600} h` : `${sec} s`);
 function Dao({ chain }) {
   const h = chain.height;
+  const me = useSigner();
+  const addr = me?.address || "";
   const props = useQuery(() => query.proposals(cfg.rest), h);
-  const [addr, setAddr] = useState(signer?.address || "");
+  const params = useQuery(() => query.daoParams(cfg.rest), h);
   const power = useQuery(() => (addr ? query.power(cfg.rest, addr) : Promise.resolve(null)), h, [addr]);
   const mylock = useQuery(() => (addr ? query.lock(cfg.rest, addr).catch(() => null) : Promise.resolve(null)), h, [addr]);
   const [tx, run] = useTx();
-  const [lf, setLf] = useState({ amount: "100", days: "7" });
+  const p = params.data?.params;
+  const minH = p ? Math.ceil(secs(p.min_lock_duration) / 3600) : 1, maxH = p ? Math.floor(secs(p.max_lock_duration) / 3600) : 0;
+  const [lf, setLf] = useState({ amount: "100", hours: "" });
+  const hours = lf.hours || String(maxH ? Math.min(maxH, 24 * 7) : 168);
+  const voting = (props.data?.proposals || []).filter((x) => x.status === "PROPOSAL_STATUS_VOTING");
   const [vf, setVf] = useState({ id: "", option: "yes" });
+  const voteId = vf.id || voting[voting.length - 1]?.id || "";
+  const [df, setDf] = useState("");
   const now = Date.parse(chain.time) || Date.now();
+  const signed = (fn, ok) => (e) => { e?.preventDefault?.(); if (me) run(fn, ok); };
   return <>
     <div class="cols">
-      <div><Wallet chain={chain} onChange={setAddr} />
-        {addr && <div class="grid"><Stat k="Your voting power" v={power.data ? formatPower(power.data.total) : "—"} id="my-power" /><Stat k="Your lock" v={mylock.data?.lock ? `${formatCoin({ denom: "umesh", amount: mylock.data.lock.amount })}` : "none"} /></div>}</div>
-      <div class="card"><h2>Lock and vote</h2>
-        <form data-testid="lock-form" onSubmit={(e) => { e.preventDefault(); run(() => lock(signer.client, signer.address, parseUnits(lf.amount, 6), Number(lf.days) * 86400, cfg.rest), "Locked."); }}>
+      <div><Wallet chain={chain} />
+        {addr && <div class="grid"><Stat k="Your voting power" v={power.data ? formatPower(power.data.total) : "—"} id="my-power" />
+          <Stat k="Your lock" v={mylock.data?.lock ? `${formatCoin({ denom: "umesh", amount: mylock.data.lock.amount })} until ${new Date(mylock.data.lock.end).toLocaleString("en")}` : "none"} id="my-lock" />
+          <Stat k="Delegated to you" v={power.data ? formatPower(power.data.delegated) : "—"} />
+          <Stat k="You delegate to" v={power.data ? (power.data.delegate ? short(power.data.delegate) : "nobody") : "—"} /></div>}</div>
+      <div class="card"><h2>Lock, vote and delegate</h2>
+        <p class="notice">Voting power is the square root of locked MESH, times a multiplier that grows with the lock's length{p ? ` (${hoursText(secs(p.min_lock_duration))} to ${hoursText(secs(p.max_lock_duration))} here)` : ""}. A proposal counts the power you had when it was submitted.</p>
+        <form data-testid="lock-form" onSubmit={signed(() => lock(me.client, me.address, parseUnits(lf.amount, 6), Number(hours) * 3600, cfg.rest), "Locked.")}>
           <div class="row"><label>Amount (MESH)<input name="lock-amount" value={lf.amount} onInput={(e) => setLf({ ...lf, amount: e.target.value })} /></label>
-            <label>Days<input name="lock-days" value={lf.days} onInput={(e) => setLf({ ...lf, days: e.target.value })} /></label>
-            <button type="submit" disabled={!signer || tx.busy}>Lock</button></div>
+            <label>Hours{maxH ? ` (${minH}–${maxH})` : ""}<input name="lock-hours" type="number" min={minH} max={maxH || undefined} value={hours} onInput={(e) => setLf({ ...lf, hours: e.target.value })} /></label>
+            <button type="submit" disabled={!me || tx.busy}>Lock</button></div>
         </form>
-        <form data-testid="vote-form" onSubmit={(e) => { e.preventDefault(); run(() => vote(signer.client, signer.address, vf.id, vf.option, cfg.rest), "Vote cast."); }}>
-          <div class="row"><label>Proposal<input name="vote-id" value={vf.id} onInput={(e) => setVf({ ...vf, id: e.target.value })} placeholder="id" /></label>
-            <label>Option<select name="vote-option" value={vf.option} onChange={(e) => setVf({ ...vf, option: e.target.value })}><option>yes</option><option>no</option><option>abstain</option></select></label>
-            <button type="submit" disabled={!signer || tx.busy}>{tx.busy ? <Spinner text="Sending…" /> : "Vote"}</button></div>
+        <form data-testid="vote-form" onSubmit={signed(() => vote(me.client, me.address, voteId, vf.option, cfg.rest), "Vote cast.")}>
+          <div class="row"><label>Proposal<select name="vote-id" value={voteId} onChange={(e) => setVf({ ...vf, id: e.target.value })}>{voting.length ? voting.map((x) => <option value={x.id}>#{x.id} {x.title.slice(0, 40)}</option>) : <option value="">none in voting</option>}</select></label>
+            <label>Option<select name="vote-option" value={vf.option} onChange={(e) => setVf({ ...vf, option: e.target.value })}><option>yes</option><option>no</option><option>abstain</option><option>veto</option></select></label>
+            <button type="submit" disabled={!me || tx.busy || !voteId}>{tx.busy ? <Spinner text="Sending…" /> : "Vote"}</button></div>
+        </form>
+        <form data-testid="delegate-form" onSubmit={signed(() => (df.trim() ? delegateVotes(me.client, me.address, df.trim(), cfg.rest) : undelegateVotes(me.client, me.address, cfg.rest)), df.trim() ? "Delegated." : "Undelegated.")}>
+          <div class="row"><label>Delegate my power to<input name="delegate" class="mono" value={df} onInput={(e) => setDf(e.target.value)} placeholder="mesh1… (empty: take it back)" /></label>
+            <button type="submit" disabled={!me || tx.busy}>{df.trim() ? "Delegate" : "Undelegate"}</button></div>
         </form>
         <Err e={tx.error} />{tx.ok && <div class="notice" data-testid="tx-ok">{tx.ok}</div>}</div>
     </div>
     <div class="card"><h2>Proposals</h2><Err e={props.error} />
-      <Table rows={props.data?.proposals} empty="No proposals yet." cols={[["#", (p) => p.id], ["Title", (p) => <b>{p.title}</b>], ["Status", (p) => <span class="badge">{label(p.status, "PROPOSAL_STATUS_")}</span>],
-        ["AI analysis", (p) => (p.analysis?.label ? <span data-testid="analysis"><span class={`badge ${/risk|reject|bad/i.test(p.analysis.label) ? "bad" : "ok"}`}>{p.analysis.label}</span> score {p.analysis.score}</span> : label(p.analysis?.status, "ANALYSIS_STATUS_") || "—")],
-        ["Tally (quadratic power)", (p) => <Tally t={p.tally} total={p.total_power} />],
-        ["Voting ends / timelock", (p) => <>{p.voting_end && <div>voting: <Countdown to={p.voting_end} now={now} /></div>}{p.eta && <div>executes in <Countdown to={p.eta} now={now} /></div>}</>]]} /></div>
+      <Table rows={props.data?.proposals ? [...props.data.proposals].reverse() : null} empty="No proposals yet." cols={[["#", (x) => x.id], ["Title", (x) => <><b>{x.title}</b><div class="notice">{x.summary?.slice(0, 120)}</div></>], ["Status", (x) => <span class={`badge ${/PASSED|EXECUTED/.test(x.status) ? "ok" : /REJECTED|VETOED|FAILED|EXPIRED/.test(x.status) ? "bad" : "warn"}`} data-testid="proposal-status">{label(x.status, "PROPOSAL_STATUS_")}</span>],
+        ["AI analysis", (x) => (x.analysis?.label ? <span data-testid="analysis"><span class={`badge ${/high|risk|reject|bad/i.test(x.analysis.label) ? "bad" : /medium/i.test(x.analysis.label) ? "warn" : "ok"}`}>{x.analysis.label} risk</span> score {bps(x.analysis.score)}</span> : label(x.analysis?.status, "ANALYSIS_STATUS_") || "—")],
+        ["Tally (quadratic power)", (x) => <Tally t={x.tally} total={x.total_power} id={x.id} />],
+        ["Voting ends / timelock", (x) => <>{x.status === "PROPOSAL_STATUS_VOTING" && <div>voting: <Countdown to={x.voting_end} now={now} /></div>}{x.status === "PROPOSAL_STATUS_PASSED" && <div>executes in <Countdown to={x.eta} now={now} /></div>}{x.result && <div class="notice">{x.result}</div>}</>],
+        ["", (x) => (x.status === "PROPOSAL_STATUS_PASSED" && Date.parse(x.eta) <= now ? <button disabled={!me || tx.busy} onClick={signed(() => executeProposal(me.client, me.address, x.id, cfg.rest), `Proposal #${x.id} executed.`)}>Execute</button> : null)]]} /></div>
   </>;
 }
-const Tally = ({ t, total }) => { const y = t?.yes || "0", n = t?.no || "0", a = t?.abstain || "0"; const sum = (BigInt(y) + BigInt(n) + BigInt(a)).toString(); return <div data-testid="tally">yes {formatPower(y)} ({powerShare(y, sum)}) · no {formatPower(n)} · abstain {formatPower(a)}{total && <div class="notice">of {formatPower(total)} total</div>}</div>; };
+const Tally = ({ t, total, id }) => { const y = t?.yes || "0", n = t?.no || "0", a = t?.abstain || "0", v = t?.veto || "0"; const sum = (BigInt(y) + BigInt(n) + BigInt(a) + BigInt(v)).toString(); return <div data-testid={`tally-${id}`} data-yes={y}>yes {formatPower(y)} ({powerShare(y, sum)}) · no {formatPower(n)} · abstain {formatPower(a)} · veto {formatPower(v)}{total && total !== "0" && <div class="notice">of {formatPower(total)} total</div>}</div>; };
 
 function Rewards({ chain }) {
   const h = chain.height;
-  const [addr, setAddr] = useState(signer?.address || "");
+  const me = useSigner();
+  const addr = me?.address || "";
   const pending = useQuery(() => (addr ? query.pending(cfg.rest, addr) : Promise.resolve(null)), h, [addr]);
   const epochs = useQuery(() => query.rewardEpochs(cfg.rest), h);
   const datasets = useQuery(() => query.datasets(cfg.rest), h);
   const tasks = useQuery(() => query.tasks(cfg.rest), h);
   const [tx, run] = useTx();
   return <>
-    <div class="cols"><div><Wallet chain={chain} onChange={setAddr} /></div>
+    <div class="cols"><div><Wallet chain={chain} /></div>
       <div class="card"><h2>Pending rewards</h2>
-        {!addr ? <p class="notice">Connect to see your rewards.</p> : <><div class="stat"><div class="value" data-testid="pending">{pending.data ? formatCoins(pending.data.amount) : <Spinner />}</div><div class="label">{pending.data?.epochs ?? 0} epochs</div></div>
-          <button onClick={() => run(() => claimRewards(signer.client, signer.address, signer.address, cfg.rest), "Claimed.")} disabled={tx.busy}>{tx.busy ? <Spinner text="Claiming…" /> : "Claim"}</button></>}
+        {!addr ? <p class="notice">Connect to see your rewards.</p> : <><div class="stat"><div class="value" data-testid="pending">{pending.data ? formatCoins(pending.data.amount) || "0 MESH" : <Spinner />}</div>
+          <div class="label">{pending.data ? `${pending.data.epochs ?? 0} settled epochs unclaimed${pending.data.to_pool ? " · paid to your pool's delegators and you" : ""}` : ""}</div>
+          {pending.data?.open_points?.length ? <div class="notice">This epoch so far: {pending.data.open_points.map((x) => `${x.points} ${x.category} points`).join(", ")}</div> : null}</div>
+          <button onClick={() => run(() => claimRewards(me.client, me.address, me.address, cfg.rest), "Claimed.")} disabled={tx.busy}>{tx.busy ? <Spinner text="Claiming…" /> : "Claim"}</button></>}
         <Err e={tx.error || pending.error} />{tx.ok && <div class="notice">{tx.ok}</div>}</div></div>
     <div class="card"><h2>Reward epochs</h2><Err e={epochs.error} />
-      <Table rows={epochs.data?.epochs} cols={[["Epoch", (e) => e.epoch ?? e.number], ["Minted", (e) => formatCoins(e.minted || e.emission || (e.amount ? [e.amount] : []))], ["Units", (e) => e.total_units ?? e.units ?? "—"]]} /></div>
+      <Table rows={epochs.data?.epochs} cols={[["Epoch", (x) => x.epoch], ["Blocks", (x) => `${x.start_height}–${x.end_height}`], ["Pot", (x) => formatCoins(x.pot) || "—"], ["Shared by", (x) => (x.categories?.length ? x.categories.map((c) => `${c.category} ${c.points} pts`).join(", ") : "nobody (carried over)")], ["Carried over", (x) => formatCoins(x.carried) || "—"]]} /></div>
     <div class="card"><h2>Datasets</h2><Err e={datasets.error} />
-      <Table rows={datasets.data?.datasets} cols={[["#", (d) => d.id], ["Name", (d) => d.name || d.title], ["Items", (d) => d.item_count ?? d.items ?? "—"]]} empty="No datasets." /></div>
+      <Table rows={datasets.data?.datasets} cols={[["#", (d) => d.id], ["Name", (d) => <b>{d.name}</b>], ["Labels", (d) => (d.labels?.length ? d.labels.join(", ") : "free text")], ["License", (d) => d.license || "—"], ["Owner", (d) => short(d.owner), "mono"]]} empty="No datasets." /></div>
     <div class="card"><h2>Training tasks</h2><Err e={tasks.error} />
-      <Table rows={tasks.data?.tasks} empty="No training tasks." cols={[["#", (t) => t.id], ["Model", (t) => t.model_id || t.name], ["Round", (t) => t.round ?? t.current_round ?? "—"], ["Status", (t) => label(t.status, "TASK_STATUS_")], ["Held-out loss", (t) => <LossChart t={t} />]]} /></div>
+      <Table rows={tasks.data?.tasks} empty="No training tasks." cols={[["#", (t) => t.id], ["Base model", (t) => t.base_model_id], ["Round", (t) => `${t.current_round} of ${t.rounds}`], ["Status", (t) => <span class={`badge ${/COMPLETED/.test(t.status) ? "ok" : /FAILED/.test(t.status) ? "bad" : "warn"}`}>{label(t.status, "TASK_STATUS_")}</span>], ["Spent", (t) => `${formatCoin(t.spent)} of ${formatCoin(t.budget)}`], ["Candidate", (t) => t.candidate_model_id || "—"], ["Held-out loss per round", (t) => <LossChart t={t} h={h} />]]} /></div>
   </>;
 }
-function LossChart({ t }) {
-  const pts = (t.losses || t.round_losses || []).map(Number).filter((x) => !isNaN(x));
-  if (pts.length < 2) return pts.length ? String(pts[0]) : "—";
-  const max = Math.max(...pts), min = Math.min(...pts);
-  const d = pts.map((v, i) => `${(i / (pts.length - 1)) * 200},${50 - ((v - min) / Math.max(1e-9, max - min)) * 45}`).join(" ");
-  return <svg class="chart" viewBox="0 0 200 55" style="height:55px;width:200px"><polyline fill="none" stroke="#5b8cff" stroke-width="2" points={d} /></svg>;
+// LossChart reads each round of the task (GET …/tasks/{id}/rounds/{n}; eval_loss is × 10⁶) and
+// draws the finalized rounds' held-out loss.
+function LossChart({ t, h }) {
+  const n = Math.min(Number(t.current_round || 0), Number(t.rounds || 0), 64);
+  const rounds = useQuery(() => Promise.all(Array.from({ length: n }, (_, i) => query.round(cfg.rest, t.id, i + 1).then((r) => r.round, () => null))), h, [t.id, n]);
+  const pts = (rounds.data || []).filter((r) => r?.phase === "ROUND_PHASE_FINALIZED").map((r) => ({ n: r.number, v: Number(r.eval_loss) / 1e6 }));
+  if (!pts.length) return rounds.loading && n ? <Spinner /> : "—";
+  const max = Math.max(...pts.map((p) => p.v)), min = Math.min(...pts.map((p) => p.v)), x = (i) => (pts.length < 2 ? 100 : 8 + (i / (pts.length - 1)) * 184), y = (v) => 48 - ((v - min) / Math.max(1e-9, max - min)) * 40;
+  return <div data-testid={`loss-${t.id}`} data-losses={pts.map((p) => p.v).join(",")}>
+    <svg class="chart" viewBox="0 0 200 55" style="height:55px;width:200px">{pts.length > 1 && <polyline fill="none" stroke="#5b8cff" stroke-width="2" points={pts.map((p, i) => `${x(i)},${y(p.v)}`).join(" ")} />}
+      {pts.map((p, i) => <circle cx={x(i)} cy={y(p.v)} r="3" fill="#5b8cff"><title>round {p.n}: {p.v.toFixed(4)}</title></circle>)}</svg>
+    <div class="notice">{pts.map((p) => `r${p.n} ${p.v.toFixed(4)}`).join(" · ")}</div></div>;
 }
 
 function App() {

@@ -112,11 +112,29 @@ export async function lock(client: SigningStargateClient, owner: string, amount:
   return send(client, owner, [{ typeUrl: "/mesh.dao.v1.MsgLock", value }], "", 1.5, rest);
 }
 
-/** vote casts a vote on an x/dao proposal ("yes" | "no" | "abstain"). */
-export async function vote(client: SigningStargateClient, voter: string, proposalId: string, option: "yes" | "no" | "abstain" | VoteOption, rest?: string) {
-  const opts: Record<string, VoteOption> = { yes: VoteOption.VOTE_OPTION_YES, no: VoteOption.VOTE_OPTION_NO, abstain: VoteOption.VOTE_OPTION_ABSTAIN };
+/** vote casts a vote on an x/dao proposal ("yes" | "no" | "abstain" | "veto"). */
+export async function vote(client: SigningStargateClient, voter: string, proposalId: string, option: "yes" | "no" | "abstain" | "veto" | VoteOption, rest?: string) {
+  const opts: Record<string, VoteOption> = { yes: VoteOption.VOTE_OPTION_YES, no: VoteOption.VOTE_OPTION_NO, abstain: VoteOption.VOTE_OPTION_ABSTAIN, veto: VoteOption.VOTE_OPTION_VETO };
   const value = daoTx.MsgVote.fromPartial({ voter, proposalId, option: typeof option === "string" ? opts[option] : option });
   return send(client, voter, [{ typeUrl: "/mesh.dao.v1.MsgVote", value }], "", 1.5, rest);
+}
+
+/** delegateVotes lets delegate vote with delegator's own power (x/dao MsgDelegateVotes). */
+export async function delegateVotes(client: SigningStargateClient, delegator: string, delegate: string, rest?: string) {
+  const value = daoTx.MsgDelegateVotes.fromPartial({ delegator, delegate });
+  return send(client, delegator, [{ typeUrl: "/mesh.dao.v1.MsgDelegateVotes", value }], "", 1.5, rest);
+}
+
+/** undelegateVotes takes delegator's power back (x/dao MsgUndelegateVotes). */
+export async function undelegateVotes(client: SigningStargateClient, delegator: string, rest?: string) {
+  const value = daoTx.MsgUndelegateVotes.fromPartial({ delegator });
+  return send(client, delegator, [{ typeUrl: "/mesh.dao.v1.MsgUndelegateVotes", value }], "", 1.5, rest);
+}
+
+/** executeProposal runs a passed proposal's messages once its timelock has ended; anyone may send it. */
+export async function executeProposal(client: SigningStargateClient, executor: string, proposalId: string, rest?: string) {
+  const value = daoTx.MsgExecuteProposal.fromPartial({ executor, proposalId });
+  return send(client, executor, [{ typeUrl: "/mesh.dao.v1.MsgExecuteProposal", value }], "", 1.5, rest);
 }
 
 /** claimRewards claims account's pending x/rewards (account defaults to the claimant). */

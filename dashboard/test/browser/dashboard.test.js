@@ -5,8 +5,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 
-const { DASHBOARD_URL, MESH_CHAIN_ID, MESH_MNEMONIC, CHROMIUM = "/usr/bin/chromium" } = process.env;
+const { DASHBOARD_URL, MESH_CHAIN_ID, MESH_MNEMONIC, MESH_KEPLR_MNEMONIC, MESH_REST, MESH_RPC, MESHD, MESH_NODE_HOME, CHROMIUM = "/usr/bin/chromium" } = process.env;
 const ARTIFACTS = process.env.ARTIFACTS || "../build/artifacts/dashboard";
 const skip = !DASHBOARD_URL && "DASHBOARD_URL not set: run `make test-browser` (it starts a localnet)";
 let browser, puppeteer;
@@ -22,6 +23,27 @@ after(async () => {
   await browser?.close();
   if (!skip) writeFileSync(`${ARTIFACTS}/timings.json`, JSON.stringify(timings, null, 2));
 });
+
+const rest = async (path) => (await fetch(`${MESH_REST}${path}`)).json();
+// meshd runs the CLI against the test's localnet (its keyring holds alice, bob and carol).
+const meshd = (...args) => JSON.parse(execFileSync(MESHD, [...args, ...(args[0] === "tx" ? ["--home", MESH_NODE_HOME, "--keyring-backend", "test", "--chain-id", MESH_CHAIN_ID] : []), "--node", MESH_RPC, "-o", "json"], { encoding: "utf8" }));
+
+// onFailure saves the page and what it shows, so a red CI run says why.
+async function withPage(name, fn, page) {
+  page = page || (await browser.newPage());
+  const logs = [];
+  page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
+  try { await fn(page); } catch (e) {
+    await page.screenshot({ path: `${ARTIFACTS}/FAILED-${name}.png`, fullPage: true }).catch(() => {});
+    const text = await page.$eval("main", (el) => el.innerText).catch(() => "(no main)");
+    console.log(`--- ${name} failed; the page shows:\n${text.slice(0, 3000)}\n--- console:\n${logs.slice(-30).join("\n")}`);
+    throw e;
+  } finally { await page.close(); }
+}
+const enabled = (sel) => `${sel}:not([disabled])`;
+// clickEnabled waits until the button is enabled (a signer connected, no tx in flight), then clicks it.
+const clickEnabled = async (page, sel) => (await page.waitForSelector(enabled(sel), { timeout: 15_000 })).click();
 
 const heightOf = async (page) => Number((await page.$eval("[data-testid=height]", (e) => e.textContent)).replace(/,/g, ""));
 
@@ -66,27 +88,25 @@ async function connectDevKey(page) {
   await page.waitForSelector("[data-testid=address]", { timeout: 15_000 });
 }
 
-test("a refused request shows the chain's error in words", { skip, timeout: 90_000 }, async () => {
-  const page = await browser.newPage();
+test("a refused request shows the chain's error in words", { skip, timeout: 90_000 }, () => withPage("refused", async (page) => {
   await open(page, "inference");
   await connectDevKey(page);
   await page.select("select[name=model]", "no-such-model");
-  await page.click("[data-testid=request-form] button[type=submit]");
+  await clickEnabled(page, "[data-testid=request-form] button[type=submit]");
   await page.waitForSelector("[data-testid=request-form] ~ .error, .card .error", { timeout: 60_000 });
   const msg = await page.$eval(".card .error", (e) => e.textContent);
   console.log("refused tx:", msg);
   assert.match(msg, /model/i);
   assert.doesNotMatch(msg, /[{}]|rpc error|message index/);
   await page.screenshot({ path: `${ARTIFACTS}/inference-refused.png`, fullPage: true });
-  await page.close();
-});
+}));
 
-test("a request sent from the browser settles and shows its result", { skip, timeout: 150_000 }, async () => {
-  const page = await browser.newPage();
+test("a request sent from the browser settles and shows its result", { skip, timeout: 200_000 }, () => withPage("inference", async (page) => {
   await open(page, "inference");
   await connectDevKey(page);
   const t0 = Date.now();
-  await page.click("[data-testid=request-form] button[type=submit]");
+  await clickEnabled(page, "[data-testid=request-form] button[type=submit]");
+  await page.waitForSelector("[data-testid=job-status]", { timeout: 60_000 }); // the tx landed and a job id came back
   await page.waitForSelector("[data-testid=job-result]", { timeout: 120_000 });
   timings.inferenceSettledMs = Date.now() - t0;
   const status = await page.$eval("[data-testid=job-status]", (e) => e.textContent);
@@ -98,5 +118,150 @@ test("a request sent from the browser settles and shows its result", { skip, tim
   assert.match(card, /MESH/);
   assert.doesNotMatch(card, /umesh/);
   await page.screenshot({ path: `${ARTIFACTS}/inference-settled.png`, fullPage: true });
-  await page.close();
+}));
+
+test("a DAO vote cast from the browser changes the tally", { skip, timeout: 180_000 }, () => withPage("dao-vote", async (page) => {
+  await open(page, "dao");
+  await connectDevKey(page);
+  const me = await page.$eval("[data-testid=address]", (e) => e.textContent);
+  // Lock 100 MESH for the longest lock this chain allows (the form's default).
+  await page.click("input[name=lock-amount]", { clickCount: 3 });
+  await page.type("input[name=lock-amount]", "100");
+  await clickEnabled(page, "[data-testid=lock-form] button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=tx-ok]")?.textContent === "Locked.", { timeout: 60_000 });
+  const { lock } = await rest(`/mesh/dao/v1/locks/${me}`);
+  assert.ok(BigInt(lock.amount) >= 100_000_000n, `lock on chain: ${JSON.stringify(lock)}`);
+  await page.waitForFunction(() => !/^(0|—)$/.test(document.querySelector("[data-testid=my-power]")?.textContent || "0"), { timeout: 15_000 });
+
+  // bob proposes (the CLI); the proposal counts power at its submission, so after the lock.
+  const { address: dao } = meshd("q", "dao", "treasury");
+  const bob = execFileSync(MESHD, ["keys", "show", "bob", "-a", "--home", MESH_NODE_HOME, "--keyring-backend", "test"], { encoding: "utf8" }).trim();
+  const file = `${ARTIFACTS}/proposal.json`;
+  writeFileSync(file, JSON.stringify({ title: "Send 1 MESH to bob", summary: "The browser test's proposal: the treasury sends 1 MESH to bob.", deposit: "10000000umesh",
+    messages: [{ "@type": "/cosmos.bank.v1beta1.MsgSend", from_address: dao, to_address: bob, amount: [{ denom: "umesh", amount: "1000000" }] }] }));
+  const sub = meshd("tx", "dao", "submit-proposal", file, "--from", "bob", "--gas", "auto", "--gas-adjustment", "1.5", "--gas-prices", "0.0025umesh", "-y");
+  assert.equal(sub.code, 0, sub.raw_log);
+  let id = "";
+  for (let i = 0; i < 20 && !id; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const { proposals } = await rest("/mesh/dao/v1/proposals");
+    id = proposals.find((p) => p.title === "Send 1 MESH to bob" && p.status === "PROPOSAL_STATUS_VOTING" && p.proposer === bob)?.id || "";
+  }
+  assert.ok(id, "the proposal is in voting");
+  await page.waitForSelector(`select[name=vote-id] option[value="${id}"]`, { timeout: 15_000 });
+  assert.equal(await page.$eval(`[data-testid=tally-${id}]`, (e) => e.dataset.yes), "0");
+
+  await page.select("select[name=vote-id]", id);
+  await page.select("select[name=vote-option]", "yes");
+  await clickEnabled(page, "[data-testid=vote-form] button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=tx-ok]")?.textContent === "Vote cast.", { timeout: 60_000 });
+  await page.waitForFunction((id) => document.querySelector(`[data-testid=tally-${id}]`)?.dataset.yes !== "0", { timeout: 15_000 }, id);
+  const shown = await page.$eval(`[data-testid=tally-${id}]`, (e) => e.dataset.yes);
+  const { proposal } = await rest(`/mesh/dao/v1/proposals/${id}`);
+  const { vote } = await rest(`/mesh/dao/v1/proposals/${id}/votes/${me}`);
+  const power = (BigInt(vote.own_power) + BigInt(vote.delegated_power)).toString();
+  console.log(`proposal ${id}: yes ${shown} (the vote's power ${power}), analysis ${proposal.analysis.status} ${proposal.analysis.label}`);
+  assert.equal(shown, proposal.tally.yes);
+  assert.equal(proposal.tally.yes, power);
+  assert.ok(BigInt(power) > 0n);
+  const row = await page.$eval(`[data-testid=tally-${id}]`, (e) => e.closest("tr").innerText);
+  assert.match(row, /yes [\d,.]+[MG]? \(100\.0 %\)/);
+  await page.screenshot({ path: `${ARTIFACTS}/dao-voted.png`, fullPage: true });
+}));
+
+// Keplr cannot run headless; this stands in for the extension with the same API (experimentalSuggestChain,
+// enable, getOfflineSigner → getAccounts/signDirect), signing in Node with carol's key, so the dashboard's
+// Keplr path is what signs and broadcasts.
+test("Keplr: the dashboard suggests the chain, signs with the extension's key and broadcasts", { skip, timeout: 90_000 }, async () => {
+  const { DirectSecp256k1HdWallet } = await import("@cosmjs/proto-signing");
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(MESH_KEPLR_MNEMONIC, { prefix: "mesh" });
+  const [acct] = await wallet.getAccounts();
+  const page = await browser.newPage();
+  const suggested = [];
+  await page.exposeFunction("__keplrSuggest", (info) => { suggested.push(info); });
+  await page.exposeFunction("__keplrAccounts", async () => (await wallet.getAccounts()).map((a) => ({ ...a, pubkey: Array.from(a.pubkey) })));
+  await page.exposeFunction("__keplrSignDirect", async (addr, d) => {
+    const { signed, signature } = await wallet.signDirect(addr, { bodyBytes: Uint8Array.from(d.bodyBytes), authInfoBytes: Uint8Array.from(d.authInfoBytes), chainId: d.chainId, accountNumber: BigInt(d.accountNumber) });
+    return { signed: { bodyBytes: Array.from(signed.bodyBytes), authInfoBytes: Array.from(signed.authInfoBytes), chainId: signed.chainId, accountNumber: String(signed.accountNumber) }, signature };
+  });
+  await page.evaluateOnNewDocument(() => {
+    const enabled = new Set();
+    window.keplr = {
+      experimentalSuggestChain: (info) => window.__keplrSuggest(info),
+      enable: async (id) => { enabled.add(id); },
+      getOfflineSigner: (id) => ({
+        getAccounts: async () => { if (!enabled.has(id)) throw new Error("not enabled"); return (await window.__keplrAccounts()).map((a) => ({ ...a, pubkey: Uint8Array.from(a.pubkey) })); },
+        signDirect: async (addr, d) => {
+          const r = await window.__keplrSignDirect(addr, { bodyBytes: Array.from(d.bodyBytes), authInfoBytes: Array.from(d.authInfoBytes), chainId: d.chainId, accountNumber: String(d.accountNumber) });
+          return { signed: { bodyBytes: Uint8Array.from(r.signed.bodyBytes), authInfoBytes: Uint8Array.from(r.signed.authInfoBytes), chainId: r.signed.chainId, accountNumber: BigInt(r.signed.accountNumber) }, signature: r.signature };
+        },
+      }),
+    };
+  });
+  await withPage("keplr", async () => {
+    await open(page, "dao");
+    assert.equal(await page.$("textarea[name=mnemonic]"), null, "with Keplr there is no pasted-key form");
+    await page.click("xpath/.//button[contains(., 'Connect Keplr')]");
+    await page.waitForSelector("[data-testid=address]", { timeout: 15_000 });
+    assert.equal(await page.$eval("[data-testid=address]", (e) => e.textContent), acct.address);
+    assert.equal(suggested.length, 1);
+    assert.equal(suggested[0].chainId, MESH_CHAIN_ID);
+    assert.equal(suggested[0].bech32Config.bech32PrefixAccAddr, "mesh");
+    assert.deepEqual(suggested[0].currencies[0], { coinDenom: "MESH", coinMinimalDenom: "umesh", coinDecimals: 6 });
+    await page.click("input[name=lock-amount]", { clickCount: 3 });
+    await page.type("input[name=lock-amount]", "5");
+    await clickEnabled(page, "[data-testid=lock-form] button[type=submit]");
+    await page.waitForFunction(() => document.querySelector("[data-testid=tx-ok]")?.textContent === "Locked.", { timeout: 60_000 });
+    const { lock } = await rest(`/mesh/dao/v1/locks/${acct.address}`);
+    assert.equal(lock.amount, "5000000");
+  }, page);
 });
+
+test("Compute draws each worker's PoC history from the chain", { skip, timeout: 120_000 }, () => withPage("compute-poc", async (page) => {
+  await open(page, "compute");
+  // One cell per settled epoch of the last missed_window; wait until a worker has passed one.
+  await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=poc-history]")].some((e) => e.dataset.cells.includes("p")), { timeout: 90_000 });
+  // The page and REST are read a moment apart; compare until they agree on one height's state (10 tries).
+  const { params } = await rest("/mesh/compute/v1/params");
+  let problems = ["not compared"], seen = "";
+  for (let i = 0; i < 10 && problems.length; i++) {
+    if (i) await new Promise((r) => setTimeout(r, 1000));
+    const shown = Number((await page.$eval("[data-testid=epoch]", (e) => e.textContent)).replace(/\D/g, ""));
+    const rows = await page.$$eval("[data-testid=poc-history]", (es) => es.map((e) => ({ text: e.closest("tr").innerText, cells: e.dataset.cells })));
+    const { workers } = await rest("/mesh/compute/v1/workers");
+    const first = Math.max(1, shown - params.missed_window);
+    seen = `epoch ${shown}: ${rows.map((r) => r.cells).join(" ")}`;
+    problems = rows.length === workers.length ? [] : [`${rows.length} rows for ${workers.length} workers`];
+    for (const w of workers) {
+      const row = rows.find((r) => r.text.includes(w.address.slice(0, 10)) && r.text.includes(w.address.slice(-6)));
+      if (!row) { problems.push(`no row for ${w.address}`); continue; }
+      const at = (n) => row.cells[n - first], last = Number(w.last_passed_epoch);
+      if (last >= first && last < shown && at(last) !== "p") problems.push(`${w.address} passed epoch ${last}, shown ${at(last)}`);
+      for (const m of (w.missed_epochs || []).map(Number).filter((m) => m >= first && m < shown)) if (at(m) !== "m") problems.push(`${w.address} missed epoch ${m}, shown ${at(m)}`);
+    }
+  }
+  console.log(`PoC history at ${seen}`);
+  assert.deepEqual(problems, []);
+  await page.screenshot({ path: `${ARTIFACTS}/compute-poc.png`, fullPage: true });
+}));
+
+test("Rewards & training draws the chain's per-round held-out loss", { skip, timeout: 150_000 }, () => withPage("rewards", async (page) => {
+  // run.sh created a two-round task at start; wait for both rounds on chain, then on the page.
+  let task;
+  for (let i = 0; i < 120; i++) {
+    task = (await rest("/mesh/training/v1/tasks/1")).task;
+    if (task && /COMPLETED|FAILED/.test(task.status)) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.equal(task?.status, "TASK_STATUS_COMPLETED", `task: ${JSON.stringify(task)}`);
+  const want = [];
+  for (let n = 1; n <= task.rounds; n++) { const { round } = await rest(`/mesh/training/v1/tasks/1/rounds/${n}`); if (round.phase === "ROUND_PHASE_FINALIZED") want.push(Number(round.eval_loss) / 1e6); }
+  assert.ok(want.length >= 2, `finalized rounds: ${want}`);
+  await open(page, "rewards");
+  await page.waitForSelector("[data-testid=loss-1]", { timeout: 15_000 });
+  const shown = (await page.$eval("[data-testid=loss-1]", (e) => e.dataset.losses)).split(",").map(Number);
+  console.log(`held-out loss per round: ${shown.join(", ")}`);
+  assert.deepEqual(shown, want);
+  assert.equal(await page.$$eval("[data-testid=loss-1] circle", (cs) => cs.length), want.length);
+  await page.screenshot({ path: `${ARTIFACTS}/rewards-training.png`, fullPage: true });
+}));
