@@ -173,7 +173,8 @@ function Network({ chain }) {
 
 function Compute({ chain }) {
   const h = chain.height;
-  const pools = useQuery(() => query.pools(cfg.rest), h);
+  // Each pool with its number of delegators (the self-bond counts as one).
+  const pools = useQuery(() => query.pools(cfg.rest).then(async (r) => ({ pools: await Promise.all((r.pools || []).map(async (p) => ({ ...p, delegators: (await query.poolDelegations(cfg.rest, p.provider, "?pagination.count_total=true&pagination.limit=1").catch(() => null))?.pagination?.total }))) })), h);
   const workers = useQuery(() => query.workers(cfg.rest), h);
   const ep = useQuery(() => query.epoch(cfg.rest), h);
   const cp = useQuery(() => query.computeParams(cfg.rest), h);
@@ -192,7 +193,7 @@ function Compute({ chain }) {
         </div></> : <Spinner />}
       <Err e={ep.error} /></div>
     <div class="card"><h2>Pools</h2><Err e={pools.error} />
-      <Table rows={pools.data?.pools} cols={[["Provider", (p) => short(p.provider), "mono"], ["Stake", (p) => formatCoin({ denom: "umesh", amount: p.tokens })], ["Commission", (p) => `${(Number(p.commission_rate) * 100).toFixed(1)} %`], ["Compute units", (p) => p.compute_units], ["Status", (p) => <span class={`badge ${p.jailed ? "bad" : "ok"}`}>{p.jailed ? "jailed" : "active"}</span>]]} /></div>
+      <Table rows={pools.data?.pools} cols={[["Provider", (p) => short(p.provider), "mono"], ["Stake", (p) => formatCoin({ denom: "umesh", amount: p.tokens })], ["Commission", (p) => `${(Number(p.commission_rate) * 100).toFixed(1)} %`], ["Delegators", (p) => p.delegators ?? "—"], ["Compute units", (p) => p.compute_units], ["Status", (p) => <span class={`badge ${p.jailed ? "bad" : "ok"}`}>{p.jailed ? "jailed" : "active"}</span>]]} /></div>
     <div class="card"><h2>Workers</h2><Err e={workers.error} />
       <Table rows={workers.data?.workers} cols={[["Worker", (w) => short(w.address), "mono"], ["Claimed", (w) => `${Number(w.spec?.int8_gops || 0) || Number(w.spec?.int8_tops || 0) * 1000} GOPS`], ["Proven", (w) => `${w.verified_gops || 0} GOPS · ${w.verified_units || 0} units`], ["Reputation", (w) => bps(w.reputation_bps)], ["PoC passed / missed", (w) => <PocBar w={w} />], [`PoC, last ${win} epochs`, (w) => <PocHistory w={w} epoch={Number(e?.number || 0)} win={win} />], ["Status", (w) => <span class={`badge ${/ACTIVE/.test(w.status) ? "ok" : /JAIL/.test(w.status) ? "bad" : "warn"}`}>{label(w.status, "WORKER_STATUS_")}</span>]]} /></div>
   </>;

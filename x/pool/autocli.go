@@ -44,6 +44,13 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "delegator"}},
 				},
 				{
+					RpcMethod:      "PoolDelegations",
+					Use:            "pool-delegations [provider]",
+					Short:          "List a pool's delegations (the provider's own stake included)",
+					Example:        "meshd q pool pool-delegations mesh1... --count-total",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "provider"}},
+				},
+				{
 					RpcMethod:      "Unbondings",
 					Use:            "unbondings [delegator]",
 					Short:          "List a delegator's unbonding entries",

@@ -57,6 +57,7 @@ export const query = {
   epoch: (rest: string) => restGet(rest, "/mesh/compute/v1/epoch"),
   computeParams: (rest: string) => restGet(rest, "/mesh/compute/v1/params"),
   pools: (rest: string) => restGet(rest, "/mesh/pool/v1/pools"),
+  poolDelegations: (rest: string, provider: string, qs = "") => restGet(rest, `/mesh/pool/v1/pools/${provider}/delegations${qs}`),
   proposals: (rest: string) => restGet(rest, "/mesh/dao/v1/proposals"),
   proposal: (rest: string, id: string) => restGet(rest, `/mesh/dao/v1/proposals/${id}`),
   daoParams: (rest: string) => restGet(rest, "/mesh/dao/v1/params"),

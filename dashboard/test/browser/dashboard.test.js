@@ -242,6 +242,12 @@ test("Compute draws each worker's PoC history from the chain", { skip, timeout: 
   }
   console.log(`PoC history at ${seen}`);
   assert.deepEqual(problems, []);
+  // Each pool shows its delegators: one (the provider's self-bond) on a fresh localnet.
+  const { pools } = await rest("/mesh/pool/v1/pools");
+  const counts = await page.$$eval("main table", (ts) => { const t = ts.find((x) => /Delegators/.test(x.querySelector("thead").innerText)); const i = [...t.querySelectorAll("th")].findIndex((th) => th.textContent === "Delegators"); return [...t.querySelectorAll("tbody tr")].map((tr) => tr.children[i].textContent); });
+  const want = [];
+  for (const p of pools) want.push((await rest(`/mesh/pool/v1/pools/${p.provider}/delegations?pagination.count_total=true`)).pagination.total);
+  assert.deepEqual(counts, want);
   await page.screenshot({ path: `${ARTIFACTS}/compute-poc.png`, fullPage: true });
 }));
 

@@ -137,6 +137,26 @@ func (q Querier) DelegatorDelegations(ctx context.Context, req *types.QueryDeleg
 	return &types.QueryDelegatorDelegationsResponse{Delegations: dels, Pagination: page}, nil
 }
 
+// PoolDelegations implements types.QueryServer: one prefix of Delegations, paginated.
+func (q Querier) PoolDelegations(ctx context.Context, req *types.QueryPoolDelegationsRequest) (*types.QueryPoolDelegationsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	provider, err := q.addrBytes(req.Provider)
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	dels, page, err := query.CollectionPaginate(ctx, q.Delegations, req.Pagination,
+		func(_ collections.Pair[sdk.AccAddress, sdk.AccAddress], d types.Delegation) (types.Delegation, error) {
+			return d, nil
+		},
+		query.WithCollectionPaginationPairPrefix[sdk.AccAddress, sdk.AccAddress](provider))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryPoolDelegationsResponse{Delegations: dels, Pagination: page}, nil
+}
+
 // Unbondings implements types.QueryServer.
 func (q Querier) Unbondings(ctx context.Context, req *types.QueryUnbondingsRequest) (*types.QueryUnbondingsResponse, error) {
 	if req == nil {

@@ -103,6 +103,22 @@ export interface QueryDelegatorDelegationsResponse {
   pagination: PageResponse | undefined;
 }
 
+/** QueryPoolDelegationsRequest is the request of PoolDelegations. */
+export interface QueryPoolDelegationsRequest {
+  /** provider whose pool's delegations are listed. */
+  provider: string;
+  /** pagination of the result. */
+  pagination: PageRequest | undefined;
+}
+
+/** QueryPoolDelegationsResponse is the response of PoolDelegations. */
+export interface QueryPoolDelegationsResponse {
+  /** delegations found, ordered by delegator address bytes. */
+  delegations: Delegation[];
+  /** pagination of the result. */
+  pagination: PageResponse | undefined;
+}
+
 /** QueryUnbondingsRequest is the request of Unbondings. */
 export interface QueryUnbondingsRequest {
   /** delegator whose unbondings are listed. */
@@ -914,6 +930,164 @@ export const QueryDelegatorDelegationsResponse: MessageFns<QueryDelegatorDelegat
     object: I,
   ): QueryDelegatorDelegationsResponse {
     const message = createBaseQueryDelegatorDelegationsResponse();
+    message.delegations = object.delegations?.map((e) => Delegation.fromPartial(e)) || [];
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? PageResponse.fromPartial(object.pagination)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryPoolDelegationsRequest(): QueryPoolDelegationsRequest {
+  return { provider: "", pagination: undefined };
+}
+
+export const QueryPoolDelegationsRequest: MessageFns<QueryPoolDelegationsRequest> = {
+  encode(message: QueryPoolDelegationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== "") {
+      writer.uint32(10).string(message.provider);
+    }
+    if (message.pagination !== undefined) {
+      PageRequest.encode(message.pagination, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryPoolDelegationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseQueryPoolDelegationsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.provider = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.pagination = PageRequest.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): QueryPoolDelegationsRequest {
+    return {
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      pagination: isSet(object.pagination) ? PageRequest.fromJSON(object.pagination) : undefined,
+    };
+  },
+
+  toJSON(message: QueryPoolDelegationsRequest): unknown {
+    const obj: any = {};
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.pagination !== undefined) {
+      obj.pagination = PageRequest.toJSON(message.pagination);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QueryPoolDelegationsRequest>, I>>(base?: I): QueryPoolDelegationsRequest {
+    return QueryPoolDelegationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QueryPoolDelegationsRequest>, I>>(object: I): QueryPoolDelegationsRequest {
+    const message = createBaseQueryPoolDelegationsRequest();
+    message.provider = object.provider ?? "";
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? PageRequest.fromPartial(object.pagination)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryPoolDelegationsResponse(): QueryPoolDelegationsResponse {
+  return { delegations: [], pagination: undefined };
+}
+
+export const QueryPoolDelegationsResponse: MessageFns<QueryPoolDelegationsResponse> = {
+  encode(message: QueryPoolDelegationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.delegations) {
+      Delegation.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.pagination !== undefined) {
+      PageResponse.encode(message.pagination, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryPoolDelegationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseQueryPoolDelegationsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.delegations.push(Delegation.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.pagination = PageResponse.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): QueryPoolDelegationsResponse {
+    return {
+      delegations: globalThis.Array.isArray(object?.delegations)
+        ? object.delegations.map((e: any) => Delegation.fromJSON(e))
+        : [],
+      pagination: isSet(object.pagination) ? PageResponse.fromJSON(object.pagination) : undefined,
+    };
+  },
+
+  toJSON(message: QueryPoolDelegationsResponse): unknown {
+    const obj: any = {};
+    if (message.delegations?.length) {
+      obj.delegations = message.delegations.map((e) => Delegation.toJSON(e));
+    }
+    if (message.pagination !== undefined) {
+      obj.pagination = PageResponse.toJSON(message.pagination);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QueryPoolDelegationsResponse>, I>>(base?: I): QueryPoolDelegationsResponse {
+    return QueryPoolDelegationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QueryPoolDelegationsResponse>, I>>(object: I): QueryPoolDelegationsResponse {
+    const message = createBaseQueryPoolDelegationsResponse();
     message.delegations = object.delegations?.map((e) => Delegation.fromPartial(e)) || [];
     message.pagination = (object.pagination !== undefined && object.pagination !== null)
       ? PageResponse.fromPartial(object.pagination)
