@@ -11,6 +11,7 @@ const { DASHBOARD_URL, MESH_CHAIN_ID, MESH_MNEMONIC, MESH_KEPLR_MNEMONIC, MESH_R
 const ARTIFACTS = process.env.ARTIFACTS || "../build/artifacts/dashboard";
 const skip = !DASHBOARD_URL && "DASHBOARD_URL not set: run `make test-browser` (it starts a localnet)";
 let browser, puppeteer;
+let proposalId = ""; // the DAO vote test's proposal, executed by the last test
 const timings = {};
 
 before(async () => {
@@ -148,6 +149,7 @@ test("a DAO vote cast from the browser changes the tally", { skip, timeout: 180_
     id = proposals.find((p) => p.title === "Send 1 MESH to bob" && p.status === "PROPOSAL_STATUS_VOTING" && p.proposer === bob)?.id || "";
   }
   assert.ok(id, "the proposal is in voting");
+  proposalId = id;
   await page.waitForSelector(`select[name=vote-id] option[value="${id}"]`, { timeout: 15_000 });
   assert.equal(await page.$eval(`[data-testid=tally-${id}]`, (e) => e.dataset.yes), "0");
 
@@ -214,6 +216,16 @@ test("Keplr: the dashboard suggests the chain, signs with the extension's key an
     await page.waitForFunction(() => document.querySelector("[data-testid=tx-ok]")?.textContent === "Locked.", { timeout: 60_000 });
     const { lock } = await rest(`/mesh/dao/v1/locks/${acct.address}`);
     assert.equal(lock.amount, "5000000");
+    // carol delegates her power to alice from the same form.
+    const alice = (await (await import("@cosmjs/proto-signing")).DirectSecp256k1HdWallet.fromMnemonic(MESH_MNEMONIC, { prefix: "mesh" }).then((w) => w.getAccounts()))[0].address;
+    await page.type("input[name=delegate]", alice);
+    await clickEnabled(page, "[data-testid=delegate-form] button[type=submit]");
+    await page.waitForFunction(() => document.querySelector("[data-testid=tx-ok]")?.textContent === "Delegated.", { timeout: 60_000 });
+    const mine = await rest(`/mesh/dao/v1/power/${acct.address}`);
+    assert.equal(mine.delegate, alice);
+    const hers = await rest(`/mesh/dao/v1/power/${alice}`);
+    assert.equal(hers.delegated, mine.own, "alice votes with carol's power");
+    assert.ok(BigInt(mine.own) > 0n);
   }, page);
 });
 
@@ -270,4 +282,24 @@ test("Rewards & training draws the chain's per-round held-out loss", { skip, tim
   assert.deepEqual(shown, want);
   assert.equal(await page.$$eval("[data-testid=loss-1] circle", (cs) => cs.length), want.length);
   await page.screenshot({ path: `${ARTIFACTS}/rewards-training.png`, fullPage: true });
+}));
+
+test("a passed proposal is executed from the browser after its timelock", { skip, timeout: 180_000 }, () => withPage("dao-execute", async (page) => {
+  assert.ok(proposalId, "the DAO vote test submitted a proposal");
+  const bob = execFileSync(MESHD, ["keys", "show", "bob", "-a", "--home", MESH_NODE_HOME, "--keyring-backend", "test"], { encoding: "utf8" }).trim();
+  await open(page, "dao");
+  await connectDevKey(page);
+  // Voting (60 s on the localnet) and the timelock (30 s) run out; then the row offers Execute.
+  const button = await page.waitForSelector(`xpath/.//tr[td[1][text()="${proposalId}"]]//button[contains(., "Execute")]`, { timeout: 150_000 });
+  const { proposal: passed } = await rest(`/mesh/dao/v1/proposals/${proposalId}`);
+  assert.equal(passed.status, "PROPOSAL_STATUS_PASSED");
+  const before = BigInt((await rest(`/cosmos/bank/v1beta1/balances/${bob}/by_denom?denom=umesh`)).balance.amount);
+  await button.click();
+  await page.waitForFunction((id) => document.querySelector("[data-testid=tx-ok]")?.textContent === `Proposal #${id} executed.`, { timeout: 60_000 }, proposalId);
+  const { proposal } = await rest(`/mesh/dao/v1/proposals/${proposalId}`);
+  assert.equal(proposal.status, "PROPOSAL_STATUS_EXECUTED", proposal.result);
+  const after = BigInt((await rest(`/cosmos/bank/v1beta1/balances/${bob}/by_denom?denom=umesh`)).balance.amount);
+  assert.equal(after - before, 1_000_000n + BigInt(passed.deposit[0].amount), "the treasury sent bob 1 MESH, and his deposit came back");
+  await page.waitForFunction((id) => [...document.querySelectorAll("[data-testid=proposal-status]")].some((e) => e.textContent === "executed" && e.closest("tr").children[0].textContent === id), { timeout: 15_000 }, proposalId);
+  await page.screenshot({ path: `${ARTIFACTS}/dao-executed.png`, fullPage: true });
 }));
