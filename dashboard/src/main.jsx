@@ -371,7 +371,7 @@ function Rewards({ chain }) {
           <button onClick={() => run(() => claimRewards(me.client, me.address, me.address, cfg.rest), "Claimed.")} disabled={tx.busy}>{tx.busy ? <Spinner text="Claiming…" /> : "Claim"}</button></>}
         <Err e={tx.error || pending.error} />{tx.ok && <div class="notice">{tx.ok}</div>}</div></div>
     <div class="card"><h2>Reward epochs</h2><Err e={epochs.error} />
-      <Table rows={epochs.data?.epochs} cols={[["Epoch", (x) => x.epoch], ["Blocks", (x) => `${x.start_height}–${x.end_height}`], ["Pot", (x) => formatCoins(x.pot) || "—"], ["Shared by", (x) => (x.categories?.length ? x.categories.map((c) => `${c.category} ${c.points} pts`).join(", ") : "nobody (carried over)")], ["Carried over", (x) => formatCoins(x.carried) || "—"]]} /></div>
+      <Table rows={epochs.data?.epochs} cols={[["Epoch", (x) => x.epoch], ["Blocks", (x) => (x.end_height && x.end_height !== "0" ? `${x.start_height}–${x.end_height}` : `from ${x.start_height} (open)`)], ["Pot", (x) => formatCoins(x.pot) || "—"], ["Shared by", (x) => (x.categories?.length ? x.categories.map((c) => `${c.category} ${c.points} pts`).join(", ") : "nobody (carried over)")], ["Carried over", (x) => formatCoins(x.carried) || "—"]]} /></div>
     <div class="card"><h2>Datasets</h2><Err e={datasets.error} />
       <Table rows={datasets.data?.datasets} cols={[["#", (d) => d.id], ["Name", (d) => <b>{d.name}</b>], ["Labels", (d) => (d.labels?.length ? d.labels.join(", ") : "free text")], ["License", (d) => d.license || "—"], ["Owner", (d) => short(d.owner), "mono"]]} empty="No datasets." /></div>
     <div class="card"><h2>Training tasks</h2><Err e={tasks.error} />

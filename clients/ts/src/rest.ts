@@ -1,5 +1,10 @@
 // REST queries, job states and error wording: no CosmJS, so pages that only read load fast.
 import { registeredErrors } from "./errors.gen.js";
+import { formatCoin } from "./format.js";
+
+// Amounts in a chain error ("1000umesh", "5ibc/27…") are written as MESH/INJ, never base units.
+const coinInText = /\b(\d+)(umesh|ibc\/[0-9A-Fa-f]{64}|inj)\b/g;
+const coinsInWords = (text: string) => text.replace(coinInText, (_, amount, denom) => formatCoin({ denom, amount }));
 
 /** explainError turns a chain error (codespace/code, a raw log or a simulation failure) into plain words. */
 export function explainError(e: { codespace?: string; code?: number; rawLog?: string; message?: string } | string): string {
@@ -10,6 +15,7 @@ export function explainError(e: { codespace?: string; code?: number; rawLog?: st
   if (m) text = m[1];
   text = text.replace(/\s*\[[^\]]*\]/g, "").replace(/\s*[Ww]ith gas (used|wanted).*$/s, "").replace(/: unknown request$/, "").trim();
   text = text.replace(/^.*rpc error: code = \w+ desc = /s, "");
+  text = coinsInWords(text);
   if (reg) {
     const head = cap(reg);
     if (text.toLowerCase().endsWith(": " + reg.toLowerCase())) text = text.slice(0, -(reg.length + 2));

@@ -89,17 +89,33 @@ async function connectDevKey(page) {
   await page.waitForSelector("[data-testid=address]", { timeout: 15_000 });
 }
 
-test("a refused request shows the chain's error in words", { skip, timeout: 90_000 }, () => withPage("refused", async (page) => {
+// Three mistakes a user can make; each shows the chain's registered error in words, and the balance is unchanged.
+test("a refused request shows the chain's error in words", { skip, timeout: 120_000 }, () => withPage("refused", async (page) => {
   await open(page, "inference");
   await connectDevKey(page);
-  await page.select("select[name=model]", "no-such-model");
-  await clickEnabled(page, "[data-testid=request-form] button[type=submit]");
-  await page.waitForSelector("[data-testid=request-form] ~ .error, .card .error", { timeout: 60_000 });
-  const msg = await page.$eval(".card .error", (e) => e.textContent);
-  console.log("refused tx:", msg);
-  assert.match(msg, /model/i);
-  assert.doesNotMatch(msg, /[{}]|rpc error|message index/);
-  await page.screenshot({ path: `${ARTIFACTS}/inference-refused.png`, fullPage: true });
+  const me = await page.$eval("[data-testid=address]", (e) => e.textContent);
+  const balance = async () => (await rest(`/cosmos/bank/v1beta1/balances/${me}/by_denom?denom=umesh`)).balance.amount;
+  const set = async (name, value) => { await page.click(`input[name=${name}]`, { clickCount: 3 }); await page.type(`input[name=${name}]`, value); };
+  const cases = [
+    { what: "unknown model", model: "no-such-model", want: /model not found/i },
+    { what: "too few workers", redundancy: "7", want: /not enough eligible workers/i },
+    { what: "no funds", fee: "999999999", want: /insufficient funds|insufficient/i },
+  ];
+  let prev = "";
+  for (const c of cases) {
+    await page.select("select[name=model]", c.model || "mesh-embedded-v1");
+    await set("redundancy", c.redundancy || "3");
+    await set("fee", c.fee || "1");
+    const before = await balance();
+    await clickEnabled(page, "[data-testid=request-form] button[type=submit]");
+    await page.waitForFunction((prev) => { const e = document.querySelector("[data-testid=request-form] ~ .error"); return e && e.textContent !== prev; }, { timeout: 60_000 }, prev);
+    const msg = (prev = await page.$eval("[data-testid=request-form] ~ .error", (e) => e.textContent));
+    console.log(`refused tx (${c.what}): ${msg}`);
+    assert.match(msg, c.want, c.what);
+    assert.doesNotMatch(msg, /[{}]|rpc error|message index|codespace|\d+umesh/, c.what);
+    assert.equal(await balance(), before, `${c.what}: nothing was charged (refused before signing)`);
+    if (c.what === "unknown model") await page.screenshot({ path: `${ARTIFACTS}/inference-refused.png`, fullPage: true });
+  }
 }));
 
 test("a request sent from the browser settles and shows its result", { skip, timeout: 200_000 }, () => withPage("inference", async (page) => {

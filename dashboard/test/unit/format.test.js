@@ -45,3 +45,11 @@ test("quadratic power", () => {
   assert.equal(powerShare("1", "3"), "33.3 %");
   assert.equal(powerShare("0", "0"), "0.0 %");
 });
+
+test("a chain error's amounts are written in MESH, not base units", async () => {
+  const { explainError } = await import("../../../clients/ts/dist/rest.js");
+  assert.equal(explainError("failed to execute message; message index: 0: spendable balance 999999996504umesh is smaller than 999999999000000umesh: insufficient funds [cosmos/cosmos-sdk/x/bank/keeper/send.go:278] with gas used: '70000': unknown request"),
+    "Spendable balance 999,999.996504 MESH is smaller than 999,999,999 MESH: insufficient funds");
+  assert.equal(explainError({ codespace: "sdk", code: 5, rawLog: "spendable balance 10umesh is smaller than 2000000umesh: insufficient funds" }),
+    "Insufficient funds: spendable balance 0.00001 MESH is smaller than 2 MESH");
+});
