@@ -225,10 +225,15 @@ func (f *faultNet) freezeAndNodeRestart(t *testing.T) {
 	frozenAt, err := frozen.Height() // times out after 3 s
 	require.Error(t, err, "a stopped node does not answer (height %d)", frozenAt)
 	time.Sleep(10*time.Second - time.Since(t0))
+	// The chain goes on without it: its proposer turns time out, the others commit. A round
+	// with a timed-out proposer can take longer on a loaded machine, so the freeze lasts until
+	// the others made two blocks, at most 30 s more (stop 29's CI saw one block in 10 s).
 	during := MaxHeight(others)
+	for wait := time.Now().Add(30 * time.Second); during < stoppedAt+2 && time.Now().Before(wait); during = MaxHeight(others) {
+		time.Sleep(500 * time.Millisecond)
+	}
 	require.NoError(t, frozen.Signal(syscall.SIGCONT))
 	tCont := time.Now()
-	// The chain went on without it: its proposer turns time out, the others commit.
 	require.GreaterOrEqual(t, during, stoppedAt+2, "the other three committed while %s was frozen", frozen.Name)
 	WaitAllForHeight(t, others, stoppedAt+3, waitTimeout) // the other three went on
 	caught := f.waitCaughtUp(t, frozen, stoppedAt)
