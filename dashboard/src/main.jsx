@@ -12,6 +12,7 @@ const claimRewards = async (...a) => (await tx()).claimRewards(...a);
 const delegateVotes = async (...a) => (await tx()).delegateVotes(...a);
 const undelegateVotes = async (...a) => (await tx()).undelegateVotes(...a);
 const executeProposal = async (...a) => (await tx()).executeProposal(...a);
+const annotate = async (...a) => (await tx()).annotate(...a);
 const fromMnemonic = async (m) => (await import("@cosmjs/proto-signing")).DirectSecp256k1HdWallet.fromMnemonic(m, { prefix: "mesh" });
 
 // Endpoints: ?rpc=…&rest=… or ./config.json (written by the localnet's static server), else the localnet defaults.
@@ -373,11 +374,50 @@ function Rewards({ chain }) {
     <div class="card"><h2>Reward epochs</h2><Err e={epochs.error} />
       <Table rows={epochs.data?.epochs} cols={[["Epoch", (x) => x.epoch], ["Blocks", (x) => (x.end_height && x.end_height !== "0" ? `${x.start_height}–${x.end_height}` : `from ${x.start_height} (open)`)], ["Pot", (x) => formatCoins(x.pot) || "—"], ["Shared by", (x) => (x.categories?.length ? x.categories.map((c) => `${c.category} ${c.points} pts`).join(", ") : "nobody (carried over)")], ["Carried over", (x) => formatCoins(x.carried) || "—"]]} /></div>
     <div class="card"><h2>Datasets</h2><Err e={datasets.error} />
-      <Table rows={datasets.data?.datasets} cols={[["#", (d) => d.id], ["Name", (d) => <b>{d.name}</b>], ["Labels", (d) => (d.labels?.length ? d.labels.join(", ") : "free text")], ["License", (d) => d.license || "—"], ["Owner", (d) => short(d.owner), "mono"]]} empty="No datasets." /></div>
+      <Table rows={datasets.data?.datasets} cols={[["#", (d) => d.id], ["Name", (d) => <b>{d.name}</b>], ["Items", (d) => d.items ?? "0"], ["Labels", (d) => (d.labels?.length ? d.labels.join(", ") : "free text")], ["License", (d) => d.license || "—"], ["Owner", (d) => short(d.owner), "mono"]]} empty="No datasets." /></div>
+    <Annotate h={h} datasets={datasets.data?.datasets || []} />
     <div class="card"><h2>Training tasks</h2><Err e={tasks.error} />
       <Table rows={tasks.data?.tasks} empty="No training tasks." cols={[["#", (t) => t.id], ["Base model", (t) => t.base_model_id], ["Round", (t) => `${t.current_round} of ${t.rounds}`], ["Status", (t) => <span class={`badge ${/COMPLETED/.test(t.status) ? "ok" : /FAILED/.test(t.status) ? "bad" : "warn"}`}>{label(t.status, "TASK_STATUS_")}</span>], ["Spent", (t) => `${formatCoin(t.spent)} of ${formatCoin(t.budget)}`], ["Candidate", (t) => t.candidate_model_id || "—"], ["Held-out loss per round", (t) => <LossChart t={t} h={h} />]]} /></div>
   </>;
 }
+// Annotate lists a dataset's newest OPEN items (up to 20) with a button per label; a label escrows
+// annotation_stake until the item has annotators_per_item labels and settles.
+function Annotate({ h, datasets }) {
+  const me = useSigner();
+  const [ds, setDs] = useState("");
+  const id = ds || datasets[0]?.id || "";
+  const dataset = datasets.find((d) => d.id === id);
+  const items = useQuery(() => (id ? query.items(cfg.rest, id, "?pagination.reverse=true&pagination.limit=20") : Promise.resolve({ items: [] })), h, [id]);
+  const params = useQuery(() => query.trainingParams(cfg.rest), h);
+  const stats = useQuery(() => (me ? query.annotator(cfg.rest, me.address).catch(() => null) : Promise.resolve(null)), h, [me?.address]);
+  const [tx, run] = useTx();
+  const p = params.data?.params;
+  const open = (items.data?.items || []).filter((it) => it.status === "ITEM_STATUS_OPEN");
+  const labels = dataset?.labels?.length ? dataset.labels : [];
+  return <div class="card" data-testid="annotate"><h2>Annotate</h2>
+    <div class="row"><label>Dataset<select name="annotate-dataset" value={id} onChange={(e) => setDs(e.target.value)}>{datasets.map((d) => <option value={d.id}>#{d.id} {d.name}</option>)}</select></label>
+      {p && <span class="notice">Each label escrows {formatCoin(p.annotation_stake)} until {p.annotators_per_item} labels settle the item; the majority gets it back and earns data points.</span>}</div>
+    {me && stats.data?.stats && <p class="notice" data-testid="annotator-stats">You: {stats.data.stats.agreed || 0} agreed, {stats.data.stats.disagreed || 0} disagreed, {stats.data.stats.strikes || 0} strikes.</p>}
+    <Err e={items.error} />
+    <Table rows={items.data ? open : null} empty="No open items in the newest 20: every one has its final label." cols={[["#", (it) => it.id], ["Item", (it) => <ItemText it={it} />], ["Labels so far", (it) => `${it.annotations || 0} of ${p?.annotators_per_item ?? "?"}`],
+      ["", (it) => (!me ? <span class="notice">Connect to label</span> : it.contributor === me.address ? <span class="notice">your item</span> : (labels.length ? <div class="row" data-testid={`label-${it.id}`}>{labels.map((l) => <button disabled={tx.busy} onClick={() => run(() => annotate(me.client, me.address, it.id, l, cfg.rest), `Labelled #${it.id} ${l}.`)}>{l}</button>)}</div>
+        : <form class="row" data-testid={`label-${it.id}`} onSubmit={(e) => { e.preventDefault(); const l = e.target.elements.label.value.trim(); if (l) run(() => annotate(me.client, me.address, it.id, l, cfg.rest), `Labelled #${it.id} ${l}.`); }}><input name="label" placeholder="label" /><button type="submit" disabled={tx.busy}>Label</button></form>))]]} />
+    <Err e={tx.error} />{tx.ok && <div class="notice" data-testid="annotate-ok">{tx.ok}</div>}
+  </div>;
+}
+
+// ItemText shows an item's inline data as text; a JSON object (a dataset schema such as
+// {"text", "label"}) shows its text, and the contributor's label as a hint. A URI item shows its URI.
+function ItemText({ it }) {
+  if (!it.data) return <span class="mono">{it.uri}</span>;
+  const raw = decodeResult(it.data);
+  let o = null;
+  try { o = JSON.parse(raw); } catch { /* plain text */ }
+  if (!o || typeof o !== "object" || Array.isArray(o)) return <span>{raw.slice(0, 160)}</span>;
+  const text = typeof o.text === "string" ? o.text : Object.entries(o).filter(([k]) => k !== "label").map(([, v]) => String(v)).join(" · ");
+  return <span>{text.slice(0, 160)}{typeof o.label === "string" && <span class="notice"> (contributor's label: {o.label})</span>}</span>;
+}
+
 // LossChart reads each round of the task (GET …/tasks/{id}/rounds/{n}; eval_loss is × 10⁶) and
 // draws the finalized rounds' held-out loss.
 function LossChart({ t, h }) {

@@ -137,6 +137,15 @@ export async function executeProposal(client: SigningStargateClient, executor: s
   return send(client, executor, [{ typeUrl: "/mesh.dao.v1.MsgExecuteProposal", value }], "", 1.5, rest);
 }
 
+/** annotate labels an OPEN x/training item with one of its dataset's labels; annotation_stake is escrowed until the item is final. */
+export async function annotate(client: SigningStargateClient, annotator: string, itemId: string, label: string, rest?: string): Promise<{ final: boolean; label: string; txHash: string }> {
+  const value = trainingTx.MsgAnnotate.fromPartial({ annotator, itemId, label });
+  const res = await send(client, annotator, [{ typeUrl: "/mesh.training.v1.MsgAnnotate", value }], "", 1.5, rest);
+  const resp = res.msgResponses.find((m) => m.typeUrl.endsWith("MsgAnnotateResponse"));
+  const out = resp ? trainingTx.MsgAnnotateResponse.decode(resp.value) : { final: false, label: "" };
+  return { final: out.final, label: out.label, txHash: res.transactionHash };
+}
+
 /** claimRewards claims account's pending x/rewards (account defaults to the claimant). */
 export async function claimRewards(client: SigningStargateClient, claimant: string, account = claimant, rest?: string) {
   const value = rewardsTx.MsgClaimRewards.fromPartial({ claimant, account });

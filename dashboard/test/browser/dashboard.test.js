@@ -279,7 +279,7 @@ test("Compute draws each worker's PoC history from the chain", { skip, timeout: 
   await page.screenshot({ path: `${ARTIFACTS}/compute-poc.png`, fullPage: true });
 }));
 
-test("Rewards & training draws the chain's per-round held-out loss", { skip, timeout: 150_000 }, () => withPage("rewards", async (page) => {
+test("Rewards & training draws the chain's per-round held-out loss, and an item is labelled from the page", { skip, timeout: 150_000 }, () => withPage("rewards", async (page) => {
   // run.sh created a two-round task at start; wait for both rounds on chain, then on the page.
   let task;
   for (let i = 0; i < 120; i++) {
@@ -297,6 +297,27 @@ test("Rewards & training draws the chain's per-round held-out loss", { skip, tim
   console.log(`held-out loss per round: ${shown.join(", ")}`);
   assert.deepEqual(shown, want);
   assert.equal(await page.$$eval("[data-testid=loss-1] circle", (cs) => cs.length), want.length);
+
+  // bob contributes an item with the CLI; alice labels it from the page, with the stake escrowed.
+  const file = `${ARTIFACTS}/item.txt`;
+  writeFileSync(file, "Raise the inference input limit to 8 KiB; nothing else changes.");
+  const sent = meshd("tx", "training", "contribute", "1", file, "--from", "bob", "--gas", "auto", "--gas-adjustment", "1.5", "--gas-prices", "0.0025umesh", "-y");
+  assert.equal(sent.code, 0, sent.raw_log);
+  let item;
+  for (let i = 0; i < 20 && !item; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    item = (await rest("/mesh/training/v1/datasets/1/items?pagination.reverse=true&pagination.limit=1")).items.find((it) => it.status === "ITEM_STATUS_OPEN");
+  }
+  assert.ok(item, "bob's item is on chain and OPEN");
+  await connectDevKey(page);
+  const me = await page.$eval("[data-testid=address]", (e) => e.textContent);
+  const button = await page.waitForSelector(`xpath/.//*[@data-testid="label-${item.id}"]//button[text()="low"]`, { timeout: 15_000 });
+  await button.click();
+  await page.waitForFunction((id) => document.querySelector("[data-testid=annotate-ok]")?.textContent === `Labelled #${id} low.`, { timeout: 60_000 }, item.id);
+  const { annotations } = await rest(`/mesh/training/v1/items/${item.id}/annotations`);
+  const { params } = await rest("/mesh/training/v1/params");
+  assert.deepEqual(annotations.map((a) => [a.annotator, a.label, a.stake.amount]), [[me, "low", params.annotation_stake.amount]]);
+  await page.waitForFunction((id) => [...document.querySelectorAll("[data-testid=annotate] tr")].some((tr) => tr.children[0]?.textContent === id && /1 of /.test(tr.innerText)), { timeout: 15_000 }, item.id);
   await page.screenshot({ path: `${ARTIFACTS}/rewards-training.png`, fullPage: true });
 }));
 
