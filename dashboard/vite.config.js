@@ -19,7 +19,9 @@ export default defineConfig({
       "@llmesh/mesh-client/light": fileURLToPath(new URL("../clients/ts/src/light.ts", import.meta.url)),
       "@llmesh/mesh-client": fileURLToPath(new URL("../clients/ts/src/index.ts", import.meta.url)),
     },
-    dedupe: [...new Set([...shared, "preact"])],
+    // The client's own imports resolve from here even when ../clients/ts has no node_modules
+    // (make localnet builds the dashboard alone).
+    dedupe: [...new Set(["@cosmjs/proto-signing", "@cosmjs/stargate", "@cosmjs/tendermint-rpc", "@bufbuild/protobuf", "preact", ...shared])],
   },
   server: { fs: { allow: [".."] } },
   build: { outDir: "dist", chunkSizeWarningLimit: 2000 },
