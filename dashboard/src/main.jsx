@@ -147,6 +147,8 @@ function useTx() {
   }, []);
   return [s, run];
 }
+// TxResult shows a useTx transaction's outcome: the chain's error in words, or its success line.
+const TxResult = ({ tx, id = "tx-ok" }) => <><Err e={tx.error} />{tx.ok && <div class="notice" data-testid={id}>{tx.ok}</div>}</>;
 
 function Network({ chain }) {
   const h = chain.height;
@@ -342,7 +344,7 @@ function Dao({ chain }) {
           <div class="row"><label>Delegate my power to<input name="delegate" class="mono" value={df} onInput={(e) => setDf(e.target.value)} placeholder="mesh1… (empty: take it back)" /></label>
             <button type="submit" disabled={!me || tx.busy}>{df.trim() ? "Delegate" : "Undelegate"}</button></div>
         </form>
-        <Err e={tx.error} />{tx.ok && <div class="notice" data-testid="tx-ok">{tx.ok}</div>}</div>
+        <TxResult tx={tx} /></div>
     </div>
     <div class="card"><h2>Proposals</h2><Err e={props.error} />
       <Table rows={props.data?.proposals ? [...props.data.proposals].reverse() : null} empty="No proposals yet." cols={[["#", (x) => x.id], ["Title", (x) => <><b>{x.title}</b><div class="notice">{x.summary?.slice(0, 120)}</div></>], ["Status", (x) => <span class={`badge ${/PASSED|EXECUTED/.test(x.status) ? "ok" : /REJECTED|VETOED|FAILED|EXPIRED/.test(x.status) ? "bad" : "warn"}`} data-testid="proposal-status">{label(x.status, "PROPOSAL_STATUS_")}</span>],
@@ -370,7 +372,7 @@ function Rewards({ chain }) {
           <div class="label">{pending.data ? `${pending.data.epochs ?? 0} settled epochs unclaimed${pending.data.to_pool ? " · paid to your pool's delegators and you" : ""}` : ""}</div>
           {pending.data?.open_points?.length ? <div class="notice">This epoch so far: {pending.data.open_points.map((x) => `${x.points} ${x.category} points`).join(", ")}</div> : null}</div>
           <button onClick={() => run(() => claimRewards(me.client, me.address, me.address, cfg.rest), "Claimed.")} disabled={tx.busy}>{tx.busy ? <Spinner text="Claiming…" /> : "Claim"}</button></>}
-        <Err e={tx.error || pending.error} />{tx.ok && <div class="notice">{tx.ok}</div>}</div></div>
+        <Err e={pending.error} /><TxResult tx={tx} /></div></div>
     <div class="card"><h2>Reward epochs</h2><Err e={epochs.error} />
       <Table rows={epochs.data?.epochs} cols={[["Epoch", (x) => x.epoch], ["Blocks", (x) => (x.end_height && x.end_height !== "0" ? `${x.start_height}–${x.end_height}` : `from ${x.start_height} (open)`)], ["Pot", (x) => formatCoins(x.pot) || "—"], ["Shared by", (x) => (x.categories?.length ? x.categories.map((c) => `${c.category} ${c.points} pts`).join(", ") : "nobody (carried over)")], ["Carried over", (x) => formatCoins(x.carried) || "—"]]} /></div>
     <div class="card"><h2>Datasets</h2><Err e={datasets.error} />
@@ -402,7 +404,7 @@ function Annotate({ h, datasets }) {
     <Table rows={items.data ? open : null} empty="No open items in the newest 20: every one has its final label." cols={[["#", (it) => it.id], ["Item", (it) => <ItemText it={it} />], ["Labels so far", (it) => `${it.annotations || 0} of ${p?.annotators_per_item ?? "?"}`],
       ["", (it) => (!me ? <span class="notice">Connect to label</span> : it.contributor === me.address ? <span class="notice">your item</span> : (labels.length ? <div class="row" data-testid={`label-${it.id}`}>{labels.map((l) => <button disabled={tx.busy} onClick={() => run(() => annotate(me.client, me.address, it.id, l, cfg.rest), `Labelled #${it.id} ${l}.`)}>{l}</button>)}</div>
         : <form class="row" data-testid={`label-${it.id}`} onSubmit={(e) => { e.preventDefault(); const l = e.target.elements.label.value.trim(); if (l) run(() => annotate(me.client, me.address, it.id, l, cfg.rest), `Labelled #${it.id} ${l}.`); }}><input name="label" placeholder="label" /><button type="submit" disabled={tx.busy}>Label</button></form>))]]} />
-    <Err e={tx.error} />{tx.ok && <div class="notice" data-testid="annotate-ok">{tx.ok}</div>}
+    <TxResult tx={tx} id="annotate-ok" />
   </div>;
 }
 

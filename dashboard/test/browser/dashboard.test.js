@@ -27,7 +27,19 @@ after(async () => {
 
 const rest = async (path) => (await fetch(`${MESH_REST}${path}`)).json();
 // meshd runs the CLI against the test's localnet (its keyring holds alice, bob and carol).
-const meshd = (...args) => JSON.parse(execFileSync(MESHD, [...args, ...(args[0] === "tx" ? ["--home", MESH_NODE_HOME, "--keyring-backend", "test", "--chain-id", MESH_CHAIN_ID] : []), "--node", MESH_RPC, "-o", "json"], { encoding: "utf8" }));
+const txFlags = ["--home", MESH_NODE_HOME, "--keyring-backend", "test", "--chain-id", MESH_CHAIN_ID, "--gas", "auto", "--gas-adjustment", "1.5", "--gas-prices", "0.0025umesh", "-y"];
+const meshd = (...args) => JSON.parse(execFileSync(MESHD, [...args, ...(args[0] === "tx" ? txFlags : []), "--node", MESH_RPC, "-o", "json"], { encoding: "utf8" }));
+const keyAddress = (name) => execFileSync(MESHD, ["keys", "show", name, "-a", "--home", MESH_NODE_HOME, "--keyring-backend", "test"], { encoding: "utf8" }).trim();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// poll calls fn once a second until it returns something truthy (at most `tries` times) and returns that.
+async function poll(fn, tries = 20) {
+  for (let i = 0; i < tries; i++) {
+    const v = await fn();
+    if (v) return v;
+    await sleep(1000);
+  }
+  return undefined;
+}
 
 // onFailure saves the page and what it shows, so a red CI run says why.
 async function withPage(name, fn, page) {
@@ -45,6 +57,19 @@ async function withPage(name, fn, page) {
 const enabled = (sel) => `${sel}:not([disabled])`;
 // clickEnabled waits until the button is enabled (a signer connected, no tx in flight), then clicks it.
 const clickEnabled = async (page, sel) => (await page.waitForSelector(enabled(sel), { timeout: 15_000 })).click();
+// txOk waits for a form's success line (data-testid `id`) to read `text`.
+const txOk = (page, text, id = "tx-ok") => page.waitForFunction((id, text) => document.querySelector(`[data-testid=${id}]`)?.textContent === text, { timeout: 60_000 }, id, text);
+// fill replaces an input's value as a user would.
+async function fill(page, name, value) {
+  await page.click(`input[name=${name}]`, { clickCount: 3 });
+  await page.type(`input[name=${name}]`, value);
+}
+// lockFromPage locks `amount` MESH with the DAO page's lock form (its default duration).
+async function lockFromPage(page, amount) {
+  await fill(page, "lock-amount", amount);
+  await clickEnabled(page, "[data-testid=lock-form] button[type=submit]");
+  await txOk(page, "Locked.");
+}
 
 const heightOf = async (page) => Number((await page.$eval("[data-testid=height]", (e) => e.textContent)).replace(/,/g, ""));
 
@@ -95,7 +120,6 @@ test("a refused request shows the chain's error in words", { skip, timeout: 120_
   await connectDevKey(page);
   const me = await page.$eval("[data-testid=address]", (e) => e.textContent);
   const balance = async () => (await rest(`/cosmos/bank/v1beta1/balances/${me}/by_denom?denom=umesh`)).balance.amount;
-  const set = async (name, value) => { await page.click(`input[name=${name}]`, { clickCount: 3 }); await page.type(`input[name=${name}]`, value); };
   const cases = [
     { what: "unknown model", model: "no-such-model", want: /model not found/i },
     { what: "too few workers", redundancy: "7", want: /not enough eligible workers/i },
@@ -104,8 +128,8 @@ test("a refused request shows the chain's error in words", { skip, timeout: 120_
   let prev = "";
   for (const c of cases) {
     await page.select("select[name=model]", c.model || "mesh-embedded-v1");
-    await set("redundancy", c.redundancy || "3");
-    await set("fee", c.fee || "1");
+    await fill(page, "redundancy", c.redundancy || "3");
+    await fill(page, "fee", c.fee || "1");
     const before = await balance();
     await clickEnabled(page, "[data-testid=request-form] button[type=submit]");
     await page.waitForFunction((prev) => { const e = document.querySelector("[data-testid=request-form] ~ .error"); return e && e.textContent !== prev; }, { timeout: 60_000 }, prev);
@@ -142,28 +166,20 @@ test("a DAO vote cast from the browser changes the tally", { skip, timeout: 180_
   await connectDevKey(page);
   const me = await page.$eval("[data-testid=address]", (e) => e.textContent);
   // Lock 100 MESH for the longest lock this chain allows (the form's default).
-  await page.click("input[name=lock-amount]", { clickCount: 3 });
-  await page.type("input[name=lock-amount]", "100");
-  await clickEnabled(page, "[data-testid=lock-form] button[type=submit]");
-  await page.waitForFunction(() => document.querySelector("[data-testid=tx-ok]")?.textContent === "Locked.", { timeout: 60_000 });
+  await lockFromPage(page, "100");
   const { lock } = await rest(`/mesh/dao/v1/locks/${me}`);
   assert.ok(BigInt(lock.amount) >= 100_000_000n, `lock on chain: ${JSON.stringify(lock)}`);
   await page.waitForFunction(() => !/^(0|—)$/.test(document.querySelector("[data-testid=my-power]")?.textContent || "0"), { timeout: 15_000 });
 
   // bob proposes (the CLI); the proposal counts power at its submission, so after the lock.
   const { address: dao } = meshd("q", "dao", "treasury");
-  const bob = execFileSync(MESHD, ["keys", "show", "bob", "-a", "--home", MESH_NODE_HOME, "--keyring-backend", "test"], { encoding: "utf8" }).trim();
+  const bob = keyAddress("bob");
   const file = `${ARTIFACTS}/proposal.json`;
   writeFileSync(file, JSON.stringify({ title: "Send 1 MESH to bob", summary: "The browser test's proposal: the treasury sends 1 MESH to bob.", deposit: "10000000umesh",
     messages: [{ "@type": "/cosmos.bank.v1beta1.MsgSend", from_address: dao, to_address: bob, amount: [{ denom: "umesh", amount: "1000000" }] }] }));
-  const sub = meshd("tx", "dao", "submit-proposal", file, "--from", "bob", "--gas", "auto", "--gas-adjustment", "1.5", "--gas-prices", "0.0025umesh", "-y");
+  const sub = meshd("tx", "dao", "submit-proposal", file, "--from", "bob");
   assert.equal(sub.code, 0, sub.raw_log);
-  let id = "";
-  for (let i = 0; i < 20 && !id; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const { proposals } = await rest("/mesh/dao/v1/proposals");
-    id = proposals.find((p) => p.title === "Send 1 MESH to bob" && p.status === "PROPOSAL_STATUS_VOTING" && p.proposer === bob)?.id || "";
-  }
+  const id = await poll(async () => (await rest("/mesh/dao/v1/proposals")).proposals.find((p) => p.title === "Send 1 MESH to bob" && p.status === "PROPOSAL_STATUS_VOTING" && p.proposer === bob)?.id);
   assert.ok(id, "the proposal is in voting");
   proposalId = id;
   await page.waitForSelector(`select[name=vote-id] option[value="${id}"]`, { timeout: 15_000 });
@@ -172,7 +188,7 @@ test("a DAO vote cast from the browser changes the tally", { skip, timeout: 180_
   await page.select("select[name=vote-id]", id);
   await page.select("select[name=vote-option]", "yes");
   await clickEnabled(page, "[data-testid=vote-form] button[type=submit]");
-  await page.waitForFunction(() => document.querySelector("[data-testid=tx-ok]")?.textContent === "Vote cast.", { timeout: 60_000 });
+  await txOk(page, "Vote cast.");
   await page.waitForFunction((id) => document.querySelector(`[data-testid=tally-${id}]`)?.dataset.yes !== "0", { timeout: 15_000 }, id);
   const shown = await page.$eval(`[data-testid=tally-${id}]`, (e) => e.dataset.yes);
   const { proposal } = await rest(`/mesh/dao/v1/proposals/${id}`);
@@ -226,17 +242,14 @@ test("Keplr: the dashboard suggests the chain, signs with the extension's key an
     assert.equal(suggested[0].chainId, MESH_CHAIN_ID);
     assert.equal(suggested[0].bech32Config.bech32PrefixAccAddr, "mesh");
     assert.deepEqual(suggested[0].currencies[0], { coinDenom: "MESH", coinMinimalDenom: "umesh", coinDecimals: 6 });
-    await page.click("input[name=lock-amount]", { clickCount: 3 });
-    await page.type("input[name=lock-amount]", "5");
-    await clickEnabled(page, "[data-testid=lock-form] button[type=submit]");
-    await page.waitForFunction(() => document.querySelector("[data-testid=tx-ok]")?.textContent === "Locked.", { timeout: 60_000 });
+    await lockFromPage(page, "5");
     const { lock } = await rest(`/mesh/dao/v1/locks/${acct.address}`);
     assert.equal(lock.amount, "5000000");
     // carol delegates her power to alice from the same form.
-    const alice = (await (await import("@cosmjs/proto-signing")).DirectSecp256k1HdWallet.fromMnemonic(MESH_MNEMONIC, { prefix: "mesh" }).then((w) => w.getAccounts()))[0].address;
+    const alice = keyAddress("alice");
     await page.type("input[name=delegate]", alice);
     await clickEnabled(page, "[data-testid=delegate-form] button[type=submit]");
-    await page.waitForFunction(() => document.querySelector("[data-testid=tx-ok]")?.textContent === "Delegated.", { timeout: 60_000 });
+    await txOk(page, "Delegated.");
     const mine = await rest(`/mesh/dao/v1/power/${acct.address}`);
     assert.equal(mine.delegate, alice);
     const hers = await rest(`/mesh/dao/v1/power/${alice}`);
@@ -253,7 +266,7 @@ test("Compute draws each worker's PoC history from the chain", { skip, timeout: 
   const { params } = await rest("/mesh/compute/v1/params");
   let problems = ["not compared"], seen = "";
   for (let i = 0; i < 10 && problems.length; i++) {
-    if (i) await new Promise((r) => setTimeout(r, 1000));
+    if (i) await sleep(1000);
     const shown = Number((await page.$eval("[data-testid=epoch]", (e) => e.textContent)).replace(/\D/g, ""));
     const rows = await page.$$eval("[data-testid=poc-history]", (es) => es.map((e) => ({ text: e.closest("tr").innerText, cells: e.dataset.cells })));
     const { workers } = await rest("/mesh/compute/v1/workers");
@@ -281,12 +294,7 @@ test("Compute draws each worker's PoC history from the chain", { skip, timeout: 
 
 test("Rewards & training draws the chain's per-round held-out loss, and an item is labelled from the page", { skip, timeout: 150_000 }, () => withPage("rewards", async (page) => {
   // run.sh created a two-round task at start; wait for both rounds on chain, then on the page.
-  let task;
-  for (let i = 0; i < 120; i++) {
-    task = (await rest("/mesh/training/v1/tasks/1")).task;
-    if (task && /COMPLETED|FAILED/.test(task.status)) break;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  const task = await poll(async () => { const { task: t } = await rest("/mesh/training/v1/tasks/1"); return t && /COMPLETED|FAILED/.test(t.status) && t; }, 120);
   assert.equal(task?.status, "TASK_STATUS_COMPLETED", `task: ${JSON.stringify(task)}`);
   const want = [];
   for (let n = 1; n <= task.rounds; n++) { const { round } = await rest(`/mesh/training/v1/tasks/1/rounds/${n}`); if (round.phase === "ROUND_PHASE_FINALIZED") want.push(Number(round.eval_loss) / 1e6); }
@@ -301,19 +309,15 @@ test("Rewards & training draws the chain's per-round held-out loss, and an item 
   // bob contributes an item with the CLI; alice labels it from the page, with the stake escrowed.
   const file = `${ARTIFACTS}/item.txt`;
   writeFileSync(file, "Raise the inference input limit to 8 KiB; nothing else changes.");
-  const sent = meshd("tx", "training", "contribute", "1", file, "--from", "bob", "--gas", "auto", "--gas-adjustment", "1.5", "--gas-prices", "0.0025umesh", "-y");
+  const sent = meshd("tx", "training", "contribute", "1", file, "--from", "bob");
   assert.equal(sent.code, 0, sent.raw_log);
-  let item;
-  for (let i = 0; i < 20 && !item; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    item = (await rest("/mesh/training/v1/datasets/1/items?pagination.reverse=true&pagination.limit=1")).items.find((it) => it.status === "ITEM_STATUS_OPEN");
-  }
+  const item = await poll(async () => (await rest("/mesh/training/v1/datasets/1/items?pagination.reverse=true&pagination.limit=1")).items.find((it) => it.status === "ITEM_STATUS_OPEN"));
   assert.ok(item, "bob's item is on chain and OPEN");
   await connectDevKey(page);
   const me = await page.$eval("[data-testid=address]", (e) => e.textContent);
   const button = await page.waitForSelector(`xpath/.//*[@data-testid="label-${item.id}"]//button[text()="low"]`, { timeout: 15_000 });
   await button.click();
-  await page.waitForFunction((id) => document.querySelector("[data-testid=annotate-ok]")?.textContent === `Labelled #${id} low.`, { timeout: 60_000 }, item.id);
+  await txOk(page, `Labelled #${item.id} low.`, "annotate-ok");
   const { annotations } = await rest(`/mesh/training/v1/items/${item.id}/annotations`);
   const { params } = await rest("/mesh/training/v1/params");
   assert.deepEqual(annotations.map((a) => [a.annotator, a.label, a.stake.amount]), [[me, "low", params.annotation_stake.amount]]);
@@ -323,7 +327,7 @@ test("Rewards & training draws the chain's per-round held-out loss, and an item 
 
 test("a passed proposal is executed from the browser after its timelock", { skip, timeout: 180_000 }, () => withPage("dao-execute", async (page) => {
   assert.ok(proposalId, "the DAO vote test submitted a proposal");
-  const bob = execFileSync(MESHD, ["keys", "show", "bob", "-a", "--home", MESH_NODE_HOME, "--keyring-backend", "test"], { encoding: "utf8" }).trim();
+  const bob = keyAddress("bob");
   await open(page, "dao");
   await connectDevKey(page);
   // Voting (60 s on the localnet) and the timelock (30 s) run out; then the row offers Execute.
@@ -332,7 +336,7 @@ test("a passed proposal is executed from the browser after its timelock", { skip
   assert.equal(passed.status, "PROPOSAL_STATUS_PASSED");
   const before = BigInt((await rest(`/cosmos/bank/v1beta1/balances/${bob}/by_denom?denom=umesh`)).balance.amount);
   await button.click();
-  await page.waitForFunction((id) => document.querySelector("[data-testid=tx-ok]")?.textContent === `Proposal #${id} executed.`, { timeout: 60_000 }, proposalId);
+  await txOk(page, `Proposal #${proposalId} executed.`);
   const { proposal } = await rest(`/mesh/dao/v1/proposals/${proposalId}`);
   assert.equal(proposal.status, "PROPOSAL_STATUS_EXECUTED", proposal.result);
   const after = BigInt((await rest(`/cosmos/bank/v1beta1/balances/${bob}/by_denom?denom=umesh`)).balance.amount);
